@@ -1,0 +1,1 @@
+"""The case catalogue, framework-neutral: each module exposes CASES (see crossgrad.case)."""

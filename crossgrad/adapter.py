@@ -1,0 +1,97 @@
+"""The adapter contract: the one place that documents what a framework adapter provides.
+
+An adapter is any object with the attributes and methods of `Adapter` below
+(a structural `typing.Protocol`: no base class needed). Adapters live in
+`frameworks/<name>_adapter.py` and expose a module attribute `ADAPTER`, or come
+from an installed package through the entry point group "crossgrad.frameworks".
+
+Rules every adapter follows:
+- Importing the adapter module must not import the framework: `load()` does.
+- Gradients come only from pure function transforms (torch.func /
+  torch.autograd.grad, jax.vjp/jvp, tf.GradientTape / ForwardAccumulator wrapped
+  as functions), never `.backward()`, which accumulates hidden state.
+- Normalise as little as possible and say what was done: a transform that yields
+  no gradient (TensorFlow's None) returns None there, never a silent zero.
+- Adapters never time themselves: the harness in crossgrad.timing owns the loop
+  and calls `block` inside the timed region.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol, runtime_checkable
+
+import numpy as np
+
+# Ops that every adapter's `ops` namespace provides, with their signatures.
+# Arrays are 1-D; constants are Python floats.
+#   relu(z)  maximum(a, b)  clip(z, lo) (lower bound only)  where(cond, a, b)
+#   zeros_like(z)  abs(z)  leaky_relu(z, slope)  relu6(z)  hardtanh(z) (bounds -1, 1)
+#   elu(z)  gelu(z) (the framework's default form)  softplus(z)  sqrt(z)
+#   norm(z) (Euclidean, -> 0-d)  max(v) (reduce over all, -> 0-d)  concat(a, b)
+#   sign(z)  floor(z)  zero_fill(z) (the notebook's `z[:] = 0.`, in place where
+#   the framework allows; returns the filled array)
+# The spelling of each op is part of the result (relu, maximum(z, 0) and
+# where(z > 0, z, 0) differ at 0), so `ops.spelling[name]` gives the framework
+# call actually made, as a Python expression template over positional
+# placeholders, e.g. "torch.clamp({0}, min={1})". Templates must be plain
+# Python that, with the framework imported under its usual alias (torch, jnp /
+# jax, tf), computes exactly what the op computes: repro snippets are built
+# from them.
+OP_NAMES = (
+    "relu", "maximum", "clip", "where", "zeros_like", "abs", "leaky_relu", "relu6",
+    "hardtanh", "elu", "gelu", "softplus", "sqrt", "norm", "max", "concat",
+    "sign", "floor", "zero_fill",
+)
+
+MODES = ("eager", "graph", "compiled")
+DEVICES = ("cpu", "gpu")
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """What a framework adapter provides. Arrays are the framework's own type.
+
+    name: short name used on the command line ("torch", "jax", ...).
+    package: distribution name whose version is reported ("tensorflow-cpu" ...).
+    modes: subset of MODES this framework supports.
+    """
+
+    name: str
+    modes: tuple[str, ...]
+
+    def version(self) -> str | None:
+        """Installed version, without importing the framework; None if absent."""
+
+    def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
+        """Import and configure the framework (float64 support, thread count)."""
+
+    def devices(self) -> tuple[str, ...]:
+        """("cpu",) or ("cpu", "gpu"); call after load()."""
+
+    @property
+    def ops(self) -> Any:
+        """Namespace of canonical primitives (OP_NAMES) plus `spelling` dict."""
+
+    def asarray(self, value: np.ndarray, device: str) -> Any:
+        """Exact copy of a NumPy array on `device`; dtype and sign of zero kept."""
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        """Exact copy back to NumPy (no rounding, -0.0/nan/inf kept)."""
+
+    def block(self, tree: Any) -> Any:
+        """Return `tree` only once every value in it exists (device sync)."""
+
+    def vjp(self, f: Callable, args: tuple, wrt: tuple[int, ...], cotangent: Any) -> tuple:
+        """Reverse mode: the gradients of f(*args) w.r.t. args[i] for i in wrt, pulled
+        back from `cotangent`, a 0-d array broadcast to f's output shape. An entry is
+        None where the framework yields no gradient (never replaced by zeros).
+        Must be differentiable again (second order composes two vjp calls)."""
+
+    def jvp(self, f: Callable, args: tuple, wrt: int, tangent: Any) -> Any:
+        """Forward mode: derivative of f(*args) along `tangent` (a 0-d array broadcast
+        to args[wrt]'s shape) on args[wrt], the other arguments held fixed."""
+
+    def compile(self, f: Callable, mode: str) -> Callable:
+        """Wrap the whole (derivative) function for `mode`: eager returns f itself."""
+
+    def info(self) -> dict:
+        """Environment facts for env.json (threads, x64/TF32 flags, device names)."""

@@ -1,0 +1,142 @@
+"""Builds each derivative function from a case and an adapter, runs it, yields records.
+
+Per task, four functions are built and compiled once: the primal, reverse mode
+(w and b in one pullback), forward mode (one jvp per argument), and second
+order in w by composing two reverse passes. Points and seeds are arrays, so a
+compiled function is reused across them without recompiling.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterator
+
+import numpy as np
+
+from crossgrad.case import ARG_NAMES
+from crossgrad.plan import Quantity, Task, quantities
+from crossgrad.records import bits, fmt
+from crossgrad.spelling import RecordingOps
+
+
+def build_functions(adapter, fn: Callable, ops, wrt: tuple[str, ...]) -> dict:
+    """ad kind -> function of arrays (x, w, b, seed, one) returning a tuple of outputs."""
+    idx = tuple(ARG_NAMES.index(name) for name in wrt)
+
+    def primal(x, w, b, seed, one):
+        return (fn(ops, x, w, b),)
+
+    def f(x, w, b):
+        return fn(ops, x, w, b)
+
+    def reverse(x, w, b, seed, one):
+        return tuple(adapter.vjp(f, (x, w, b), idx, seed))
+
+    def forward(x, w, b, seed, one):
+        return tuple(adapter.jvp(f, (x, w, b), i, seed) for i in idx)
+
+    def second(x, w, b, seed, one):
+        def dw(x, w, b):
+            return adapter.vjp(f, (x, w, b), (1,), seed)[0]
+
+        return tuple(adapter.vjp(dw, (x, w, b), (1,), one))
+
+    return {"none": primal, "reverse": reverse, "forward": forward, "second": second}
+
+
+def outputs_of(ad: str, wrt: tuple[str, ...]) -> tuple[str, ...]:
+    """Which wrt each output of build_functions()[ad] belongs to."""
+    return {"none": ("",), "reverse": wrt, "forward": wrt, "second": ("w",)}[ad]
+
+
+def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
+    """Every record of one task; an exception in one group becomes `error` rows."""
+    from crossgrad.registry import cases
+
+    case = cases()[task.case]
+    qs = quantities(case, tuple(job.get("points") or ()), tuple(job.get("seeds") or (1.0, -1.0)))
+    base = _base_row(adapter, task)
+    if task.device not in adapter.devices():
+        yield from failed_rows(base, case, qs, "unavailable", f"no {task.device} device for {task.framework}")
+        return
+    ops = RecordingOps(adapter.ops)
+    fns = build_functions(adapter, case.function_for(task.framework), ops, case.wrt)
+    for ad in ("none", "reverse", "forward", "second"):
+        group = [q for q in qs if q.ad == ad]
+        yield from _run_group(adapter, task, case, ad, fns[ad], group, base, ops)
+
+
+def _run_group(adapter, task, case, ad, fn, group, base, ops) -> Iterator[dict]:
+    try:
+        compiled = adapter.compile(fn, task.mode)
+    except Exception as exc:  # the compiler refusing the function is a finding
+        yield from failed_rows(base, case, group, "error", _describe(exc))
+        return
+    for q in _one_call_per_seed(group):
+        yield from _evaluate(adapter, task, case, ad, compiled, q, group, base, ops)
+
+
+def _one_call_per_seed(group: list[Quantity]) -> list[Quantity]:
+    """One representative per (point, seed): one call yields all wrt at once."""
+    seen, reps = set(), []
+    for q in group:
+        if (q.point, q.seed) not in seen:
+            seen.add((q.point, q.seed))
+            reps.append(q)
+    return reps
+
+
+def _evaluate(adapter, task, case, ad, compiled, q, group, base, ops) -> Iterator[dict]:
+    point = case.point(q.point)
+    dtype = np.dtype(task.dtype)
+    args = [adapter.asarray(np.array([v], dtype), task.device) for v in (point.x, point.w, point.b)]
+    seed = adapter.asarray(np.array(1.0 if q.seed is None else q.seed, dtype), task.device)
+    one = adapter.asarray(np.array(1.0, dtype), task.device)
+    wanted = {g.wrt for g in group if g.point == q.point and g.seed == q.seed}
+    try:
+        outs = adapter.block(compiled(*args, seed, one))
+    except Exception as exc:
+        yield from failed_rows(base, case, [g for g in group if g.point == q.point and g.seed == q.seed],
+                               "error", _describe(exc))
+        return
+    for wrt, out in zip(outputs_of(ad, case.wrt), outs):
+        if wrt not in wanted:
+            continue
+        row = dict(base, case=case.name, primitive=ops.describe(), **_quantity_fields(q, wrt, point))
+        if out is None:
+            yield dict(row, index=0, value=None, bits="", outcome="no_gradient",
+                       detail=f"{task.framework} returned None: no gradient reaches the output")
+            continue
+        yield from _element_rows(row, adapter.to_numpy(out), task.dtype)
+
+
+def _element_rows(row: dict, array: np.ndarray, dtype: str) -> Iterator[dict]:
+    for index, v in enumerate(np.asarray(array).reshape(-1)):
+        value = float(v)
+        yield dict(row, index=index, value=fmt(value), bits=bits(value, dtype), outcome="ok", detail="")
+
+
+def _quantity_fields(q: Quantity, wrt: str, point) -> dict:
+    seed = fmt(q.seed) if q.seed is not None else ""
+    return {
+        "ad": q.ad, "point": q.point, "wrt": wrt,
+        "cotangent": seed if q.ad in ("reverse", "second") else "",
+        "tangent": seed if q.ad == "forward" else "",
+        "x": fmt(point.x), "w": fmt(point.w), "b": fmt(point.b),
+    }
+
+
+def _base_row(adapter, task: Task) -> dict:
+    return {"framework": task.framework, "framework_version": adapter.version() or "",
+            "device": task.device, "dtype": task.dtype, "mode": task.mode}
+
+
+def failed_rows(base: dict, case, group: list[Quantity], outcome: str, detail: str) -> Iterator[dict]:
+    """One row per quantity (index 0, no value) saying why it has no value."""
+    for q in group:
+        point = case.point(q.point)
+        yield dict(base, case=case.name, primitive="", index=0, value=None, bits="",
+                   outcome=outcome, detail=detail, **_quantity_fields(q, q.wrt, point))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"[:300]

@@ -1,0 +1,85 @@
+"""What a run computes: tasks (one compiled unit per framework) and the quantities of each.
+
+A task is framework x case x dtype x device x mode; the worker compiles each
+derivative function once per task and reuses it across points and seeds, which
+are passed as arrays so nothing recompiles per value.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+AD_KINDS = ("none", "reverse", "forward", "second")
+DEFAULT_SEEDS = (1.0, -1.0)
+
+
+@dataclass(frozen=True)
+class Task:
+    framework: str
+    case: str
+    dtype: str
+    device: str
+    mode: str
+
+    def label(self) -> str:
+        return f"{self.case}/{self.dtype}/{self.device}/{self.mode}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """One recorded derivative: `seed` is the cotangent (reverse, second) or
+    the tangent on `wrt` (forward); the primal value has ad "none", no seed."""
+
+    point: str
+    ad: str
+    wrt: str = ""
+    seed: float | None = None
+
+    def key(self) -> tuple:
+        return (self.point, self.ad, self.wrt, self.seed)
+
+
+def quantities(case, points: tuple[str, ...] | None = None, seeds=DEFAULT_SEEDS) -> list[Quantity]:
+    """Every quantity of `case` at the selected points, in report order.
+
+    second is d/dw (cotangent * da/dw): second order in w, as the atlas asks.
+    """
+    out = []
+    for p in case.points:
+        if points and p.name not in points:
+            continue
+        out.append(Quantity(p.name, "none"))
+        for ad in ("reverse", "forward"):
+            out += [Quantity(p.name, ad, wrt, s) for s in seeds for wrt in case.wrt]
+        if "w" in case.wrt:
+            out += [Quantity(p.name, "second", "w", s) for s in seeds]
+    return out
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    frameworks: tuple[str, ...]
+    cases: tuple[str, ...]
+    modes: tuple[str, ...]
+    devices: tuple[str, ...]
+    dtypes: tuple[str, ...]
+    points: tuple[str, ...] = ()
+    seeds: tuple[float, ...] = DEFAULT_SEEDS
+    timeout: float = 300.0
+    threads: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def tasks_for(config: RunConfig, framework: str, modes_supported: tuple[str, ...], case_dtypes: dict) -> list[Task]:
+    """Tasks of one framework: modes it lacks are left out, not failed."""
+    return [
+        Task(framework, c, dt, dev, m)
+        for c in config.cases
+        for dt in config.dtypes if dt in case_dtypes[c]
+        for dev in config.devices
+        for m in config.modes if m in modes_supported
+    ]
