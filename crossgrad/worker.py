@@ -51,15 +51,25 @@ def main() -> int:
                      traceback=traceback.format_exc())
         return 0
     channel.send("loaded", version=adapter.version(), devices=list(adapter.devices()),
-                 info=adapter.info())
+                 info=adapter.info(), spelling=dict(getattr(adapter.ops, "spelling", {})))
     for spec in job["tasks"]:
-        task = Task(**spec)
         channel.send("task", task=spec)
-        _maybe_inject_fault(task.case, job)
-        for record in compute_task(adapter, task, job):
-            channel.send("record", **record)
+        _maybe_inject_fault(spec.get("case", spec.get("workload", "")), job)
+        if job.get("kind", "values") == "values":
+            for record in compute_task(adapter, Task(**spec), job):
+                channel.send("record", **record)
+        else:
+            for row in run_timing(adapter, spec, job):
+                channel.send("timing", **row)
         channel.send("task_done", task=spec)
     return 0
+
+
+def run_timing(adapter, spec: dict, job: dict):
+    """Timing rows of one spec (the harness lives in crossgrad.timing_run)."""
+    from crossgrad.timing_run import run_timing_specs
+
+    return run_timing_specs(adapter, [spec], job.get("timing") or {})
 
 
 def _maybe_inject_fault(where: str, job: dict) -> None:

@@ -1,0 +1,65 @@
+"""A tiny adapter for tests, found through the "crossgrad.frameworks" entry point.
+
+Arrays are NumPy arrays; derivatives are central finite differences in float64,
+good enough for smooth points of smooth ops. It exists to test the plug-in path
+and the runner's fault handling without starting a real framework.
+"""
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+
+def _ops():
+    return types.SimpleNamespace(
+        relu=lambda z: np.maximum(z, 0), zero_fill=lambda z: np.zeros_like(z),
+        maximum=np.maximum, zeros_like=np.zeros_like, where=np.where, abs=np.abs,
+        spelling={"relu": "np.maximum({0}, 0)", "zero_fill": "np.zeros_like({0})"})
+
+
+class FakeAdapter:
+    modes = ("eager",)
+    install_hint = "it ships with the tests"
+
+    def __init__(self, name: str):
+        self.name = name
+        self.ops = _ops()
+
+    def version(self):
+        return "1.0"
+
+    def load(self, threads=None):
+        pass
+
+    def devices(self):
+        return ("cpu",)
+
+    def asarray(self, value, device):
+        return np.array(value)
+
+    def to_numpy(self, x):
+        return np.asarray(x)
+
+    def block(self, tree):
+        return tree
+
+    def compile(self, f, mode):
+        return f
+
+    def info(self):
+        return {"note": "finite differences"}
+
+    def vjp(self, f, args, wrt, cotangent):
+        return tuple(cotangent * np.sum(self.jvp(f, args, i, np.ones(()))) for i in wrt)
+
+    def jvp(self, f, args, wrt, tangent):
+        h = 1e-6
+        up, down = list(args), list(args)
+        up[wrt] = args[wrt] + h * tangent
+        down[wrt] = args[wrt] - h * tangent
+        return (np.asarray(f(*up), np.float64) - np.asarray(f(*down), np.float64)) / (2 * h)
+
+
+ADAPTER_A = FakeAdapter("fake_a")
+ADAPTER_B = FakeAdapter("fake_b")

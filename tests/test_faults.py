@@ -1,0 +1,114 @@
+"""Fault isolation: a framework worker that crashes, hangs or fails at import
+costs only its own rows; the run completes, says what was lost, and exits 3.
+
+Faults are injected into the test plug-in framework fake_a through
+CROSSGRAD_INJECT_FAULT="framework:where:kind" (see crossgrad.worker); fake_b
+runs beside it untouched.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cli_helpers import FAKE, ROOT, run_cli
+
+SELECTION = ["--frameworks", "fake_a,fake_b", "--cases", "relu,relu_python", "--dtypes", "float64",
+             "--no-timings"]
+
+
+def run_with_fault(tmp_path, fault: str, *extra: str):
+    out = tmp_path / "run"
+    result = run_cli("run", *SELECTION, "--out", str(out), *extra, env={"CROSSGRAD_INJECT_FAULT": fault})
+    rows = list(csv.DictReader(open(out / "gradients.csv")))
+    return result, rows, out
+
+
+def outcomes(rows, framework, case):
+    return {r["outcome"] for r in rows if r["framework"] == framework and r["case"] == case}
+
+
+def details(rows, framework, case):
+    return {r["detail"] for r in rows if r["framework"] == framework and r["case"] == case}
+
+
+def assert_fake_b_intact(rows):
+    for case in ("relu", "relu_python"):
+        assert outcomes(rows, "fake_b", case) == {"ok"}
+    assert len([r for r in rows if r["framework"] == "fake_b"]) == len([r for r in rows if r["framework"] == "fake_a"])
+
+
+@pytest.mark.parametrize("kind, signame", [("abort", "SIGABRT"), ("segv", "SIGSEGV"), ("kill", "SIGKILL")])
+def test_hard_crash_in_one_case_loses_only_that_case(tmp_path, kind, signame):
+    result, rows, out = run_with_fault(tmp_path, f"fake_a:relu:{kind}")
+    assert result.returncode == 3, result.stderr
+    assert outcomes(rows, "fake_a", "relu") == {"crashed"}
+    (detail,) = details(rows, "fake_a", "relu")
+    assert signame in detail and "relu/float64/cpu/eager" in detail
+    assert outcomes(rows, "fake_a", "relu_python") == {"ok"}  # a fresh worker ran the rest
+    assert_fake_b_intact(rows)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "partial"
+    assert "PARTIAL" in (out / "report.md").read_text().upper()
+
+
+def test_hang_past_the_timeout_is_killed_and_reported(tmp_path):
+    start = time.monotonic()
+    result, rows, _ = run_with_fault(tmp_path, "fake_a:relu_python:hang", "--timeout", "3")
+    assert time.monotonic() - start < 60
+    assert result.returncode == 3
+    assert outcomes(rows, "fake_a", "relu_python") == {"timeout"}
+    assert any("relu_python" in d and "3 s" in d for d in details(rows, "fake_a", "relu_python"))
+    assert outcomes(rows, "fake_a", "relu") == {"ok"}
+    assert_fake_b_intact(rows)
+
+
+def test_exception_at_import_marks_every_row_of_that_framework(tmp_path):
+    result, rows, _ = run_with_fault(tmp_path, "fake_a:import:raise")
+    assert result.returncode == 3
+    for case in ("relu", "relu_python"):
+        assert outcomes(rows, "fake_a", case) == {"crashed"}
+        assert any("failed at import: RuntimeError: injected fault" in d for d in details(rows, "fake_a", case))
+    assert_fake_b_intact(rows)
+
+
+def test_uncaught_exception_in_a_case_is_a_crash_with_its_exit_code(tmp_path):
+    result, rows, _ = run_with_fault(tmp_path, "fake_a:relu:exit")
+    assert result.returncode == 3
+    assert any("exited with status 7" in d for d in details(rows, "fake_a", "relu"))
+    assert_fake_b_intact(rows)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupted_run_leaves_a_reportable_folder(tmp_path, sig):
+    out = tmp_path / "run"
+    env = dict(os.environ, CROSSGRAD_INJECT_FAULT="fake_a:relu_python:hang", TF_CPP_MIN_LOG_LEVEL="3",
+               PYTHONPATH=os.pathsep.join([str(FAKE), str(ROOT)]))
+    proc = subprocess.Popen([sys.executable, "-m", "crossgrad", "run", "--frameworks", "fake_b,fake_a",
+                             "--cases", "relu,relu_python", "--dtypes", "float64", "--no-timings",
+                             "--out", str(out)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    records = out / "records.jsonl"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait until fake_a is inside the hanging case
+        if records.exists() and '"fake_a"' in records.read_text():
+            break
+        time.sleep(0.2)
+    time.sleep(0.5)
+    proc.send_signal(sig)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 130, stderr
+    assert json.loads((out / "manifest.json").read_text())["status"] == "interrupted"
+    report = run_cli("report", str(out))
+    assert report.returncode == 0, report.stderr
+    text = (out / "report.md").read_text()
+    assert "PARTIAL" in text.upper()
+    rows = list(csv.DictReader(open(out / "gradients.csv")))
+    assert outcomes(rows, "fake_b", "relu_python") == {"ok"}
+    assert outcomes(rows, "fake_a", "relu") == {"ok"}
