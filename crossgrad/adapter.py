@@ -51,18 +51,23 @@ class Adapter(Protocol):
     """What a framework adapter provides. Arrays are the framework's own type.
 
     name: short name used on the command line ("torch", "jax", ...).
-    package: distribution name whose version is reported ("tensorflow-cpu" ...).
     modes: subset of MODES this framework supports.
+
+    Optional: `notes() -> str`, called after each compiled group of calls, says
+    what the compiler did that a reader must know (torch's graph breaks); the
+    text lands in the rows' `detail`.
     """
 
     name: str
     modes: tuple[str, ...]
+    import_name: str  # the module load() imports ("torch", "jax", "tensorflow")
+    install_hint: str  # shown where the framework is missing ("pip install torch")
 
     def version(self) -> str | None:
         """Installed version, without importing the framework; None if absent."""
 
-    def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
-        """Import and configure the framework (float64 support, thread count)."""
+    def load(self, *, threads: int | None = None) -> None:
+        """Import and configure the framework (float64 on, TF32 off, thread count)."""
 
     def devices(self) -> tuple[str, ...]:
         """("cpu",) or ("cpu", "gpu"); call after load()."""

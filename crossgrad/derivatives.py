@@ -57,21 +57,39 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
     if task.device not in adapter.devices():
         yield from failed_rows(base, case, qs, "unavailable", f"no {task.device} device for {task.framework}")
         return
-    ops = RecordingOps(adapter.ops)
-    fns = build_functions(adapter, case.function_for(task.framework), ops, case.wrt)
+    fn = case.function_for(task.framework)
+    fns = build_functions(adapter, fn, adapter.ops, case.wrt)
+    primitives = {p.name: used_primitives(adapter, fn, task, p) for p in case.points}
     for ad in ("none", "reverse", "forward", "second"):
         group = [q for q in qs if q.ad == ad]
-        yield from _run_group(adapter, task, case, ad, fns[ad], group, base, ops)
+        rows = list(_run_group(adapter, task, case, ad, fns[ad], group, base, primitives))
+        note = adapter.notes() if hasattr(adapter, "notes") else ""
+        for row in rows:
+            if note and row["outcome"] == "ok":
+                row["detail"] = note
+            yield row
 
 
-def _run_group(adapter, task, case, ad, fn, group, base, ops) -> Iterator[dict]:
+def used_primitives(adapter, fn, task: Task, point) -> str:
+    """The framework calls the case makes at this point, from an eager call of the
+    primal with a recording namespace (kept out of compiled code: it has state)."""
+    ops = RecordingOps(adapter.ops)
+    dtype = np.dtype(task.dtype)
+    try:
+        fn(ops, *(adapter.asarray(np.array([v], dtype), task.device) for v in (point.x, point.w, point.b)))
+    except Exception:
+        pass  # the failure itself is recorded by the real evaluation
+    return ops.describe()
+
+
+def _run_group(adapter, task, case, ad, fn, group, base, primitives) -> Iterator[dict]:
     try:
         compiled = adapter.compile(fn, task.mode)
     except Exception as exc:  # the compiler refusing the function is a finding
         yield from failed_rows(base, case, group, "error", _describe(exc))
         return
     for q in _one_call_per_seed(group):
-        yield from _evaluate(adapter, task, case, ad, compiled, q, group, base, ops)
+        yield from _evaluate(adapter, task, case, ad, compiled, q, group, base, primitives[q.point])
 
 
 def _one_call_per_seed(group: list[Quantity]) -> list[Quantity]:
@@ -84,7 +102,7 @@ def _one_call_per_seed(group: list[Quantity]) -> list[Quantity]:
     return reps
 
 
-def _evaluate(adapter, task, case, ad, compiled, q, group, base, ops) -> Iterator[dict]:
+def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str) -> Iterator[dict]:
     point = case.point(q.point)
     dtype = np.dtype(task.dtype)
     args = [adapter.asarray(np.array([v], dtype), task.device) for v in (point.x, point.w, point.b)]
@@ -100,7 +118,7 @@ def _evaluate(adapter, task, case, ad, compiled, q, group, base, ops) -> Iterato
     for wrt, out in zip(outputs_of(ad, case.wrt), outs):
         if wrt not in wanted:
             continue
-        row = dict(base, case=case.name, primitive=ops.describe(), **_quantity_fields(q, wrt, point))
+        row = dict(base, case=case.name, primitive=primitive, **_quantity_fields(q, wrt, point))
         if out is None:
             yield dict(row, index=0, value=None, bits="", outcome="no_gradient",
                        detail=f"{task.framework} returned None: no gradient reaches the output")

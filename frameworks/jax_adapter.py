@@ -1,0 +1,177 @@
+"""JAX adapter. The contract lives in crossgrad/adapter.py; this module only says
+where JAX needs a choice. jax is imported by `load()`, never here."""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import sys
+import types
+
+import numpy as np
+
+# Each op's framework call, as a template over the op's positional arguments.
+SPELLING = {
+    "relu": "jax.nn.relu({0})",
+    "maximum": "jnp.maximum({0}, {1})",
+    "clip": "jnp.clip({0}, min={1})",
+    "where": "jnp.where({0}, {1}, {2})",
+    "zeros_like": "jnp.zeros_like({0})",
+    "abs": "jnp.abs({0})",
+    "leaky_relu": "jax.nn.leaky_relu({0}, negative_slope={1})",
+    "relu6": "jax.nn.relu6({0})",
+    "hardtanh": "jax.nn.hard_tanh({0})",
+    "elu": "jax.nn.elu({0})",
+    "gelu": "jax.nn.gelu({0})",  # default approximate=True: the tanh form
+    "softplus": "jax.nn.softplus({0})",
+    "sqrt": "jnp.sqrt({0})",
+    "norm": "jnp.linalg.norm({0})",
+    "max": "jnp.max({0})",
+    "concat": "jnp.concatenate([{0}, {1}])",
+    "sign": "jnp.sign({0})",
+    "floor": "jnp.floor({0})",
+    # JAX arrays are immutable: the notebook's `z[:] = 0.` is the functional update.
+    "zero_fill": "{0}.at[:].set(0.)",
+}
+
+# XLA's CPU client reads its thread settings once, at import. Only "one thread"
+# can be asked for: XLA has no flag for an exact count above 1, so other values
+# are recorded in info() but leave XLA's default (all cores).
+_ONE_THREAD_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+
+
+def _build_ops(jax):
+    jnp = jax.numpy
+    ops = types.SimpleNamespace(
+        relu=jax.nn.relu, maximum=jnp.maximum, clip=lambda z, lo: jnp.clip(z, min=lo),
+        where=jnp.where, zeros_like=jnp.zeros_like, abs=jnp.abs,
+        leaky_relu=lambda z, slope: jax.nn.leaky_relu(z, negative_slope=slope),
+        relu6=jax.nn.relu6, hardtanh=jax.nn.hard_tanh, elu=jax.nn.elu, gelu=jax.nn.gelu,
+        softplus=jax.nn.softplus, sqrt=jnp.sqrt, norm=jnp.linalg.norm, max=jnp.max,
+        concat=lambda a, b: jnp.concatenate([a, b]), sign=jnp.sign, floor=jnp.floor,
+        zero_fill=lambda z: z.at[:].set(0.),
+    )
+    ops.spelling = dict(SPELLING)
+    return ops
+
+
+def _with_args(f, args, wrt):
+    """f as a function of args[i] for i in wrt only; the others are closed over,
+    so they are constants to the transform (x is data, not a parameter)."""
+    def partial(*diff):
+        full = list(args)
+        for i, value in zip(wrt, diff):
+            full[i] = value
+        return f(*full)
+    return partial
+
+
+class JaxAdapter:
+    name = "jax"
+    import_name = "jax"
+    package = "jax"
+    install_hint = "pip install jax"
+    modes = ("eager", "compiled")
+
+    def __init__(self):
+        self._jax = None
+        self._ops = None
+        self._threads = None
+
+    def version(self):
+        try:
+            return importlib.metadata.version(self.package)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
+        """Environment first (XLA reads it at import), then import and configure."""
+        self._threads = threads
+        # Allocate GPU memory on demand, not 75% of the card up front.
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
+        if threads == 1 and "jax" not in sys.modules:
+            flags = os.environ.get("XLA_FLAGS", "")
+            os.environ["XLA_FLAGS"] = f"{flags} {_ONE_THREAD_FLAGS}".strip()
+        import jax
+
+        # Without x64 JAX silently computes float64 inputs in float32.
+        jax.config.update("jax_enable_x64", bool(dtype_x64))
+        self._jax = jax
+        self._ops = _build_ops(jax)
+
+    def _require(self):
+        if self._jax is None:
+            raise RuntimeError("JaxAdapter.load() must be called first")
+        return self._jax
+
+    def _gpus(self):
+        try:
+            return self._require().devices("gpu")
+        except RuntimeError:  # no GPU backend: jax raises rather than returning []
+            return []
+
+    def devices(self):
+        return ("cpu", "gpu") if self._gpus() else ("cpu",)
+
+    @property
+    def ops(self):
+        self._require()
+        return self._ops
+
+    def asarray(self, value, device):
+        jax = self._require()
+        target = self._gpus()[0] if device == "gpu" else jax.devices("cpu")[0]
+        # device_put copies the buffer bit for bit, dtype kept (x64 is on).
+        return jax.device_put(np.array(value, copy=True), target)
+
+    def to_numpy(self, x):
+        return np.array(x, copy=True)
+
+    def block(self, tree):
+        # JAX dispatches asynchronously: wait for every array (None leaves are fine).
+        return self._require().block_until_ready(tree)
+
+    def vjp(self, f, args, wrt, cotangent):
+        jax = self._require()
+        out, pullback = jax.vjp(_with_args(f, args, wrt), *(args[i] for i in wrt))
+        # broadcast_to keeps the seed's bits exactly (no multiplication involved).
+        return tuple(pullback(jax.numpy.broadcast_to(cotangent, out.shape)))
+
+    def jvp(self, f, args, wrt, tangent):
+        jax = self._require()
+        primal = args[wrt]
+        _, tangent_out = jax.jvp(_with_args(f, args, (wrt,)), (primal,),
+                                 (jax.numpy.broadcast_to(tangent, primal.shape),))
+        return tangent_out
+
+    def compile(self, f, mode):
+        if mode == "eager":
+            return f
+        if mode == "compiled":
+            return self._require().jit(f)
+        raise ValueError(f"jax has no mode {mode!r}; modes: {', '.join(self.modes)}")
+
+    def info(self):
+        jax = self._require()
+        return {
+            "version": self.version(),
+            "jaxlib": _dist_version("jaxlib"),
+            "backend": jax.default_backend(),
+            "devices": {"cpu": str(jax.devices("cpu")[0].device_kind),
+                        **({"gpu": self._gpus()[0].device_kind} if self._gpus() else {})},
+            "threads": {"requested": self._threads, "cpu_devices": jax.device_count("cpu"),
+                        "one_thread_flags": _ONE_THREAD_FLAGS in os.environ.get("XLA_FLAGS", "")},
+            "flags": {"jax_enable_x64": bool(jax.config.jax_enable_x64),
+                      "jax_default_matmul_precision": jax.config.jax_default_matmul_precision},
+            "env": {k: os.environ[k] for k in ("XLA_FLAGS", "XLA_PYTHON_CLIENT_PREALLOCATE",
+                                               "CUDA_VISIBLE_DEVICES") if k in os.environ},
+        }
+
+
+def _dist_version(name):
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+ADAPTER = JaxAdapter()

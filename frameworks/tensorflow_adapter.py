@@ -1,0 +1,193 @@
+"""TensorFlow adapter. The contract lives in crossgrad/adapter.py; this module only
+says where TensorFlow needs a choice. tensorflow is imported by `load()`, never here
+(and, in a process that also uses torch, after torch: a known crash otherwise)."""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import types
+
+import numpy as np
+
+# The CPU wheel, the full wheel and the nightly install the same module.
+DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow", "tf-nightly")
+
+# Each op's framework call, as a template over the op's positional arguments.
+SPELLING = {
+    "relu": "tf.nn.relu({0})",
+    "maximum": "tf.maximum({0}, {1})",
+    # TF has no lower-bound-only clip: the upper bound is the dtype's largest finite
+    # value. Every finite input passes unchanged; +inf would become that max.
+    "clip": "tf.clip_by_value({0}, {1}, {0}.dtype.max)",
+    "where": "tf.where({0}, {1}, {2})",
+    "zeros_like": "tf.zeros_like({0})",
+    "abs": "tf.abs({0})",
+    "leaky_relu": "tf.nn.leaky_relu({0}, alpha={1})",
+    "relu6": "tf.nn.relu6({0})",
+    "hardtanh": "tf.clip_by_value({0}, -1., 1.)",  # TF has no hardtanh
+    "elu": "tf.nn.elu({0})",
+    "gelu": "tf.nn.gelu({0})",  # default approximate=False: the exact erf form
+    "softplus": "tf.nn.softplus({0})",
+    "sqrt": "tf.sqrt({0})",
+    "norm": "tf.norm({0})",
+    "max": "tf.reduce_max({0})",
+    "concat": "tf.concat([{0}, {1}], 0)",
+    "sign": "tf.sign({0})",
+    "floor": "tf.floor({0})",
+    # Tensors are immutable: the notebook's `z[:] = 0.` becomes a scatter of zeros
+    # over every index. Like torch's in-place write (and JAX's .at[].set), it keeps z
+    # in the graph with a zero gradient; tf.zeros_like would cut z off, and TF would
+    # report "no gradient" (None) for a spelling reason, not a convention.
+    "zero_fill": "tf.tensor_scatter_nd_update({0}, tf.range(tf.size({0}))[:, None], tf.zeros_like({0}))",
+}
+
+
+def _zero_fill(tf, z):
+    indices = tf.range(tf.size(z))[:, None]
+    return tf.tensor_scatter_nd_update(z, indices, tf.zeros_like(z))
+
+
+def _build_ops(tf):
+    ops = types.SimpleNamespace(
+        relu=tf.nn.relu, maximum=tf.maximum, clip=lambda z, lo: tf.clip_by_value(z, lo, z.dtype.max),
+        where=tf.where, zeros_like=tf.zeros_like, abs=tf.abs,
+        leaky_relu=lambda z, slope: tf.nn.leaky_relu(z, alpha=slope), relu6=tf.nn.relu6,
+        hardtanh=lambda z: tf.clip_by_value(z, -1., 1.), elu=tf.nn.elu, gelu=tf.nn.gelu,
+        softplus=tf.nn.softplus, sqrt=tf.sqrt, norm=tf.norm, max=tf.reduce_max,
+        concat=lambda a, b: tf.concat([a, b], 0), sign=tf.sign, floor=tf.floor,
+        zero_fill=lambda z: _zero_fill(tf, z),
+    )
+    ops.spelling = dict(SPELLING)
+    return ops
+
+
+def _leaves(tree):
+    if isinstance(tree, (tuple, list)):
+        for item in tree:
+            yield from _leaves(item)
+    elif tree is not None:  # TF's None gradients are kept, not read
+        yield tree
+
+
+class TensorflowAdapter:
+    name = "tensorflow"
+    import_name = "tensorflow"
+    install_hint = "pip install tensorflow-cpu"
+    modes = ("eager", "graph", "compiled")
+
+    def __init__(self):
+        self._tf = None
+        self._ops = None
+
+    @property
+    def package(self):
+        """The installed distribution that provides `tensorflow` (or the first name)."""
+        return next((d for d in DISTRIBUTIONS if _dist_version(d)), DISTRIBUTIONS[0])
+
+    def version(self):
+        return next((v for v in map(_dist_version, DISTRIBUTIONS) if v), None)
+
+    def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
+        """float64 needs no switch in TF; dtype_x64 is accepted for the contract."""
+        if self._tf is not None:
+            return  # thread and GPU settings raise once the runtime has started
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import tensorflow as tf
+
+        self._tf = tf
+        if threads:  # must happen before the runtime starts, hence here
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(threads)
+        for gpu in tf.config.list_physical_devices("GPU"):
+            tf.config.experimental.set_memory_growth(gpu, True)  # no up-front grab
+        # TF32 would round float32 matmuls/convs on Ampere+ GPUs: compare true float32.
+        tf.config.experimental.enable_tensor_float_32_execution(False)
+        self._ops = _build_ops(tf)
+
+    def _require(self):
+        if self._tf is None:
+            raise RuntimeError("TensorflowAdapter.load() must be called first")
+        return self._tf
+
+    def devices(self):
+        return ("cpu", "gpu") if self._require().config.list_physical_devices("GPU") else ("cpu",)
+
+    @property
+    def ops(self):
+        self._require()
+        return self._ops
+
+    def asarray(self, value, device):
+        tf = self._require()
+        # A private copy: an eager tensor may alias the NumPy buffer it came from.
+        with tf.device("/GPU:0" if device == "gpu" else "/CPU:0"):
+            return tf.identity(tf.constant(np.array(value, copy=True)))
+
+    def to_numpy(self, x):
+        return np.array(x.numpy(), copy=True)
+
+    def block(self, tree):
+        # No explicit sync in TF's Python API: reading each value to the host waits
+        # for it. None entries (TF's "no gradient") are allowed and left alone.
+        for leaf in _leaves(tree):
+            leaf.numpy()
+        return tree
+
+    def vjp(self, f, args, wrt, cotangent):
+        tf = self._require()
+        sources = [args[i] for i in wrt]
+        with tf.GradientTape() as tape:
+            tape.watch(sources)  # inputs are tensors, not Variables: watch explicitly
+            out = f(*args)
+        if out is None:  # f is itself a gradient TF left as None (second order):
+            return (None,) * len(sources)  # nothing reaches it, so nothing flows back
+        # broadcast_to keeps the seed's bits exactly (no multiplication involved);
+        # NONE keeps TF's own answer for a gradient that does not reach the output.
+        grads = tape.gradient(out, sources, output_gradients=tf.broadcast_to(cotangent, tf.shape(out)),
+                              unconnected_gradients=tf.UnconnectedGradients.NONE)
+        return tuple(grads)
+
+    def jvp(self, f, args, wrt, tangent):
+        tf = self._require()
+        primal = args[wrt]
+        with tf.autodiff.ForwardAccumulator(primal, tf.broadcast_to(tangent, tf.shape(primal))) as acc:
+            out = f(*args)
+        return acc.jvp(out)  # None where the tangent does not reach the output
+
+    def compile(self, f, mode):
+        if mode == "eager":
+            return f
+        if mode == "graph":
+            return self._require().function(f)
+        if mode == "compiled":
+            return self._require().function(f, jit_compile=True)
+        raise ValueError(f"tensorflow has no mode {mode!r}; modes: {', '.join(self.modes)}")
+
+    def info(self):
+        tf = self._require()
+        gpus = tf.config.list_physical_devices("GPU")
+        names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
+        build = tf.sysconfig.get_build_info()
+        return {
+            "version": self.version(),
+            "distribution": self.package,
+            "devices": {"cpu": "cpu", **({"gpu": names[0]} if names else {})},
+            "gpus": names,
+            "threads": {"intra_op": tf.config.threading.get_intra_op_parallelism_threads(),
+                        "inter_op": tf.config.threading.get_inter_op_parallelism_threads()},
+            "flags": {"tensor_float_32_execution": tf.config.experimental.tensor_float_32_execution_enabled(),
+                      "cuda_build": bool(build.get("is_cuda_build")),
+                      "cuda_version": build.get("cuda_version")},
+            "env": {k: os.environ[k] for k in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS",
+                                               "CUDA_VISIBLE_DEVICES") if k in os.environ},
+        }
+
+
+def _dist_version(name):
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+ADAPTER = TensorflowAdapter()

@@ -1,0 +1,203 @@
+"""PyTorch adapter. The contract lives in crossgrad/adapter.py; this module only
+says where PyTorch needs a choice. torch is imported by `load()`, never here."""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import types
+
+import numpy as np
+
+# Each op's framework call, as a template over the op's positional arguments.
+SPELLING = {
+    "relu": "torch.relu({0})",
+    # torch.maximum takes tensors only: a Python constant becomes one of z's dtype.
+    "maximum": "torch.maximum({0}, torch.as_tensor({1}, dtype={0}.dtype, device={0}.device))",
+    "clip": "torch.clamp({0}, min={1})",
+    "where": "torch.where({0}, {1}, {2})",
+    "zeros_like": "torch.zeros_like({0})",
+    "abs": "torch.abs({0})",
+    "leaky_relu": "F.leaky_relu({0}, {1})",
+    "relu6": "F.relu6({0})",
+    "hardtanh": "F.hardtanh({0})",
+    "elu": "F.elu({0})",
+    "gelu": "F.gelu({0})",  # default approximate='none': the exact erf form
+    "softplus": "F.softplus({0})",
+    "sqrt": "torch.sqrt({0})",
+    "norm": "torch.linalg.vector_norm({0})",
+    "max": "torch.max({0})",  # full reduction; torch.amax is the same kernel family
+    "concat": "torch.cat([{0}, {1}])",
+    "sign": "torch.sign({0})",
+    "floor": "torch.floor({0})",
+    # The notebook's `z[:] = 0.` as an expression: the in-place write, then z.
+    "zero_fill": "{0}.__setitem__(slice(None), 0.) or {0}",
+}
+
+
+def _zero_fill(z):
+    z[:] = 0.  # the notebook's in-place write: autograd records it (CopySlices)
+    return z
+
+
+def _as_tensor(torch, value, like):
+    return torch.as_tensor(value, dtype=like.dtype, device=like.device)
+
+
+def _build_ops(torch):
+    F = torch.nn.functional
+    ops = types.SimpleNamespace(
+        relu=torch.relu, maximum=lambda a, b: torch.maximum(a, _as_tensor(torch, b, a)),
+        clip=lambda z, lo: torch.clamp(z, min=lo),
+        where=torch.where, zeros_like=torch.zeros_like, abs=torch.abs,
+        leaky_relu=lambda z, slope: F.leaky_relu(z, slope), relu6=F.relu6,
+        hardtanh=F.hardtanh, elu=F.elu, gelu=F.gelu, softplus=F.softplus, sqrt=torch.sqrt,
+        norm=torch.linalg.vector_norm, max=torch.max, concat=lambda a, b: torch.cat([a, b]),
+        sign=torch.sign, floor=torch.floor, zero_fill=_zero_fill,
+    )
+    ops.spelling = dict(SPELLING)
+    return ops
+
+
+def _leaves(tree):
+    if isinstance(tree, (tuple, list)):
+        for item in tree:
+            yield from _leaves(item)
+    elif tree is not None:
+        yield tree
+
+
+def _with_args(f, args, wrt):
+    """f as a function of args[i] for i in wrt only; the others are closed over,
+    so they are constants to the transform (x is data, not a parameter)."""
+    def partial(*diff):
+        full = list(args)
+        for i, value in zip(wrt, diff):
+            full[i] = value
+        return f(*full)
+    return partial
+
+
+class TorchAdapter:
+    name = "torch"
+    import_name = "torch"
+    package = "torch"
+    install_hint = "pip install torch"
+    modes = ("eager", "compiled")
+
+    def __init__(self):
+        self._torch = None
+        self._ops = None
+
+    def version(self):
+        try:
+            return importlib.metadata.version(self.package)
+        except importlib.metadata.PackageNotFoundError:
+            return None
+
+    def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
+        """float64 needs no switch in torch; dtype_x64 is accepted for the contract."""
+        import torch
+
+        self._torch = torch
+        # TF32 would round float32 matmuls/convs on Ampere+ GPUs: compare true float32.
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        if threads:
+            torch.set_num_threads(threads)
+        self._raise_recompile_limit(torch)
+        self._ops = _build_ops(torch)
+
+    @staticmethod
+    def _raise_recompile_limit(torch):
+        # Dynamo caches per code object: every task's derivative functions share
+        # code objects (crossgrad.derivatives), differing in closures and dtypes, so
+        # each task recompiles. Past the default limit (8) torch.compile silently
+        # runs the function eagerly; a "compiled" row would then be an eager one.
+        import torch._dynamo.config as config
+
+        for key in ("recompile_limit", "cache_size_limit"):
+            if hasattr(config, key):
+                setattr(config, key, 4096)
+        for key in ("accumulated_recompile_limit", "accumulated_cache_size_limit"):
+            if hasattr(config, key):
+                setattr(config, key, 1 << 16)
+
+    def _require(self):
+        if self._torch is None:
+            raise RuntimeError("TorchAdapter.load() must be called first")
+        return self._torch
+
+    def devices(self):
+        return ("cpu", "gpu") if self._require().cuda.is_available() else ("cpu",)
+
+    @property
+    def ops(self):
+        self._require()
+        return self._ops
+
+    def asarray(self, value, device):
+        torch = self._require()
+        # torch.tensor copies, keeping dtype and every bit (the sign of zero too).
+        return torch.tensor(np.asarray(value), device="cuda" if device == "gpu" else "cpu")
+
+    def to_numpy(self, x):
+        return x.detach().cpu().numpy().copy()  # .numpy() shares memory on CPU
+
+    def block(self, tree):
+        torch = self._require()
+        if any(t.is_cuda for t in _leaves(tree) if isinstance(t, torch.Tensor)):
+            torch.cuda.synchronize()  # CUDA kernels run asynchronously
+        return tree
+
+    def vjp(self, f, args, wrt, cotangent):
+        # torch.func.vjp is a pure transform, differentiable again (second order)
+        # and traced by torch.compile; .backward() would accumulate into .grad.
+        torch = self._require()
+        out, pullback = torch.func.vjp(_with_args(f, args, wrt), *(args[i] for i in wrt))
+        # broadcast_to keeps the seed's bits exactly (no multiplication involved).
+        return tuple(pullback(torch.broadcast_to(cotangent, out.shape)))
+
+    def jvp(self, f, args, wrt, tangent):
+        torch = self._require()
+        primal = args[wrt]
+        _, tangent_out = torch.func.jvp(_with_args(f, args, (wrt,)), (primal,),
+                                        (torch.broadcast_to(tangent, primal.shape),))
+        return tangent_out
+
+    def compile(self, f, mode):
+        if mode == "eager":
+            return f
+        if mode == "compiled":
+            # Default backend (inductor). dynamic=False: shapes never change within
+            # a task, and static shapes keep the compiled kernels simple.
+            return self._require().compile(f, dynamic=False)
+        raise ValueError(f"torch has no mode {mode!r}; modes: {', '.join(self.modes)}")
+
+    def notes(self) -> str:
+        """Graph breaks since the last call: torch.compile runs the code around a
+        break uncompiled, so a "compiled" value may come partly from eager."""
+        from torch._dynamo.utils import counters
+
+        breaks = sum(counters["graph_break"].values())
+        counters["graph_break"].clear()
+        return f"torch.compile: {breaks} graph break(s), partly run eagerly" if breaks else ""
+
+    def info(self):
+        torch = self._require()
+        gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        return {
+            "version": self.version(),
+            "devices": {"cpu": "cpu", **({"gpu": gpus[0]} if gpus else {})},
+            "gpus": gpus,
+            "threads": {"intra_op": torch.get_num_threads(), "inter_op": torch.get_num_interop_threads()},
+            "flags": {
+                "cuda_matmul_allow_tf32": torch.backends.cuda.matmul.allow_tf32,
+                "cudnn_allow_tf32": torch.backends.cudnn.allow_tf32,
+                "cuda_version": torch.version.cuda,
+            },
+            "env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS",
+                                               "CUDA_VISIBLE_DEVICES") if k in os.environ},
+        }
+
+
+ADAPTER = TorchAdapter()
