@@ -25,12 +25,17 @@ class Truth:
     kind "set": it does not exist; valid values are the closed interval [lo, hi]
                 (the Clarke subdifferential: [0, 1] for relu at 0).
     kind "undefined": no valid value exists (a jump, or an infinite slope).
+
+    signed: whether the sign of an exact zero is part of the truth. First-order
+    zeros are signed (the IEEE chain-rule product, see crossgrad.truth); a
+    second-order zero is a structural zero whose sign no rule fixes.
     """
 
     kind: str
     value: float = math.nan
     lo: float = math.nan
     hi: float = math.nan
+    signed: bool = True
 
     def __post_init__(self):
         if self.kind not in ("exact", "set", "undefined"):

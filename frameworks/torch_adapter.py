@@ -141,7 +141,9 @@ class TorchAdapter:
         return torch.tensor(np.asarray(value), device="cuda" if device == "gpu" else "cpu")
 
     def to_numpy(self, x):
-        return x.detach().cpu().numpy().copy()  # .numpy() shares memory on CPU
+        # A gradient may be a ZeroTensor (abs's backward), which .numpy() refuses;
+        # clone() materialises it. .numpy() would share memory on CPU; clone doesn't.
+        return x.detach().clone().cpu().numpy()
 
     def block(self, tree):
         torch = self._require()

@@ -1,0 +1,147 @@
+"""report.md rendering from a handful of synthetic rows: no framework needed."""
+import re
+
+from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
+from crossgrad.report import render_report, write_report
+from crossgrad.truth import annotate
+
+
+def relu(ops, x, w, b):
+    return ops.relu(x * w + b)
+
+
+CASES = {"relu": Case("relu", relu, (
+    Point("smooth", 3.0, 2.0, 1.0, exact(7.0), exact(1.0), exact(0.0)),
+    Point("kink", -1.0, 1.0, 1.0, exact(0.0), subgradients(0.0, 1.0), UNDEFINED)),
+    "relu(x*w + b)")}
+PRIMITIVE = {"torch": "torch.relu", "jax": "jax.nn.relu", "tensorflow": "tf.nn.relu"}
+SPELLING = {"torch": {"relu": "torch.relu({0})"}}  # jax deliberately without one
+ENV = {"python": "3.11.7", "cpu": "Test CPU", "cpu_count": 2,
+       "frameworks": {"torch": {"version": "2.9.9", "spelling": SPELLING["torch"],
+                                "threads": {"intra_op": 2}},
+                      "jax": {"version": "0.4.99"}, "tensorflow": {"version": "2.99"}}}
+
+
+def row(fw, mode, point, value, seed="1.0", ad="reverse", outcome="ok", detail=""):
+    p = CASES["relu"].point(point)
+    return {"framework": fw, "framework_version": ENV["frameworks"][fw]["version"],
+            "mode": mode, "device": "cpu", "dtype": "float32", "case": "relu", "point": point,
+            "ad": ad, "wrt": "" if ad == "none" else "w",
+            "cotangent": seed if ad in ("reverse", "second") else "", "tangent": "",
+            "index": 0, "value": value, "outcome": outcome, "detail": detail,
+            "primitive": PRIMITIVE[fw], "x": repr(p.x), "w": repr(p.w), "b": repr(p.b)}
+
+
+def rows():
+    out = []
+    for fw, mode, kink in (("torch", "eager", "-0.0"), ("torch", "compiled", "-0.0"),
+                           ("jax", "eager", "0.0"), ("jax", "compiled", "0.0"),
+                           ("tensorflow", "eager", "0.0")):
+        out += [row(fw, mode, "smooth", "7.0", ad="none"), row(fw, mode, "smooth", "3.0"),
+                row(fw, mode, "kink", kink)]
+    out.append(row("jax", "eager", "kink", "nan", seed="-1.0"))
+    out.append(row("torch", "eager", "kink", "0.0", seed="-1.0"))
+    out.append(row("torch", "compiled", "kink", None, seed="-1.0", outcome="crashed",
+                   detail="killed by signal SIGSEGV (11)"))
+    return annotate(out, CASES)
+
+
+def matrix_line(text, point, seed):
+    """The matrix row of `point` and `seed` (reverse, w)."""
+    for line in text.splitlines():
+        if re.match(rf"\| {point} \| reverse \| {re.escape(seed)} \| w \|", line):
+            return line
+    raise AssertionError(f"no matrix row for {point} {seed}")
+
+
+def test_negative_zero_is_printed_as_such_and_marked_odd():
+    text = render_report(rows(), ENV, {"status": "complete"}, CASES)
+    line = matrix_line(text, "kink", "1.0")
+    assert "**`-0.0`** ◆ ∈" in line          # torch: bold, the odd one out (2 against 3)
+    assert "`0.0` ∈" in line and "**`0.0`**" not in line
+    assert line.rstrip(" |").endswith("differ only in the sign of zero")
+    assert "`[-1.0, 0.0]`" in line           # the truth column
+
+
+def test_row_verdicts_for_value_difference_and_errors():
+    text = render_report(rows(), ENV, {"status": "complete"}, CASES)
+    line = matrix_line(text, "kink", "-1.0")
+    assert "**`nan`** ◆ ✗" in line
+    assert "crashed E1" in line
+    assert "some errored; others differ in value" in line
+    assert matrix_line(text, "smooth", "1.0").rstrip(" |").endswith("all agree")
+    assert "- **E1** `crashed` in torch compiled" in text
+    assert "`killed by signal SIGSEGV (11)`" in text
+
+
+def test_summary_table_on_top_with_a_cell_per_column():
+    text = render_report(rows(), ENV, {"status": "complete"}, CASES)
+    summary = text.index("## Summary")
+    assert summary < text.index("## Matrices")
+    head = next(l for l in text.splitlines() if l.startswith("| case | dtype |"))
+    assert head.split(" | ")[2:] == ["torch eager", "torch compiled", "jax eager", "jax compiled",
+                                     "tensorflow eager |"]
+    line = next(l for l in text.splitlines() if l.startswith("| relu | float32 |"))
+    cells = [c.strip() for c in line.strip("|").split("|")]
+    # torch eager: exact at smooth, a subgradient at the kink, where its -0.0 is odd;
+    # jax eager adds a NaN (odd there too); tensorflow is with the majority throughout.
+    # Benign verdicts (subgradient, undefined, close) are listed only where nothing
+    # notable happened, so what differs shows first.
+    assert cells[2] == "odd ×1"
+    assert cells[4] == "NaN ×1, odd ×1"
+    assert cells[6] == "subgradient ×1"  # nothing notable; the other two rows are exact
+    assert "![summary heatmap](summary.png)" in text
+
+
+def test_header_names_versions_and_where():
+    text = render_report(rows(), ENV, {"status": "complete", "started": "2030-01-02T03:04:05"}, CASES)
+    assert "torch 2.9.9 (eager, compiled)" in text and "jax 0.4.99 (eager, compiled)" in text
+    assert "2030-01-02T03:04:05" in text and "Test CPU (2 cores)" in text
+    assert "torch: intra_op=2" in text
+    assert "PARTIAL RUN" not in text
+    assert "Primitives used — torch: `torch.relu`; jax: `jax.nn.relu`" in text
+
+
+def test_partial_manifest_shows_the_banner_with_what_did_not_finish():
+    text = render_report(rows(), ENV, {"status": "interrupted"}, CASES)
+    banner = text.index("**PARTIAL RUN**")
+    assert banner < text.index("## Summary")
+    assert "status `interrupted`" in text
+    assert "> - torch compiled, relu float32: **crashed** — `killed by signal SIGSEGV (11)`" in text
+    text = render_report(rows(), ENV, {"status": "partial", "config": {
+        "frameworks": ["torch", "jax", "mxnet"], "cases": ["relu", "abs"]}}, CASES)
+    assert "> - no rows at all for frameworks: mxnet" in text
+    assert "> - no rows at all for cases: abs" in text
+
+
+def test_header_survives_an_empty_env():
+    text = render_report(rows(), {}, {}, CASES)
+    assert "torch 2.9.9" in text            # falls back to the rows' versions
+    assert "status `unknown`" in text        # no status recorded: not claimed complete
+
+
+def test_repro_snippets_for_divergent_cells_and_a_note_without_spelling():
+    text = render_report(rows(), ENV, {"status": "complete"}, CASES)
+    section = text[text.index("## Repro snippets"):]
+    assert "### relu · torch eager · `kink` reverse w, seed 1.0, float32 → `-0.0`" in section
+    assert "torch.func.vjp(lambda w: relu(x, w, b), w)" in section
+    assert "# crossgrad recorded: -0.0" in section
+    # one snippet per case x framework x (point, ad): torch compiled's -0.0 is left to eager's
+    assert section.count("### relu · torch") == 1
+    assert "No snippets for jax (1 divergent cells)" in section
+
+
+def test_write_report_writes_markdown_and_heatmap(tmp_path):
+    path = write_report(tmp_path, rows(), ENV, {"status": "complete"}, CASES)
+    assert path == tmp_path / "report.md"
+    assert "`-0.0`" in path.read_text(encoding="utf-8")
+    png = tmp_path / "summary.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
+    assert not list(tmp_path.glob(".*tmp*"))  # atomic writes leave no temporary behind
+
+
+def test_an_empty_run_still_renders(tmp_path):
+    text = render_report([], {}, {"status": "interrupted"}, CASES)
+    assert "No gradient rows were recorded." in text and "**PARTIAL RUN**" in text
+    path = write_report(tmp_path, [], {}, {"status": "complete"}, CASES)
+    assert path.exists() and not (tmp_path / "summary.png").exists()
