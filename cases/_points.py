@@ -19,11 +19,19 @@ TruthAt = Callable[[float], tuple[Truth, Truth, Truth]]
 def points(truth_at: TruthAt, extra: tuple = (), only: tuple[str, ...] = ()) -> tuple[Point, ...]:
     """Points with the truth of the op at each z: truth_at(z) -> (value, d1, d2).
 
-    `extra` adds (name, x, w, b) for the op's own kinks (relu6 at z=6, ...).
+    `extra` adds (name, x, w, b) for the op's own kinks (relu6 at z=6, ...), or
+    (name, x, w, b, dtypes) for a point that exists only in some dtypes.
     """
     chosen = [p for p in STANDARD if not only or p[0] in only] + list(extra)
     out = []
-    for name, x, w, b in chosen:
+    for name, x, w, b, *dtypes in chosen:
         value, d1, d2 = truth_at(x * w + b)
-        out.append(Point(name, x, w, b, value=value, d1=d1, d2=d2))
+        out.append(Point(name, x, w, b, value=value, d1=d1, d2=d2, **({"dtypes": dtypes[0]} if dtypes else {})))
     return tuple(out)
+
+
+# Subnormal inputs (found by the property tests): z = w is subnormal, where
+# flush-to-zero CPU settings (XLA, Eigen) read it as 0, relu's kink. 2**-140 is
+# subnormal in float32 and normal in float64 (a control there); 2**-1070 is
+# subnormal in float64 and exists only there (float32 rounds it to 0).
+SUBNORMAL = (("subnormal", 1.0, 2.0 ** -140, 0.0), ("subnormal64", 1.0, 2.0 ** -1070, 0.0, ("float64",)))

@@ -64,6 +64,7 @@ class Point:
     value: Truth | None = None
     d1: Truth | None = None
     d2: Truth | None = None
+    dtypes: tuple[str, ...] = DTYPES  # a point that only exists in some dtypes (a float64 subnormal)
 
     @property
     def z(self) -> float:
@@ -85,6 +86,9 @@ class Case:
     wrt: tuple[str, ...] = ("w", "b")
     dtypes: tuple[str, ...] = DTYPES
     native: dict = field(default_factory=dict)
+    # truth_at(z) -> (value, d1, d2): the op's truth at any z, the reference of
+    # the property tests (tests/test_properties.py); None where not stated.
+    truth_at: Callable | None = None
 
     def point(self, name: str) -> Point:
         for p in self.points:

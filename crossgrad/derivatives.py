@@ -52,14 +52,14 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
     from crossgrad.registry import cases
 
     case = cases()[task.case]
-    qs = quantities(case, tuple(job.get("points") or ()), tuple(job.get("seeds") or (1.0, -1.0)))
+    qs = quantities(case, tuple(job.get("points") or ()), tuple(job.get("seeds") or (1.0, -1.0)), task.dtype)
     base = _base_row(adapter, task)
     if task.device not in adapter.devices():
         yield from failed_rows(base, case, qs, "unavailable", f"no {task.device} device for {task.framework}")
         return
     fn = case.function_for(task.framework)
     fns = build_functions(adapter, fn, adapter.ops, case.wrt)
-    primitives = {p.name: used_primitives(adapter, fn, task, p) for p in case.points}
+    primitives = {p.name: used_primitives(adapter, fn, task, p) for p in case.points if task.dtype in p.dtypes}
     for ad in ("none", "reverse", "forward", "second"):
         group = [q for q in qs if q.ad == ad]
         rows = list(_run_group(adapter, task, case, ad, fns[ad], group, base, primitives))

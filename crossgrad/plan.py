@@ -41,14 +41,16 @@ class Quantity:
         return (self.point, self.ad, self.wrt, self.seed)
 
 
-def quantities(case, points: tuple[str, ...] | None = None, seeds=DEFAULT_SEEDS) -> list[Quantity]:
-    """Every quantity of `case` at the selected points, in report order.
+def quantities(case, points: tuple[str, ...] | None = None, seeds=DEFAULT_SEEDS,
+               dtype: str | None = None) -> list[Quantity]:
+    """Every quantity of `case` at the selected points (those that exist in
+    `dtype`), in report order.
 
     second is d/dw (cotangent * da/dw): second order in w, as the atlas asks.
     """
     out = []
     for p in case.points:
-        if points and p.name not in points:
+        if (points and p.name not in points) or (dtype and dtype not in p.dtypes):
             continue
         out.append(Quantity(p.name, "none"))
         for ad in ("reverse", "forward"):

@@ -72,7 +72,7 @@ def _value_failure(run: Run, framework: str, done_keys: set):
 
     def fail(task: dict, outcome: str, detail: str) -> None:
         case = cases()[task["case"]]
-        qs = [q for q in quantities(case, run.config.points or None, run.config.seeds)
+        qs = [q for q in quantities(case, run.config.points or None, run.config.seeds, task["dtype"])
               if (task["case"], task["dtype"], task["device"], task["mode"]) + q.key() not in done_keys]
         base = {k: task[k] for k in ("framework", "device", "dtype", "mode")}
         base["framework_version"] = adapter.version() or ""
