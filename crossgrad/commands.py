@@ -59,7 +59,7 @@ def timing_plan(args, config: RunConfig) -> tuple[dict, dict | None]:
     from crossgrad import timing_run
 
     workloads = choose(args.workloads, timing_run.WORKLOADS, "workloads", timing_run.WORKLOADS)
-    sizes = positive_ints(args.sizes, "sizes", timing_run.DEFAULT_SIZES)
+    sizes = positive_ints(args.sizes, "sizes", (None,)) if args.sizes else None  # None: per-device defaults
     specs = {fw: timing_run.timing_specs({fw: frameworks()[fw].modes}, config.devices, workloads, sizes,
                                          modes=config.modes)
              for fw in config.frameworks}

@@ -93,8 +93,9 @@ def _timing_failure(run: Run, framework: str):
     adapter = frameworks()[framework]
 
     def fail(spec: dict, outcome: str, detail: str) -> None:
-        run.append("timing", dict(spec, framework=framework, framework_version=adapter.version() or "",
-                                  outcome=outcome, detail=detail))
+        from crossgrad.timing_run import failed_row
+
+        run.append("timing", failed_row(spec, outcome, detail, adapter.version() or ""))
         run.manifest["failures"].append({"task": spec, "outcome": outcome, "detail": detail})
     return fail
 

@@ -69,7 +69,7 @@ def run_timing(adapter, spec: dict, job: dict):
     """Timing rows of one spec (the harness lives in crossgrad.timing_run)."""
     from crossgrad.timing_run import run_timing_specs
 
-    return run_timing_specs(adapter, [spec], job.get("timing") or {})
+    return run_timing_specs(adapter, [spec], job.get("timing") or {}, threads=job.get("threads"))
 
 
 def _maybe_inject_fault(where: str, job: dict) -> None:

@@ -1,0 +1,70 @@
+"""pytest-benchmark's --benchmark-json output -> timing rows (the columns of timings.csv).
+
+tests/test_benchmarks.py labels each benchmark in `extra_info` (framework,
+framework_version, mode, device, dtype, workload, n, shape, phase, threads);
+those labels and the `stats` block (median, iqr, min, rounds, iterations and,
+per round, `data`: seconds per call) become one row per benchmark, so
+crossgrad.timing_report renders them like a `crossgrad run`'s timings.
+
+What pytest-benchmark does not measure stays empty: `first_call_s` (the test
+makes one warm-up call before timing, and no one times it), and with it the
+compile break-even. Benchmarks without crossgrad's labels (someone else's
+benchmarks in the same file) are left out.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from crossgrad import SCHEMA_VERSION
+from crossgrad.records import fmt
+from crossgrad.timing import is_noisy
+from crossgrad.workloads import shape_label
+
+LABELS = ("framework", "mode", "device", "workload", "n", "phase")
+
+
+def rows_from_benchmark_json(path: Path) -> list[dict]:
+    """One timing row per crossgrad benchmark in the file; ValueError if it is not such a file."""
+    data = _load(Path(path))
+    detail = (f"pytest-benchmark {data.get('version', '?')}: first call not measured "
+              "(a warm-up call ran before timing)")
+    rows = [row_from_benchmark(b, detail) for b in data["benchmarks"] if _is_ours(b)]
+    if not rows:
+        raise ValueError("no crossgrad benchmarks in it (none has framework/workload labels in "
+                         "extra_info; make one with pytest tests/test_benchmarks.py --benchmark-only "
+                         "--benchmark-json FILE)")
+    return rows
+
+
+def _load(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        raise ValueError("not a pytest-benchmark JSON file (no 'benchmarks' list)")
+    return data
+
+
+def _is_ours(bench: dict) -> bool:
+    info = bench.get("extra_info") or {}
+    return all(k in info for k in LABELS) and isinstance(bench.get("stats"), dict)
+
+
+def row_from_benchmark(bench: dict, detail: str) -> dict:
+    """The timing row of one benchmark entry (numbers as repr strings, like timing_run's)."""
+    info, stats = bench["extra_info"], bench["stats"]
+    n = int(info["n"])
+    median, iqr = float(stats["median"]), float(stats["iqr"])
+    return {
+        "schema_version": SCHEMA_VERSION, "framework": info["framework"],
+        "framework_version": info.get("framework_version") or "", "device": info["device"],
+        "dtype": info.get("dtype", "float32"), "mode": info["mode"], "workload": info["workload"],
+        "n": n, "shape": info.get("shape") or shape_label(info["workload"], n), "phase": info["phase"],
+        "threads": info.get("threads", ""), "first_call_s": "", "median_s": fmt(median),
+        "iqr_s": fmt(iqr), "min_s": fmt(stats["min"]), "samples": int(stats["rounds"]),
+        "inner_loops": int(stats.get("iterations", 1)), "noisy": is_noisy(iqr, median),
+        "outcome": "ok", "detail": detail,
+        "raw_samples": [float(s) for s in stats.get("data") or ()],
+    }

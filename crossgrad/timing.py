@@ -1,0 +1,154 @@
+"""The timing harness: the one loop that times every workload (CLI, pytest, fidelity script).
+
+`measure(fn, options)` times a zero-argument callable whose last act is the
+adapter's `block(...)` (so asynchronous dispatch is never timed as finished
+work), in three steps:
+
+1. the first call alone (trace / compile / first allocation), reported apart;
+2. calibration, with torch.utils.benchmark's blocked_autorange rule: the inner
+   loop count grows 10x at a time until one block lasts at least `block_time`
+   and an empty block (clock reads, loop set-up) costs at most
+   `overhead_fraction` of it (these calls are warm-up and are discarded);
+3. sampling: blocks of that many calls until `min_time` seconds and
+   `min_samples` blocks are reached, or `max_time` seconds are spent.
+
+Each block gives one raw sample, the mean per-call time within it; the summary
+is median, IQR, min and the count. `noisy` flags IQR/median > 10%.
+
+The harness's own cost per call is one iteration of a Python `for` loop plus
+the call (tens of nanoseconds; scripts/fidelity.py measures it). No framework
+is imported here.
+"""
+from __future__ import annotations
+
+import gc
+import itertools
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+NOISY_THRESHOLD = 0.10  # IQR / median above this earns a warning in the report
+
+
+@dataclass(frozen=True)
+class HarnessOptions:
+    """Knobs of `measure`. The defaults keep a full default sweep short on 2 cores:
+    a fast callable gets ~min_time of samples, a slow one min_samples calls."""
+
+    min_time: float = 0.2  # seconds of sampled blocks before stopping (Timer's default too)
+    min_samples: int = 5  # blocks before stopping
+    max_time: float = 1.5  # stop sampling past this, even below min_samples
+    # Block size, blocked_autorange's rule: grow the inner loop 10x at a time
+    # until a block lasts >= block_time and an empty block (the clock and loop
+    # set-up) costs <= overhead_fraction of it. Blocks come out between 1e4 and
+    # 1e5 empty blocks long (~1-30 ms here). Why Timer's rule and not our own:
+    # on a shared machine the median of shorter blocks skips interference that
+    # longer blocks average in, so block length alone moved our medians 5-15%
+    # away from Timer's at some N (fixed 2 ms blocks, scripts/fidelity.py).
+    block_time: float = 2e-4  # min_time / 1000, as Timer
+    overhead_fraction: float = 1e-4
+    growth: int = 10
+    max_inner_loops: int = 1 << 30
+    disable_gc: bool = True  # as timeit does: a collection is not the callable's cost
+
+    @classmethod
+    def from_dict(cls, values: dict | None) -> "HarnessOptions":
+        """Options from a JSON-able dict (the worker's job); unknown keys are an error."""
+        return cls(**(values or {}))
+
+
+@dataclass
+class Measurement:
+    """What `measure` observed. Times are seconds per call."""
+
+    first_call_s: float
+    samples: list[float] = field(default_factory=list)
+    inner_loops: int = 1
+    wall_s: float = 0.0  # everything measure() spent, first call included
+    stopped_early: bool = False  # max_time reached before min_samples
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+    @property
+    def min(self) -> float:
+        return min(self.samples)
+
+    @property
+    def iqr(self) -> float:
+        """Q3 - Q1 with linear interpolation (numpy's and torch's default)."""
+        if len(self.samples) < 2:
+            return 0.0
+        q1, _, q3 = statistics.quantiles(self.samples, n=4, method="inclusive")
+        return q3 - q1
+
+    @property
+    def noisy(self) -> bool:
+        return is_noisy(self.iqr, self.median)
+
+
+def is_noisy(iqr: float, median: float) -> bool:
+    """IQR/median > 10%; a zero or missing median counts as noisy (nothing to trust)."""
+    if not median or math.isnan(median):
+        return True
+    return iqr / median > NOISY_THRESHOLD
+
+
+def time_block(fn: Callable[[], Any], number: int, clock=time.perf_counter,
+               disable_gc: bool = True) -> float:
+    """Seconds for `number` back-to-back calls of fn (timeit's loop shape)."""
+    loop = itertools.repeat(None, number)
+    was_enabled = gc.isenabled()
+    if disable_gc:
+        gc.disable()
+    try:
+        t0 = clock()
+        for _ in loop:
+            fn()
+        return clock() - t0
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def calibrate(fn, options: HarnessOptions, clock=time.perf_counter) -> int:
+    """Inner loop count for the sampled blocks (blocked_autorange's rule; see
+    HarnessOptions). The blocks run here are warm-up and are discarded."""
+    overhead = statistics.median(time_block(fn, 0, clock, options.disable_gc) for _ in range(5))
+    number = 1
+    while number < options.max_inner_loops:
+        elapsed = time_block(fn, number, clock, options.disable_gc)
+        if elapsed >= options.block_time and overhead <= options.overhead_fraction * elapsed:
+            break
+        if elapsed > options.min_time:  # one block already fills the sampling time
+            break
+        number = min(options.max_inner_loops, number * options.growth)
+    return number
+
+
+def sample(fn, number: int, options: HarnessOptions, clock=time.perf_counter) -> tuple[list[float], bool]:
+    """Per-call times of successive blocks; True if max_time cut it short."""
+    samples: list[float] = []
+    total = 0.0
+    while total < options.min_time or len(samples) < options.min_samples:
+        elapsed = time_block(fn, number, clock, options.disable_gc)
+        samples.append(elapsed / number)
+        total += elapsed
+        if total >= options.max_time:
+            return samples, len(samples) < options.min_samples
+    return samples, False
+
+
+def measure(fn: Callable[[], Any], options: HarnessOptions | None = None,
+            clock: Callable[[], float] = time.perf_counter) -> Measurement:
+    """Time fn: first call apart, then calibrated blocks (see the module docstring)."""
+    options = options or HarnessOptions()
+    start = clock()
+    first = time_block(fn, 1, clock, options.disable_gc)
+    number = calibrate(fn, options, clock)
+    samples, stopped_early = sample(fn, number, options, clock)
+    return Measurement(first_call_s=first, samples=samples, inner_loops=number,
+                       wall_s=clock() - start, stopped_early=stopped_early)

@@ -1,0 +1,315 @@
+"""Timing rows -> derived figures, timings.csv (+ raw samples) and the report's timing section.
+
+Rows come from crossgrad.timing_run (numbers as repr strings), from
+timings.jsonl, from timings.csv (everything a string), or from the runner's
+failure rows (labels only); every function here accepts all of them.
+
+Derived figures (columns of timings.csv, recomputed from the rows):
+- gradient_primal_ratio (gradient rows): median(gradient) / median(primal), same
+  framework, device, dtype, mode, workload and n: the headline measure of AD
+  benchmarks (the gradient phase includes its forward pass).
+- bytes_moved, bandwidth_bytes_per_s (relu and the numpy copy row): the bytes the
+  computation must move (byte model: crossgrad.workloads.bytes_moved) / median.
+  The copy row (framework numpy, workload copy) is the machine's reference.
+- flop, flop_per_s (dense): counted matmul FLOPs (crossgrad.workloads.flops) / median.
+- break_even_calls (rows of a mode other than eager): the smallest number n of
+  calls after the first for which first_call + n x median in that mode is at most
+  eager's; "never" when its steady state is not faster than eager's.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+from crossgrad import SCHEMA_VERSION
+from crossgrad.records import fmt, parse_float, read_csv, write_csv
+from crossgrad.workloads import bytes_moved, flops
+
+LABEL_COLUMNS = ("schema_version", "framework", "framework_version", "device", "dtype", "mode",
+                 "workload", "n", "shape", "phase", "threads")
+STAT_COLUMNS = ("first_call_s", "median_s", "iqr_s", "min_s", "samples", "inner_loops", "noisy",
+                "outcome", "detail")
+DERIVED_COLUMNS = ("gradient_primal_ratio", "bytes_moved", "bandwidth_bytes_per_s", "flop",
+                   "flop_per_s", "break_even_calls")
+TIMING_COLUMNS = LABEL_COLUMNS + STAT_COLUMNS + DERIVED_COLUMNS
+RAW_COLUMNS = ("schema_version", "framework", "device", "dtype", "mode", "workload", "n", "phase",
+               "block", "seconds_per_call")
+RAW_FILE = "timings_raw.csv"
+NOISY_MARK = "⚠"
+
+
+def num(row: dict, key: str) -> float | None:
+    """A float column of any row flavour; None when empty or absent."""
+    value = row.get(key)
+    if value in (None, ""):
+        return None
+    return value if isinstance(value, float) else parse_float(str(value))
+
+
+def _ok(row: dict) -> bool:
+    return row.get("outcome") == "ok" and num(row, "median_s") is not None
+
+
+def _key(row: dict, *extra: str) -> tuple:
+    return tuple(str(row.get(k, "")) for k in ("framework", "device", "dtype", "workload", "n") + extra)
+
+
+def with_derived(rows: list[dict]) -> list[dict]:
+    """Copies of the rows with DERIVED_COLUMNS filled (strings; empty where not applicable)."""
+    by_mode_phase = {_key(r, "mode", "phase"): r for r in rows if _ok(r)}
+    return [dict(r, **_derived(r, by_mode_phase)) for r in rows]
+
+
+def _derived(row: dict, index: dict) -> dict:
+    out = dict.fromkeys(DERIVED_COLUMNS, "")
+    if not _ok(row):
+        return out
+    median, n, phase = num(row, "median_s"), int(row["n"]), row["phase"]
+    primal = index.get(_key(row, "mode") + ("primal",))
+    if phase == "gradient" and primal is not None:
+        out["gradient_primal_ratio"] = fmt(median / num(primal, "median_s"))
+    nbytes, nflop = bytes_moved(row["workload"], n, phase), flops(row["workload"], phase)
+    if nbytes is not None:
+        out.update(bytes_moved=str(nbytes), bandwidth_bytes_per_s=fmt(nbytes / median))
+    if nflop is not None:
+        out.update(flop=str(nflop), flop_per_s=fmt(nflop / median))
+    eager = index.get(_key(row) + ("eager", phase))
+    if row["mode"] != "eager" and eager is not None:
+        out["break_even_calls"] = break_even(row, eager)
+    return out
+
+
+def break_even(compiled: dict, eager: dict) -> str:
+    """Calls after the first until compiled's total time is at most eager's, or "never"."""
+    fc, mc = num(compiled, "first_call_s"), num(compiled, "median_s")
+    fe, me = num(eager, "first_call_s"), num(eager, "median_s")
+    if fc is None or fe is None:  # pytest-benchmark rows have no first call
+        return ""
+    if mc >= me:
+        return "never"
+    return str(max(0, math.ceil((fc - fe) / (me - mc))))
+
+
+def write_timings_csv(run_dir: Path, rows: list[dict]) -> Path:
+    """timings.csv (TIMING_COLUMNS) and, where rows carry raw samples, timings_raw.csv."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    rows = [dict(r, schema_version=r.get("schema_version", SCHEMA_VERSION)) for r in rows]
+    write_csv(run_dir / "timings.csv", with_derived(rows), TIMING_COLUMNS)
+    raw = [dict(r, block=i, seconds_per_call=fmt(s))
+           for r in rows for i, s in enumerate(r.get("raw_samples") or ())]
+    if raw:
+        write_csv(run_dir / RAW_FILE, raw, RAW_COLUMNS)
+    return run_dir / "timings.csv"
+
+
+def read_timings_csv(path: Path) -> list[dict]:
+    """Rows of a timings.csv (strings, as written), checked against the columns and schema."""
+    return read_csv(Path(path), TIMING_COLUMNS)
+
+
+def human_time(seconds: float | None) -> str:
+    """3 significant digits with a unit (display only; timings.csv keeps every digit)."""
+    if seconds is None:
+        return ""
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def _rate(value: float | None, unit: str) -> str:
+    return "" if value is None else f"{value / 1e9:.3g} G{unit}"
+
+
+def series(row: dict) -> str:
+    """The label of a framework x mode x device line in tables and plots."""
+    return f"{row['framework']} {row['mode']} ({row['device']})"
+
+
+def _noisy(row: dict) -> bool:
+    return str(row.get("noisy")) == "True"
+
+
+def timing_section(rows: list[dict], run_dir: Path, plots: bool = True) -> str:
+    """The markdown timing section; writes its PNG plots into run_dir (linked relatively)."""
+    rows = with_derived(rows)
+    if not rows:
+        return "## Timings\n\nNo timings were run.\n"
+    pictures = _plots_markdown(rows, Path(run_dir)) if plots else ""
+    parts = ["## Timings\n", _preamble(rows), _ratio_pivot(rows), pictures]
+    for workload, n in dict.fromkeys((r["workload"], str(r["n"])) for r in rows if r["workload"] != "copy"):
+        group = [r for r in rows if r["workload"] == workload and str(r["n"]) == n]
+        parts.append(_table(workload, group, _shared_detail(rows)))
+    return "\n".join(p for p in parts if p)
+
+
+def _shared_detail(rows: list[dict]) -> str:
+    """A detail every measured row carries (e.g. pytest-benchmark's "no first call"): said once."""
+    details = {str(r.get("detail") or "") for r in rows if _ok(r) and r["workload"] != "copy"}
+    return details.pop() if len(details) == 1 else ""
+
+
+def copy_bandwidth(rows: list[dict]) -> tuple[float | None, int]:
+    """The machine's copy bandwidth (median over the run's copy rows) and how many there were."""
+    values = sorted(num(r, "bandwidth_bytes_per_s") for r in rows if r["workload"] == "copy" and _ok(r))
+    return (values[len(values) // 2] if values else None), len(values)
+
+
+def _preamble(rows: list[dict]) -> str:
+    bandwidth, count = copy_bandwidth(rows)
+    threads = sorted({f"{r['framework']}: {r.get('threads') or '?'}" for r in rows if r["workload"] != "copy"})
+    lines = [
+        "Median per call over blocks of back-to-back calls, each ending with the framework's sync; "
+        "IQR and min over the same blocks; `first call` (trace/compile) timed apart. The gradient "
+        "phase (d/dw, d/db via vjp, cotangent 1) includes its forward pass. × fastest: against the "
+        "fastest row of the same phase in the table. Useful GB/s: bytes relu must move (16 N primal, "
+        "20 N gradient, float32) / median. Break-even: calls after the first until that mode's "
+        "first call + n × median is at most eager's. "
+        f"{NOISY_MARK}: IQR/median > 10%, a noisy measurement. "
+        "Quote ratios measured in one run, not absolute times.",
+        "",
+        *([f"Every row: {_shared_detail(rows)}.", ""] if _shared_detail(rows) else []),
+        f"Threads: {'; '.join(threads) or 'not recorded'}.",
+    ]
+    if bandwidth is not None:
+        lines.append(f"Machine copy bandwidth (numpy copy, read + write, same harness; median of {count}): "
+                     f"{_rate(bandwidth, 'B/s')}: the reference for relu's useful GB/s.")
+    return "\n".join(lines) + "\n"
+
+
+def _ratio_pivot(rows: list[dict]) -> str:
+    """Gradient/primal ratio: one line per framework x mode x device, one column per workload x n."""
+    grads = [r for r in rows if r["gradient_primal_ratio"]]
+    if not grads:
+        return ""
+    cols = list(dict.fromkeys((r["workload"], str(r["n"])) for r in grads))
+    lines = ["### Gradient / primal time ratio\n",
+             "| framework mode (device) | " + " | ".join(f"{w} {_n(n, w)}" for w, n in cols) + " |",
+             "|---" * (len(cols) + 1) + "|"]
+    for name in dict.fromkeys(series(r) for r in grads):
+        cells = {(r["workload"], str(r["n"])): r for r in grads if series(r) == name}
+        lines.append(f"| {name} | " + " | ".join(
+            f"{float(cells[c]['gradient_primal_ratio']):.3g}" if c in cells else "" for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _n(n: str, workload: str) -> str:
+    if workload == "dense":
+        return ""
+    value = int(n)
+    return f"N=1e{round(math.log10(value))}" if value > 1 and 10 ** round(math.log10(value)) == value else f"N={value}"
+
+
+TABLE_HEAD = ("| phase | framework | mode | device | median | IQR | min | samples × loops | first call "
+              "| × fastest | grad/primal | {rate} | break-even (calls) | note |")
+
+
+def _table(workload: str, group: list[dict], shared: str = "") -> str:
+    first = group[0]
+    title = f"### {workload}, {first.get('shape') or _n(str(first['n']), workload)}\n"
+    rate = "GFLOP/s" if workload == "dense" else "GB/s (useful)"
+    lines = [title, TABLE_HEAD.format(rate=rate), "|---" * 14 + "|"]
+    for phase in dict.fromkeys(r["phase"] for r in group):
+        rows = [r for r in group if r["phase"] == phase]
+        fastest = min((num(r, "median_s") for r in rows if _ok(r)), default=None)
+        rows.sort(key=lambda r: num(r, "median_s") if _ok(r) else math.inf)
+        lines += [_table_line(r, fastest, shared) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def _table_line(r: dict, fastest: float | None, shared: str = "") -> str:
+    if not _ok(r):
+        note = f"**{r.get('outcome', '?')}**: {r.get('detail', '')}".replace("|", "\\|")
+        return f"| {r['phase']} | {r['framework']} | {r['mode']} | {r['device']} |" + " |" * 9 + f" {note} |"
+    median = num(r, "median_s")
+    rate = (_rate(num(r, "flop_per_s"), "FLOP/s") if r["workload"] == "dense"
+            else _rate(num(r, "bandwidth_bytes_per_s"), "B/s"))
+    rate = rate.split(" ")[0]  # the unit is in the column header
+    ratio = r["gradient_primal_ratio"]
+    cells = [r["phase"], r["framework"], r["mode"], r["device"],
+             human_time(median) + (f" {NOISY_MARK}" if _noisy(r) else ""), human_time(num(r, "iqr_s")),
+             human_time(num(r, "min_s")), f"{r.get('samples', '')} × {r.get('inner_loops', '')}",
+             human_time(num(r, "first_call_s")) or "n/a", f"{median / fastest:.2f}",
+             f"{float(ratio):.3g}" if ratio else "", rate, r["break_even_calls"],
+             "" if r.get("detail") == shared else str(r.get("detail") or "").replace("|", "\\|")]
+    return "| " + " | ".join(cells) + " |"
+
+
+def _plots_markdown(rows: list[dict], run_dir: Path) -> str:
+    """Draw the plots; a plotting failure costs the pictures, never the report."""
+    try:
+        written = write_plots(rows, run_dir)
+    except Exception as exc:  # matplotlib missing or broken: say so in the report
+        return f"Plots not drawn: {type(exc).__name__}: {exc}\n"
+    return "".join(f"![{title}]({name})\n\n" for title, name in written)
+
+
+def write_plots(rows: list[dict], run_dir: Path) -> list[tuple[str, str]]:
+    """timing_relu.png (median vs N, log-log) and timing_ratio.png; (title, file name) pairs."""
+    out = []
+    relu = [r for r in rows if r["workload"] == "relu" and _ok(r)]
+    if relu:
+        plot_relu_times(relu, copy_bandwidth(rows)[0], run_dir / "timing_relu.png")
+        out.append(("relu: median time per call against N", "timing_relu.png"))
+    if any(r["gradient_primal_ratio"] for r in rows):
+        plot_ratio(rows, run_dir / "timing_ratio.png")
+        out.append(("gradient / primal time ratio", "timing_ratio.png"))
+    return out
+
+
+def _figure(ncols: int):
+    """A Figure on the Agg canvas (no pyplot: no GUI backend, no global state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.5 * ncols, 4.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(1, ncols, squeeze=False)[0]
+
+
+def _save(fig, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.png")
+    fig.savefig(tmp, dpi=110)
+    os.replace(tmp, path)  # a reader never sees half a picture
+
+
+def plot_relu_times(rows: list[dict], copy_bandwidth: float | None, path: Path) -> None:
+    """Median per call against N, log-log, one line per framework x mode x device per
+    phase; dashed: the time the byte model needs at the machine's copy bandwidth."""
+    fig, axes = _figure(2)
+    for ax, phase in zip(axes, ("primal", "gradient")):
+        rows_p = sorted((r for r in rows if r["phase"] == phase), key=lambda r: int(r["n"]))
+        for name in dict.fromkeys(series(r) for r in rows_p):
+            pts = [(int(r["n"]), num(r, "median_s")) for r in rows_p if series(r) == name]
+            ax.plot(*zip(*pts), marker="o", label=name)
+        if copy_bandwidth and rows_p:
+            ns = sorted({int(r["n"]) for r in rows_p})
+            ax.plot(ns, [bytes_moved("relu", n, phase) / copy_bandwidth for n in ns], "k--",
+                    label="bytes moved at the cpu copy bandwidth")
+        ax.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="median time per call (s)",
+               title=f"relu, {phase}")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[1].legend(fontsize=7)
+    _save(fig, path)
+
+
+def plot_ratio(rows: list[dict], path: Path) -> None:
+    """Gradient/primal ratio: against N for relu (log x), one bar per line for dense."""
+    fig, (ax_relu, ax_dense) = _figure(2)
+    grads = [r for r in rows if r["gradient_primal_ratio"]]
+    relu = sorted((r for r in grads if r["workload"] == "relu"), key=lambda r: int(r["n"]))
+    for name in dict.fromkeys(series(r) for r in relu):
+        pts = [(int(r["n"]), float(r["gradient_primal_ratio"])) for r in relu if series(r) == name]
+        ax_relu.plot(*zip(*pts), marker="o", label=name)
+    ax_relu.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="gradient time / primal time (log)",
+                title="relu: gradient / primal")
+    dense = [r for r in grads if r["workload"] == "dense"]
+    ax_dense.barh([series(r) for r in dense], [float(r["gradient_primal_ratio"]) for r in dense])
+    ax_dense.set(xlabel="gradient time / primal time", title="dense: gradient / primal")
+    for ax in (ax_relu, ax_dense):
+        ax.grid(True, alpha=0.3)
+    if relu:
+        ax_relu.legend(fontsize=7)
+    _save(fig, path)

@@ -1,0 +1,92 @@
+"""pytest-benchmark benchmarks: the timing workloads, framework x mode x device x workload x N x phase.
+
+`pytest` runs each once, untimed (crossgrad.pytest_plugin), and checks what the
+callable computed; `pytest --benchmark-only --benchmark-json FILE` times them,
+and `crossgrad report --from-benchmark-json FILE` turns that into timings.csv
+and the report's timing section. The timed callable is the harness's own
+(crossgrad.workloads.build_callable: one compiled call, then the adapter's
+block), so both measure the same thing through the same sync.
+
+CROSSGRAD_BENCH_SIZES (e.g. "1,100,10000,1000000,10000000") widens the relu
+sizes; CROSSGRAD_BENCH_DEVICES (e.g. "cpu,gpu") adds devices.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from crossgrad.registry import frameworks
+from crossgrad.timing_run import threads_label
+from crossgrad.workloads import (DENSE_N, PHASES, build_callable, device_inputs, numpy_inputs,
+                                 shape_label)
+
+# Smaller than the CLI's sweep, so --benchmark-only stays a few minutes.
+SIZES = tuple(int(s) for s in os.environ.get("CROSSGRAD_BENCH_SIZES", "1,100,10000,1000000").split(","))
+DEVICES = tuple(os.environ.get("CROSSGRAD_BENCH_DEVICES", "cpu").split(","))
+_LOADED: dict = {}
+
+
+def _params():
+    for name, adapter in frameworks().items():
+        for mode in adapter.modes:
+            for device in DEVICES:
+                for workload, n in [("relu", n) for n in SIZES] + [("dense", DENSE_N)]:
+                    for phase in PHASES:
+                        yield pytest.param(name, mode, device, workload, n, phase,
+                                           id=f"{name}-{mode}-{device}-{workload}-{n}-{phase}")
+
+
+def loaded_adapter(name: str):
+    """The adapter, loaded once per session; skip (with the reason) if not installed."""
+    adapter = frameworks()[name]
+    if adapter.version() is None:
+        pytest.skip(f"{name} is not installed ({getattr(adapter, 'install_hint', 'install it')})")
+    if name not in _LOADED:
+        if name == "tensorflow" and frameworks().get("torch") and frameworks()["torch"].version():
+            import torch  # noqa: F401  (torch after TensorFlow in one process can segfault)
+        adapter.load()
+        _LOADED[name] = adapter
+    return adapter
+
+
+@pytest.mark.integration
+@pytest.mark.benchmark(min_time=0.002, disable_gc=True)  # ~ the harness: ms-long blocks, no GC
+@pytest.mark.parametrize("framework,mode,device,workload,n,phase", list(_params()))
+def test_workload(benchmark, framework, mode, device, workload, n, phase):
+    adapter = loaded_adapter(framework)
+    if device not in adapter.devices():
+        pytest.skip(f"no {device} device for {framework}")
+    call = build_callable(adapter, workload, phase, mode, device_inputs(adapter, workload, n, device))
+    benchmark.group = f"{workload} {shape_label(workload, n)}"
+    benchmark.extra_info.update(
+        framework=framework, framework_version=adapter.version(), mode=mode, device=device,
+        dtype="float32", workload=workload, n=n, shape=shape_label(workload, n), phase=phase,
+        threads=threads_label(adapter, None))
+    if not benchmark.disabled:
+        call()  # the first call (trace / compile) stays out of the steady-state statistics
+    result = benchmark(call)
+    check_result(adapter, workload, n, phase, result)
+
+
+def check_result(adapter, workload, n, phase, result):
+    """What was timed computed the right thing (so a benchmark cannot time a no-op)."""
+    x, w, b = numpy_inputs(workload, n)
+    if phase == "primal":
+        expected = np.maximum(x @ w + b if workload == "dense" else x * w + b, 0)
+        np.testing.assert_allclose(adapter.to_numpy(result), expected, rtol=1e-4, atol=1e-4)
+        return
+    dw, db = (adapter.to_numpy(g) for g in result)
+    assert dw.shape == w.shape and db.shape == b.shape
+    if workload == "relu":
+        # cotangent 1: da/db is relu's mask (0 or 1) and da/dw is x where the mask is 1.
+        assert set(np.unique(db)) <= {0.0, 1.0}
+        np.testing.assert_array_equal(dw, np.where(db == 1.0, x, 0))  # == ignores the sign of zero
+        z = x * w + b
+        clear = np.abs(z) > 1e-5  # away from 0 no rounding difference can flip the mask
+        np.testing.assert_array_equal(db[clear], (z[clear] > 0).astype(np.float32))
+    else:
+        # da/db sums the mask over the batch: a whole count of active rows per column.
+        assert np.all((db >= 0) & (db <= x.shape[0])) and np.array_equal(db, np.round(db))
+        assert np.all(np.isfinite(dw))
