@@ -55,7 +55,9 @@ def frameworks() -> dict:
 def _case_modules() -> list:
     import cases
 
-    return [importlib.import_module(f"cases.{i.name}") for i in pkgutil.iter_modules(cases.__path__)]
+    modules = [importlib.import_module(f"cases.{i.name}") for i in pkgutil.iter_modules(cases.__path__)]
+    # A module's ORDER puts it in the catalogue (the seed case first); then by name.
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
 
 
 def register(table: dict, case: Case) -> None:

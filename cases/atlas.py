@@ -1,0 +1,229 @@
+"""The atlas of nonsmooth ops (issue 3): op(z) with z = x*w + b, each op written once.
+
+Every case uses its framework's canonical primitive (the adapter's `ops`), so
+the result belongs to that spelling: relu, maximum(z, 0), maximum(0, z),
+clip(z, 0) and where(z > 0, z, 0) are the same function but five programs.
+
+Truth (see crossgrad.case): value, d1 = d op/dz and d2 = d²op/dz² at z.
+- exact(v) where the derivative exists. Values of transcendental ops are the
+  float64 results of `math` (erfc, expm1, log1p): a few ulps from the real
+  number, well inside the `close` tolerance of crossgrad.truth.
+- subgradients(lo, hi) at a kink of a continuous op: the Clarke subdifferential,
+  the convex hull of the one-sided slopes ([0, 1] for relu at 0). Where d1 is
+  itself continuous but kinked (elu at 0), d2 is the same kind of set.
+- UNDEFINED where no valid value exists: a jump (sign, floor at an integer, any
+  d2 where d1 jumps) or an infinite slope (sqrt at 0), or a value outside the
+  real numbers (sqrt of a negative).
+
+gelu's truth is the exact erf form z*Phi(z), its definition; each framework's
+*default* gelu is measured, and JAX's default is the tanh approximation, a
+different function: its values are recorded as divergences, not hidden.
+
+KINKS lists each op's own kink points (beyond the standard z = 0 points), so
+the tests can check that every one reaches its kink exactly in float32 and
+float64.
+"""
+from __future__ import annotations
+
+import math
+
+from cases._points import points
+from cases.seed import relu_truth
+from crossgrad.case import UNDEFINED, Case, exact, subgradients
+
+# --- truth building blocks -------------------------------------------------
+
+
+def linear(value: float, slope: float):
+    """Truth inside a linear piece: the value, its slope, no curvature."""
+    return exact(value), exact(slope), exact(0.0)
+
+
+def kink(value: float, left: float, right: float):
+    """Truth at a kink of a continuous piecewise-linear op with one-sided slopes
+    `left` and `right`: d1 is their hull, d2 is undefined (d1 jumps)."""
+    return exact(value), subgradients(min(left, right), max(left, right)), UNDEFINED
+
+
+# --- truth of each op at z ---------------------------------------------------
+
+
+def abs_truth(z: float):
+    """|z|: slope sign(z); at 0 the hull of -1 and 1."""
+    if z == 0:
+        return kink(0.0, -1.0, 1.0)
+    return linear(abs(z), 1.0 if z > 0 else -1.0)
+
+
+def leaky_relu_truth(z: float):
+    """z for z > 0, z/100 below; at 0 the slopes 0.01 and 1."""
+    if z == 0:
+        return kink(0.0, 0.01, 1.0)
+    return linear(z, 1.0) if z > 0 else linear(z / 100, 0.01)
+
+
+def relu6_truth(z: float):
+    """min(max(z, 0), 6): kinks at 0 (slopes 0, 1) and at 6 (slopes 1, 0)."""
+    if z in (0.0, 6.0):
+        return kink(0.0, 0.0, 1.0) if z == 0 else kink(6.0, 1.0, 0.0)
+    if 0 < z < 6:
+        return linear(z, 1.0)
+    return linear(0.0 if z < 0 else 6.0, 0.0)
+
+
+def hardtanh_truth(z: float):
+    """clip(z, -1, 1): slope 1 inside, 0 outside; kinks at -1 and 1."""
+    if z in (-1.0, 1.0):
+        return kink(z, 0.0, 1.0)
+    if -1 < z < 1:
+        return linear(z, 1.0)
+    return linear(math.copysign(1.0, z), 0.0)
+
+
+def elu_truth(z: float):
+    """z for z > 0, exp(z) - 1 for z <= 0 (alpha 1). d1 is 1 from both sides
+    at 0 (exp(0) = 1): elu is C1 there. d2 is 0 on the right, exp(0) = 1 on the
+    left: d1 is continuous but kinked, so d2 at 0 is the Clarke set [0, 1]."""
+    if z > 0:
+        return linear(z, 1.0)
+    if z == 0:
+        return exact(0.0), exact(1.0), subgradients(0.0, 1.0)
+    return exact(math.expm1(z)), exact(math.exp(z)), exact(math.exp(z))
+
+
+def gelu_truth(z: float):
+    """The exact erf form z*Phi(z), Phi(z) = erfc(-z/sqrt 2)/2 (no cancellation
+    for negative z); d1 = Phi(z) + z*phi(z), d2 = phi(z)*(2 - z*z)."""
+    cdf = 0.5 * math.erfc(-z / math.sqrt(2.0))
+    pdf = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    d2 = pdf * (2.0 - z * z) if pdf else 0.0  # far out, 0 * (2 - inf) would be NaN
+    return exact(z * cdf), exact(cdf + z * pdf), exact(d2)
+
+
+def softplus_truth(z: float):
+    """log(1 + exp(z)); d1 = sigmoid(z); d2 = sigmoid(z)*sigmoid(-z). Written with
+    e = exp(-|z|) <= 1, so no exp overflows at any z."""
+    e = math.exp(-abs(z))
+    sig = 1.0 / (1.0 + e) if z >= 0 else e / (1.0 + e)
+    return exact(max(z, 0.0) + math.log1p(e)), exact(sig), exact(e / (1.0 + e) ** 2)
+
+
+def sqrt_truth(z: float):
+    """sqrt(z): d1 = 1/(2 sqrt z), d2 = -1/(4 z^1.5). At 0 the right slope is
+    infinite: undefined. Below 0 the value is not a real number."""
+    if z > 0:
+        r = math.sqrt(z)
+        return exact(r), exact(0.5 / r), exact(-0.25 / z / r)  # -inf for a tiny z, no 0 divisor
+    if z == 0:
+        return exact(0.0), UNDEFINED, UNDEFINED
+    return UNDEFINED, UNDEFINED, UNDEFINED
+
+
+def where_sqrt_truth(z: float):
+    """sqrt(z) for z > 0, else 0: the function is 0 (slope 0) for z < 0 even though
+    sqrt's branch is NaN there; at 0 the right slope is infinite: undefined."""
+    if z < 0:
+        return linear(0.0, 0.0)
+    return sqrt_truth(z)
+
+
+def identity_truth(z: float):
+    """z itself: max over [z, z] is z at every point, slope 1 (ties everywhere,
+    but any split of the cotangent that sums to 1 gives exactly 1)."""
+    return linear(z, 1.0)
+
+
+def sign_truth(z: float):
+    """sign(z): flat away from 0 (slope 0); a jump at 0: undefined."""
+    if z == 0:
+        return exact(0.0), UNDEFINED, UNDEFINED
+    return linear(1.0 if z > 0 else -1.0, 0.0)
+
+
+def floor_truth(z: float):
+    """floor(z): flat between integers (slope 0); a jump at every integer."""
+    if z == math.floor(z):
+        return exact(z), UNDEFINED, UNDEFINED
+    return linear(float(math.floor(z)), 0.0)
+
+
+# --- the functions, framework-neutral ------------------------------------------
+
+
+def maximum(ops, x, w, b):
+    z = x * w + b
+    return ops.maximum(z, ops.zeros_like(z))
+
+
+def maximum_rev(ops, x, w, b):
+    z = x * w + b
+    return ops.maximum(ops.zeros_like(z), z)
+
+
+def clamp(ops, x, w, b):
+    return ops.clip(x * w + b, 0.0)
+
+
+def where(ops, x, w, b):
+    z = x * w + b
+    return ops.where(z > 0, z, ops.zeros_like(z))
+
+
+def where_sqrt(ops, x, w, b):
+    z = x * w + b
+    return ops.where(z > 0, ops.sqrt(z), ops.zeros_like(z))
+
+
+def max_tie(ops, x, w, b):
+    z = x * w + b
+    return ops.max(ops.concat(z, z))
+
+
+def unary(op_name: str, *args):
+    """op(x*w + b) for an op of the adapter's namespace (extra constant args after z)."""
+    def fn(ops, x, w, b):
+        return getattr(ops, op_name)(x * w + b, *args)
+    fn.__name__ = fn.__qualname__ = op_name
+    return fn
+
+
+# Own kinks: (name, x, w, b), one reached with x < 0 (the chain rule multiplies
+# by a negative number) and one with x > 0, like the standard kink/kink_xpos.
+RELU6_KINKS = (("kink_hi", -5.0, -1.0, 1.0), ("kink_hi_xpos", 5.0, 1.0, 1.0))
+HARDTANH_KINKS = (("kink_hi", -1.0, -1.0, 0.0), ("kink_hi_xpos", 1.0, 1.0, 0.0),
+                  ("kink_lo", -1.0, 1.0, 0.0), ("kink_lo_xpos", 1.0, -1.0, 0.0))
+# Every standard z (7, 0, -5) is an integer, where floor jumps: these are
+# floor's smooth points, z = 0.75 (exact in binary), reached with x > 0 and x < 0.
+FLOOR_FRACTIONS = (("fraction", 0.5, 1.0, 0.25), ("fraction_xneg", -0.5, -1.0, 0.25))
+
+KINKS = {
+    "relu6": {"kink_hi": 6.0, "kink_hi_xpos": 6.0},
+    "hardtanh": {"kink_hi": 1.0, "kink_hi_xpos": 1.0, "kink_lo": -1.0, "kink_lo_xpos": -1.0},
+}
+"""case -> own kink point -> the z it must reach exactly."""
+
+def case(name: str, fn, truth, description: str, extra: tuple = ()) -> Case:
+    """A Case at the standard points plus `extra`; `truth` also serves any z
+    (Case.truth_at: the reference of the property tests)."""
+    return Case(name, fn, points(truth, extra=extra), description, truth_at=truth)
+
+
+CASES = [
+    case("maximum", maximum, relu_truth, "maximum(z, zeros_like(z)), z = x*w + b"),
+    case("maximum_rev", maximum_rev, relu_truth, "maximum(zeros_like(z), z): maximum with its arguments swapped"),
+    case("clamp", clamp, relu_truth, "clip(z, 0): clamp with a lower bound 0 only"),
+    case("where", where, relu_truth, "where(z > 0, z, zeros_like(z))"),
+    case("abs", unary("abs"), abs_truth, "abs(z)"),
+    case("leaky_relu", unary("leaky_relu", 0.01), leaky_relu_truth, "leaky_relu(z, 0.01): z above 0, 0.01*z below"),
+    case("relu6", unary("relu6"), relu6_truth, "relu6(z) = min(max(z, 0), 6)", RELU6_KINKS),
+    case("hardtanh", unary("hardtanh"), hardtanh_truth, "hardtanh(z) = clip(z, -1, 1)", HARDTANH_KINKS),
+    case("elu", unary("elu"), elu_truth, "elu(z): z above 0, exp(z) - 1 below (alpha 1)"),
+    case("gelu", unary("gelu"), gelu_truth, "gelu(z), the framework's default form; truth is the exact z*Phi(z)"),
+    case("softplus", unary("softplus"), softplus_truth, "softplus(z) = log(1 + exp(z))"),
+    case("sqrt", unary("sqrt"), sqrt_truth, "sqrt(z)"),
+    case("norm", unary("norm"), abs_truth, "norm([z]): Euclidean norm of a 1-vector, |z|"),
+    case("where_sqrt", where_sqrt, where_sqrt_truth, "where(z > 0, sqrt(z), zeros_like(z)): the NaN-through-where trap"),
+    case("max_tie", max_tie, identity_truth, "max(concat(z, z)): reduce-max over a tie, equal to z"),
+    case("sign", unary("sign"), sign_truth, "sign(z)"),
+    case("floor", unary("floor"), floor_truth, "floor(z)", FLOOR_FRACTIONS),
+]

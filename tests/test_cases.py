@@ -1,0 +1,151 @@
+"""Unit tests of the catalogue: no framework needed.
+
+Each case's function is evaluated with a tiny NumPy `ops` namespace, so a truth
+table that disagrees with the function it describes fails here, before any
+framework is involved.
+"""
+from __future__ import annotations
+
+import math
+import types
+
+import numpy as np
+import pytest
+
+from cases.atlas import KINKS
+from crossgrad.case import Case, exact
+from crossgrad.registry import RegistryError, cases, register
+
+ISSUE_3_OPS = (
+    "relu", "relu_python", "maximum", "maximum_rev", "clamp", "where", "abs", "leaky_relu",
+    "relu6", "hardtanh", "elu", "gelu", "softplus", "sqrt", "norm", "where_sqrt", "max_tie",
+    "sign", "floor",
+)
+STANDARD_POINTS = ("smooth", "kink", "kink_xpos", "negative")
+
+
+def _zero_fill(z):
+    z[:] = 0.0
+    return z
+
+
+def _gelu(z):
+    return z * 0.5 * np.array([math.erfc(-v / math.sqrt(2.0)) for v in z])
+
+
+NUMPY_OPS = types.SimpleNamespace(
+    relu=lambda z: np.maximum(z, 0.0), maximum=np.maximum, clip=lambda z, lo: np.maximum(z, lo),
+    where=np.where, zeros_like=np.zeros_like, abs=np.abs,
+    leaky_relu=lambda z, s: np.where(z > 0, z, z * s), relu6=lambda z: np.clip(z, 0.0, 6.0),
+    hardtanh=lambda z: np.clip(z, -1.0, 1.0), elu=lambda z: np.where(z > 0, z, np.expm1(z)),
+    gelu=_gelu, softplus=lambda z: np.logaddexp(0.0, z), sqrt=np.sqrt,
+    norm=lambda z: np.sqrt(np.sum(z * z)), max=np.max, concat=lambda a, b: np.concatenate([a, b]),
+    sign=np.sign, floor=np.floor, zero_fill=_zero_fill,
+)
+
+
+def evaluate(case: Case, x: float, w: float, b: float) -> float:
+    arrays = [np.array([v], dtype=np.float64) for v in (x, w, b)]
+    with np.errstate(invalid="ignore"):  # sqrt of a negative is NaN, on purpose
+        out = case.fn(NUMPY_OPS, *arrays)
+    return float(np.asarray(out).reshape(-1)[0])
+
+
+ALL = [(c, p) for c in cases().values() for p in c.points]
+IDS = [f"{c.name}-{p.name}" for c, p in ALL]
+
+
+def test_registry_holds_every_issue_3_op_once():
+    names = list(cases())
+    assert sorted(names) == sorted(ISSUE_3_OPS)
+    assert len(names) == len(set(names))
+
+
+def test_register_rejects_a_duplicate_name():
+    table: dict = {}
+    case = cases()["abs"]
+    register(table, case)
+    with pytest.raises(RegistryError, match="abs"):
+        register(table, Case("abs", case.fn, case.points))
+
+
+@pytest.mark.parametrize("case", cases().values(), ids=list(cases()))
+def test_case_has_the_standard_points_and_full_truth(case):
+    names = [p.name for p in case.points]
+    assert set(STANDARD_POINTS) <= set(names)
+    assert len(names) == len(set(names))
+    assert case.description
+    for p in case.points:
+        assert None not in (p.value, p.d1, p.d2), f"{case.name}/{p.name} states no truth"
+
+
+@pytest.mark.parametrize("name", sorted(KINKS))
+def test_own_kinks_are_reached_exactly_in_both_dtypes(name):
+    case = cases()[name]
+    for point_name, kink in KINKS[name].items():
+        p = case.point(point_name)
+        for dtype in (np.float32, np.float64):
+            z = dtype(p.x) * dtype(p.w) + dtype(p.b)
+            assert z == kink, f"{name}/{point_name}: z = {z} in {dtype.__name__}, kink {kink}"
+        assert p.d1.kind == "set", f"{name}/{point_name}: a kink must state a set for d1"
+
+
+def test_floor_has_a_smooth_point_with_each_sign_of_x():
+    smooth = [p for p in cases()["floor"].points if p.d1.kind == "exact"]
+    assert {math.copysign(1.0, p.x) for p in smooth} == {1.0, -1.0}
+
+
+@pytest.mark.parametrize("case,point", ALL, ids=IDS)
+def test_declared_value_matches_the_function(case, point):
+    """Exact values agree to 1e-12 (relative) and carry the same sign of zero;
+    an undefined value must come out NaN."""
+    got = evaluate(case, point.x, point.w, point.b)
+    if point.value.kind == "undefined":
+        assert math.isnan(got)
+        return
+    want = point.value.value
+    assert math.isclose(got, want, rel_tol=1e-12, abs_tol=0.0), (got, want)
+    assert math.copysign(1.0, got) == math.copysign(1.0, want), (got, want)
+
+
+# Central differences in float64 along b (dz/db = 1). d1 with h = 1e-6: truncation
+# ~h**2, rounding ~1e-16/h = 1e-10; d2 with h = 1e-4: rounding ~1e-16*|f|/h**2
+# <= 1e-7 for |f| <= 7. Tolerance 1e-6 absolute plus 1e-6 relative for both.
+TOL = 1e-6
+
+
+def first_difference(case, p, h=1e-6):
+    return (evaluate(case, p.x, p.w, p.b + h) - evaluate(case, p.x, p.w, p.b - h)) / (2 * h)
+
+
+def second_difference(case, p, h=1e-4):
+    f = lambda db: evaluate(case, p.x, p.w, p.b + db)  # noqa: E731
+    return (f(h) - 2 * f(0.0) + f(-h)) / (h * h)
+
+
+def within(value, truth) -> bool:
+    """A difference quotient agrees with an exact truth, or lies in a set truth
+    (a central difference at a kink is the mean of the one-sided slopes)."""
+    if truth.kind == "exact":
+        return abs(value - truth.value) <= TOL + TOL * abs(truth.value)
+    return truth.lo - TOL <= value <= truth.hi + TOL
+
+
+@pytest.mark.parametrize("case,point", ALL, ids=IDS)
+def test_declared_derivatives_match_finite_differences(case, point):
+    if 0 < abs(point.z) < 1e-3:
+        pytest.skip("z is closer to the kink at 0 than the step: the quotient straddles it")
+    checked = 0
+    for truth, estimate in ((point.d1, first_difference), (point.d2, second_difference)):
+        if truth.kind != "undefined":
+            value = estimate(case, point)
+            assert within(value, truth), f"{truth} vs finite difference {value!r}"
+            checked += 1
+    if case.name not in ("sqrt", "where_sqrt", "sign", "floor"):
+        assert checked >= 1  # d1 is undefined only at a jump or an infinite slope
+
+
+def test_finite_difference_check_can_fail():
+    """The check above catches a wrong slope (a test that cannot fail is a defect)."""
+    p = cases()["elu"].point("negative")
+    assert not within(first_difference(cases()["elu"], p), exact(1.0))
