@@ -196,6 +196,13 @@ HARDTANH_KINKS = (("kink_hi", -1.0, -1.0, 0.0), ("kink_hi_xpos", 1.0, 1.0, 0.0),
 # floor's smooth points, z = 0.75 (exact in binary), reached with x > 0 and x < 0.
 FLOOR_FRACTIONS = (("fraction", 0.5, 1.0, 0.25), ("fraction_xneg", -0.5, -1.0, 0.25))
 
+# Found by the property tests: a norm computed through z*z overflows or underflows
+# long before |z| does (forward mode inf, reverse NaN where z*z became 0). In
+# float32 2**70 squares past the range and 2**-80 squares to 0; float64 keeps
+# both (a control) and gets its own 2**600 and 2**-600, which float32 lacks.
+NORM_RANGE = (("large", 1.0, 2.0 ** 70, 0.0), ("tiny", 1.0, 2.0 ** -80, 0.0),
+              ("large64", 1.0, 2.0 ** 600, 0.0, ("float64",)), ("tiny64", 1.0, 2.0 ** -600, 0.0, ("float64",)))
+
 KINKS = {
     "relu6": {"kink_hi": 6.0, "kink_hi_xpos": 6.0},
     "hardtanh": {"kink_hi": 1.0, "kink_hi_xpos": 1.0, "kink_lo": -1.0, "kink_lo_xpos": -1.0},
@@ -221,7 +228,8 @@ CASES = [
     case("gelu", unary("gelu"), gelu_truth, "gelu(z), the framework's default form; truth is the exact z*Phi(z)"),
     case("softplus", unary("softplus"), softplus_truth, "softplus(z) = log(1 + exp(z))"),
     case("sqrt", unary("sqrt"), sqrt_truth, "sqrt(z)"),
-    case("norm", unary("norm"), abs_truth, "norm([z]): Euclidean norm of a 1-vector, |z|"),
+    case("norm", unary("norm"), abs_truth, "norm([z]): Euclidean norm of a 1-vector, |z|",
+         extra=NORM_RANGE),
     case("where_sqrt", where_sqrt, where_sqrt_truth, "where(z > 0, sqrt(z), zeros_like(z)): the NaN-through-where trap"),
     case("max_tie", max_tie, identity_truth, "max(concat(z, z)): reduce-max over a tie, equal to z"),
     case("sign", unary("sign"), sign_truth, "sign(z)"),

@@ -209,8 +209,10 @@ def _row_rank(key: tuple, point_order: list) -> tuple:
 # which every framework may share (then it is a convention, not news), and the
 # verdicts that are fine on their own (a valid subgradient that no other
 # framework picks is exactly what the atlas is for).
-SEVERITY = ("error", "invalid", "differs", "sign-of-zero", "undefined", "subgradient",
-            "close", "exact", "agree", "unsupported", "none")
+# "unsupported" (no gradient: TensorFlow's None where the others give 0) ranks
+# above the benign verdicts, so a column that is partly None is never green.
+SEVERITY = ("error", "invalid", "differs", "sign-of-zero", "unsupported", "undefined", "subgradient",
+            "close", "exact", "agree", "none")
 MAX_TAGS = 3
 
 
@@ -254,15 +256,12 @@ TAG_STANDING = {"NaN": "invalid", "inf": "invalid", "odd": "differs"}
 
 def _standing(counts: dict, total: int) -> str:
     present = {TAG_STANDING.get(t, t) for t in counts}
-    if present == {"unsupported"}:
-        return "unsupported"
-    present.discard("unsupported")  # some values exist: judge those
     return min(present, key=SEVERITY.index)
 
 
 # Verdicts that are fine on their own: listed only where nothing notable happened,
 # so a summary cell shows first what differs (value, sign of zero, NaN, errors).
-BENIGN_TAGS = ("undefined", "subgradient", "close", "unsupported")
+BENIGN_TAGS = ("undefined", "subgradient", "close")
 
 
 def _text(counts: dict, total: int) -> str:

@@ -29,8 +29,8 @@ pytestmark = pytest.mark.integration
 EXAMPLES = int(os.environ.get("CROSSGRAD_PROPERTY_EXAMPLES", "25"))
 MODES = {"torch": ("eager",), "jax": ("eager", "compiled"), "tensorflow": ("eager", "graph")}
 
-# (framework, case, dtype, mode; None matches any) -> why, and the atlas entry
-# that records it.
+# Whole combinations that differ from the reference by design, and the atlas
+# entry that records each: (framework, case, dtype, mode; None matches any).
 KNOWN = {
     ("jax", "gelu", None, None): "jax.nn.gelu defaults to the tanh approximation (atlas: gelu, every point)",
     ("tensorflow", "leaky_relu", "float64", None):
@@ -45,6 +45,24 @@ def known_divergence(framework, case, dtype, mode) -> str | None:
     for (fw, c, dt, m), why in KNOWN.items():
         if fw == framework and c == case and dt in (None, dtype) and m in (None, mode):
             return why
+    return None
+
+
+def squares_out_of_range(z: float, dtype: str) -> bool:
+    """z*z overflows or underflows in dtype (|z| beyond sqrt of the range's ends)."""
+    info = np.finfo(np.dtype(dtype))
+    return abs(z) > math.sqrt(float(info.max)) or 0 < abs(z) < math.sqrt(float(info.tiny))
+
+
+def known_value_divergence(framework: str, case: str, dtype: str, ad: str, z: float, value) -> str | None:
+    """Single values that differ from the reference by a framework's own rule,
+    each kept as atlas points; every other value must match."""
+    if case == "where_sqrt" and z < 0 and ad == "reverse" and value is not None and math.isnan(value):
+        return "NaN through where: sqrt's NaN slope times the zero cotangent (atlas: where_sqrt negative)"
+    if case == "norm" and squares_out_of_range(z, dtype):
+        return "norm (and its derivatives) via z*z overflows or underflows (atlas: norm large, tiny, large64, tiny64)"
+    if framework == "tensorflow" and value is None and (case == "floor" or (case == "sign" and ad == "forward")):
+        return "TensorFlow returns None, no gradient (atlas: floor and sign, outcome no_gradient)"
     return None
 
 # These frameworks run with flush-to-zero on CPU (XLA; Eigen's thread pool), so a
@@ -137,6 +155,8 @@ def test_smooth_points_match_the_reference(loaded, combo):
         for ad, wrts in (("none", ("",)), ("reverse", case.wrt), ("forward", case.wrt)):
             values = evaluate(adapter, fns[ad], dtype, x, w, b)
             for wrt, value in zip(wrts, values):
+                if known_value_divergence(framework, case_name, dtype, ad, point.z, value):
+                    continue
                 truth = quantity_truth(point, ad, wrt, 1.0)
                 scale = quantity_scale(point, ad, wrt, 1.0)
                 got = verdict(value, "ok", truth, dtype, scale)
