@@ -10,7 +10,6 @@ import argparse
 import os
 import signal
 import sys
-from pathlib import Path
 
 EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 2, 3, 130
 

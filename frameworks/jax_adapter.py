@@ -2,12 +2,12 @@
 where JAX needs a choice. jax is imported by `load()`, never here."""
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import sys
 import types
 
 import numpy as np
+from frameworks._shared import dist_version, with_args
 
 # Each op's framework call, as a template over the op's positional arguments.
 SPELLING = {
@@ -54,17 +54,6 @@ def _build_ops(jax):
     return ops
 
 
-def _with_args(f, args, wrt):
-    """f as a function of args[i] for i in wrt only; the others are closed over,
-    so they are constants to the transform (x is data, not a parameter)."""
-    def partial(*diff):
-        full = list(args)
-        for i, value in zip(wrt, diff):
-            full[i] = value
-        return f(*full)
-    return partial
-
-
 class JaxAdapter:
     name = "jax"
     import_name = "jax"
@@ -78,10 +67,7 @@ class JaxAdapter:
         self._threads = None
 
     def version(self):
-        try:
-            return importlib.metadata.version(self.package)
-        except importlib.metadata.PackageNotFoundError:
-            return None
+        return dist_version(self.package)
 
     def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
         """Environment first (XLA reads it at import), then import and configure."""
@@ -132,14 +118,14 @@ class JaxAdapter:
 
     def vjp(self, f, args, wrt, cotangent):
         jax = self._require()
-        out, pullback = jax.vjp(_with_args(f, args, wrt), *(args[i] for i in wrt))
+        out, pullback = jax.vjp(with_args(f, args, wrt), *(args[i] for i in wrt))
         # broadcast_to keeps the seed's bits exactly (no multiplication involved).
         return tuple(pullback(jax.numpy.broadcast_to(cotangent, out.shape)))
 
     def jvp(self, f, args, wrt, tangent):
         jax = self._require()
         primal = args[wrt]
-        _, tangent_out = jax.jvp(_with_args(f, args, (wrt,)), (primal,),
+        _, tangent_out = jax.jvp(with_args(f, args, (wrt,)), (primal,),
                                  (jax.numpy.broadcast_to(tangent, primal.shape),))
         return tangent_out
 
@@ -154,7 +140,7 @@ class JaxAdapter:
         jax = self._require()
         return {
             "version": self.version(),
-            "jaxlib": _dist_version("jaxlib"),
+            "jaxlib": dist_version("jaxlib"),
             "backend": jax.default_backend(),
             "devices": {"cpu": str(jax.devices("cpu")[0].device_kind),
                         **({"gpu": self._gpus()[0].device_kind} if self._gpus() else {})},
@@ -165,13 +151,6 @@ class JaxAdapter:
             "env": {k: os.environ[k] for k in ("XLA_FLAGS", "XLA_PYTHON_CLIENT_PREALLOCATE",
                                                "CUDA_VISIBLE_DEVICES") if k in os.environ},
         }
-
-
-def _dist_version(name):
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 ADAPTER = JaxAdapter()

@@ -3,11 +3,11 @@ says where TensorFlow needs a choice. tensorflow is imported by `load()`, never 
 (and, in a process that also uses torch, after torch: a known crash otherwise)."""
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import types
 
 import numpy as np
+from frameworks._shared import dist_version, leaves
 
 # The CPU wheel, the full wheel and the nightly install the same module.
 DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow", "tf-nightly")
@@ -61,14 +61,6 @@ def _build_ops(tf):
     return ops
 
 
-def _leaves(tree):
-    if isinstance(tree, (tuple, list)):
-        for item in tree:
-            yield from _leaves(item)
-    elif tree is not None:  # TF's None gradients are kept, not read
-        yield tree
-
-
 class TensorflowAdapter:
     name = "tensorflow"
     import_name = "tensorflow"
@@ -82,10 +74,10 @@ class TensorflowAdapter:
     @property
     def package(self):
         """The installed distribution that provides `tensorflow` (or the first name)."""
-        return next((d for d in DISTRIBUTIONS if _dist_version(d)), DISTRIBUTIONS[0])
+        return next((d for d in DISTRIBUTIONS if dist_version(d)), DISTRIBUTIONS[0])
 
     def version(self):
-        return next((v for v in map(_dist_version, DISTRIBUTIONS) if v), None)
+        return next((v for v in map(dist_version, DISTRIBUTIONS) if v), None)
 
     def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
         """float64 needs no switch in TF; dtype_x64 is accepted for the contract."""
@@ -136,7 +128,7 @@ class TensorflowAdapter:
         if sync is not None:
             sync()
             return tree
-        for leaf in _leaves(tree):
+        for leaf in leaves(tree):
             leaf.numpy()
         return tree
 
@@ -188,13 +180,6 @@ class TensorflowAdapter:
             "env": {k: os.environ[k] for k in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS",
                                                "CUDA_VISIBLE_DEVICES") if k in os.environ},
         }
-
-
-def _dist_version(name):
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return None
 
 
 ADAPTER = TensorflowAdapter()

@@ -2,11 +2,11 @@
 says where PyTorch needs a choice. torch is imported by `load()`, never here."""
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import types
 
 import numpy as np
+from frameworks._shared import dist_version, leaves, with_args
 
 # Each op's framework call, as a template over the op's positional arguments.
 SPELLING = {
@@ -58,25 +58,6 @@ def _build_ops(torch):
     return ops
 
 
-def _leaves(tree):
-    if isinstance(tree, (tuple, list)):
-        for item in tree:
-            yield from _leaves(item)
-    elif tree is not None:
-        yield tree
-
-
-def _with_args(f, args, wrt):
-    """f as a function of args[i] for i in wrt only; the others are closed over,
-    so they are constants to the transform (x is data, not a parameter)."""
-    def partial(*diff):
-        full = list(args)
-        for i, value in zip(wrt, diff):
-            full[i] = value
-        return f(*full)
-    return partial
-
-
 class TorchAdapter:
     name = "torch"
     import_name = "torch"
@@ -89,10 +70,7 @@ class TorchAdapter:
         self._ops = None
 
     def version(self):
-        try:
-            return importlib.metadata.version(self.package)
-        except importlib.metadata.PackageNotFoundError:
-            return None
+        return dist_version(self.package)
 
     def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
         """float64 needs no switch in torch; dtype_x64 is accepted for the contract."""
@@ -147,7 +125,7 @@ class TorchAdapter:
 
     def block(self, tree):
         torch = self._require()
-        if any(t.is_cuda for t in _leaves(tree) if isinstance(t, torch.Tensor)):
+        if any(t.is_cuda for t in leaves(tree) if isinstance(t, torch.Tensor)):
             torch.cuda.synchronize()  # CUDA kernels run asynchronously
         return tree
 
@@ -155,14 +133,14 @@ class TorchAdapter:
         # torch.func.vjp is a pure transform, differentiable again (second order)
         # and traced by torch.compile; .backward() would accumulate into .grad.
         torch = self._require()
-        out, pullback = torch.func.vjp(_with_args(f, args, wrt), *(args[i] for i in wrt))
+        out, pullback = torch.func.vjp(with_args(f, args, wrt), *(args[i] for i in wrt))
         # broadcast_to keeps the seed's bits exactly (no multiplication involved).
         return tuple(pullback(torch.broadcast_to(cotangent, out.shape)))
 
     def jvp(self, f, args, wrt, tangent):
         torch = self._require()
         primal = args[wrt]
-        _, tangent_out = torch.func.jvp(_with_args(f, args, (wrt,)), (primal,),
+        _, tangent_out = torch.func.jvp(with_args(f, args, (wrt,)), (primal,),
                                         (torch.broadcast_to(tangent, primal.shape),))
         return tangent_out
 

@@ -1,0 +1,32 @@
+"""Small helpers the adapters share (not an adapter: no ADAPTER here)."""
+from __future__ import annotations
+
+import importlib.metadata
+
+
+def leaves(tree):
+    """The arrays of a nested tuple/list; None entries (TF's "no gradient") skipped."""
+    if isinstance(tree, (tuple, list)):
+        for item in tree:
+            yield from leaves(item)
+    elif tree is not None:
+        yield tree
+
+
+def with_args(f, args, wrt):
+    """f as a function of args[i] for i in wrt only; the others are closed over,
+    so they are constants to the transform (x is data, not a parameter)."""
+    def partial(*diff):
+        full = list(args)
+        for i, value in zip(wrt, diff):
+            full[i] = value
+        return f(*full)
+    return partial
+
+
+def dist_version(name: str) -> str | None:
+    """Installed version of a distribution, without importing it; None if absent."""
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
