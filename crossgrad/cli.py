@@ -105,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"crossgrad: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `crossgrad list | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
 
 
 def install_signal_handlers() -> None:
