@@ -90,6 +90,9 @@ def _subnormal_involved(row: dict) -> bool:
     return any(0 < abs(float(v)) < np.finfo(t).tiny for v in chain)
 
 
+NORM_RANGE_POINTS = ("large", "tiny", "large64", "tiny64")  # cases/atlas.py NORM_RANGE
+
+
 def smooth_finding(row: dict, truth) -> str:
     """Why a value that misses an exact truth is a measured finding, not a bug
     ("" when it is none of these, and so a bug in an adapter or a case). Every
@@ -103,6 +106,8 @@ def smooth_finding(row: dict, truth) -> str:
         return "the framework returns None for an unconnected gradient (and cannot differentiate it again)"
     if case == "relu_python" and row["mode"] != "eager" and row["outcome"] == "error":
         return "Python `if` on a traced value cannot be compiled"
+    if case == "norm" and row["point"] in NORM_RANGE_POINTS:
+        return "norm through z*z: z*z overflows or underflows although |z| does not"
     if fw in FLUSHES_SUBNORMALS and _subnormal_involved(row):
         return "flush-to-zero on CPU: a subnormal input or z is read as 0, relu's kink"
     if row["verdict"] == "invalid" and _roughly(row, truth):
