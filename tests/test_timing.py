@@ -320,7 +320,10 @@ def test_counted(benchmark):
 def test_plain_pytest_runs_a_benchmark_once(tmp_path, flags, timed):
     (tmp_path / "test_counted.py").write_text(textwrap.dedent(BENCH_FILE))
     count = tmp_path / "count"
-    env = dict(os.environ, COUNT_FILE=str(count))
+    # Not the outer run's PYTEST_* variables: under `pytest -n 2` they would make
+    # pytest-benchmark think the inner run is an xdist worker and disable itself.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+    env["COUNT_FILE"] = str(count)
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                            *flags, str(tmp_path / "test_counted.py")],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
