@@ -30,3 +30,28 @@ def dist_version(name: str) -> str | None:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+class LazyFramework:
+    """The skeleton the built-in adapters share: the framework module is imported
+    by load() (never at import time), and every method that needs it goes through
+    _require(), which says clearly when load() was forgotten."""
+
+    package: str  # distribution whose version is reported
+
+    def __init__(self):
+        self._module = None
+        self._ops = None
+
+    def version(self) -> str | None:
+        return dist_version(self.package)
+
+    def _require(self):
+        if self._module is None:
+            raise RuntimeError(f"{type(self).__name__}.load() must be called first")
+        return self._module
+
+    @property
+    def ops(self):
+        self._require()
+        return self._ops

@@ -7,7 +7,7 @@ import sys
 import types
 
 import numpy as np
-from frameworks._shared import dist_version, with_args
+from frameworks._shared import LazyFramework, dist_version, with_args
 
 # Each op's framework call, as a template over the op's positional arguments.
 SPELLING = {
@@ -54,7 +54,7 @@ def _build_ops(jax):
     return ops
 
 
-class JaxAdapter:
+class JaxAdapter(LazyFramework):
     name = "jax"
     import_name = "jax"
     package = "jax"
@@ -62,14 +62,10 @@ class JaxAdapter:
     modes = ("eager", "compiled")
 
     def __init__(self):
-        self._jax = None
-        self._ops = None
+        super().__init__()
         self._threads = None
 
-    def version(self):
-        return dist_version(self.package)
-
-    def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
+    def load(self, *, threads: int | None = None) -> None:
         """Environment first (XLA reads it at import), then import and configure."""
         self._threads = threads
         # Allocate GPU memory on demand, not 75% of the card up front.
@@ -80,14 +76,9 @@ class JaxAdapter:
         import jax
 
         # Without x64 JAX silently computes float64 inputs in float32.
-        jax.config.update("jax_enable_x64", bool(dtype_x64))
-        self._jax = jax
+        jax.config.update("jax_enable_x64", True)
+        self._module = jax
         self._ops = _build_ops(jax)
-
-    def _require(self):
-        if self._jax is None:
-            raise RuntimeError("JaxAdapter.load() must be called first")
-        return self._jax
 
     def _gpus(self):
         try:
@@ -97,11 +88,6 @@ class JaxAdapter:
 
     def devices(self):
         return ("cpu", "gpu") if self._gpus() else ("cpu",)
-
-    @property
-    def ops(self):
-        self._require()
-        return self._ops
 
     def asarray(self, value, device):
         jax = self._require()

@@ -7,7 +7,7 @@ import os
 import types
 
 import numpy as np
-from frameworks._shared import dist_version, leaves
+from frameworks._shared import LazyFramework, dist_version, leaves
 
 # The CPU wheel, the full wheel and the nightly install the same module.
 DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow", "tf-nightly")
@@ -61,15 +61,11 @@ def _build_ops(tf):
     return ops
 
 
-class TensorflowAdapter:
+class TensorflowAdapter(LazyFramework):
     name = "tensorflow"
     import_name = "tensorflow"
     install_hint = "pip install tensorflow-cpu"
     modes = ("eager", "graph", "compiled")
-
-    def __init__(self):
-        self._tf = None
-        self._ops = None
 
     @property
     def package(self):
@@ -79,14 +75,14 @@ class TensorflowAdapter:
     def version(self):
         return next((v for v in map(dist_version, DISTRIBUTIONS) if v), None)
 
-    def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
-        """float64 needs no switch in TF; dtype_x64 is accepted for the contract."""
-        if self._tf is not None:
+    def load(self, *, threads: int | None = None) -> None:
+        """float64 needs no switch in TF."""
+        if self._module is not None:
             return  # thread and GPU settings raise once the runtime has started
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import tensorflow as tf
 
-        self._tf = tf
+        self._module = tf
         if threads:  # must happen before the runtime starts, hence here
             tf.config.threading.set_intra_op_parallelism_threads(threads)
             tf.config.threading.set_inter_op_parallelism_threads(threads)
@@ -96,18 +92,8 @@ class TensorflowAdapter:
         tf.config.experimental.enable_tensor_float_32_execution(False)
         self._ops = _build_ops(tf)
 
-    def _require(self):
-        if self._tf is None:
-            raise RuntimeError("TensorflowAdapter.load() must be called first")
-        return self._tf
-
     def devices(self):
         return ("cpu", "gpu") if self._require().config.list_physical_devices("GPU") else ("cpu",)
-
-    @property
-    def ops(self):
-        self._require()
-        return self._ops
 
     def asarray(self, value, device):
         tf = self._require()

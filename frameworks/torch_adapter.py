@@ -6,7 +6,7 @@ import os
 import types
 
 import numpy as np
-from frameworks._shared import dist_version, leaves, with_args
+from frameworks._shared import LazyFramework, leaves, with_args
 
 # Each op's framework call, as a template over the op's positional arguments.
 SPELLING = {
@@ -58,25 +58,18 @@ def _build_ops(torch):
     return ops
 
 
-class TorchAdapter:
+class TorchAdapter(LazyFramework):
     name = "torch"
     import_name = "torch"
     package = "torch"
     install_hint = "pip install torch"
     modes = ("eager", "compiled")
 
-    def __init__(self):
-        self._torch = None
-        self._ops = None
-
-    def version(self):
-        return dist_version(self.package)
-
-    def load(self, *, dtype_x64: bool = True, threads: int | None = None) -> None:
-        """float64 needs no switch in torch; dtype_x64 is accepted for the contract."""
+    def load(self, *, threads: int | None = None) -> None:
+        """float64 needs no switch in torch."""
         import torch
 
-        self._torch = torch
+        self._module = torch
         # TF32 would round float32 matmuls/convs on Ampere+ GPUs: compare true float32.
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
@@ -100,18 +93,8 @@ class TorchAdapter:
             if hasattr(config, key):
                 setattr(config, key, 1 << 16)
 
-    def _require(self):
-        if self._torch is None:
-            raise RuntimeError("TorchAdapter.load() must be called first")
-        return self._torch
-
     def devices(self):
         return ("cpu", "gpu") if self._require().cuda.is_available() else ("cpu",)
-
-    @property
-    def ops(self):
-        self._require()
-        return self._ops
 
     def asarray(self, value, device):
         torch = self._require()
