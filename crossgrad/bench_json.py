@@ -8,7 +8,8 @@ crossgrad.timing_report renders them like a `crossgrad run`'s timings.
 
 What pytest-benchmark does not measure stays empty: `first_call_s` (the test
 makes one warm-up call before timing, and no one times it), and with it the
-compile break-even. Benchmarks without crossgrad's labels (someone else's
+compile break-even; `cores_busy` (no CPU clock). Benchmarks without
+crossgrad's labels (someone else's
 benchmarks in the same file) are left out.
 """
 from __future__ import annotations
@@ -64,7 +65,8 @@ def row_from_benchmark(bench: dict, detail: str) -> dict:
         "n": n, "shape": info.get("shape") or shape_label(info["workload"], n), "phase": info["phase"],
         "threads": info.get("threads", ""), "first_call_s": "", "median_s": fmt(median),
         "iqr_s": fmt(iqr), "min_s": fmt(stats["min"]), "samples": int(stats["rounds"]),
-        "inner_loops": int(stats.get("iterations", 1)), "noisy": is_noisy(iqr, median),
+        "inner_loops": int(stats.get("iterations", 1)), "cores_busy": "",
+        "noisy": is_noisy(iqr, median),
         "outcome": "ok", "detail": detail,
         "raw_samples": [float(s) for s in stats.get("data") or ()],
     }

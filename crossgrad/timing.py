@@ -7,13 +7,15 @@ work), in three steps:
 1. the first call alone (trace / compile / first allocation), reported apart;
 2. calibration, with torch.utils.benchmark's blocked_autorange rule: the inner
    loop count grows 10x at a time until one block lasts at least `block_time`
-   and an empty block (clock reads, loop set-up) costs at most
+   (10 ms) and an empty block (clock reads, loop set-up) costs at most
    `overhead_fraction` of it (these calls are warm-up and are discarded);
 3. sampling: blocks of that many calls until `min_time` seconds and
    `min_samples` blocks are reached, or `max_time` seconds are spent.
 
 Each block gives one raw sample, the mean per-call time within it; the summary
 is median, IQR, min and the count. `noisy` flags IQR/median > 10%.
+`cores_busy` (process CPU time / wall time over the sampling) says how many
+cores the callable really kept busy, whatever thread count was asked for.
 
 The harness's own cost per call is one iteration of a Python `for` loop plus
 the call (tens of nanoseconds; scripts/fidelity.py measures it). No framework
@@ -42,12 +44,17 @@ class HarnessOptions:
     max_time: float = 1.5  # stop sampling past this, even below min_samples
     # Block size, blocked_autorange's rule: grow the inner loop 10x at a time
     # until a block lasts >= block_time and an empty block (the clock and loop
-    # set-up) costs <= overhead_fraction of it. Blocks come out between 1e4 and
-    # 1e5 empty blocks long (~1-30 ms here). Why Timer's rule and not our own:
-    # on a shared machine the median of shorter blocks skips interference that
-    # longer blocks average in, so block length alone moved our medians 5-15%
-    # away from Timer's at some N (fixed 2 ms blocks, scripts/fidelity.py).
-    block_time: float = 2e-4  # min_time / 1000, as Timer
+    # set-up) costs <= overhead_fraction of it. Why a 10 ms floor and not Timer's
+    # min_time / 1000: Timer's empty block (timeit's machinery, ~0.6-0.85 us
+    # here) makes its overhead test the binding one, so its blocks last 6-85 ms;
+    # ours costs ~0.12 us, which under the same test gave blocks from 1.2 ms
+    # (single 2 ms calls at N=1e6 where Timer timed ten at a time). On a
+    # shared machine the median of short blocks skips interference that long
+    # blocks average in (the median single call of jax's N=1e6 gradient was 9%
+    # below the mean call), so block length alone put our medians 5-15% from
+    # Timer's. A 10 ms floor gives blocks of the length Timer's have
+    # (scripts/fidelity.py checks the agreement).
+    block_time: float = 1e-2
     overhead_fraction: float = 1e-4
     growth: int = 10
     max_inner_loops: int = 1 << 30
@@ -68,6 +75,9 @@ class Measurement:
     inner_loops: int = 1
     wall_s: float = 0.0  # everything measure() spent, first call included
     stopped_early: bool = False  # max_time reached before min_samples
+    # Process CPU time (all threads) / wall time over the sampling: how many cores
+    # the callable kept busy. 1.0 for one thread; a spinning waiter counts too.
+    cores_busy: float = math.nan
 
     @property
     def median(self) -> float:
@@ -143,12 +153,16 @@ def sample(fn, number: int, options: HarnessOptions, clock=time.perf_counter) ->
 
 
 def measure(fn: Callable[[], Any], options: HarnessOptions | None = None,
-            clock: Callable[[], float] = time.perf_counter) -> Measurement:
+            clock: Callable[[], float] = time.perf_counter,
+            cpu_clock: Callable[[], float] = time.process_time) -> Measurement:
     """Time fn: first call apart, then calibrated blocks (see the module docstring)."""
     options = options or HarnessOptions()
     start = clock()
     first = time_block(fn, 1, clock, options.disable_gc)
     number = calibrate(fn, options, clock)
+    wall0, cpu0 = clock(), cpu_clock()
     samples, stopped_early = sample(fn, number, options, clock)
+    wall, cpu = clock() - wall0, cpu_clock() - cpu0
     return Measurement(first_call_s=first, samples=samples, inner_loops=number,
-                       wall_s=clock() - start, stopped_early=stopped_early)
+                       wall_s=clock() - start, stopped_early=stopped_early,
+                       cores_busy=cpu / wall if wall > 0 else math.nan)

@@ -28,8 +28,9 @@ from crossgrad.workloads import bytes_moved, flops
 
 LABEL_COLUMNS = ("schema_version", "framework", "framework_version", "device", "dtype", "mode",
                  "workload", "n", "shape", "phase", "threads")
-STAT_COLUMNS = ("first_call_s", "median_s", "iqr_s", "min_s", "samples", "inner_loops", "noisy",
-                "outcome", "detail")
+STAT_COLUMNS = ("first_call_s", "median_s", "iqr_s", "min_s", "samples", "inner_loops", "cores_busy",
+                "noisy", "outcome", "detail")
+LATER_COLUMNS = ("cores_busy",)  # added within schema 1: a timings.csv without it still reads
 DERIVED_COLUMNS = ("gradient_primal_ratio", "bytes_moved", "bandwidth_bytes_per_s", "flop",
                    "flop_per_s", "break_even_calls")
 TIMING_COLUMNS = LABEL_COLUMNS + STAT_COLUMNS + DERIVED_COLUMNS
@@ -106,7 +107,8 @@ def write_timings_csv(run_dir: Path, rows: list[dict]) -> Path:
 
 def read_timings_csv(path: Path) -> list[dict]:
     """Rows of a timings.csv (strings, as written), checked against the columns and schema."""
-    return read_csv(Path(path), TIMING_COLUMNS)
+    rows = read_csv(Path(path), tuple(c for c in TIMING_COLUMNS if c not in LATER_COLUMNS))
+    return [{**dict.fromkeys(LATER_COLUMNS, ""), **row} for row in rows]
 
 
 def human_time(seconds: float | None) -> str:
@@ -167,6 +169,7 @@ def _preamble(rows: list[dict]) -> str:
         "fastest row of the same phase in the table. Useful GB/s: bytes relu must move (16 N primal, "
         "20 N gradient, float32) / median. Break-even: calls after the first until that mode's "
         "first call + n × median is at most eager's. "
+        "Cores busy: process CPU time / wall time while sampling (1.00: one thread). "
         f"{NOISY_MARK}: IQR/median > 10%, a noisy measurement. "
         "Quote ratios measured in one run, not absolute times.",
         "",
@@ -202,7 +205,7 @@ def _n(n: str, workload: str) -> str:
     return f"N=1e{round(math.log10(value))}" if value > 1 and 10 ** round(math.log10(value)) == value else f"N={value}"
 
 
-TABLE_HEAD = ("| phase | framework | mode | device | median | IQR | min | samples × loops | first call "
+TABLE_HEAD = ("| phase | framework | mode | device | median | IQR | min | samples × loops | cores busy | first call "
               "| × fastest | grad/primal | {rate} | break-even (calls) | note |")
 
 
@@ -210,7 +213,7 @@ def _table(workload: str, group: list[dict], shared: str = "") -> str:
     first = group[0]
     title = f"### {workload}, {first.get('shape') or _n(str(first['n']), workload)}\n"
     rate = "GFLOP/s" if workload == "dense" else "GB/s (useful)"
-    lines = [title, TABLE_HEAD.format(rate=rate), "|---" * 14 + "|"]
+    lines = [title, TABLE_HEAD.format(rate=rate), "|---" * 15 + "|"]
     for phase in dict.fromkeys(r["phase"] for r in group):
         rows = [r for r in group if r["phase"] == phase]
         fastest = min((num(r, "median_s") for r in rows if _ok(r)), default=None)
@@ -222,7 +225,7 @@ def _table(workload: str, group: list[dict], shared: str = "") -> str:
 def _table_line(r: dict, fastest: float | None, shared: str = "") -> str:
     if not _ok(r):
         note = f"**{r.get('outcome', '?')}**: {r.get('detail', '')}".replace("|", "\\|")
-        return f"| {r['phase']} | {r['framework']} | {r['mode']} | {r['device']} |" + " |" * 9 + f" {note} |"
+        return f"| {r['phase']} | {r['framework']} | {r['mode']} | {r['device']} |" + " |" * 10 + f" {note} |"
     median = num(r, "median_s")
     rate = (_rate(num(r, "flop_per_s"), "FLOP/s") if r["workload"] == "dense"
             else _rate(num(r, "bandwidth_bytes_per_s"), "B/s"))
@@ -231,10 +234,15 @@ def _table_line(r: dict, fastest: float | None, shared: str = "") -> str:
     cells = [r["phase"], r["framework"], r["mode"], r["device"],
              human_time(median) + (f" {NOISY_MARK}" if _noisy(r) else ""), human_time(num(r, "iqr_s")),
              human_time(num(r, "min_s")), f"{r.get('samples', '')} × {r.get('inner_loops', '')}",
+             _cores(num(r, "cores_busy")),
              human_time(num(r, "first_call_s")) or "n/a", f"{median / fastest:.2f}",
              f"{float(ratio):.3g}" if ratio else "", rate, r["break_even_calls"],
              "" if r.get("detail") == shared else str(r.get("detail") or "").replace("|", "\\|")]
     return "| " + " | ".join(cells) + " |"
+
+
+def _cores(value: float | None) -> str:
+    return "" if value is None or math.isnan(value) else f"{value:.2f}"
 
 
 def _plots_markdown(rows: list[dict], run_dir: Path) -> str:

@@ -179,7 +179,8 @@ def measured_row(spec: dict, m: Measurement, framework_version: str = "", thread
         base_row(spec, framework_version, threads),
         first_call_s=fmt(m.first_call_s), median_s=fmt(m.median), iqr_s=fmt(m.iqr),
         min_s=fmt(m.min), samples=len(m.samples), inner_loops=m.inner_loops,
-        noisy=m.noisy, outcome="ok", detail=detail, raw_samples=[float(s) for s in m.samples],
+        cores_busy=fmt(m.cores_busy), noisy=m.noisy, outcome="ok", detail=detail,
+        raw_samples=[float(s) for s in m.samples],
     )
 
 
@@ -187,7 +188,8 @@ def failed_row(spec: dict, outcome: str, detail: str, framework_version: str = "
                threads: str = "") -> dict:
     """The row of a spec that produced no measurement (error, unavailable, crashed, timeout)."""
     return dict(base_row(spec, framework_version, threads), first_call_s="", median_s="",
-                iqr_s="", min_s="", samples=0, inner_loops=0, noisy="", outcome=outcome,
+                iqr_s="", min_s="", samples=0, inner_loops=0, cores_busy="", noisy="",
+                outcome=outcome,
                 detail=detail, raw_samples=[])
 
 

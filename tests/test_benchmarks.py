@@ -52,7 +52,7 @@ def loaded_adapter(name: str):
 
 
 @pytest.mark.integration
-@pytest.mark.benchmark(min_time=0.002, disable_gc=True)  # ~ the harness: ms-long blocks, no GC
+@pytest.mark.benchmark(min_time=0.01, disable_gc=True)  # as the harness: >= 10 ms blocks, no GC
 @pytest.mark.parametrize("framework,mode,device,workload,n,phase", list(_params()))
 def test_workload(benchmark, framework, mode, device, workload, n, phase):
     adapter = loaded_adapter(framework)
@@ -90,3 +90,29 @@ def check_result(adapter, workload, n, phase, result):
         # da/db sums the mask over the batch: a whole count of active rows per column.
         assert np.all((db >= 0) & (db <= x.shape[0])) and np.array_equal(db, np.round(db))
         assert np.all(np.isfinite(dw))
+
+
+@pytest.mark.integration
+@pytest.mark.benchmark(group="torch gradient API, relu N=1 eager", min_time=0.01, disable_gc=True)
+@pytest.mark.parametrize("api", ["torch.func.vjp", "torch.autograd.grad"])
+def test_torch_gradient_api(benchmark, api):
+    """What the torch adapter's choice of API costs per call: its vjp is torch.func.vjp
+    (composable to second order, traced by torch.compile); most torch code calls
+    torch.autograd.grad. Same relu gradient at N=1, eager; not a crossgrad timing
+    row (no labels), so --from-benchmark-json leaves it out."""
+    adapter = loaded_adapter("torch")
+    torch = adapter._require()
+    x, w, b = (torch.tensor(a) for a in numpy_inputs("relu", 1))
+    one = torch.ones(1)
+
+    def with_func():
+        out, pullback = torch.func.vjp(lambda w_, b_: torch.relu(x * w_ + b_), w, b)
+        return pullback(one)
+
+    def with_autograd():
+        w_, b_ = w.detach().requires_grad_(), b.detach().requires_grad_()
+        return torch.autograd.grad(torch.relu(x * w_ + b_), (w_, b_), one)
+
+    dw, db = benchmark({"torch.func.vjp": with_func, "torch.autograd.grad": with_autograd}[api])
+    z = float(x * w + b)
+    assert (float(dw), float(db)) == ((float(x), 1.0) if z > 0 else (0.0, 0.0))

@@ -81,6 +81,14 @@ def test_max_time_cuts_sampling_short_and_says_so():
     assert len(fn.calls) == 1 + 1 + 3  # first call, one calibration (warm-up) call, 3 samples
 
 
+def test_cores_busy_is_cpu_time_over_wall_time_of_the_sampling():
+    clock = FakeClock()
+    fn = fake_callable(clock, first=5.0, steady=1e-3)
+    # two threads busy during every call: the process's CPU clock runs twice as fast
+    m = measure(fn, HarnessOptions(min_time=0.05), clock, cpu_clock=lambda: 2 * clock.now)
+    assert m.cores_busy == pytest.approx(2.0)  # the 5 s first call is outside the sampling
+
+
 def test_statistics_match_numpy_and_noise_threshold():
     samples = [1.0, 2.0, 3.0, 4.0, 10.0]
     m = Measurement(first_call_s=0.0, samples=samples)
