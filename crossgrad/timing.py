@@ -23,6 +23,8 @@ is imported here.
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import itertools
 import math
@@ -59,6 +61,9 @@ class HarnessOptions:
     growth: int = 10
     max_inner_loops: int = 1 << 30
     disable_gc: bool = True  # as timeit does: a collection is not the callable's cost
+    # glibc malloc kept from handing freed memory back to the kernel (see
+    # steady_malloc); the worker applies it before loading the framework.
+    steady_malloc: bool = True
 
     @classmethod
     def from_dict(cls, values: dict | None) -> "HarnessOptions":
@@ -105,6 +110,29 @@ def is_noisy(iqr: float, median: float) -> bool:
     if not median or math.isnan(median):
         return True
     return iqr / median > NOISY_THRESHOLD
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
+
+
+def steady_malloc() -> str:
+    """Keep glibc's malloc from returning freed memory to the kernel; says what it did.
+
+    By default glibc trims freed memory at the heap's top and maps big blocks
+    fresh, so a call may page-fault its temporaries back in: 0 to 300 faults per
+    torch N=1e6 relu gradient call here, ~2 us each, depending on the heap's
+    layout, i.e. on what else the process allocated before. That state flips
+    between measurements: one run timed torch's N=1e6 primal at 5.4 ms, 2.4x
+    its gradient (which includes the primal). A high trim threshold and the
+    largest mmap threshold (32 MiB) keep freed memory for reuse, as jemalloc
+    or tcmalloc (PyTorch's CPU tuning guide) would. Arrays over 32 MiB are
+    still mapped per call. No effect outside glibc."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        ok = libc.mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1 and libc.mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1
+    except (OSError, AttributeError, TypeError):
+        ok = False
+    return "malloc: no trim, mmap threshold 32 MiB" if ok else "malloc: defaults (mallopt unavailable)"
 
 
 def time_block(fn: Callable[[], Any], number: int, clock=time.perf_counter,

@@ -32,6 +32,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import itertools
+import os
 from typing import Iterable, Iterator, Mapping
 
 from crossgrad import SCHEMA_VERSION
@@ -45,8 +46,10 @@ COPY_BYTES = 10**8  # well beyond the last-level cache, so copies hit main memor
 
 
 def default_options() -> dict:
-    """The harness defaults as a JSON-able dict (the worker's job["timing"])."""
-    return dataclasses.asdict(HarnessOptions())
+    """The harness defaults as a JSON-able dict (the worker's job["timing"], and the
+    manifest's record of it). CROSSGRAD_MALLOC=default leaves glibc's malloc as it is."""
+    steady = os.environ.get("CROSSGRAD_MALLOC", "steady") != "default"
+    return dataclasses.asdict(HarnessOptions(steady_malloc=steady))
 
 
 def timing_specs(frameworks_modes: Mapping[str, Iterable[str]] | Iterable[tuple[str, str]],

@@ -43,6 +43,10 @@ def main() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     job = json.load(sys.stdin)
     channel = Channel()
+    if job.get("kind") == "timings" and (job.get("timing") or {}).get("steady_malloc", True):
+        from crossgrad.timing import steady_malloc
+
+        steady_malloc()  # before the framework allocates anything (see its docstring)
     try:
         _maybe_inject_fault("import", job)
         adapter = load_adapter(job["framework"], job.get("threads"))

@@ -37,8 +37,6 @@ machine's noise, not a harness's, and they apply to all three methods alike.
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import math
 import os
 import statistics
@@ -54,7 +52,7 @@ import torch  # noqa: E402,F401  (before TensorFlow: the other order can segfaul
 from torch.utils.benchmark import Timer  # noqa: E402
 
 from crossgrad.registry import frameworks  # noqa: E402
-from crossgrad.timing import HarnessOptions, measure  # noqa: E402
+from crossgrad.timing import HarnessOptions, measure, steady_malloc  # noqa: E402
 from crossgrad.workloads import CPU_SIZES, build_callable, device_inputs  # noqa: E402
 
 
@@ -153,10 +151,7 @@ def report_line(n: int, res: dict[str, list[float]]) -> str:
             f"{verdict(n, (low, high))}")
 
 
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters (malloc.h)
-
-
-def quiet_process(cpu: int | None, steady_malloc: bool) -> str:
+def quiet_process(cpu: int | None, malloc_steady: bool) -> str:
     """Take two noise sources of the machine, not of any harness, out of the comparison;
     says what it did. Call before a framework starts threads (they inherit the pinning).
 
@@ -167,24 +162,16 @@ def quiet_process(cpu: int | None, steady_malloc: bool) -> str:
       spinning while XLA computes), so pinned it runs slower (N=1e7 gradient 61 ms
       against 40 ms); all three methods time the same pinned callable, and
       --cpu none turns pinning off.
-    - steady_malloc: glibc returns freed memory at the heap's top to the kernel
-      (trim) and maps big blocks fresh (mmap), so a call may page-fault its
-      temporaries back in: 0 to 300 faults per torch N=1e6 call, ~2 us each here,
-      depending on heap layout, i.e. on what else the process allocated. That
-      state flips between measurements and moved one method's median by up to 14%.
-      A high trim threshold and the largest mmap threshold keep freed memory.
+    - malloc_steady: crossgrad.timing.steady_malloc, as `crossgrad run`'s timing
+      workers do (page faults of a trimmed heap moved one method's median by up
+      to 14% between measurements).
     """
     said = []
     if cpu is not None and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {cpu})
         said.append(f"pinned to CPU {cpu}")
-    if steady_malloc:
-        try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c"))
-            ok = libc.mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1 and libc.mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1
-        except (OSError, AttributeError, TypeError):
-            ok = False
-        said.append("malloc: no trim, mmap threshold 32 MiB" if ok else "malloc: mallopt unavailable")
+    if malloc_steady:
+        said.append(steady_malloc())
     return "; ".join(said) or "process not pinned, malloc defaults"
 
 
@@ -220,7 +207,7 @@ def main(argv=None) -> int:
                         choices=[str(c) for c in allowed] + ["none"],
                         help="core to pin the process to, or 'none' (default: the last allowed core)")
     parser.add_argument("--malloc-defaults", action="store_true",
-                        help="leave glibc's trim/mmap behaviour as it is (see quiet_process)")
+                        help="leave glibc's trim/mmap behaviour as it is (see crossgrad.timing.steady_malloc)")
     args = parser.parse_args(argv)
     pairs = [tuple(p.split(":", 1)) for p in args.pairs.split(",")]
     known = {f"{name}:{mode}" for name, adapter in frameworks().items() for mode in adapter.modes}
