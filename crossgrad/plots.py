@@ -1,4 +1,5 @@
-"""Plots of a report: the summary heatmap (rows: case x dtype, columns: framework x mode).
+"""Plots of a report: the summary heatmap (rows: case x dtype, columns: framework x mode)
+and the timing section's two (median against N, gradient/primal ratio).
 
 matplotlib is imported only when a plot is drawn, and through its object API
 (Figure + the Agg canvas), never pyplot: pyplot would pick a GUI backend and
@@ -8,6 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+from crossgrad.timing_report import num, series
+from crossgrad.workloads import bytes_moved
 
 # Standing of a summary cell, best to worst, with its colour. The order is the
 # colour scale of the heatmap; crossgrad.report computes each cell's standing.
@@ -84,3 +88,53 @@ def _save(fig, path: Path) -> Path:
     fig.savefig(tmp, dpi=110)
     os.replace(tmp, path)
     return path
+
+
+def _figure(ncols: int):
+    """A Figure on the Agg canvas (no pyplot: no GUI backend, no global state)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.5 * ncols, 4.2), layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig, fig.subplots(1, ncols, squeeze=False)[0]
+
+
+def plot_relu_times(rows: list[dict], copy_bandwidth: float | None, path: Path) -> None:
+    """Median per call against N, log-log, one line per framework x mode x device per
+    phase; dashed: the time the byte model needs at the machine's copy bandwidth."""
+    fig, axes = _figure(2)
+    for ax, phase in zip(axes, ("primal", "gradient")):
+        rows_p = sorted((r for r in rows if r["phase"] == phase), key=lambda r: int(r["n"]))
+        for name in dict.fromkeys(series(r) for r in rows_p):
+            pts = [(int(r["n"]), num(r, "median_s")) for r in rows_p if series(r) == name]
+            ax.plot(*zip(*pts), marker="o", label=name)
+        if copy_bandwidth and rows_p:
+            ns = sorted({int(r["n"]) for r in rows_p})
+            ax.plot(ns, [bytes_moved("relu", n, phase) / copy_bandwidth for n in ns], "k--",
+                    label="bytes moved at the cpu copy bandwidth")
+        ax.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="median time per call (s)",
+               title=f"relu, {phase}")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[1].legend(fontsize=7)
+    _save(fig, path)
+
+
+def plot_ratio(rows: list[dict], path: Path) -> None:
+    """Gradient/primal ratio: against N for relu (log x), one bar per line for dense."""
+    fig, (ax_relu, ax_dense) = _figure(2)
+    grads = [r for r in rows if r["gradient_primal_ratio"]]
+    relu = sorted((r for r in grads if r["workload"] == "relu"), key=lambda r: int(r["n"]))
+    for name in dict.fromkeys(series(r) for r in relu):
+        pts = [(int(r["n"]), float(r["gradient_primal_ratio"])) for r in relu if series(r) == name]
+        ax_relu.plot(*zip(*pts), marker="o", label=name)
+    ax_relu.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="gradient time / primal time (log)",
+                title="relu: gradient / primal")
+    dense = [r for r in grads if r["workload"] == "dense"]
+    ax_dense.barh([series(r) for r in dense], [float(r["gradient_primal_ratio"]) for r in dense])
+    ax_dense.set(xlabel="gradient time / primal time", title="dense: gradient / primal")
+    for ax in (ax_relu, ax_dense):
+        ax.grid(True, alpha=0.3)
+    if relu:
+        ax_relu.legend(fontsize=7)
+    _save(fig, path)
