@@ -8,9 +8,8 @@ crossgrad.timing_report renders them like a `crossgrad run`'s timings.
 
 What pytest-benchmark does not measure stays empty: `first_call_s` (the test
 makes one warm-up call before timing, and no one times it), and with it the
-compile break-even; `cores_busy` (no CPU clock). Benchmarks without
-crossgrad's labels (someone else's
-benchmarks in the same file) are left out.
+compile break-even; `cores_busy` (it reads no CPU clock). Benchmarks without
+crossgrad's labels (someone else's benchmarks in the same file) are left out.
 """
 from __future__ import annotations
 

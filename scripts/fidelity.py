@@ -213,6 +213,14 @@ def main(argv=None) -> int:
     known = {f"{name}:{mode}" for name, adapter in frameworks().items() for mode in adapter.modes}
     if any(":".join(p) not in known for p in pairs):
         parser.error(f"--pairs {args.pairs!r}: choose from {', '.join(sorted(known))}")
+    try:
+        sizes = [int(s) for s in args.sizes.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or min(sizes) < 1:
+        parser.error(f"--sizes {args.sizes!r}: a comma-separated list of positive integers, e.g. 10000,1000000")
+    if args.rounds < 2 or args.max_rounds < args.rounds:
+        parser.error("--rounds must be at least 2 (a paired ratio needs two rounds) and --max-rounds >= --rounds")
     print(quiet_process(None if args.cpu == "none" else int(args.cpu), not args.malloc_defaults))
     global CLOCK
     CLOCK = getattr(time, args.clock)
@@ -228,7 +236,7 @@ def main(argv=None) -> int:
         print(f"{'':>10} {'':>35}   {'paired ratio: median [95% interval]':<37} {'quietest ratio':<15}")
         print(f"{'N':>10} {'ours s':>11} {'Timer s':>11} {'timeit s':>11}   {'/Timer':>6} {'':>16} "
               f"{'/timeit':>7}   {'/Timer':>6} {'/timeit':>7}  verdict (5%, N >= 1e4)")
-        for n in (int(s) for s in args.sizes.split(",")):
+        for n in sizes:
             call = build_callable(adapter, "relu", args.phase, mode, device_inputs(adapter, "relu", n, "cpu"))
             results = settle(n, call, args, options)
             print(report_line(n, results) + f"  ({len(results['ours'])} rounds)", flush=True)

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 from crossgrad.registry import frameworks
-from crossgrad.timing_run import threads_label
+from crossgrad.timing import steady_malloc
+from crossgrad.timing_run import default_options, threads_label
 from crossgrad.workloads import (DENSE_N, PHASES, build_callable, device_inputs, numpy_inputs,
                                  shape_label)
 
@@ -43,6 +44,8 @@ def loaded_adapter(name: str):
     adapter = frameworks()[name]
     if adapter.version() is None:
         pytest.skip(f"{name} is not installed ({getattr(adapter, 'install_hint', 'install it')})")
+    if not _LOADED and default_options()["steady_malloc"]:
+        steady_malloc()  # as crossgrad run's timing workers, before any framework allocates
     if name not in _LOADED:
         if name == "tensorflow" and frameworks().get("torch") and frameworks()["torch"].version():
             import torch  # noqa: F401  (torch after TensorFlow in one process can segfault)

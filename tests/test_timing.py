@@ -16,10 +16,10 @@ import pytest
 from crossgrad import SCHEMA_VERSION
 from crossgrad.bench_json import rows_from_benchmark_json
 from crossgrad.pytest_plugin import untimed_by_default, wants_timing
-from crossgrad.timing import HarnessOptions, Measurement, is_noisy, measure
+from crossgrad.timing import HarnessOptions, Measurement, is_noisy, measure, steady_malloc
 from crossgrad.timing_report import (TIMING_COLUMNS, break_even, read_timings_csv, timing_section,
                                      with_derived, write_timings_csv)
-from crossgrad.timing_run import measure_copy_bandwidth, run_timing_specs, timing_specs
+from crossgrad.timing_run import default_options, measure_copy_bandwidth, run_timing_specs, timing_specs
 from crossgrad.workloads import GPU_SIZES, bytes_moved, flops
 
 
@@ -243,6 +243,25 @@ def test_csv_round_trip_keeps_every_digit_and_raw_samples(tmp_path):
     raw = (tmp_path / "timings_raw.csv").read_text().splitlines()
     assert len(raw) == 1 + 7 + 2 and raw[-1].endswith(",1,0.2")
     assert timing_section(rows, tmp_path, plots=False) == timing_section(back, tmp_path, plots=False)
+
+
+def test_a_timings_csv_from_before_cores_busy_still_reads(tmp_path):
+    write_timings_csv(tmp_path, [row(median=1e-3)])
+    path = tmp_path / "timings.csv"
+    lines = [line.split(",") for line in path.read_text().splitlines()]
+    drop = lines[0].index("cores_busy")
+    path.write_text("\n".join(",".join(c for i, c in enumerate(line) if i != drop) for line in lines) + "\n")
+    back = read_timings_csv(path)
+    assert back[0]["cores_busy"] == "" and float(back[0]["median_s"]) == 1e-3
+    assert "| 1 ms |" in timing_section(back, tmp_path, plots=False)  # the table renders, cores cell empty
+
+
+def test_steady_malloc_is_the_default_and_can_be_turned_off(monkeypatch):
+    monkeypatch.delenv("CROSSGRAD_MALLOC", raising=False)
+    assert default_options()["steady_malloc"] is True
+    monkeypatch.setenv("CROSSGRAD_MALLOC", "default")
+    assert default_options()["steady_malloc"] is False
+    assert steady_malloc() in ("malloc: no trim, mmap threshold 32 MiB", "malloc: defaults (mallopt unavailable)")
 
 
 def test_timing_section_tables_marks_and_plots(tmp_path):
