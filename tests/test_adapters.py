@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from crossgrad.adapter import (DTYPE_NAMES, OP_NAMES, OP_SIGNATURES, Adapter, UnsupportedOp,
-                               op_from_template, ops_from_table, placeholder_count)
+                               op_from_template, ops_from_table, placeholder_count, unsupported_reason)
 from crossgrad.derivatives import compute_task
 from crossgrad.plan import Task
 from crossgrad.records import same_bits
@@ -311,3 +311,15 @@ def test_the_engine_records_an_absent_op_as_unsupported_not_as_an_error():
                              dict(SEEDS, points=["smooth"])))
     assert rows and {(r["outcome"], r["detail"]) for r in rows} == {("unsupported", "numpyfw has no relu")}
     assert {r["ad"] for r in rows} == {"none", "reverse", "forward", "second"}
+
+
+@integration
+def test_an_absent_op_stays_unsupported_in_every_mode(adapter):
+    """Tracing compilers (jax.jit, tf.function, torch.compile) may re-raise the
+    UnsupportedOp wrapped; the engine still finds the reason behind it."""
+    absent = ops_from_table(adapter.name, {"gone": None}, {})
+    x = adapter.asarray(np.array([1.0], "float32"), "cpu")
+    for mode in adapter.modes:
+        with pytest.raises(Exception) as caught:
+            adapter.block(adapter.compile(lambda z: absent.gone(z) + z, mode)(x))
+        assert unsupported_reason(caught.value) == f"{adapter.name} has no gone", (mode, caught.value)
