@@ -284,10 +284,12 @@ def test_adapter_modules_do_not_import_their_framework():
 
 def _numpy_adapter(table):
     """The test plug-in adapter (finite differences over NumPy) with ops from `table`."""
-    sys.path.insert(0, str(Path(__file__).parent / "fake_framework"))
-    from fakefw import FakeAdapter
-
-    adapter = FakeAdapter("numpyfw")
+    # Loaded from its file: putting its folder on sys.path would also expose its
+    # entry point to every later registry lookup in this process.
+    spec = importlib.util.spec_from_file_location("fakefw", Path(__file__).parent / "fake_framework" / "fakefw.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    adapter = module.FakeAdapter("numpyfw")
     adapter.ops = ops_from_table("numpyfw", table, {"np": np})
     return adapter
 
