@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from crossgrad.adapter import UnsupportedOp, unsupported_reason
 from crossgrad.case import ARG_NAMES
 from crossgrad.plan import Quantity, Task, quantities
 from crossgrad.records import bits, fmt
@@ -59,7 +60,11 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
         return
     fn = case.function_for(task.framework)
     fns = build_functions(adapter, fn, adapter.ops, case.wrt)
-    primitives = {p.name: used_primitives(adapter, fn, task, p) for p in case.points if task.dtype in p.dtypes}
+    try:  # the eager probe meets an op the framework lacks before any compiler does
+        primitives = {p.name: used_primitives(adapter, fn, task, p) for p in case.points if task.dtype in p.dtypes}
+    except UnsupportedOp as exc:
+        yield from failed_rows(base, case, qs, "unsupported", str(exc))
+        return
     for ad in ("none", "reverse", "forward", "second"):
         group = [q for q in qs if q.ad == ad]
         rows = list(_run_group(adapter, task, case, ad, fns[ad], group, base, primitives))
@@ -77,6 +82,8 @@ def used_primitives(adapter, fn, task: Task, point) -> str:
     dtype = np.dtype(task.dtype)
     try:
         fn(ops, *(adapter.asarray(np.array([v], dtype), task.device) for v in (point.x, point.w, point.b)))
+    except UnsupportedOp:
+        raise  # the whole task is unsupported (compute_task)
     except Exception:
         pass  # the failure itself is recorded by the real evaluation
     return ops.describe()
@@ -86,7 +93,7 @@ def _run_group(adapter, task, case, ad, fn, group, base, primitives) -> Iterator
     try:
         compiled = adapter.compile(fn, task.mode)
     except Exception as exc:  # the compiler refusing the function is a finding
-        yield from failed_rows(base, case, group, "error", _describe(exc))
+        yield from failed_rows(base, case, group, *_failure(exc))
         return
     for q in _one_call_per_seed(group):
         yield from _evaluate(adapter, task, case, ad, compiled, q, group, base, primitives[q.point])
@@ -113,7 +120,7 @@ def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str)
         outs = adapter.block(compiled(*args, seed, one))
     except Exception as exc:
         yield from failed_rows(base, case, [g for g in group if g.point == q.point and g.seed == q.seed],
-                               "error", _describe(exc))
+                               *_failure(exc))
         return
     for wrt, out in zip(outputs_of(ad, case.wrt), outs):
         if wrt not in wanted:
@@ -153,6 +160,13 @@ def failed_rows(base: dict, case, group: list[Quantity], outcome: str, detail: s
         point = case.point(q.point)
         yield dict(base, case=case.name, primitive="", index=0, value=None, bits="",
                    outcome=outcome, detail=detail, **_quantity_fields(q, q.wrt, point))
+
+
+def _failure(exc: BaseException) -> tuple[str, str]:
+    """(outcome, detail) of a failed call. An op the framework lacks (UnsupportedOp)
+    is `unsupported` with its reason, also when a compiler re-raised it wrapped."""
+    reason = unsupported_reason(exc)
+    return ("unsupported", reason) if reason is not None else ("error", _describe(exc))
 
 
 def _describe(exc: BaseException) -> str:
