@@ -1,0 +1,153 @@
+"""nox sessions: crossgrad's catalogue under other framework versions (issue 14).
+
+    nox -s drift -- "jax==0.4.13"
+
+builds (once; nox reuses it) an environment with this checkout of crossgrad and
+the given framework spec, runs the catalogue there for that framework
+(`crossgrad run --no-timings --frameworks jax --out results/drift/jax-0.4.13/`),
+runs it in the current environment too (results/drift/current-jax-<version>/,
+reused while fresh: same crossgrad commit with a clean tree, same framework
+version, a complete run), then `crossgrad compare`s the two and prints the
+comparison folder. One process, one environment, one run folder: the folders are
+merged afterwards, never the environments.
+
+torch is only ever installed as its CPU build (uv's --torch-backend cpu, or the
+PyTorch CPU index with pip), and not at all for the other frameworks' specs.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+DRIFT = ROOT / "results" / "drift"
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+# The crossgrad framework a distribution belongs to.
+FRAMEWORK_OF = {"torch": "torch", "jax": "jax", "jaxlib": "jax", "tensorflow": "tensorflow",
+                "tensorflow-cpu": "tensorflow", "mlx": "mlx"}
+# A line that imports the framework and computes with it: an install that pip
+# accepts can still fail here (a jaxlib built against NumPy 1 under NumPy 2).
+SMOKE = {"jax": "import jax.numpy as jnp; jnp.zeros(1).block_until_ready()",
+         "torch": "import torch; torch.zeros(1); assert torch.version.cuda is None, 'a CUDA torch'",
+         "tensorflow": "import tensorflow as tf; tf.zeros(1).numpy()",
+         "mlx": "import mlx.core as mx; mx.eval(mx.zeros(1))"}
+
+nox.options.sessions = ["drift"]
+
+
+@nox.session(venv_backend="uv|virtualenv", reuse_venv=True)
+def drift(session: nox.Session) -> None:
+    """Run the catalogue under the framework spec(s) in posargs and compare with this environment."""
+    specs = list(session.posargs)
+    if not specs:
+        session.error('give a framework spec: nox -s drift -- "jax==0.4.13"')
+    framework = framework_of(specs, session)
+    install(session, specs, framework)
+    other = DRIFT / slug(specs)
+    run_catalogue(session, [session.virtualenv.bin + "/python"], framework, other)
+    version = current_version(framework)
+    if not version:
+        session.error(f"{framework} is not installed in the current environment ({sys.executable})")
+    current = DRIFT / f"current-{framework}-{version}"
+    run_catalogue(session, [sys.executable], framework, current)
+    out = DRIFT / f"compare-{slug(specs)}"
+    session.run(sys.executable, "-m", "crossgrad", "compare", str(current), str(other),
+                "--out", str(out), external=True, success_codes=[0, 1])
+    print(out / "compare.md")
+
+
+def framework_of(specs: list[str], session) -> str:
+    names = {re.split(r"[=<>!~\[; ]", s, maxsplit=1)[0].strip().lower() for s in specs}
+    frameworks = {FRAMEWORK_OF[n] for n in names if n in FRAMEWORK_OF}
+    if len(frameworks) != 1:
+        session.error(f"the specs must name exactly one framework of {', '.join(sorted(set(FRAMEWORK_OF)))}; "
+                      f"got {', '.join(specs)}")
+    return frameworks.pop()
+
+
+def slug(specs: list[str]) -> str:
+    """'jax==0.4.13' -> 'jax-0.4.13' (a folder name)."""
+    return "_".join(re.sub(r"[^A-Za-z0-9.]+", "-", s).strip("-") for s in specs)
+
+
+def install(session, specs: list[str], framework: str) -> None:
+    """crossgrad (this checkout, editable) and the spec; NumPy 1 only if the framework needs it."""
+    stamp = Path(session.virtualenv.location) / ".crossgrad-drift-specs"
+    if stamp.is_file() and stamp.read_text() == "\n".join(specs) and smoke(session, framework):
+        return  # the cached environment already holds exactly these specs
+    extra = torch_cpu_options(session) if framework == "torch" else []
+    session.install("-e", str(ROOT), *specs, *extra)
+    if not smoke(session, framework):
+        # Releases built before NumPy 2 import but fail on it; say so and pin.
+        session.log(f"{framework} fails under the newest NumPy; retrying with numpy<2")
+        session.install("-e", str(ROOT), *specs, "numpy<2", *extra)
+        if not smoke(session, framework):
+            session.error(f"{' '.join(specs)} installs but cannot compute here (see the error above)")
+    stamp.write_text("\n".join(specs))
+
+
+def torch_cpu_options(session) -> list[str]:
+    if session.venv_backend == "uv":
+        return ["--torch-backend", "cpu"]
+    return ["--index-url", TORCH_CPU_INDEX, "--extra-index-url", "https://pypi.org/simple"]
+
+
+def smoke(session, framework: str) -> bool:
+    python = session.virtualenv.bin + "/python"
+    return subprocess.run([python, "-c", SMOKE[framework]], cwd=ROOT).returncode == 0
+
+
+def current_version(framework: str) -> str:
+    code = f"from crossgrad.registry import frameworks; print(frameworks()[{framework!r}].version() or '')"
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def run_catalogue(session, python: list[str], framework: str, out: Path) -> None:
+    """`crossgrad run` of one framework into `out`, unless a fresh run is already there."""
+    if is_fresh(out, framework):
+        session.log(f"reusing {out} (same commit and {framework} version, complete)")
+        return
+    if out.exists():
+        shutil.rmtree(out)  # a run folder is appended to: never mix two runs
+    session.run(*python, "-m", "crossgrad", "run", "--no-timings", "--frameworks", framework,
+                "--out", str(out), external=True, success_codes=[0, 3])
+
+
+def is_fresh(run_dir: Path, framework: str) -> bool:
+    """A complete run made by this very commit (clean tree) with the framework version installed there."""
+    try:
+        env = json.loads((run_dir / "env.json").read_text())
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    commit = git_commit()
+    info = (env.get("frameworks") or {}).get(framework) or {}
+    return (manifest.get("status") == "complete" and bool(commit) and env.get("git_commit") == commit
+            and info.get("version") == installed_version(run_dir, framework))
+
+
+def installed_version(run_dir: Path, framework: str) -> str | None:
+    """The version the run's own environment has now: the current one for current-*, else the venv's."""
+    if run_dir.name.startswith("current-"):
+        return current_version(framework)
+    venv = ROOT / ".nox" / "drift" / "bin" / "python"
+    code = f"from crossgrad.registry import frameworks; print(frameworks()[{framework!r}].version() or '')"
+    out = subprocess.run([str(venv), "-c", code], cwd=ROOT, capture_output=True, text=True)
+    return out.stdout.strip() or None
+
+
+def git_commit() -> str:
+    """HEAD, or "" for a tree with uncommitted changes (its runs are never reused)."""
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True)
+    if head.returncode != 0 or dirty.stdout.strip():
+        return ""
+    return head.stdout.strip()
