@@ -82,6 +82,7 @@ def install(session, specs: list[str], framework: str) -> None:
     if stamp.is_file() and stamp.read_text() == "\n".join(specs) and smoke(session, framework):
         return  # the cached environment already holds exactly these specs
     extra = torch_cpu_options(session) if framework == "torch" else []
+    specs = [with_cpu_extra(s) for s in specs]
     session.install("-e", str(ROOT), *specs, *extra)
     if not smoke(session, framework):
         # Releases built before NumPy 2 import but fail on it; say so and pin.
@@ -90,6 +91,15 @@ def install(session, specs: list[str], framework: str) -> None:
         if not smoke(session, framework):
             session.error(f"{' '.join(specs)} installs but cannot compute here (see the error above)")
     stamp.write_text("\n".join(specs))
+
+
+def with_cpu_extra(spec: str) -> str:
+    """'jax==0.4.13' -> 'jax[cpu]==0.4.13': older jax releases do not depend on
+    jaxlib at all; the cpu extra pins the matching jaxlib in every release."""
+    name = re.split(r"[=<>!~\[; ]", spec, maxsplit=1)[0]
+    if name.strip().lower() == "jax" and "[" not in spec:
+        return "jax[cpu]" + spec[len(name):]
+    return spec
 
 
 def torch_cpu_options(session) -> list[str]:
