@@ -181,3 +181,9 @@ def cmd_check(args, argv) -> int:
     status, text = check_rows(rows, path, update=args.update)
     print(text)
     return status or code
+
+
+def cmd_compare(args, argv) -> int:
+    from crossgrad.drift import compare
+
+    return compare(args)
