@@ -135,6 +135,17 @@ def write(out: Path, header: list[str], pairs: list, snippets: dict) -> None:
         atomic_write_text(out / "compare-timings.csv", pd.concat(timing_parts).to_csv(index=False))
 
 
+def machine_note(changed: pd.DataFrame, machine: list[str]) -> list[str]:
+    """Beside the value changes: the machine differences that may explain them."""
+    if not machine or changed.empty:
+        return []
+    values = changed[(changed["value_a"] != "") & (changed["value_b"] != "")]
+    compiled = int((values["mode"] != "eager").sum()) if "mode" in values else 0
+    return ["", f"The sides ran on different machines ({'; '.join(m[2:] for m in machine)}). "
+            f"{compiled} of {len(values)} value changes are in compiled or graph code, which XLA and "
+            "inductor compile for the host CPU (its ISA flags decide vector width and fused multiply-add)."]
+
+
 def pair_section(pair, snippets: dict) -> list[str]:
     changed = ordered_changes(pair.lines)
     machine = machine_differences(pair.a.run.env, pair.b.run.env)
@@ -142,7 +153,8 @@ def pair_section(pair, snippets: dict) -> list[str]:
            *(machine or ["None recorded: same CPU, ISA flags, GPU, Python and platform."]), "",
            f"### Changes, worst first ({len(changed)})", "",
            f"Last bits: at most {LAST_BITS_ULPS} ulps apart at the dtype. Verdicts are today's code's on both "
-           "sides; the recorded ones are beside them.", "", *changes_table(changed, pair.key), "",
+           "sides; the recorded ones are beside them.", *machine_note(changed, machine), "",
+           *changes_table(changed, pair.key), "",
            "### Counts per framework × mode × device", "", *counts_table(pair.lines, pair.key), "",
            "### Quantities on one side only", "", *one_side_table(pair.lines, pair.key), "",
            "### Timings", "", *timing_lines(pair.timings, "same" if same_machine_kind(
