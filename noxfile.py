@@ -59,7 +59,7 @@ def drift(session: nox.Session) -> None:
     out = DRIFT / f"compare-{slug(specs)}"
     session.run(sys.executable, "-m", "crossgrad", "compare", str(current), str(other),
                 "--out", str(out), external=True, success_codes=[0, 1])
-    print(out / "compare.md")
+    print(f"comparison: {out}")
 
 
 def framework_of(specs: list[str], session) -> str:
@@ -79,7 +79,8 @@ def slug(specs: list[str]) -> str:
 def install(session, specs: list[str], framework: str) -> None:
     """crossgrad (this checkout, editable) and the spec; NumPy 1 only if the framework needs it."""
     stamp = Path(session.virtualenv.location) / ".crossgrad-drift-specs"
-    if stamp.is_file() and stamp.read_text() == "\n".join(specs) and smoke(session, framework):
+    wanted = "\n".join(specs)
+    if stamp.is_file() and stamp.read_text() == wanted and smoke(session, framework):
         return  # the cached environment already holds exactly these specs
     extra = torch_cpu_options(session) if framework == "torch" else []
     specs = [with_cpu_extra(s) for s in specs]
@@ -90,7 +91,7 @@ def install(session, specs: list[str], framework: str) -> None:
         session.install("-e", str(ROOT), *specs, "numpy<2", *extra)
         if not smoke(session, framework):
             session.error(f"{' '.join(specs)} installs but cannot compute here (see the error above)")
-    stamp.write_text("\n".join(specs))
+    stamp.write_text(wanted)
 
 
 def with_cpu_extra(spec: str) -> str:

@@ -141,7 +141,7 @@ def machine_note(changed: pd.DataFrame, machine: list[str]) -> list[str]:
         return []
     values = changed[(changed["value_a"] != "") & (changed["value_b"] != "")]
     compiled = int((values["mode"] != "eager").sum()) if "mode" in values else 0
-    return ["", f"The sides ran on different machines ({'; '.join(m[2:] for m in machine)}). "
+    return ["", f"The sides ran on different machines (they differ in {', '.join(m[2:].split(':')[0] for m in machine)}). "
             f"{compiled} of {len(values)} value changes are in compiled or graph code, which XLA and "
             "inductor compile for the host CPU (its ISA flags decide vector width and fused multiply-add)."]
 
