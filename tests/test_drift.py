@@ -219,3 +219,17 @@ def test_an_interrupted_run_compares_what_it_has(tmp_path):
     only = lines[lines.category == "only in A"]
     assert set(only.case) == {"sign", "floor"}
     assert (lines.category == "same").any()
+
+
+def test_three_runs_are_each_compared_with_the_first(tmp_path):
+    code, lines, text = compare(tmp_path, RUN_A, RUN_B, RUN_A)
+    assert code == 1
+    pairs = lines.groupby("pair").category.apply(set)
+    assert len(pairs) == 2
+    assert any(cats == {"same"} for cats in pairs) and any("sign of zero" in cats for cats in pairs)
+    assert text.count("\n## A ") == 2
+
+
+def test_by_device_needs_two_devices(tmp_path, capsys):
+    assert compare(tmp_path, RUN_A, "--by", "device")[0] == 2
+    assert "needs two devices" in capsys.readouterr().err
