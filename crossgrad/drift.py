@@ -85,22 +85,20 @@ def _load(path: str):
 
 
 def device_sides(run, devices_text) -> list[Side]:
-    from crossgrad.cli import UsageError
+    """One side per device of the run, cpu first; --devices picks which."""
+    from crossgrad.cli import UsageError, choose
 
     present = sorted(run.gradients["device"].unique(), key=lambda d: (d != "cpu", d)) \
         if "device" in run.gradients else []
-    if devices_text:
-        wanted = [d.strip() for d in devices_text.split(",") if d.strip()]
-        present = [d for d in present if d in wanted] if not set(wanted) - set(present) else None
-        if present is None:
-            raise UsageError(f"unknown device in --devices {devices_text!r}; this run has: "
-                             f"{', '.join(sorted(run.gradients['device'].unique()))}")
-    if len(present) < 2:
-        raise UsageError(f"--by device needs two devices in {str(run.path)!r}; it has: {', '.join(present) or 'none'}")
+    chosen = choose(devices_text, present, "devices", present)
+    if len(chosen) < 2:
+        raise UsageError(f"--by device needs two devices in {str(run.path)!r}; "
+                         f"it has: {', '.join(present) or 'none'}")
+    timings = run.timings
     return [Side(string.ascii_uppercase[i % 26], f"{run.path} · {device}", run,
                  run.gradients[run.gradients["device"] == device],
-                 run.timings[run.timings["device"] == device] if "device" in run.timings else run.timings)
-            for i, device in enumerate(present)]
+                 timings[timings["device"] == device] if "device" in timings else timings)
+            for i, device in enumerate(sorted(chosen, key=lambda d: (d != "cpu", d)))]
 
 
 def _filtered(side: Side, args, sides: list[Side]) -> Side:

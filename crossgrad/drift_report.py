@@ -125,7 +125,7 @@ def write(out: Path, header: list[str], pairs: list, snippets: dict) -> None:
     for pair in pairs:
         text += pair_section(pair, snippets)
         frame = pair.lines.assign(pair=pair.title)
-        frame["snippet"] = [snippets.get(i, "") for i in frame.index.map(lambda i: (pair.title, i))]
+        frame["snippet"] = [snippets.get((pair.title, i), "") for i in frame.index]
         csv_parts.append(frame.drop(columns=["_merge"], errors="ignore"))
         if not pair.timings.empty:
             timing_parts.append(pair.timings.assign(pair=pair.title))

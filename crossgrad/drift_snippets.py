@@ -43,8 +43,12 @@ def one(line: dict, catalogue: dict, spelled: dict) -> str:
     try:
         point = catalogue[case].point(line["point"])
         seed = float(line["seed"]) if line["seed"] else None
-        return snippet(framework, catalogue[case].function_for(framework), spelled[framework], point,
+        code = snippet(framework, catalogue[case].function_for(framework), spelled[framework], point,
                        line["dtype"], line["ad"], line["wrt"], seed, line["mode"],
                        recorded=line["value_b"] or None, index=int(line["index"]))
     except (SnippetError, OSError, TypeError, KeyError, SyntaxError, ValueError) as exc:
         return f"# no snippet: {type(exc).__name__}: {exc}"
+    device = line.get("device") or line.get("device_b") or "cpu"
+    if device != "cpu":
+        code = f"# recorded on {device}; this snippet runs on the CPU (put x, w, b on the {device} to match)\n" + code
+    return code

@@ -233,3 +233,26 @@ def test_three_runs_are_each_compared_with_the_first(tmp_path):
 def test_by_device_needs_two_devices(tmp_path, capsys):
     assert compare(tmp_path, RUN_A, "--by", "device")[0] == 2
     assert "needs two devices" in capsys.readouterr().err
+
+
+def test_an_older_schema_maps_its_names_to_today_s(tmp_path, monkeypatch):
+    """A later schema that renames a column and a verdict: reading the older run maps them
+    (here a made-up version 0 that called `value` "result" and sign-of-zero "signed_zero")."""
+    from crossgrad import run_folder
+
+    monkeypatch.setitem(run_folder.SCHEMA_RENAMES, 0, {"columns": {"result": "value"},
+                                                       "verdicts": {"signed_zero": "sign-of-zero"},
+                                                       "outcomes": {}})
+    run = tmp_path / "old"
+    shutil.copytree(RUN_A, run)
+    rows = pd.read_csv(run / "gradients.csv", dtype=str, keep_default_na=False)
+    rows["verdict"] = rows["verdict"].replace({"sign-of-zero": "signed_zero"})
+    rows.rename(columns={"value": "result"}).to_csv(run / "gradients.csv", index=False)
+    (run / "manifest.json").write_text(json.dumps({"schema_version": 0, "status": "complete"}))
+    old, new = load_run(run), load_run(RUN_A)
+    assert old.schema_version == 0
+    assert old.gradients["value"].tolist() == new.gradients["value"].tolist()
+    assert old.gradients["verdict"].tolist() == new.gradients["verdict"].tolist()
+    assert (new.gradients["verdict"] == "sign-of-zero").any()  # the mapping had something to map
+    code, lines, _ = compare(tmp_path, RUN_A, str(run))
+    assert code == 0 and set(lines.category) == {"same"}
