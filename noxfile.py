@@ -2,7 +2,7 @@
 
     nox -s drift -- "jax==0.4.13"
 
-builds (once; nox reuses it) an environment with this checkout of crossgrad and
+builds (once per framework; nox reuses it) an environment with this checkout of crossgrad and
 the given framework spec, runs the catalogue there for that framework
 (`crossgrad run --no-timings --frameworks jax --out results/drift/jax-0.4.13/`),
 runs it in the current environment too (results/drift/current-jax-<version>/,
@@ -17,6 +17,7 @@ PyTorch CPU index with pip), and not at all for the other frameworks' specs.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -42,16 +43,22 @@ nox.options.sessions = ["drift"]
 
 
 @nox.session(venv_backend="uv|virtualenv", reuse_venv=True)
-def drift(session: nox.Session) -> None:
-    """Run the catalogue under the framework spec(s) in posargs and compare with this environment."""
+@nox.parametrize("framework", sorted(set(FRAMEWORK_OF.values())))
+def drift(session: nox.Session, framework: str) -> None:
+    """Run the catalogue under the framework spec(s) in posargs and compare with this environment.
+
+    One cached environment per framework (.nox/drift-framework-jax, ...): torch never lands
+    in another framework's environment. The variants whose framework the specs do not name
+    skip before installing anything."""
     specs = list(session.posargs)
     if not specs:
         session.error('give a framework spec: nox -s drift -- "jax==0.4.13"')
-    framework = framework_of(specs, session)
+    if framework_of(specs, session) != framework:
+        session.skip(f"the specs name another framework than {framework}")
     install(session, specs, framework)
     other = DRIFT / slug(specs)
     run_catalogue(session, [session.virtualenv.bin + "/python"], framework, other)
-    version = current_version(framework)
+    version = version_in(sys.executable, framework)
     if not version:
         session.error(f"{framework} is not installed in the current environment ({sys.executable})")
     current = DRIFT / f"current-{framework}-{version}"
@@ -82,7 +89,7 @@ def install(session, specs: list[str], framework: str) -> None:
     wanted = "\n".join(specs)
     if stamp.is_file() and stamp.read_text() == wanted and smoke(session, framework):
         return  # the cached environment already holds exactly these specs
-    extra = torch_cpu_options(session) if framework == "torch" else []
+    extra = torch_cpu_options(session, specs) if framework == "torch" else []
     specs = [with_cpu_extra(s) for s in specs]
     session.install("-e", str(ROOT), *specs, *extra)
     if not smoke(session, framework):
@@ -103,10 +110,31 @@ def with_cpu_extra(spec: str) -> str:
     return spec
 
 
-def torch_cpu_options(session) -> list[str]:
+def torch_cpu_options(session, specs: list[str]) -> list[str]:
+    """Install options under which the specs resolve to a CPU build of torch, found by a dry
+    run before anything is downloaded: PyTorch's CPU index (uv's --torch-backend cpu), else
+    the local wheel folders pip is configured with (PIP_FIND_LINKS). Never a CUDA build."""
+    candidates = [["--torch-backend", "cpu"] if session.venv_backend == "uv"
+                  else ["--index-url", TORCH_CPU_INDEX, "--extra-index-url", "https://pypi.org/simple"]]
+    candidates += [["--find-links", links] for links in os.environ.get("PIP_FIND_LINKS", "").split()]
+    for options in candidates:
+        if resolves_to_cpu_torch(session, specs, options):
+            return options
+    session.error(f"no source offers a CPU build of torch for {' '.join(specs)} "
+                  f"(tried: {'; '.join(' '.join(c) for c in candidates)}); a CUDA build is never installed")
+
+
+def resolves_to_cpu_torch(session, specs: list[str], options: list[str]) -> bool:
+    python = session.virtualenv.bin + "/python"
     if session.venv_backend == "uv":
-        return ["--torch-backend", "cpu"]
-    return ["--index-url", TORCH_CPU_INDEX, "--extra-index-url", "https://pypi.org/simple"]
+        from nox.virtualenv import UV
+
+        command = [UV, "pip", "install", "--dry-run", "--python", python, *specs, *options]
+    else:
+        command = [python, "-m", "pip", "install", "--dry-run", *specs, *options]
+    out = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    text = out.stdout + out.stderr
+    return out.returncode == 0 and "nvidia" not in text.lower() and re.search(r"torch[-=]=?\S*\+cpu", text) is not None
 
 
 def smoke(session, framework: str) -> bool:
@@ -114,15 +142,16 @@ def smoke(session, framework: str) -> bool:
     return subprocess.run([python, "-c", SMOKE[framework]], cwd=ROOT).returncode == 0
 
 
-def current_version(framework: str) -> str:
+def version_in(python: str, framework: str) -> str:
+    """The framework's version as crossgrad sees it under `python` ("" if not installed)."""
     code = f"from crossgrad.registry import frameworks; print(frameworks()[{framework!r}].version() or '')"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    out = subprocess.run([python, "-c", code], cwd=ROOT, capture_output=True, text=True)
     return out.stdout.strip()
 
 
 def run_catalogue(session, python: list[str], framework: str, out: Path) -> None:
     """`crossgrad run` of one framework into `out`, unless a fresh run is already there."""
-    if is_fresh(out, framework):
+    if is_fresh(out, framework, python[0]):
         session.log(f"reusing {out} (same commit and {framework} version, complete)")
         return
     if out.exists():
@@ -131,8 +160,9 @@ def run_catalogue(session, python: list[str], framework: str, out: Path) -> None
                 "--out", str(out), external=True, success_codes=[0, 3])
 
 
-def is_fresh(run_dir: Path, framework: str) -> bool:
-    """A complete run made by this very commit (clean tree) with the framework version installed there."""
+def is_fresh(run_dir: Path, framework: str, python: str) -> bool:
+    """A complete run made by this very commit (clean tree) with the framework version
+    that `python`'s environment has now."""
     try:
         env = json.loads((run_dir / "env.json").read_text())
         manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -141,17 +171,7 @@ def is_fresh(run_dir: Path, framework: str) -> bool:
     commit = git_commit()
     info = (env.get("frameworks") or {}).get(framework) or {}
     return (manifest.get("status") == "complete" and bool(commit) and env.get("git_commit") == commit
-            and info.get("version") == installed_version(run_dir, framework))
-
-
-def installed_version(run_dir: Path, framework: str) -> str | None:
-    """The version the run's own environment has now: the current one for current-*, else the venv's."""
-    if run_dir.name.startswith("current-"):
-        return current_version(framework)
-    venv = ROOT / ".nox" / "drift" / "bin" / "python"
-    code = f"from crossgrad.registry import frameworks; print(frameworks()[{framework!r}].version() or '')"
-    out = subprocess.run([str(venv), "-c", code], cwd=ROOT, capture_output=True, text=True)
-    return out.stdout.strip() or None
+            and info.get("version") == version_in(python, framework))
 
 
 def git_commit() -> str:
