@@ -11,8 +11,9 @@ version, a complete run), then `crossgrad compare`s the two and prints the
 comparison folder. One process, one environment, one run folder: the folders are
 merged afterwards, never the environments.
 
-torch is only ever installed as its CPU build (uv's --torch-backend cpu, or the
-PyTorch CPU index with pip), and not at all for the other frameworks' specs.
+torch is only ever installed as its CPU build (checked by a dry run: PyTorch's CPU
+index, else the local wheel folders in PIP_FIND_LINKS), and not at all for the other
+frameworks' specs (each framework has its own environment).
 """
 from __future__ import annotations
 
