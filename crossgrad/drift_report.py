@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from crossgrad.drift_join import CATEGORIES, KEY, LAST_BITS_ULPS
+from crossgrad.drift_join import CATEGORIES, LAST_BITS_ULPS
 from crossgrad.drift_timing import timing_lines
 from crossgrad.records import atomic_write_text
 
@@ -141,7 +141,8 @@ def machine_note(changed: pd.DataFrame, machine: list[str]) -> list[str]:
         return []
     values = changed[(changed["value_a"] != "") & (changed["value_b"] != "")]
     compiled = int((values["mode"] != "eager").sum()) if "mode" in values else 0
-    return ["", f"The sides ran on different machines (they differ in {', '.join(m[2:].split(':')[0] for m in machine)}). "
+    fields = ", ".join(m[2:].split(":")[0] for m in machine)
+    return ["", f"The sides ran on different machines (they differ in {fields}). "
             f"{compiled} of {len(values)} value changes are in compiled or graph code, which XLA and "
             "inductor compile for the host CPU (its ISA flags decide vector width and fused multiply-add)."]
 

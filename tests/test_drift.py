@@ -36,7 +36,8 @@ def shared_runs() -> Path | None:
 
 
 H200 = shared_runs()
-needs_h200 = pytest.mark.skipif(H200 is None, reason="the shared H200 runs (shared/runs/h200) are not beside this clone")
+needs_h200 = pytest.mark.skipif(H200 is None,
+                                reason="the shared H200 runs (shared/runs/h200) are not beside this clone")
 
 
 def compare(tmp_path, *argv) -> tuple[int, pd.DataFrame | None, str]:
