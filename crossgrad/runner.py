@@ -19,6 +19,7 @@ from crossgrad.registry import cases, frameworks
 from crossgrad.supervisor import Supervisor
 
 from crossgrad.run_folder import LOGS, RECORDS, TIMINGS_JSONL as TIMINGS, write_state
+from crossgrad.run_folder import write_json  # noqa: F401  (scripts/gpu-check imports it from here)
 
 
 def new_run_id() -> str:
