@@ -81,7 +81,19 @@ def build_parser() -> Parser:
     check.add_argument("--update", action="store_true", help="rewrite the expectations after review")
     check.add_argument("--expectations", help="expectations file (default cases/expectations.csv)")
     check.add_argument("--out", help="run folder to write (default results/check-<run-id>)")
+    add_compare_parser(sub)
     return parser
+
+
+def add_compare_parser(sub) -> None:
+    """`crossgrad compare` (crossgrad.drift): what changed between run folders or devices."""
+    compare = sub.add_parser("compare", help="what changed between run folders (versions, devices, machines)")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders; later ones are compared with the first")
+    compare.add_argument("--by", choices=("run", "device"), default="run",
+                         help="device: compare the devices of one run (cpu vs gpu)")
+    for name in ("frameworks", "cases", "points", "modes", "devices", "dtypes"):
+        compare.add_argument(f"--{name}", help=f"comma-separated {name}")
+    compare.add_argument("--out", help="folder for compare.md and compare.csv (default results/compare-<time>)")
 
 
 def add_selection(p: Parser) -> None:
@@ -98,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         if args.command is None:
-            raise UsageError("missing command; valid: run, list, report, check")
+            raise UsageError("missing command; valid: run, list, report, check, compare")
         from crossgrad import commands
 
         return getattr(commands, f"cmd_{args.command}")(args, argv)

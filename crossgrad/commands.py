@@ -122,8 +122,10 @@ def cmd_report(args, argv) -> int:
     if not args.run_dir:
         raise UsageError("report needs a run folder (results/<run-id>) or --from-benchmark-json FILE")
     run_dir = Path(args.run_dir)
-    if not (run_dir / "manifest.json").is_file():
-        raise UsageError(f"{str(run_dir)!r} is not a run folder (no manifest.json); "
+    from crossgrad.run_folder import MANIFEST, is_run_folder
+
+    if not is_run_folder(run_dir):
+        raise UsageError(f"{str(run_dir)!r} is not a run folder (no {MANIFEST}); "
                          f"runs here: {', '.join(list_runs()) or 'none'}")
     try:
         print(finish(run_dir))
@@ -134,8 +136,10 @@ def cmd_report(args, argv) -> int:
 
 
 def list_runs() -> list[str]:
+    from crossgrad.run_folder import is_run_folder
+
     root = Path("results")
-    return sorted(str(p) for p in root.glob("*") if (p / "manifest.json").is_file())[-5:] if root.is_dir() else []
+    return sorted(str(p) for p in root.glob("*") if is_run_folder(p))[-5:] if root.is_dir() else []
 
 
 def report_benchmark_json(args) -> int:
@@ -152,7 +156,9 @@ def report_benchmark_json(args) -> int:
         raise UsageError(f"{source}: {exc}") from None
     out = run_dir_for(args, prefix="bench-")
     write_timings_csv(out, rows)
-    report = out / "report.md"
+    from crossgrad.run_folder import REPORT
+
+    report = out / REPORT
     atomic_write_text(report, f"# crossgrad timings from {source.name}\n\n" + timing_section(rows, out))
     print(report)
     return 0
@@ -175,3 +181,9 @@ def cmd_check(args, argv) -> int:
     status, text = check_rows(rows, path, update=args.update)
     print(text)
     return status or code
+
+
+def cmd_compare(args, argv) -> int:
+    from crossgrad.drift import compare
+
+    return compare(args)

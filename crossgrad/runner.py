@@ -7,7 +7,6 @@ an interrupted run can still be reported (`crossgrad report RUN_DIR`).
 """
 from __future__ import annotations
 
-import json
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,20 +14,16 @@ from pathlib import Path
 from crossgrad import SCHEMA_VERSION
 from crossgrad.derivatives import failed_rows
 from crossgrad.plan import RunConfig, quantities, tasks_for
-from crossgrad.records import JsonlAppender, atomic_write_text
+from crossgrad.records import JsonlAppender
 from crossgrad.registry import cases, frameworks
 from crossgrad.supervisor import Supervisor
 
-RECORDS = "records.jsonl"
-TIMINGS = "timings.jsonl"
+from crossgrad.run_folder import LOGS, RECORDS, TIMINGS_JSONL as TIMINGS, write_state
+from crossgrad.run_folder import write_json  # noqa: F401  (scripts/gpu-check imports it from here)
 
 
 def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-
-
-def write_json(path: Path, data: dict) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
 class Run:
@@ -36,7 +31,7 @@ class Run:
 
     def __init__(self, run_dir: Path, config: RunConfig, env: dict, timing: dict | None):
         self.dir = Path(run_dir)
-        (self.dir / "logs").mkdir(parents=True, exist_ok=True)
+        (self.dir / LOGS).mkdir(parents=True, exist_ok=True)
         self.config, self.env, self.timing = config, env, timing
         self.lock = threading.Lock()
         self.records = JsonlAppender(self.dir / RECORDS)
@@ -50,8 +45,7 @@ class Run:
 
     def save(self) -> None:
         with self.lock:
-            write_json(self.dir / "manifest.json", self.manifest)
-            write_json(self.dir / "env.json", self.env)
+            write_state(self.dir, self.manifest, self.env)
 
     def append(self, kind: str, row: dict) -> None:
         row = dict(row, schema_version=SCHEMA_VERSION)
@@ -131,7 +125,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
 
     job = {"kind": kind, "framework": framework, "threads": run.config.threads,
            "points": list(run.config.points), "seeds": list(run.config.seeds), "timing": run.timing}
-    supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / "logs" / f"{framework}.log",
+    supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / LOGS / f"{framework}.log",
                             on_event, on_failure)
     run.supervisors.append(supervisor)
     try:
