@@ -2,8 +2,9 @@
 
 On a terminal: a bar (rich). Elsewhere (CI logs, a pipe, a file): one plain
 line per finished group of tasks (framework x kind x case, or x workload for
-timings) with the time it took and the time since the run began, so a log
-shows life long before the run ends.
+timings) with the tasks done and the time since the run began, so a log shows
+life long before the run ends. (No per-group duration: frameworks run side by
+side and a group's start is not seen here.)
 """
 from __future__ import annotations
 
@@ -39,7 +40,6 @@ class Progress:
         self.stream = stream or sys.stderr
         self.interactive = self.stream.isatty() if interactive is None else interactive
         self.clock, self.start = clock, clock()
-        self.last_finish: dict[str, float] = {}  # label -> when its previous group finished
         self.lock = threading.Lock()  # values run several frameworks at once
         self._bar = None
 
@@ -64,14 +64,8 @@ class Progress:
             group = group_of(label, task)
             self.left[group] -= 1
             if self.left[group] <= 0:
-                self._finished(label, group)
-
-    def _finished(self, label: str, group: str) -> None:
-        now = self.clock()
-        took = now - self.last_finish.get(label, self.start)
-        self.last_finish[label] = now
-        print(f"crossgrad: {group} done in {seconds_text(took)} ({self.done}/{self.total} tasks, "
-              f"{seconds_text(now - self.start)} elapsed)", file=self.stream, flush=True)
+                print(f"crossgrad: {group} done ({self.done}/{self.total} tasks, "
+                      f"{seconds_text(self.clock() - self.start)} elapsed)", file=self.stream, flush=True)
 
     def __exit__(self, *exc):
         if self._bar is not None:

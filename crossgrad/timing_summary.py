@@ -7,6 +7,7 @@ Every figure is a ratio or time measured in this run; nothing is assumed.
 from __future__ import annotations
 
 from crossgrad.timing_rows import human_time, n_label, num, ok, series
+from crossgrad.workloads import DEFAULT_API
 
 
 def _columns(rows: list[dict]) -> list[tuple[str, str]]:
@@ -20,6 +21,11 @@ def _table(head: str, cols: list[tuple[str, str]], lines: dict[str, dict]) -> st
     return "\n".join(out) + "\n"
 
 
+def times(ratio: float) -> str:
+    """2.31×, 34.1×, 1,325× (display only)."""
+    return f"{ratio:,.0f}×" if ratio >= 100 else f"{ratio:.3g}×"
+
+
 def fastest_table(grads: list[dict]) -> str:
     """Per workload and N: the fastest series' median; every other as a multiple of it."""
     cols = _columns(grads)
@@ -29,7 +35,7 @@ def fastest_table(grads: list[dict]) -> str:
     for r in sorted(grads, key=series):
         c = (r["workload"], str(r["n"]))
         ratio = num(r, "median_s") / num(best[c], "median_s")
-        lines.setdefault(series(r), {})[c] = "**1 (fastest)**" if r is best[c] else f"{ratio:.3g}×"
+        lines.setdefault(series(r), {})[c] = "**1 (fastest)**" if r is best[c] else times(ratio)
     return _table("framework mode (device) · gradient API", cols, lines)
 
 
@@ -63,10 +69,11 @@ def api_table(grads: list[dict]) -> str:
 def apis_sentence(grads: list[dict]) -> str:
     per_fw: dict = {}
     for r in grads:
-        if r.get("api"):
+        if r.get("api") and r["api"] != DEFAULT_API:
             per_fw.setdefault(r["framework"], dict()).setdefault(r["api"], None)
     if not per_fw:
-        return ""
+        return ("Gradient API: each framework's adapter vjp (no adapter here names other gradient APIs "
+                "through `gradient_apis()`, so no API variant was timed).")
     named = "; ".join(f"{fw}: " + ", ".join(f"`{a}`" + (" (default)" if i == 0 else "") for i, a in enumerate(apis))
                       for fw, apis in per_fw.items())
     return (f"Gradient APIs timed: {named}. The default is the API crossgrad's value runs use "
