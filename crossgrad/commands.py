@@ -91,6 +91,7 @@ def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, ar
 
     install_signal_handlers()
     run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options)
+    run.manifest["compile_cache"] = compile_caches(config.frameworks)
     status = "interrupted"
     try:
         with Progress(plan) as progress:
@@ -102,6 +103,19 @@ def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, ar
     report = finish(run_dir)
     print(report)
     return {"complete": 0, "partial": EXIT_PARTIAL}.get(status, EXIT_INTERRUPTED)
+
+
+def compile_caches(names) -> dict[str, str]:
+    """Each framework's on-disk compile cache before the run began (cold, warm, off), for the
+    manifest: the adapter's optional compile_cache(), which reads folders and imports nothing."""
+    out = {}
+    for name in names:
+        hook = getattr(frameworks()[name], "compile_cache", None)
+        try:
+            out[name] = str(hook()) if callable(hook) else "not reported"
+        except Exception as exc:  # a probe of a folder must not cost the run
+            out[name] = f"not reported ({type(exc).__name__}: {exc})"
+    return out
 
 
 def unavailable_reasons(rows: list[dict], timings: list[dict]) -> tuple[int, Counter]:

@@ -173,3 +173,13 @@ def test_report_snippets_writes_every_value_of_the_selection(tmp_path):
     assert text.count("```python") == len(rows)
     assert "### relu · tensorflow eager · `kink` reverse w[0], seed -1.0, float32, cpu → `0.0`" in text
     assert "tf.GradientTape" in text
+
+
+def test_the_manifest_records_each_compile_cache_before_the_run(tmp_path):
+    import json
+
+    result = run_cli("run", "--frameworks", "fake_a", "--cases", "relu", "--dtypes", "float32", "--no-timings",
+                     "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["compile_cache"] == {"fake_a": "not reported"}  # the fake adapter has no compile_cache()

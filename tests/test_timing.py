@@ -446,3 +446,20 @@ def test_timing_plots_import_nothing_of_crossgrad():
     tree = ast.parse(Path(plots.__file__).read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m for m in imported if m and m.startswith("crossgrad")}
+
+
+def test_built_in_adapters_report_their_compile_cache_from_folders_and_environment(tmp_path, monkeypatch):
+    from crossgrad.registry import frameworks
+
+    fws = frameworks()
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path))
+    assert fws["torch"].compile_cache() == f"cold: inductor cache {tmp_path} empty"
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "kernel.so").write_bytes(b"")
+    assert fws["torch"].compile_cache() == f"warm: inductor cache {tmp_path} holds 1 files"
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    assert fws["jax"].compile_cache().startswith("off: ")
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path))
+    assert fws["jax"].compile_cache() == f"warm: {tmp_path} holds 1 files"
+    monkeypatch.setenv("TF_XLA_FLAGS", f"--tf_xla_persistent_cache_directory={tmp_path / 'none'}")
+    assert fws["tensorflow"].compile_cache() == f"cold: {tmp_path / 'none'} empty"
