@@ -1,8 +1,7 @@
 """What each `crossgrad` sub-command does (the parser lives in crossgrad.cli, which imports this).
 
-Frameworks are never imported here: the runner starts one worker subprocess per
-framework. The run machinery (runner, finish, report) is imported inside the
-commands that need it, so `crossgrad list` and `--help` start fast.
+Frameworks are never imported here (nor by anything imported here): the runner
+starts one worker subprocess per framework.
 """
 from __future__ import annotations
 
@@ -12,13 +11,23 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from crossgrad import timing_run
 from crossgrad.adapter import DEVICES, MODES
 from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_PARTIAL, UsageError, choose,
                                  positive_ints, positive_number, refuse_unused)
+from crossgrad.bench_json import rows_from_benchmark_json
 from crossgrad.case import DTYPES
+from crossgrad.check import check_rows
+from crossgrad.env import host_env
+from crossgrad.finish import finish, load_run
 from crossgrad.plan import RunConfig
 from crossgrad.progress import Progress
+from crossgrad.records import RecordFormatError, atomic_write_text
 from crossgrad.registry import cases, frameworks
+from crossgrad.runner import Run, execute, new_run_id, value_tasks
+from crossgrad.snippet_file import write_snippets
+from crossgrad.timing_report import timing_section, write_timings_csv
+from crossgrad.truth import annotate
 
 
 def selection(args) -> RunConfig:
@@ -50,8 +59,6 @@ def jobs_of(args) -> int:
 
 
 def run_dir_for(args, prefix: str = "") -> Path:
-    from crossgrad.runner import new_run_id
-
     path = Path(args.out) if args.out else Path("results") / f"{prefix}{new_run_id()}"
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -67,7 +74,6 @@ def timing_plan(args, config: RunConfig) -> tuple[dict, dict | None]:
     """framework -> timing specs, and the harness options; empty with --no-timings."""
     if getattr(args, "no_timings", False):
         return {}, None
-    from crossgrad import timing_run
 
     workloads = choose(args.workloads, timing_run.WORKLOADS, "workloads", timing_run.WORKLOADS)
     sizes = positive_ints(args.sizes, "sizes", (None,)) if args.sizes else None  # None: per-device defaults
@@ -85,10 +91,6 @@ def install_signal_handlers() -> None:
 
 
 def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1) -> int:
-    from crossgrad.env import host_env
-    from crossgrad.finish import finish
-    from crossgrad.runner import Run, execute
-
     install_signal_handlers()
     run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options)
     run.manifest["compile_cache"] = compile_caches(config.frameworks)
@@ -128,8 +130,6 @@ def unavailable_reasons(rows: list[dict], timings: list[dict]) -> tuple[int, Cou
 
 def say_what_was_judged(run_dir: Path) -> bool:
     """One stderr line when values were skipped as unavailable; False when nothing ran at all."""
-    from crossgrad.finish import load_run
-
     rows, timings, _, _ = load_run(run_dir)
     ran, reasons = unavailable_reasons(rows, timings)
     listed = "; ".join(f"{reason} ({count})" for reason, count in sorted(reasons.items()))
@@ -143,8 +143,6 @@ def say_what_was_judged(run_dir: Path) -> bool:
 
 
 def cmd_run(args, argv) -> int:
-    from crossgrad.runner import value_tasks
-
     if args.no_timings and args.timings_only:
         raise UsageError("--no-timings and --timings-only exclude each other")
     if args.no_timings:
@@ -177,9 +175,6 @@ def cmd_list(args, argv) -> int:
 
 
 def cmd_report(args, argv) -> int:
-    from crossgrad.finish import finish
-    from crossgrad.records import RecordFormatError
-
     filters = [f for f in ("frameworks", "cases", "points", "modes", "devices", "dtypes") if getattr(args, f)]
     if args.benchmark_json:
         refuse_unused(args, {"snippets": "with --from-benchmark-json (it holds timings only)",
@@ -191,8 +186,6 @@ def cmd_report(args, argv) -> int:
     run_dir = existing_run(args.run_dir)
     try:
         if args.snippets:
-            from crossgrad.snippet_file import write_snippets
-
             print(write_snippets(run_dir, {f: getattr(args, f) for f in filters}))
         else:
             print(finish(run_dir))
@@ -218,10 +211,6 @@ def list_runs() -> list[str]:
 
 
 def report_benchmark_json(args) -> int:
-    from crossgrad.bench_json import rows_from_benchmark_json
-    from crossgrad.records import atomic_write_text
-    from crossgrad.timing_report import timing_section, write_timings_csv
-
     source = Path(args.benchmark_json)
     if not source.is_file():
         raise UsageError(f"no such file {str(source)!r} (make one with pytest --benchmark-only --benchmark-json FILE)")
@@ -238,11 +227,6 @@ def report_benchmark_json(args) -> int:
 
 
 def cmd_check(args, argv) -> int:
-    from crossgrad.check import check_rows
-    from crossgrad.finish import load_run
-    from crossgrad.runner import value_tasks
-    from crossgrad.truth import annotate
-
     config = selection(args)
     run_dir = run_dir_for(args, prefix="check-")
     code = execute_run(config, run_dir, {"values": value_tasks(config)}, None, argv, jobs_of(args))

@@ -12,7 +12,11 @@ import re
 from pathlib import Path
 
 from crossgrad.arguments import choose
+from crossgrad.finish import load_run
 from crossgrad.records import atomic_write_text
+from crossgrad.registry import cases
+from crossgrad.repro import SnippetError, snippet
+from crossgrad.truth import annotate
 
 COLUMN_OF = {"frameworks": "framework", "cases": "case", "points": "point", "modes": "mode",
              "devices": "device", "dtypes": "dtype"}
@@ -43,16 +47,14 @@ def title(row: dict) -> str:
             f"`{row.get('value')}` ({row.get('verdict') or row.get('outcome')})")
 
 
-def one_snippet(row: dict, env: dict, cases: dict) -> str:
-    from crossgrad.repro import SnippetError, snippet
-
+def one_snippet(row: dict, env: dict, catalogue: dict) -> str:
     head = title(row)
     if row.get("outcome") not in ("ok", None, ""):
         return f"{head}\n\nNo snippet: outcome {row.get('outcome')}: {row.get('detail', '')}\n"
     spelling = (env.get("frameworks", {}).get(row["framework"]) or {}).get("spelling") or {}
     seed = row.get("cotangent") or row.get("tangent") or ""
     try:
-        case = cases[row["case"]]
+        case = catalogue[row["case"]]
         code = snippet(row["framework"], case.function_for(row["framework"]), spelling,
                        case.point(row["point"]), row["dtype"], row["ad"], row.get("wrt", ""),
                        float(seed) if seed else None, row["mode"], recorded=str(row.get("value")),
@@ -65,10 +67,6 @@ def one_snippet(row: dict, env: dict, cases: dict) -> str:
 
 def write_snippets(run_dir: Path, filters: dict[str, str]) -> Path:
     """Write the snippets of the selected rows into the run folder; returns the file's path."""
-    from crossgrad.finish import load_run
-    from crossgrad.registry import cases
-    from crossgrad.truth import annotate
-
     rows, _, env, _ = load_run(run_dir)
     rows = selected_rows(rows, filters)
     annotate(rows, cases())

@@ -22,6 +22,7 @@ import math
 from pathlib import Path
 
 from crossgrad import SCHEMA_VERSION
+from crossgrad.plots import plot_compile_cost, plot_ratio, plot_relu_times
 from crossgrad.records import fmt, read_csv, write_csv
 from crossgrad.timing_rows import api_suffix, human_time, n_label, num, ok, series
 from crossgrad.timing_summary import summary_markdown
@@ -237,8 +238,6 @@ def _lines(rows: list[dict], y) -> dict[str, list[tuple[int, float]]]:
 def write_plots(rows: list[dict], run_dir: Path) -> dict[str, tuple[str, str]]:
     """timing_relu.png (median vs N, log-log), timing_ratio.png, timing_compile.png;
     {key: (title, file name)}. The data is prepared here; crossgrad.plots only draws."""
-    from crossgrad.plots import plot_compile_cost, plot_ratio, plot_relu_times
-
     out = {}
     relu = [r for r in rows if r["workload"] == "relu" and ok(r)]
     if relu:
