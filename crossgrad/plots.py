@@ -99,9 +99,16 @@ def _figure(ncols: int):
     return fig, fig.subplots(1, ncols, squeeze=False)[0]
 
 
-def _draw_lines(ax, lines: dict[str, list[tuple[int, float]]], colours: dict[str, str] | None = None) -> None:
+def _draw_lines(ax, lines: dict[str, list[tuple[int, float]]], styles: dict[str, dict] | None = None) -> None:
     for name, points in lines.items():
-        ax.plot(*zip(*points), marker="o", label=name, **({"color": colours[name]} if colours else {}))
+        ax.plot(*zip(*points), marker="o", label=name, **(styles[name] if styles else {}))
+
+
+def _styles(names: list[str]) -> dict[str, dict]:
+    """One colour and line style per series, the same in every panel; past ten series
+    (matplotlib's colour cycle) the line style changes, so no two series look alike."""
+    return {name: {"color": f"C{i % 10}", "linestyle": ("-", "--", ":")[i // 10 % 3]}
+            for i, name in enumerate(names)}
 
 
 def plot_relu_times(lines: dict[str, dict[str, list]], reference: dict[str, list] | None, path: Path) -> None:
@@ -141,12 +148,11 @@ def plot_compile_cost(first_calls: dict[str, list[tuple[int, float]]],
     call)] and break_even[series] = [(n, calls after the first until that mode has
     caught up with eager)]; both log-log ("never" has no point)."""
     fig, (ax_first, ax_even) = _figure(2)
-    names = list(dict.fromkeys([*first_calls, *break_even]))  # one colour per series in both panels
-    colours = {name: f"C{i % 10}" for i, name in enumerate(names)}
-    _draw_lines(ax_first, first_calls, colours)
+    styles = _styles(list(dict.fromkeys([*first_calls, *break_even])))
+    _draw_lines(ax_first, first_calls, styles)
     ax_first.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="first call (s, log)",
                  title="gradient: first call (trace + compile + run)")
-    _draw_lines(ax_even, {k: [(n, max(c, 0.5)) for n, c in v] for k, v in break_even.items() if v}, colours)
+    _draw_lines(ax_even, {k: [(n, max(c, 0.5)) for n, c in v] for k, v in break_even.items() if v}, styles)
     ax_even.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="calls to break even (log; 0 at 0.5)",
                 title="gradient: calls until compiling pays off")
     for ax in (ax_first, ax_even):
