@@ -116,7 +116,7 @@ def plot_relu_times(lines: dict[str, dict[str, list]], reference: dict[str, list
     dashed, reference[phase]: the time the byte model needs at the machine's copy bandwidth."""
     fig, axes = _figure(2)
     for ax, phase in zip(axes, ("primal", "gradient")):
-        _draw_lines(ax, lines.get(phase, {}))
+        _draw_lines(ax, lines.get(phase, {}), _styles(list(lines.get(phase, {}))))
         if reference and lines.get(phase):
             ax.plot(*zip(*reference[phase]), "k--", label="bytes moved at the cpu copy bandwidth")
         ax.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="median time per call (s)",
@@ -129,7 +129,7 @@ def plot_relu_times(lines: dict[str, dict[str, list]], reference: dict[str, list
 def plot_ratio(relu: dict[str, list[tuple[int, float]]], dense: list[tuple[str, float]], path: Path) -> None:
     """Gradient/primal ratio: relu[series] = [(n, ratio)] against N (log x); dense: one bar per series."""
     fig, (ax_relu, ax_dense) = _figure(2)
-    _draw_lines(ax_relu, relu)
+    _draw_lines(ax_relu, relu, _styles(list(relu)))
     ax_relu.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="gradient time / primal time (log)",
                 title="relu: gradient / primal")
     if dense:
