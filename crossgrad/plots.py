@@ -122,7 +122,8 @@ def plot_relu_times(lines: dict[str, dict[str, list]], reference: dict[str, list
         ax.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="median time per call (s)",
                title=f"relu, {phase}")
         ax.grid(True, which="major", alpha=0.3)
-    axes[1].legend(fontsize=7)
+    for ax in axes:  # each panel its own legend: gradient lines are per gradient API, primal ones not
+        ax.legend(fontsize=7)
     _save(fig, path)
 
 
