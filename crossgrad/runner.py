@@ -114,14 +114,14 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
             run.env["frameworks"][framework] = {"load_error": event.get("error")}
             run.save()
         elif name == "task_done":
-            progress.advance(f"{framework} {kind}")
+            progress.advance(f"{framework} {kind}", event.get("task"))
 
     def on_failure(task: dict, outcome: str, detail: str) -> None:
         if kind == "values":
             _value_failure(run, framework, done_keys)(task, outcome, detail)
         else:
             _timing_failure(run, framework)(task, outcome, detail)
-        progress.advance(f"{framework} {kind}")
+        progress.advance(f"{framework} {kind}", task)
 
     job = {"kind": kind, "framework": framework, "threads": run.config.threads,
            "points": list(run.config.points), "seeds": list(run.config.seeds), "timing": run.timing}
@@ -144,7 +144,7 @@ def unavailable(run: Run, framework: str, tasks: list[dict], kind: str, progress
             _value_failure(run, framework, set())(task, "unavailable", reason)
         else:
             _timing_failure(run, framework)(task, "unavailable", reason)
-        progress.advance(f"{framework} {kind}")
+        progress.advance(f"{framework} {kind}", task)
     run.manifest["failures"] = [f for f in run.manifest["failures"] if f["outcome"] != "unavailable"]
 
 

@@ -188,5 +188,15 @@ class JaxAdapter(LazyFramework):
                                                "CUDA_VISIBLE_DEVICES") if k in os.environ},
         }
 
+    # --- added by firsthour (timing's cache state); merge: keep as a separate method ---
+    def compile_cache(self) -> str:
+        """JAX's persistent compilation cache is off unless JAX_COMPILATION_CACHE_DIR names
+        a folder: then jit compiles afresh in every process."""
+        folder = os.environ.get("JAX_COMPILATION_CACHE_DIR")
+        if not folder:
+            return "off: no persistent compilation cache (JAX_COMPILATION_CACHE_DIR unset)"
+        files = sum(len(names) for _, _, names in os.walk(folder))
+        return f"warm: {folder} holds {files} files" if files else f"cold: {folder} empty"
+
 
 ADAPTER = JaxAdapter()

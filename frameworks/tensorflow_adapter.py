@@ -192,5 +192,16 @@ class TensorflowAdapter(LazyFramework):
                                                "CUDA_VISIBLE_DEVICES") if k in os.environ},
         }
 
+    # --- added by firsthour (timing's cache state); merge: keep as a separate method ---
+    def compile_cache(self) -> str:
+        """tf.function traces afresh in every process; XLA keeps compiled programs on disk
+        only with TF_XLA_FLAGS=--tf_xla_persistent_cache_directory=DIR."""
+        flags = os.environ.get("TF_XLA_FLAGS", "")
+        if "--tf_xla_persistent_cache_directory=" not in flags:
+            return "off: no XLA persistent cache (TF_XLA_FLAGS sets no --tf_xla_persistent_cache_directory)"
+        folder = flags.split("--tf_xla_persistent_cache_directory=")[1].split()[0]
+        files = sum(len(names) for _, _, names in os.walk(folder))
+        return f"warm: {folder} holds {files} files" if files else f"cold: {folder} empty"
+
 
 ADAPTER = TensorflowAdapter()

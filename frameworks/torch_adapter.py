@@ -212,5 +212,18 @@ class TorchAdapter(LazyFramework):
                                                "CUDA_VISIBLE_DEVICES") if k in os.environ},
         }
 
+    # --- added by firsthour (timing's cache state); merge: keep as a separate method ---
+    def compile_cache(self) -> str:
+        """State of inductor's on-disk cache before this process compiles (no torch import):
+        a warm cache makes torch.compile's first call much cheaper."""
+        import getpass
+        import tempfile
+
+        folder = os.environ.get("TORCHINDUCTOR_CACHE_DIR") or os.path.join(
+            tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}")
+        files = sum(len(names) for _, _, names in os.walk(folder))
+        return (f"warm: inductor cache {folder} holds {files} files" if files
+                else f"cold: inductor cache {folder} empty")
+
 
 ADAPTER = TorchAdapter()
