@@ -86,7 +86,7 @@ def _load(path: str):
 
 def device_sides(run, devices_text) -> list[Side]:
     """One side per device of the run, cpu first; --devices picks which."""
-    from crossgrad.cli import UsageError, choose
+    from crossgrad.arguments import UsageError, choose
 
     present = sorted(run.gradients["device"].unique(), key=lambda d: (d != "cpu", d)) \
         if "device" in run.gradients else []
@@ -103,7 +103,7 @@ def device_sides(run, devices_text) -> list[Side]:
 
 def _filtered(side: Side, args, sides: list[Side]) -> Side:
     """The side with run's filters applied; a value no side has is bad input (exit 2)."""
-    from crossgrad.cli import choose
+    from crossgrad.arguments import choose
 
     grads, timings = side.gradients, side.timings
     for option, column in FILTERS.items():
