@@ -87,6 +87,8 @@ def build_parser() -> Parser:
 def add_selection(p: Parser) -> None:
     for name in ("frameworks", "cases", "points", "modes", "devices", "dtypes"):
         p.add_argument(f"--{name}", help=f"comma-separated {name}")
+    p.add_argument("--cases-from", action="append", default=[], metavar="PATH.py",
+                   help="also load the cases (CASES = [...]) a Python file defines; repeatable or comma-separated")
     p.add_argument("--timeout", default="600", help="seconds a framework may spend on one task before it is killed")
     p.add_argument("--jobs", help="frameworks computing values at once (default: the CPU count, at most 3); "
                                   "timings always run one framework at a time")

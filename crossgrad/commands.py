@@ -13,7 +13,20 @@ from crossgrad.progress import Progress
 from crossgrad.registry import cases, frameworks
 
 
+def load_case_sources(args) -> None:
+    """--cases-from PATH.py (repeatable, comma-separated): the user's cases join the catalogue."""
+    from crossgrad.registry import use_case_files
+    from crossgrad.user_cases import CaseSourceError
+
+    paths = [p.strip() for text in getattr(args, "cases_from", None) or () for p in text.split(",") if p.strip()]
+    try:
+        use_case_files(paths)
+    except CaseSourceError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def selection(args) -> RunConfig:
+    load_case_sources(args)
     fws, all_cases = frameworks(), cases()
     installed = [n for n, a in fws.items() if a.version() is not None]
     chosen_fws = choose(args.frameworks, list(fws), "frameworks", installed)

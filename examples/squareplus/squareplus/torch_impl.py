@@ -1,0 +1,40 @@
+"""squareplus as a torch.autograd.Function with its own backward and jvp.
+
+The setup_context form (forward without ctx) is what torch.func transforms and
+torch.compile accept; the backward is built from torch ops, so it is
+differentiable again (second order through torch.func.vjp of vjp).
+"""
+import torch
+
+from squareplus import HARDNESS
+
+
+class Squareplus(torch.autograd.Function):
+    @staticmethod
+    def forward(z):
+        return 0.5 * (z + torch.sqrt(z * z + HARDNESS))
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        (z,) = inputs
+        ctx.save_for_backward(z)
+        ctx.save_for_forward(z)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (z,) = ctx.saved_tensors
+        return grad * slope(z)
+
+    @staticmethod
+    def jvp(ctx, tangent):
+        (z,) = ctx.saved_tensors
+        return tangent * slope(z)
+
+
+def slope(z):
+    """d squareplus / dz = (1 + z / sqrt(z*z + 4)) / 2."""
+    return 0.5 * (1 + z / torch.sqrt(z * z + HARDNESS))
+
+
+def squareplus(x, w, b):
+    return Squareplus.apply(x * w + b)
