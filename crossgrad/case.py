@@ -103,7 +103,7 @@ class Case:
             return self.fn
         from crossgrad.native import as_case_function
 
-        return as_case_function(self.native[framework])
+        return as_case_function(self.native[framework], framework)
 
 
 ARG_NAMES = ("x", "w", "b")

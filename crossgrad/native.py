@@ -45,17 +45,38 @@ def import_path(native) -> str:
     return f"{native.__module__}:{native.__qualname__}"
 
 
-def as_case_function(native) -> Callable:
-    """fn(ops, x, w, b) calling the native (x, w, b); resolved on first call."""
-    cache: list = []
+def as_case_function(native, framework: str = "") -> Callable:
+    """fn(ops, x, w, b) calling the native (x, w, b).
 
-    def native_case(ops, x, w, b):
-        if not cache:
-            cache.append(resolve(native))
-        return cache[0](x, w, b)
+    Resolved now where `framework` is already imported in this process (a
+    worker, a benchmark): a compiler then traces the native code itself, not an
+    import (torch.compile breaks its graph on importlib). Elsewhere (the report,
+    pytest collection) resolved on first call, so nothing imports the framework."""
+    if _framework_imported(framework):
+        target = resolve(native)
+
+        def native_case(ops, x, w, b):
+            return target(x, w, b)
+    else:
+        cache: list = []
+
+        def native_case(ops, x, w, b):
+            if not cache:
+                cache.append(resolve(native))
+            return cache[0](x, w, b)
 
     native_case.crossgrad_native = import_path(native)
     return native_case
+
+
+def _framework_imported(framework: str) -> bool:
+    import sys
+
+    from crossgrad.registry import frameworks
+
+    adapter = frameworks().get(framework)
+    module = getattr(adapter, "import_name", None) or framework
+    return module in sys.modules
 
 
 def native_import(case_fn: Callable) -> tuple[str, str] | None:

@@ -1,75 +1,53 @@
 """pytest-benchmark benchmarks: the timing workloads, framework x mode x device x workload x N x phase.
 
-`pytest` runs each once, untimed (crossgrad.pytest_plugin), and checks what the
-callable computed; `pytest --benchmark-only --benchmark-json FILE` times them,
-and `crossgrad report --from-benchmark-json FILE` turns that into timings.csv
-and the report's timing section. The timed callable is the harness's own
+`pytest --pyargs crossgrad.benchmarks --benchmark-only --benchmark-json FILE`
+times them, and `crossgrad report --from-benchmark-json FILE` turns that into
+timings.csv and the report's timing section. With timing off
+(--benchmark-disable, or crossgrad's own test suite, whose tests/conftest.py
+turns it off in a plain `pytest`) each runs once and checks what the callable
+computed. The timed callable is the harness's own
 (crossgrad.workloads.build_callable: one compiled call, then the adapter's
-block), so both measure the same thing through the same sync.
+block), so both measure the same thing through the same sync; its first call
+and the cores it kept busy go into extra_info (crossgrad.benchmarks.timed).
 
-CROSSGRAD_BENCH_SIZES (e.g. "1,100,10000,1000000,10000000") widens the relu
-sizes; CROSSGRAD_BENCH_DEVICES (e.g. "cpu,gpu") adds devices.
+Sizes and devices: --crossgrad-sizes 1,100,10000000 and --crossgrad-devices
+cpu,gpu (crossgrad.benchmarks.options).
 """
 from __future__ import annotations
-
-import os
 
 import numpy as np
 import pytest
 
+from crossgrad.benchmarks import options
+from crossgrad.benchmarks.timed import loaded_adapter, time_call
 from crossgrad.registry import frameworks
-from crossgrad.timing import steady_malloc
-from crossgrad.timing_run import default_options, threads_label
-from crossgrad.workloads import (DENSE_N, PHASES, build_callable, device_inputs, numpy_inputs,
-                                 shape_label)
-
-# Smaller than the CLI's sweep, so --benchmark-only stays a few minutes.
-SIZES = tuple(int(s) for s in os.environ.get("CROSSGRAD_BENCH_SIZES", "1,100,10000,1000000").split(","))
-DEVICES = tuple(os.environ.get("CROSSGRAD_BENCH_DEVICES", "cpu").split(","))
-_LOADED: dict = {}
+from crossgrad.timing_run import threads_label
+from crossgrad.workloads import DENSE_N, PHASES, build_callable, device_inputs, numpy_inputs, shape_label
 
 
-def _params():
-    for name, adapter in frameworks().items():
-        for mode in adapter.modes:
-            for device in DEVICES:
-                for workload, n in [("relu", n) for n in SIZES] + [("dense", DENSE_N)]:
-                    for phase in PHASES:
-                        yield pytest.param(name, mode, device, workload, n, phase,
-                                           id=f"{name}-{mode}-{device}-{workload}-{n}-{phase}")
-
-
-def loaded_adapter(name: str):
-    """The adapter, loaded once per session; skip (with the reason) if not installed."""
-    adapter = frameworks()[name]
-    if adapter.version() is None:
-        pytest.skip(f"{name} is not installed ({getattr(adapter, 'install_hint', 'install it')})")
-    if not _LOADED and default_options()["steady_malloc"]:
-        steady_malloc()  # as crossgrad run's timing workers, before any framework allocates
-    if name not in _LOADED:
-        if name == "tensorflow" and frameworks().get("torch") and frameworks()["torch"].version():
-            import torch  # noqa: F401  (torch after TensorFlow in one process can segfault)
-        adapter.load()
-        _LOADED[name] = adapter
-    return adapter
+def pytest_generate_tests(metafunc):
+    """The workload grid, from the size and device options (known only at collection)."""
+    if metafunc.definition.name != "test_workload":
+        return
+    sizes, devices = options.sizes(metafunc.config), options.devices(metafunc.config)
+    metafunc.parametrize("framework,mode,device,workload,n,phase", [
+        pytest.param(name, mode, device, workload, n, phase, id=f"{name}-{mode}-{device}-{workload}-{n}-{phase}")
+        for name, adapter in frameworks().items() for mode in adapter.modes for device in devices
+        for workload, n in [("relu", n) for n in sizes] + [("dense", DENSE_N)] for phase in PHASES])
 
 
 @pytest.mark.integration
 @pytest.mark.benchmark(min_time=0.01, disable_gc=True)  # as the harness: >= 10 ms blocks, no GC
-@pytest.mark.parametrize("framework,mode,device,workload,n,phase", list(_params()))
 def test_workload(benchmark, framework, mode, device, workload, n, phase):
     adapter = loaded_adapter(framework)
     if device not in adapter.devices():
         pytest.skip(f"no {device} device for {framework}")
     call = build_callable(adapter, workload, phase, mode, device_inputs(adapter, workload, n, device))
     benchmark.group = f"{workload} {shape_label(workload, n)}"
-    benchmark.extra_info.update(
+    result = time_call(benchmark, call, dict(
         framework=framework, framework_version=adapter.version(), mode=mode, device=device,
         dtype="float32", workload=workload, n=n, shape=shape_label(workload, n), phase=phase,
-        threads=threads_label(adapter, None))
-    if not benchmark.disabled:
-        call()  # the first call (trace / compile) stays out of the steady-state statistics
-    result = benchmark(call)
+        threads=threads_label(adapter, None)))
     check_result(adapter, workload, n, phase, result)
 
 
