@@ -116,7 +116,3 @@ def add_user_cases(table: dict, found: list[Case], origin: str) -> None:
             raise CaseSourceError(f"{origin}: case {case.name!r} clashes with {where} of that name; rename it")
         table[case.name] = case
 
-
-def truth_stated(case: Case) -> bool:
-    """Whether any point of the case states a truth (else: agreement only)."""
-    return any(p.value or p.d1 or p.d2 for p in case.points)
