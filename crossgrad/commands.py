@@ -114,6 +114,7 @@ def cmd_run(args, argv) -> int:
 
 
 def cmd_list(args, argv) -> int:
+    load_case_sources(args)
     print("frameworks:")
     for name, adapter in frameworks().items():
         version = adapter.version()
