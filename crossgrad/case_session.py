@@ -135,12 +135,15 @@ class _Quiet:
 
 
 def _is(row: dict, qid: QuantityId) -> bool:
+    from crossgrad.records import same_bits
     from crossgrad.truth import row_seed
 
     q = qid.quantity
+    seed = row_seed(row)
     return (row.get("framework") == qid.framework and row.get("mode") == qid.mode and row.get("dtype") == qid.dtype
             and row.get("device") == qid.device and row.get("point") == q.point and row.get("ad") == q.ad
-            and (row.get("wrt") or "") == q.wrt and (q.seed is None or row_seed(row) == q.seed))
+            and (row.get("wrt") or "") == q.wrt
+            and (q.seed is None or (seed is not None and same_bits(seed, q.seed))))  # a -0.0 seed is its own
 
 
 def failure_text(qid: QuantityId, checked, diff: str, rows: list[dict], result: RunResult) -> str:

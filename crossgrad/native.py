@@ -95,8 +95,8 @@ def native_import(case_fn: Callable) -> tuple[str, str] | None:
 def check_signature(native, case_name: str, framework: str) -> None:
     """A callable native must take (x, w, b); strings are checked when the worker imports them."""
     if isinstance(native, str):
-        resolve_text = native.partition(":")
-        if not resolve_text[0] or not resolve_text[2]:
+        module, _, attr = native.partition(":")
+        if not module or not attr:
             raise NativeError(f"case {case_name!r}: native[{framework!r}] = {native!r} is not 'module:function'")
         return
     if not callable(native):
