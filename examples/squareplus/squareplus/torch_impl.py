@@ -1,8 +1,10 @@
 """squareplus as a torch.autograd.Function with its own backward and jvp.
 
-The setup_context form (forward without ctx) is what torch.func transforms and
-torch.compile accept; the backward is built from torch ops, so it is
-differentiable again (second order through torch.func.vjp of vjp).
+The setup_context form (forward without ctx) is what torch.func transforms
+accept; the backward is built from torch ops, so it is differentiable again
+(second order through torch.func.vjp of vjp). The jvp is what forward mode
+(torch.func.jvp) needs, and it is also why torch.compile (2.13) breaks its graph
+on this Function: crossgrad's "compiled" torch values of it run partly eagerly.
 """
 import torch
 
