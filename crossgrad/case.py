@@ -75,8 +75,9 @@ class Point:
 class Case:
     """One differentiable function and the points where it is evaluated.
 
-    `native` maps a framework name to its own spelling of `fn` where the
-    framework-neutral version cannot express the case (the report says so).
+    `native` maps a framework name to its own implementation of the case, a
+    function (x, w, b) written in that framework or its import path
+    "module:function" (see crossgrad.native); the report says so.
     """
 
     name: str
@@ -97,7 +98,12 @@ class Case:
         raise KeyError(name)
 
     def function_for(self, framework: str) -> Callable:
-        return self.native.get(framework, self.fn)
+        """fn(ops, x, w, b) for `framework`: the native implementation where one is given."""
+        if framework not in self.native:
+            return self.fn
+        from crossgrad.native import as_case_function
+
+        return as_case_function(self.native[framework], framework)
 
 
 ARG_NAMES = ("x", "w", "b")

@@ -39,7 +39,7 @@ def build_parser() -> Parser:
     run.add_argument("--threads", help="threads per framework (default: the framework's own)")
     run.add_argument("--no-timings", action="store_true", help="values only")
     run.add_argument("--timings-only", action="store_true", help="timings only")
-    sub.add_parser("list", help="frameworks (installed or not), cases, points")
+    add_cases_from(sub.add_parser("list", help="frameworks (installed or not), cases, points"))
     report = sub.add_parser("report", help="(re)build report.md of a run folder")
     report.add_argument("run_dir", nargs="?", help="a results/<run-id> folder")
     report.add_argument("--from-benchmark-json", dest="benchmark_json",
@@ -68,11 +68,13 @@ def add_compare_parser(sub) -> None:
     for name in ("frameworks", "cases", "points", "modes", "devices", "dtypes"):
         compare.add_argument(f"--{name}", help=f"comma-separated {name}")
     compare.add_argument("--out", help="folder for compare.md and compare.csv (default results/compare-<time>)")
+    add_cases_from(compare)
 
 
 def add_selection(p: Parser) -> None:
     for name in FILTERS:
         p.add_argument(f"--{name}", help=f"comma-separated {name}")
+    add_cases_from(p)
     p.add_argument("--timeout", help="seconds a framework may spend on one task before it is killed "
                                      f"(default {DEFAULT_TIMEOUT:g})")
     p.add_argument("--jobs", help="frameworks computing values at once (default: the CPU count, at most 3); "
@@ -88,6 +90,12 @@ def version_text() -> str:
         from crossgrad import __version__
 
         return f"crossgrad {__version__}"
+
+
+def add_cases_from(p) -> None:
+    """--cases-from PATH.py; a command calls crossgrad.commands.load_case_sources(args) before cases()."""
+    p.add_argument("--cases-from", action="append", default=[], metavar="PATH.py",
+                   help="also load the cases (CASES = [...]) a Python file defines; repeatable or comma-separated")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,7 +30,20 @@ from crossgrad.timing_report import timing_section, write_timings_csv
 from crossgrad.truth import annotate
 
 
+def load_case_sources(args) -> None:
+    """--cases-from PATH.py (repeatable, comma-separated): the user's cases join the catalogue."""
+    from crossgrad.registry import use_case_files
+    from crossgrad.user_cases import CaseSourceError
+
+    paths = [p.strip() for text in getattr(args, "cases_from", None) or () for p in text.split(",") if p.strip()]
+    try:
+        use_case_files(paths)
+    except CaseSourceError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def selection(args) -> RunConfig:
+    load_case_sources(args)
     fws, all_cases = frameworks(), cases()
     installed = [n for n, a in fws.items() if a.version() is not None]
     chosen_fws = choose(args.frameworks, list(fws), "frameworks", installed)
@@ -162,6 +175,7 @@ def cmd_run(args, argv) -> int:
 
 
 def cmd_list(args, argv) -> int:
+    load_case_sources(args)
     print("frameworks:")
     for name, adapter in frameworks().items():
         version = adapter.version()
@@ -251,4 +265,5 @@ def cmd_check(args, argv) -> int:
 def cmd_compare(args, argv) -> int:
     from crossgrad.drift import compare
 
+    load_case_sources(args)  # the user's cases give their rows truths and snippets
     return compare(args)

@@ -29,6 +29,7 @@ def finish(run_dir: Path) -> Path:
 
     run_dir = Path(run_dir)
     rows, timings, env, manifest = load_run(run_dir)
+    _use_case_files_of(manifest)
     if manifest.get("status") == "running":
         manifest["status"] = "interrupted"  # its writer died before saying it finished
     annotate(rows, cases())
@@ -36,3 +37,17 @@ def finish(run_dir: Path) -> Path:
     if timings:
         write_timings_csv(run_dir, timings)
     return write_report(run_dir, rows, env, manifest, cases(), timings)
+
+
+def _use_case_files_of(manifest: dict) -> None:
+    """A run made with --cases-from is reported with those cases (their truth,
+    their snippets); a file since moved or broken leaves them out of the report."""
+    from crossgrad.registry import case_files, use_case_files
+    from crossgrad.user_cases import CaseSourceError
+
+    wanted = manifest.get("case_files") or []
+    if wanted and wanted != case_files():
+        try:
+            use_case_files(wanted)
+        except CaseSourceError:
+            use_case_files([])

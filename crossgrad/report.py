@@ -194,9 +194,18 @@ def _matrices(matrices, cols, cases, errors) -> str:
         out += ["", f"### {case} — {dtype}", ""]
         if case in cases and cases[case].description:
             out += [cases[case].description, ""]
+        out += _agreement_only_note(cases.get(case))
         out += [_points_line(case, matrix, cases), "", _matrix_table(matrix, mcols, errors), "",
                 _primitives(case, matrix, mcols, cases)]
     return "\n".join(out)
+
+
+def _agreement_only_note(case) -> list[str]:
+    """A case that states no truth (a user's case) is judged by agreement alone: say so."""
+    if case is None or any(p.value or p.d1 or p.d2 for p in case.points):
+        return []
+    return ["No truth is stated for this case: its values are compared for agreement only "
+            "(the row verdict), none is judged against mathematics.", ""]
 
 
 def _points_line(case, matrix, cases) -> str:

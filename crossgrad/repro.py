@@ -97,6 +97,10 @@ def _closure_constants(case_fn: Callable) -> dict:
 
 def rewrite_case(case_fn: Callable, spelling: dict) -> tuple[str, str]:
     """(function name, source) of case_fn in the framework's own calls, without `ops`."""
+    from crossgrad.native import native_import
+
+    if native_import(case_fn) is not None:  # a native implementation: the snippet imports it
+        return native_import(case_fn)
     tree = ast.parse(textwrap.dedent(inspect.getsource(case_fn)))
     fn = tree.body[0]
     if not isinstance(fn, ast.FunctionDef) or not fn.args.args:

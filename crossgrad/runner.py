@@ -15,7 +15,7 @@ from crossgrad import SCHEMA_VERSION
 from crossgrad.derivatives import failed_rows
 from crossgrad.plan import RunConfig, quantities, tasks_for
 from crossgrad.records import JsonlAppender
-from crossgrad.registry import cases, frameworks
+from crossgrad.registry import case_files, cases, frameworks
 from crossgrad.supervisor import Supervisor
 
 from crossgrad.run_folder import LOGS, RECORDS, TIMINGS_JSONL as TIMINGS, write_state
@@ -38,7 +38,8 @@ class Run:
         self.timings = JsonlAppender(self.dir / TIMINGS)
         self.manifest = {"schema_version": SCHEMA_VERSION, "status": "running",
                          "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         "config": config.to_dict(), "timing": timing, "failures": []}
+                         "config": config.to_dict(), "timing": timing, "failures": [],
+                         "case_files": case_files()}
         self.supervisors: list = []
         self.stopping = False
         self.save()
@@ -124,7 +125,8 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
         progress.advance(f"{framework} {kind}", task)
 
     job = {"kind": kind, "framework": framework, "threads": run.config.threads,
-           "points": list(run.config.points), "seeds": list(run.config.seeds), "timing": run.timing}
+           "points": list(run.config.points), "seeds": list(run.config.seeds), "timing": run.timing,
+           "case_files": case_files()}  # the user's --cases-from files: the worker loads them too
     supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / LOGS / f"{framework}.log",
                             on_event, on_failure)
     run.supervisors.append(supervisor)

@@ -346,11 +346,17 @@ def test_counted(benchmark):
 @pytest.mark.parametrize("flags,timed", [((), False), (("--benchmark-only",), True)])
 def test_plain_pytest_runs_a_benchmark_once(tmp_path, flags, timed):
     (tmp_path / "test_counted.py").write_text(textwrap.dedent(BENCH_FILE))
+    # crossgrad's rule applies where a conftest opts in, as crossgrad's own tests/conftest.py does
+    # (never through an entry point: see tests/test_plugin_entry_point.py).
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "conftest.py"), encoding="utf-8") as fh:
+        (tmp_path / "conftest.py").write_text(fh.read())
     count = tmp_path / "count"
     # Not the outer run's PYTEST_* variables: under `pytest -n 2` they would make
     # pytest-benchmark think the inner run is an xdist worker and disable itself.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env["COUNT_FILE"] = str(count)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(here), env.get("PYTHONPATH", "")])  # this crossgrad
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                            *flags, str(tmp_path / "test_counted.py")],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
