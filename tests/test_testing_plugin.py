@@ -69,7 +69,7 @@ def test_one_test_per_quantity_then_update_then_pass(tmp_path):
     assert "-0.0 (no verdict)  ->  1.0 (no verdict)" in edited.stdout  # bitwise: the sign of zero counts
     # repro.py writes snippets for the real frameworks only (tests/test_example_project.py shows one);
     # for the fake one the message says why there is none instead of failing the report.
-    assert "repro (runs alone, prints the value):\n(no snippet: SnippetError: no snippet template for framework 'fake_a')" \
+    assert "repro (runs alone, prints the value):\n(no snippet: SnippetError: no snippet template for framework 'fake_a'" \
         in edited.stdout
 
 
