@@ -37,7 +37,7 @@ def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cas
     `timings` (timing rows), when given, add the timing section of
     crossgrad.timing_report after the conventions.
     """
-    from crossgrad import report_findings, report_pages
+    from crossgrad import report_pages
 
     run_dir = Path(run_dir)
     heatmap = _write_heatmap(run_dir / HEATMAP, rows, cases)
@@ -47,12 +47,22 @@ def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cas
 
         timing = timing_section(timings, run_dir)
     text = render_report(rows, env, manifest, cases, heatmap=HEATMAP if heatmap else None, timing=timing)
-    matrices = compare.build_matrices(rows, cases)
-    report_pages.write_pages(run_dir, matrices, compare.columns(rows), cases,
-                             report_findings.findings(matrices), env or {}, _error_ids(rows))
+    for case, page in render_pages(rows, env, cases).items():
+        (run_dir / "cases").mkdir(parents=True, exist_ok=True)
+        atomic_write_text(run_dir / report_pages.page_path(case), page)
     path = run_dir / "report.md"
     atomic_write_text(path, text)
     return path
+
+
+def render_pages(rows: list[dict], env: dict, cases: dict) -> dict[str, str]:
+    """case -> the markdown of its page `cases/<case>.md` (crossgrad.report_pages)."""
+    from crossgrad import report_findings, report_pages
+
+    matrices = compare.build_matrices(rows, cases)
+    cols, found, errors = compare.columns(rows), report_findings.findings(matrices), _error_ids(rows)
+    return {case: report_pages.render_page(case, matrices, cols, cases, found, env or {}, errors)
+            for case in _distinct(case for case, _ in matrices)}
 
 
 def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,

@@ -56,11 +56,22 @@ def cell_findings(mrow, col, row) -> list[tuple[str, str]]:
         found.append(("precision", "beyond the relative tolerance, within the absolute floor"))
     if cause == "subgradient":
         found.append(("different subgradient", "another subgradient than the per-framework majority"))
+    elif verdict == "subgradient" and not mrow.verdict.odd and _subgradients_differ(mrow):
+        found.append(("different subgradient", "frameworks pick different subgradients (no clear majority)"))
     elif cause == "sign of zero":
         found.append(("convention", "a zero of the other sign than the per-framework majority"))
     elif cause == "ulp":
         found.append(("precision", "last bits differ from the per-framework majority"))
     return found
+
+
+def _subgradients_differ(mrow) -> bool:
+    """Whether the row's valid subgradients are more than one number (a zero's sign aside)."""
+    values = set()
+    for row in mrow.cells.values():
+        if row.get("verdict") == "subgradient":
+            values.add(float(row.get("value")) + 0.0)  # + 0.0: -0.0 and 0.0 are one number
+    return len(values) > 1
 
 
 def _wrong(row, truth_text: str) -> str:

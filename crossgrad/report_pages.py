@@ -5,10 +5,7 @@ their repro snippets, why its undefined points have no value, and its matrices
 Links are relative, so the pages read on GitHub as in the folder."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from crossgrad import compare
-from crossgrad.records import atomic_write_text
 from crossgrad.report_text import col_label, distinct, table
 
 ODD_MARK = "◆"
@@ -29,18 +26,6 @@ REPORT = "../report.md"
 
 def page_path(case: str) -> str:
     return f"cases/{case}.md"
-
-
-def write_pages(run_dir: Path, matrices: dict, cols: list, cases: dict, found: list, env: dict,
-                errors: dict) -> list[Path]:
-    """Write one page per case of `matrices`; returns their paths."""
-    paths = []
-    for case in distinct(case for case, _ in matrices):
-        path = Path(run_dir) / page_path(case)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(path, render_page(case, matrices, cols, cases, found, env, errors))
-        paths.append(path)
-    return paths
 
 
 def render_page(case, matrices, cols, cases, found, env, errors) -> str:

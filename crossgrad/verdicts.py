@@ -10,7 +10,7 @@ it?". Agreement between frameworks (same bits or not) is crossgrad.compare's job
                   and never of the opposite sign; a zero truth allows an absolute
                   floor (atol times the chain factors)
     subgradient   inside the Clarke set at a kink (membership, no tolerance)
-    imprecise     beyond `close`, yet of the truth's sign (or zero) and within the
+    imprecise     beyond `close`, yet nonzero, of the truth's sign and within the
                   absolute floor: atol times the chain factors, i.e. a few eps of
                   the op's own O(1) terms. A formula that cancels them (gelu as
                   z*(1 + erf(z/sqrt 2)) at z = -5) loses the tiny result's digits,
@@ -76,7 +76,9 @@ def match(value: float, truth: Truth, dtype: str, scale: float = 1.0,
         return "close" if floor else None  # no magnitude to be relative to
     if value != 0.0 and math.copysign(1.0, value) != math.copysign(1.0, want):
         return None  # the opposite sign of a nonzero derivative is never accepted
-    if value != 0.0 and abs(value - want) <= rtol * abs(want):
+    if value == 0.0:
+        return None  # 0 for a nonzero truth: every digit lost (an underflow), never close
+    if abs(value - want) <= rtol * abs(want):
         return "close"
     return "imprecise" if floor and loose else None
 
