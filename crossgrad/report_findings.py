@@ -1,8 +1,9 @@
 """The findings of a run: what a person can act on, generated from the matrices.
 
-A finding gathers the cells of one case that share a kind and a detail, e.g.
-(wrong value, norm, "NaN where a derivative exists"), and names the frameworks,
-modes, dtypes, devices and points it holds for. Kinds, most severe first:
+A finding gathers the cells of one case and one framework that share a kind and
+a detail, e.g. (wrong value, norm, jax, "NaN where a valid value exists"): one
+finding, one maintainer to tell. It names the modes, dtypes, devices and points
+it holds for. Kinds, most severe first:
 
     wrong value            verdict `invalid`: NaN/inf where a derivative exists,
                            a value outside the Clarke set, a wrong value or sign
@@ -28,6 +29,7 @@ class Finding:
     kind: str
     case: str
     detail: str
+    framework: str = ""
     cells: list = field(default_factory=list)  # (dtype, matrix row, column), report order
     ident: str = ""
 
@@ -86,6 +88,8 @@ def _wrong(row, truth_text: str) -> str:
         return "inf where a finite value is valid"
     if truth_text.startswith("["):
         return "a value outside the Clarke set"
+    if number == 0.0:
+        return "0 where the derivative is not 0"
     return "a wrong value"
 
 
@@ -99,9 +103,12 @@ def findings(matrices: dict) -> list[Finding]:
         for mrow in matrix:
             for col, row in mrow.cells.items():
                 for kind, detail in cell_findings(mrow, col, row):
-                    table.setdefault((kind, case, detail), Finding(kind, case, detail)).cells.append(
-                        (dtype, mrow, col))
-    ordered = sorted(table.values(), key=lambda f: (KINDS.index(f.kind), case_order.index(f.case), f.detail))
+                    key = (kind, case, detail, col[0])
+                    table.setdefault(key, Finding(kind, case, detail, col[0])).cells.append((dtype, mrow, col))
+    # frameworks in report order (cells are kept in column order)
+    fw_order = list(dict.fromkeys(col[0] for m in matrices.values() for mrow in m for col in mrow.cells))
+    ordered = sorted(table.values(), key=lambda f: (KINDS.index(f.kind), case_order.index(f.case), f.detail,
+                                                    fw_order.index(f.framework)))
     for i, finding in enumerate(ordered, start=1):
         finding.ident = f"F{i}"
     return ordered
