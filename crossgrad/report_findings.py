@@ -89,7 +89,7 @@ def _wrong(row, truth_text: str) -> str:
     if truth_text.startswith("["):
         return "a value outside the Clarke set"
     if number == 0.0:
-        return "0 where the derivative is not 0"
+        return "0 where the truth is not 0"
     return "a wrong value"
 
 
