@@ -19,7 +19,7 @@ from crossgrad.registry import RegistryError, cases, register
 ISSUE_3_OPS = (
     "relu", "relu_python", "maximum", "maximum_rev", "clamp", "where", "abs", "leaky_relu",
     "relu6", "hardtanh", "elu", "gelu", "softplus", "sqrt", "norm", "where_sqrt", "max_tie",
-    "sign", "floor",
+    "sign", "floor", "gelu_exact",  # gelu_exact: issue 10, the erf form asked for by name
 )
 STANDARD_POINTS = ("smooth", "kink", "kink_xpos", "negative")
 
@@ -45,7 +45,7 @@ NUMPY_OPS = types.SimpleNamespace(
     where=np.where, zeros_like=np.zeros_like, abs=np.abs,
     leaky_relu=lambda z, s: np.where(z > 0, z, z * s), relu6=lambda z: np.clip(z, 0.0, 6.0),
     hardtanh=lambda z: np.clip(z, -1.0, 1.0), elu=lambda z: np.where(z > 0, z, np.expm1(z)),
-    gelu=_gelu, softplus=lambda z: np.logaddexp(0.0, z), sqrt=np.sqrt,
+    gelu=_gelu, gelu_exact=_gelu, softplus=lambda z: np.logaddexp(0.0, z), sqrt=np.sqrt,
     norm=lambda z: _norm(z), max=np.max, concat=lambda a, b: np.concatenate([a, b]),
     sign=np.sign, floor=np.floor, zero_fill=_zero_fill,
 )
@@ -147,7 +147,8 @@ def test_declared_derivatives_match_finite_differences(case, point):
         pytest.skip("z is closer to the kink at 0 than the step: the quotient straddles it")
     checked = 0
     for truth, estimate in ((point.d1, first_difference), (point.d2, second_difference)):
-        if truth.kind != "undefined":
+        # An infinite one-sided slope (sqrt at 0, the end of its domain) has no central difference.
+        if truth.kind != "undefined" and not (truth.kind == "exact" and math.isinf(truth.value)):
             value = estimate(case, point)
             assert within(value, truth), f"{truth} vs finite difference {value!r}"
             checked += 1
