@@ -51,7 +51,7 @@ def cell_findings(mrow, col, row) -> list[tuple[str, str]]:
     elif verdict == "definitional":
         found.append(("definitional", f"matches the {row.get('form') or 'alternative'} form, not the truth"))
     elif verdict == "flushed":
-        found.append(("convention", "subnormal input read as 0 (flush-to-zero)"))
+        found.append(("convention", f"flush-to-zero: {row.get('form') or 'a subnormal read as 0'}"))
     elif outcome == "no_gradient":
         found.append(("convention", "no gradient: returns None where the others return a value"))
     elif verdict == "imprecise":

@@ -10,13 +10,14 @@ it?". Agreement between frameworks (same bits or not) is crossgrad.compare's job
                   and never of the opposite sign; a zero truth allows an absolute
                   floor (atol times the chain factors)
     subgradient   inside the Clarke set at a kink (membership, no tolerance)
-    imprecise     beyond `close`, yet nonzero, of the truth's sign and within the
+    imprecise     beyond `close`, yet not of the opposite sign and within the
                   absolute floor: atol times the chain factors, i.e. a few eps of
                   the op's own O(1) terms. A formula that cancels them (gelu as
                   z*(1 + erf(z/sqrt 2)) at z = -5) loses the tiny result's digits,
                   not the derivative: a precision finding, not a wrong value
     flushed       not the truth, but exact/close/inside the set for the input as
-                  read with its subnormals flushed to 0 (flush-to-zero hardware)
+                  read with its subnormals flushed to 0 (flush-to-zero hardware),
+                  or a zero where the truth rounded to the dtype is subnormal
     definitional  matches a documented alternative form of the op (Case.forms:
                   a tanh approximation, a float32 constant in a float64 op); the
                   form's name goes to row["form"]
@@ -50,6 +51,7 @@ NO_VALUE = ("error", "unavailable", "unsupported", "no_gradient")
 
 ERROR_OUTCOMES = ("error", "crashed", "timeout")
 FLUSHED_FORM = "subnormal inputs read as 0"
+FLUSHED_RESULT = "subnormal result written as 0"
 
 
 # --- one value against one truth ---------------------------------------------------
@@ -76,10 +78,10 @@ def match(value: float, truth: Truth, dtype: str, scale: float = 1.0,
         return "close" if floor else None  # no magnitude to be relative to
     if value != 0.0 and math.copysign(1.0, value) != math.copysign(1.0, want):
         return None  # the opposite sign of a nonzero derivative is never accepted
-    if value == 0.0:
-        return None  # 0 for a nonzero truth: every digit lost (an underflow), never close
-    if abs(value - want) <= rtol * abs(want):
+    if value != 0.0 and abs(value - want) <= rtol * abs(want):
         return "close"
+    # A 0 for a tiny truth counts too: exp(z) - 1 for expm1(z) near 0 loses every
+    # digit, yet stays within a few eps of the O(1) terms it cancelled.
     return "imprecise" if floor and loose else None
 
 
@@ -116,6 +118,8 @@ def judge(value: float | None, outcome: str, truth: Truth | None, dtype: str,
         return found, ""
     if flushed is not None and flushed.kind != "undefined" and match(value, flushed, dtype, scale, True):
         return "flushed", FLUSHED_FORM
+    if value == 0.0 and truth.kind == "exact" and is_subnormal(round_to(truth.value, dtype), dtype):
+        return "flushed", FLUSHED_RESULT  # the result itself is subnormal: flushed on the way out
     alternatives = [(n, f) for n, f in (forms or {}).items() if f is not None and f.kind != "undefined"]
     for loose in (False, True):
         if loose and match(value, truth, dtype, scale, loose=True):

@@ -137,3 +137,20 @@ def test_findings_are_ordered_by_severity_with_the_seed_kink_as_a_convention():
     assert {c[2][:2] for c in seed.cells} == {("tensorflow", "eager"), ("tensorflow", "graph")}
     assert [f.ident for f in found] == [f"F{i}" for i in range(1, 7)]
     assert found[0].link() == "cases/norm.md#f1"
+
+
+def test_flushed_result_and_a_cancelled_zero():
+    """Two values measured by tests/test_properties.py (hypothesis, eager mode)."""
+    from crossgrad.case import exact
+    from crossgrad.verdicts import judge
+
+    # jax leaky_relu float32 at z = -1.8178040e-38: 0.01*z is subnormal, written as -0.0
+    assert judge(-0.0, "ok", exact(-1.8178040246686931e-40), "float32") == (
+        "flushed", "subnormal result written as 0")
+    # TensorFlow elu float32 at z = -4.686e-12: exp(z) - 1 cancels to 0 (expm1 would not):
+    # every digit lost, but within a few eps of the O(1) terms: imprecise, not invalid
+    assert judge(0.0, "ok", exact(-4.686039750667737e-12), "float32") == ("imprecise", "")
+    # the same zero for a truth beyond the absolute floor is a wrong value
+    assert judge(0.0, "ok", exact(-1e-3), "float32") == ("invalid", "")
+    # never the opposite sign of a nonzero truth, however close
+    assert judge(4.0e-12, "ok", exact(-4.686039750667737e-12), "float32") == ("invalid", "")
