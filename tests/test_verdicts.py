@@ -154,3 +154,47 @@ def test_flushed_result_and_a_cancelled_zero():
     assert judge(0.0, "ok", exact(-1e-3), "float32") == ("invalid", "")
     # never the opposite sign of a nonzero truth, however close
     assert judge(4.0e-12, "ok", exact(-4.686039750667737e-12), "float32") == ("invalid", "")
+
+
+# --- end to end ----------------------------------------------------------------------
+
+
+def _mathematically_valid(value: float, truth: str) -> bool:
+    """Inside the Clarke set, or equal to the truth but for a zero's sign."""
+    if truth.startswith("["):
+        lo, hi = (float(t) for t in truth[1:-1].split(","))
+        return lo <= value <= hi
+    if truth in ("", "undefined"):
+        return False
+    return value == (0.0 if truth == "±0.0" else float(truth))  # == on purpose: -0.0 == 0.0
+
+
+@pytest.mark.integration
+def test_a_run_marks_no_valid_value_invalid(tmp_path):
+    """crossgrad run on the cases of issue 10 (eager, torch and jax): every `invalid`
+    row is truly wrong; flush-to-zero and the tanh gelu get their own classes; the
+    report leads with findings and links a page per case."""
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("torch")
+    pytest.importorskip("jax")
+    out = tmp_path / "run"
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
+    subprocess.run([sys.executable, "-m", "crossgrad", "run", "--frameworks", "torch,jax", "--modes", "eager",
+                    "--cases", "relu,norm,gelu,sqrt,leaky_relu", "--no-timings", "--out", str(out)],
+                   check=True, env=env, capture_output=True, timeout=900)
+    with open(out / "gradients.csv", encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    invalid = [r for r in rows if r["verdict"] == "invalid"]
+    assert not [r for r in invalid if _mathematically_valid(float(r["value"]), r["truth"])]
+    verdicts = {r["verdict"] for r in rows}
+    assert {"exact", "subgradient", "flushed", "definitional"} <= verdicts
+    sqrt_kink = [r for r in rows if (r["case"], r["point"], r["ad"]) == ("sqrt", "kink", "reverse")]
+    assert sqrt_kink and {r["verdict"] for r in sqrt_kink} == {"exact"}  # +inf on its domain
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert report.index("## Findings") < report.index("## Conventions") < report.index("## Summary")
+    for case in ("relu", "norm", "gelu", "sqrt", "leaky_relu"):
+        assert f"(cases/{case}.md)" in report and (out / "cases" / f"{case}.md").exists()
