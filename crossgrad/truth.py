@@ -29,12 +29,11 @@ Nothing here imports a framework; values are plain Python floats.
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 from crossgrad.case import Point, Truth
-from crossgrad.records import parse_float, same_bits
+from crossgrad.records import parse_float
 
 # Tolerances of `close`, per dtype: (rtol, atol). A value is close when
 #     |value - truth| <= rtol * |truth| + atol * scale,
