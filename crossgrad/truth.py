@@ -29,7 +29,6 @@ Nothing here imports a framework; values are plain Python floats.
 """
 from __future__ import annotations
 
-
 import numpy as np
 
 from crossgrad.case import Point, Truth
