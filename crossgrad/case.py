@@ -36,6 +36,7 @@ class Truth:
     lo: float = math.nan
     hi: float = math.nan
     signed: bool = True
+    reason: str = ""  # why an "undefined" truth has no valid value (the report shows it)
 
     def __post_init__(self):
         if self.kind not in ("exact", "set", "undefined"):
@@ -48,6 +49,11 @@ def exact(value: float) -> Truth:
 
 def subgradients(lo: float, hi: float) -> Truth:
     return Truth("set", lo=float(lo), hi=float(hi))
+
+
+def undefined(reason: str) -> Truth:
+    """No valid value exists, and why (a jump, outside the domain, ...)."""
+    return Truth("undefined", reason=reason)
 
 
 UNDEFINED = Truth("undefined")
@@ -90,6 +96,11 @@ class Case:
     # truth_at(z) -> (value, d1, d2): the op's truth at any z, the reference of
     # the property tests (tests/test_properties.py); None where not stated.
     truth_at: Callable | None = None
+    # Documented alternative definitions of the op, name -> truth_at-like function
+    # of z (e.g. {"tanh approximation": ...}): a value that misses the truth but
+    # matches one of these is `definitional`, not invalid (crossgrad.verdicts).
+    # Which framework uses which form is measured, never declared here.
+    forms: dict = field(default_factory=dict)
 
     def point(self, name: str) -> Point:
         for p in self.points:

@@ -15,16 +15,22 @@ from pathlib import Path
 # Standing of a summary cell, best to worst, with its colour. The order is the
 # colour scale of the heatmap; crossgrad.report computes each cell's standing.
 STANDINGS = (
-    ("exact", "#1a9850"),          # bit-equal to the truth
-    ("close", "#91cf60"),          # within tolerance of the truth
+    ("exact", "#1a9850"),          # bit-equal to the truth (a zero of either sign)
+    ("close", "#91cf60"),          # within the relative tolerance of the truth
     ("agree", "#d9ef8b"),          # no truth stated; bit-equal to the other columns
     ("subgradient", "#fee08b"),    # a valid element of the set, at a kink
     ("undefined", "#abd9e9"),      # no valid value exists: a convention
-    ("sign-of-zero", "#fdae61"),   # equal to the truth but for the sign of a zero
-    ("differs", "#9e4a9c"),        # outside the bitwise majority of some row
-    ("invalid", "#d73027"),        # NaN, inf, or a wrong value
+    ("precision", "#c7e9c0"),      # odd one out by its last bits only
+    ("imprecise", "#e6f598"),      # beyond close, within the absolute floor
+    ("unavailable", "#f0f0f0"),    # no such device or framework here
+    ("unsupported", "#bdbdbd"),    # the framework lacks the op or dtype
+    ("no_gradient", "#d9d9d9"),    # the framework returned None (its convention)
+    ("convention", "#fdae61"),     # odd one out by the sign of a zero only
+    ("flushed", "#74add1"),        # exact for the input with subnormals read as 0
+    ("definitional", "#9e9ac8"),   # matches a documented alternative form of the op
+    ("differs", "#9e4a9c"),        # odd one out by another valid value
+    ("invalid", "#d73027"),        # NaN, inf, or a value no convention explains
     ("error", "#525252"),          # the framework raised, crashed or timed out
-    ("unsupported", "#bdbdbd"),    # not available for this column
     ("none", "#ffffff"),           # nothing measured
 )
 STANDING_INDEX = {name: i for i, (name, _) in enumerate(STANDINGS)}

@@ -20,7 +20,7 @@ from crossgrad.registry import RegistryError, cases, register
 ISSUE_3_OPS = (
     "relu", "relu_python", "maximum", "maximum_rev", "clamp", "where", "abs", "leaky_relu",
     "relu6", "hardtanh", "elu", "gelu", "softplus", "sqrt", "norm", "where_sqrt", "max_tie",
-    "sign", "floor",
+    "sign", "floor", "gelu_exact",  # gelu_exact: issue 10, the erf form asked for by name
 )
 STANDARD_POINTS = ("smooth", "kink", "kink_xpos", "negative")
 
@@ -171,7 +171,8 @@ def test_declared_derivatives_match_finite_differences(case, point):
         pytest.skip("z is closer to the kink at 0 than the step: the quotient straddles it")
     checked = 0
     for truth, estimate in ((point.d1, first_difference), (point.d2, second_difference)):
-        if truth.kind != "undefined":
+        # An infinite one-sided slope (sqrt at 0, the end of its domain) has no central difference.
+        if truth.kind != "undefined" and not (truth.kind == "exact" and math.isinf(truth.value)):
             value = estimate(case, point)
             assert within(value, truth), f"{truth} vs finite difference {value!r}"
             checked += 1

@@ -57,7 +57,7 @@ FULL = os.environ.get("CROSSGRAD_FULL", "") == "1"
 # (relu, relu6: the sign of zero), XLA keeps the NaN through where that TF eager
 # avoids, and rewrites transcendental formulas (gelu, softplus: other roundings).
 COMPILED_CASES = ("relu", "relu_python", "relu6", "where_sqrt", "gelu", "softplus")
-SMOOTH_OK = ("exact", "close", "sign-of-zero")
+SMOOTH_OK = ("exact", "close", "imprecise", "flushed", "definitional")  # crossgrad.verdicts: valid, or explained
 KNOWN_FORMS = {
     ("jax", "gelu"): "jax.nn.gelu defaults to approximate=True, the tanh form, not z*Phi(z)",
 }

@@ -55,8 +55,8 @@ def test_cases_from_a_file_run_end_to_end(tmp_path):
     assert float(by[("doubled", "none", "", "")]["value"]) == 14.0
     assert abs(float(by[("doubled", "reverse", "w", "1.0")]["value"]) - 6.0) < 1e-6
     assert by[("doubled", "none", "", "")]["truth"] == ""  # no truth stated: agreement only
-    report = (out / "report.md").read_text()
-    assert "native" in report and "compared for agreement only" in report
+    page = (out / "cases" / "doubled.md").read_text()  # each case's matrices live on its own page
+    assert "native" in page and "compared for agreement only" in page
 
 
 def test_report_of_the_run_folder_reloads_the_case_file(tmp_path):
