@@ -69,12 +69,13 @@ def test_each_kind_of_change_is_named_and_ordered_worst_first(tmp_path):
     assert category_of(lines, "jax", "sqrt", "smooth", "b") == "verdict worse"  # exact -> 1 ulp off: close
     assert category_of(lines, "torch", "relu", "smooth", "b") == "verdict worse"  # ok -> error
     assert category_of(lines, "torch", "relu", "subnormal64", "b") == "outcome"  # error -> ok
-    assert category_of(lines, "jax", "gelu", "negative", "w") == "value"
+    assert category_of(lines, "jax", "gelu", "negative", "w") == "verdict worse"  # left the tanh form
+    assert category_of(lines, "jax", "sqrt", "negative", "w") == "value"  # undefined both sides
     assert category_of(lines, "torch", "relu", "kink", "w") == "sign of zero"
     assert category_of(lines, "jax", "gelu", "smooth", "w") == "last bits"
     assert category_of(lines, "torch", "sqrt", "smooth", "w") == "only in A"
     table = [line.split(" | ")[1] for line in text.splitlines() if line.startswith("| ") and line[2].isdigit()]
-    assert table == ["verdict worse", "verdict worse", "outcome", "value", "sign of zero", "last bits"]
+    assert table == ["verdict worse"] * 3 + ["outcome", "value", "sign of zero", "last bits"]
     # Values as recorded (repr): the zero's sign survives into the report.
     assert "`-0.0` | `0.0`" in text
 
@@ -97,7 +98,7 @@ def test_filters_restrict_both_sides(tmp_path):
     code, lines, _ = compare(tmp_path, RUN_A, RUN_B, "--frameworks", "jax", "--cases", "gelu")
     assert code == 1
     assert set(lines.framework) == {"jax"} and set(lines.case) == {"gelu"}
-    assert set(lines.category) == {"value", "last bits", "same"}
+    assert set(lines.category) == {"verdict worse", "last bits", "same"}
     code, lines, _ = compare(tmp_path, RUN_A, RUN_B, "--frameworks", "jax", "--cases", "relu")
     assert code == 0 and set(lines.category) == {"same"}
 
