@@ -94,8 +94,7 @@ def _callable(template: str, namespace: dict):
     return eval(f"lambda {', '.join(args)}: {template.format(*args)}", dict(namespace))  # noqa: S307
 
 
-def _build_ops(mx, nn):
-    namespace = {"mx": mx, "nn": nn}
+def _build_ops(namespace: dict):
     ops = types.SimpleNamespace(**{name: _callable(t, namespace) for name, t in OPS.items() if t})
     ops.spelling = {name: t for name, t in OPS.items() if t}
     return ops
@@ -121,8 +120,13 @@ class MlxAdapter(LazyFramework):
         import mlx.nn as nn
 
         self._threads = threads
-        self._module = mx
-        self._ops = _build_ops(mx, nn)
+        self._module, self._nn = mx, nn
+        self._ops = _build_ops(self.namespace())
+
+    def namespace(self) -> dict:
+        """The names the OPS templates and the snippets use (IMPORTS binds them)."""
+        self._require()
+        return {"mx": self._module, "nn": self._nn}
 
     def _gpu_available(self) -> bool:
         mx = self._require()
