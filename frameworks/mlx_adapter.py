@@ -8,14 +8,14 @@ default device's stream, so choosing a device is choosing the default device.
 from __future__ import annotations
 
 import os
-import string
-import types
 
 import numpy as np
+from crossgrad.adapter import ops_from_table
 from frameworks._shared import LazyFramework, dist_version, leaves, with_args
 
-# Each op's framework call, as a template over the op's positional arguments
-# (namespace: mx = mlx.core, nn = mlx.nn). None: MLX has no such function.
+# The one op table (format: crossgrad/adapter.py): each op's call over its
+# positional arguments, with MLX's usual aliases (mx = mlx.core, nn = mlx.nn);
+# None where MLX has no such function.
 OPS = {
     "relu": "nn.relu({0})",  # mx.maximum(z, 0) inside
     "maximum": "mx.maximum({0}, {1})",
@@ -83,26 +83,8 @@ _MX_DTYPES = {"float32": "float32", "float64": "float64", "float16": "float16",
               "bfloat16": "bfloat16", "bool": "bool_"}
 
 
-def _arity(template: str) -> int:
-    fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-    return 1 + max((int(f) for f in fields if f.isdigit()), default=-1)
-
-
-def _callable(template: str, namespace: dict):
-    """The op as a function, compiled from its template: the call made is the text shown."""
-    args = [f"a{i}" for i in range(_arity(template))]
-    return eval(f"lambda {', '.join(args)}: {template.format(*args)}", dict(namespace))  # noqa: S307
-
-
-def _build_ops(namespace: dict):
-    ops = types.SimpleNamespace(**{name: _callable(t, namespace) for name, t in OPS.items() if t})
-    ops.spelling = {name: t for name, t in OPS.items() if t}
-    return ops
-
-
 class MlxAdapter(LazyFramework):
     name = "mlx"
-    import_name = "mlx"
     package = "mlx"
     install_hint = "pip install 'mlx[cpu]' (Linux) or pip install mlx (macOS)"
     modes = ("eager", "compiled")
@@ -121,7 +103,7 @@ class MlxAdapter(LazyFramework):
 
         self._threads = threads
         self._module, self._nn = mx, nn
-        self._ops = _build_ops(self.namespace())
+        self._ops = ops_from_table(self.name, OPS, self.namespace())
 
     def namespace(self) -> dict:
         """The names the OPS templates and the snippets use (IMPORTS binds them)."""
