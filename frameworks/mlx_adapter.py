@@ -66,12 +66,15 @@ OPS = {
 }
 
 # Other spellings people write for the same function (the spelling comparison).
+# Not here: nn.gelu_approx (another function) and bare mx.topk (no order, see OPS).
 ALIASES = {
-    "relu": ("mx.maximum({0}, 0.)", "nn.ReLU()({0})"),
+    "relu": ("mx.maximum({0}, 0.)", "mx.clip({0}, 0., None)", "mx.where({0} > 0, {0}, 0.)"),
+    "maximum": ("mx.where({0} > {1}, {0}, {1})",),
+    "minimum": ("mx.where({0} < {1}, {0}, {1})",),
     "clip": ("mx.maximum({0}, {1})",),
-    "gelu": ("nn.gelu_approx({0})", "nn.gelu_fast_approx({0})"),
+    "max": ("{0}.max()",),
+    "min": ("{0}.min()",),
     "max_pool": ("mx.max({0}.reshape(-1, 2), axis=1)",),
-    "topk": ("mx.topk({0}, {1})",),
     "norm": ("mx.sqrt(mx.sum({0} * {0}))",),
 }
 
@@ -88,6 +91,8 @@ class MlxAdapter(LazyFramework):
     package = "mlx"
     install_hint = "pip install 'mlx[cpu]' (Linux) or pip install mlx (macOS)"
     modes = ("eager", "compiled")
+    op_table = OPS
+    aliases = ALIASES
     # All four on the CPU. float64 is CPU-only in MLX, and its exp/erf (so exp,
     # log, elu, gelu, softplus) are computed to float32 accuracy (measured).
     dtypes = ("float32", "float64", "bfloat16", "float16")
