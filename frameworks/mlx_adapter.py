@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from crossgrad.adapter import ops_from_table
+from crossgrad.adapter import Snippets, ops_from_table
 from frameworks._shared import LazyFramework, dist_version, leaves, with_args
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
@@ -78,7 +78,20 @@ ALIASES = {
     "norm": ("mx.sqrt(mx.sum({0} * {0}))",),
 }
 
-IMPORTS = "import mlx.core as mx\nimport mlx.nn as nn"
+SNIPPETS = Snippets(
+    imports="import mlx.core as mx\nimport mlx.nn as nn",
+    array="mx.array([{value}], dtype=mx.{dtype})",
+    full_like="mx.full({like}.shape, {value}, dtype={like}.dtype)",
+    # mx.vjp takes the cotangent up front, shaped like the output: `out` is built
+    # for its shape only (MLX is lazy: nothing is computed for it).
+    pullback=("out = {fn}(x, w, b)",
+              "return mx.vjp(lambda {wrt}: {fn}(x, w, b), [{wrt}], [{cotangent}])[1][0]"),
+    pushforward=("return mx.jvp(lambda {wrt}: {fn}(x, w, b), [{wrt}], [{tangent}])[1][0]",),
+    flatten="result.reshape(-1)[{index}].item()",
+    # MLX's nn activations are themselves mx.compile'd (shapeless): "eager" is
+    # what a user gets from calling them, as in every framework.
+    wrap={"compiled": "mx.compile({0})"},
+)
 
 # numpy dtype name -> mlx.core attribute. mx.array(np.float64 array) without a
 # dtype silently gives float32, so asarray always names the dtype.
@@ -93,6 +106,7 @@ class MlxAdapter(LazyFramework):
     modes = ("eager", "compiled")
     op_table = OPS
     aliases = ALIASES
+    snippets = SNIPPETS
     # All four on the CPU. float64 is CPU-only in MLX, and its exp/erf (so exp,
     # log, elu, gelu, softplus) are computed to float32 accuracy (measured).
     dtypes = ("float32", "float64", "bfloat16", "float16")
@@ -111,7 +125,7 @@ class MlxAdapter(LazyFramework):
         self._ops = ops_from_table(self.name, OPS, self.namespace())
 
     def namespace(self) -> dict:
-        """The names the OPS templates and the snippets use (IMPORTS binds them)."""
+        """The names the OPS templates and the snippets use (SNIPPETS.imports binds them)."""
         self._require()
         return {"mx": self._module, "nn": self._nn}
 
@@ -177,23 +191,6 @@ class MlxAdapter(LazyFramework):
             return tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
         return {"mx.vjp": self.vjp, "mx.grad": grad}
-
-    def compile(self, f, mode):
-        if mode == "eager":
-            # Note: MLX's nn activations are themselves mx.compile'd (shapeless):
-            # "eager" is what a user gets from calling them, as in every framework.
-            return f
-        if mode == "compiled":
-            return self._require().compile(f)
-        raise ValueError(f"mlx has no mode {mode!r}; modes: {', '.join(self.modes)}")
-
-    # --- repro snippets: the text of what the methods above do ---
-
-    def array_text(self, value: float, dtype: str) -> str:
-        return f"mx.array([{value!r}], dtype=mx.{dtype})"
-
-    def wrap_text(self, mode: str) -> str | None:
-        return {"compiled": "mx.compile(derivative)"}.get(mode)
 
     def info(self):
         mx = self._require()

@@ -227,6 +227,10 @@ def test_float64_exp_and_erf_have_float32_accuracy(mlx):
     relative = np.abs(got - want) / want
     assert (relative > np.finfo(np.float64).eps).any()  # not float64-accurate
     assert (relative < np.finfo(np.float32).eps).all()  # but float32-accurate
-    erf = float(mlx.to_numpy(mx.erf(x))[1])
-    assert np.finfo(np.float64).eps < abs(erf - math.erf(0.1)) / math.erf(0.1) < 1e-5
+    # erf in float64 returns exactly the float32 result (gelu's 1 + erf(z/sqrt 2)
+    # then cancels: gelu(-5) in float64 is 4% off, see docs/mlx.md).
+    z = -5.0 / math.sqrt(2.0)
+    erf64 = float(mlx.to_numpy(mx.erf(vec(mlx, [z], "float64")))[0])
+    erf32 = float(mlx.to_numpy(mx.erf(vec(mlx, [z], "float32")))[0])
+    assert erf64 == erf32 != math.erf(z)
     assert_bits([float(v) for v in mlx.to_numpy(mx.sqrt(x))], [math.sqrt(1.0), math.sqrt(0.1)])
