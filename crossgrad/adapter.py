@@ -84,6 +84,20 @@ class UnsupportedOp(Exception):
     The engine records it as outcome `unsupported`, the message in `detail`."""
 
 
+def unsupported_reason(exc: BaseException) -> str | None:
+    """The UnsupportedOp message behind `exc`, also when a compiler re-raised it
+    wrapped (as a cause, or, like tf.function, as a new UnsupportedOp whose
+    message is a trace ending in the original one); None for another failure."""
+    link, seen = exc, set()
+    while link is not None and id(link) not in seen:
+        if isinstance(link, UnsupportedOp):
+            lines = [line.strip() for line in str(link).splitlines() if line.strip()]
+            return lines[-1].removeprefix(f"{UnsupportedOp.__name__}: ") if lines else ""
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return None
+
+
 def placeholder_count(template: str) -> int:
     """How many positional arguments a template takes: "f({0}, {1}.dtype)" -> 2."""
     fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
