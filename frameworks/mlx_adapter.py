@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from crossgrad.adapter import Snippets, ops_from_table
+from crossgrad.adapter import Snippets, UnsupportedOp, ops_from_table
 from frameworks._shared import LazyFramework, dist_version, leaves, with_args
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
@@ -99,6 +99,32 @@ _MX_DTYPES = {"float32": "float32", "float64": "float64", "float16": "float16",
               "bfloat16": "bfloat16", "bool": "bool_"}
 
 
+# How MLX says an op has no kernel for a dtype, e.g. "[nan_to_num] Does not yet
+# support given type: float64." (raised when the op is called, also while tracing).
+_NO_KERNEL = "does not yet support given type"
+
+
+def _kernel_gaps_unsupported(ops, table: dict):
+    """Each op, raising UnsupportedOp where MLX lacks its kernel for the argument's
+    dtype: the framework lacks that op in that dtype, a fact (`unsupported`), not a
+    failure of the run. Values are untouched: the call is the template's callable."""
+    def guarded(name, fn):
+        def op(*args):
+            try:
+                return fn(*args)
+            except ValueError as exc:
+                if _NO_KERNEL not in str(exc).lower():
+                    raise
+                raise UnsupportedOp(f"mlx has no {name} for this dtype: {exc}") from exc
+        op.__name__ = name
+        return op
+
+    for name, template in table.items():
+        if template is not None:
+            setattr(ops, name, guarded(name, getattr(ops, name)))
+    return ops
+
+
 class MlxAdapter(LazyFramework):
     name = "mlx"
     package = "mlx"
@@ -122,7 +148,7 @@ class MlxAdapter(LazyFramework):
 
         self._threads = threads
         self._module, self._nn = mx, nn
-        self._ops = ops_from_table(self.name, OPS, self.namespace())
+        self._ops = _kernel_gaps_unsupported(ops_from_table(self.name, OPS, self.namespace()), OPS)
 
     def namespace(self) -> dict:
         """The names the OPS templates and the snippets use (SNIPPETS.imports binds them)."""

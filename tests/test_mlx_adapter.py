@@ -234,3 +234,22 @@ def test_float64_exp_and_erf_have_float32_accuracy(mlx):
     erf32 = float(mlx.to_numpy(mx.erf(vec(mlx, [z], "float32")))[0])
     assert erf64 == erf32 != math.erf(z)
     assert_bits([float(v) for v in mlx.to_numpy(mx.sqrt(x))], [math.sqrt(1.0), math.sqrt(0.1)])
+
+
+@pytest.mark.parametrize("mode", ["eager", "compiled"])
+def test_a_kernel_mlx_lacks_for_a_dtype_is_unsupported(mlx, mode):
+    """mx.nan_to_num has no float64 kernel: the op raises UnsupportedOp (outcome
+    `unsupported`), also through vjp and mx.compile; float32 works."""
+    from crossgrad.adapter import UnsupportedOp, unsupported_reason
+
+    seed = mlx.asarray(np.array(1.0, "float64"), "cpu")
+
+    def derivative(v):
+        return mlx.vjp(mlx.ops.nan_to_num, (v,), (0,), seed)
+
+    with pytest.raises(UnsupportedOp) as caught:
+        mlx.compile(derivative, mode)(vec(mlx, [math.nan], "float64"))
+    assert unsupported_reason(caught.value).startswith("mlx has no nan_to_num for this dtype")
+    assert_bits(grad_of(mlx, mlx.ops.nan_to_num, [1.0], 1.0), [1.0])
+    with pytest.raises(ValueError, match="float64"):  # the plain call, for the record
+        mx.nan_to_num(vec(mlx, [1.0], "float64"))
