@@ -253,3 +253,15 @@ def test_a_kernel_mlx_lacks_for_a_dtype_is_unsupported(mlx, mode):
     assert_bits(grad_of(mlx, mlx.ops.nan_to_num, [1.0], 1.0), [1.0])
     with pytest.raises(ValueError, match="float64"):  # the plain call, for the record
         mx.nan_to_num(vec(mlx, [1.0], "float64"))
+
+
+def test_listing_the_adapter_does_not_import_mlx():
+    """crossgrad list reads version() and modes without importing mlx."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from crossgrad.registry import frameworks; a = frameworks()['mlx']; "
+            "print(a.version(), a.modes, a.dtypes, 'mlx' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == "False"
+    assert out.stdout.startswith(mx.__version__)
