@@ -218,6 +218,10 @@ class MlxAdapter(LazyFramework):
 
         return {"mx.vjp": self.vjp, "mx.grad": grad}
 
+    def compile_cache(self) -> str:
+        """Timing's cache state: mx.compile keeps compiled graphs in memory only."""
+        return "off: mx.compile has no on-disk cache; it compiles afresh in every process"
+
     def info(self):
         mx = self._require()
         cuda = getattr(mx, "cuda", None)
