@@ -219,8 +219,15 @@ class MlxAdapter(LazyFramework):
         return {"mx.vjp": self.vjp, "mx.grad": grad}
 
     def compile_cache(self) -> str:
-        """Timing's cache state: mx.compile keeps compiled graphs in memory only."""
-        return "off: mx.compile has no on-disk cache; it compiles afresh in every process"
+        """Timing's cache state, without importing mlx: on the CPU, mx.compile
+        writes each fused kernel as C++ and a shared library under
+        <tempdir>/mlx/<version>/cpu (measured, 0.32.4) and reuses them."""
+        import tempfile
+
+        folder = os.path.join(tempfile.gettempdir(), "mlx", self.version() or "", "cpu")
+        files = sum(len(names) for _, _, names in os.walk(folder))
+        return (f"warm: mlx kernel cache {folder} holds {files} files" if files
+                else f"cold: mlx kernel cache {folder} empty")
 
     def info(self):
         mx = self._require()
