@@ -133,8 +133,8 @@ class MlxAdapter(LazyFramework):
     op_table = OPS
     aliases = ALIASES
     snippets = SNIPPETS
-    # All four on the CPU. float64 is CPU-only in MLX, and its exp/erf (so exp,
-    # log, elu, gelu, softplus) are computed to float32 accuracy (measured).
+    # All four on the CPU. float64 is CPU-only in MLX, and its exp and erf (so
+    # exp, elu, gelu, softplus) have float32 accuracy (measured; sqrt, log exact).
     dtypes = ("float32", "float64", "bfloat16", "float16")
 
     def __init__(self):
