@@ -152,7 +152,11 @@ def test_every_template_compiles_to_the_callable_the_adapter_uses(adapter):
                 assert op not in adapter.ops.spelling
                 continue
             assert adapter.ops.spelling[op] == template
-            direct = adapter.to_numpy(getattr(adapter.ops, op)(*op_arguments(adapter, op, dtype)))
+            try:
+                direct = adapter.to_numpy(getattr(adapter.ops, op)(*op_arguments(adapter, op, dtype)))
+            except UnsupportedOp as exc:  # a kernel missing for this dtype (mlx: nan_to_num in float64)
+                assert str(exc).startswith(f"{adapter.name} has no {op}"), exc
+                continue
             again = op_from_template(template, adapter.namespace())
             spelled = adapter.to_numpy(again(*op_arguments(adapter, op, dtype)))
             assert spelled.dtype == direct.dtype == np.dtype(dtype), (op, dtype)
