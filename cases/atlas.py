@@ -29,6 +29,7 @@ import math
 
 from cases._points import points
 from cases.seed import relu_truth
+from cases.special import special_points
 from crossgrad.case import UNDEFINED, Case, exact, subgradients
 
 # --- truth building blocks -------------------------------------------------
@@ -211,8 +212,9 @@ KINKS = {
 
 def case(name: str, fn, truth, description: str, extra: tuple = ()) -> Case:
     """A Case at the standard points plus `extra`; `truth` also serves any z
-    (Case.truth_at: the reference of the property tests)."""
-    return Case(name, fn, points(truth, extra=extra), description, truth_at=truth)
+    (Case.truth_at: the reference of the property tests). Special inputs
+    (signed zeros, NaN, inf, subnormals, near-kink decimals) come from cases/special.py."""
+    return Case(name, fn, points(truth, extra=extra) + special_points(name, truth), description, truth_at=truth)
 
 
 CASES = [

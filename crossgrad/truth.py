@@ -29,9 +29,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from crossgrad.case import Point, Truth
+from crossgrad.dtypes import TOLERANCES, round_to
 from crossgrad.records import parse_float, same_bits
 
 VERDICTS = ("exact", "close", "subgradient", "sign-of-zero", "invalid", "undefined",
@@ -41,24 +40,7 @@ VERDICTS = ("exact", "close", "subgradient", "sign-of-zero", "invalid", "undefin
 ERROR_OUTCOMES = ("error", "crashed", "timeout")
 UNSUPPORTED_OUTCOMES = ("unsupported", "unavailable", "no_gradient")
 
-# Tolerances of `close`, per dtype: (rtol, atol). A value is close when
-#     |value - truth| <= rtol * |truth| + atol * scale,
-# scale = max(1, |product of the chain-rule factors|) (|seed * x| for d/dw,
-# |seed * x * x| for second order; see quantity_scale). rtol allows 32 ulps at
-# float32 (2**-18, about 3.8e-6) and 64 ulps at float64 (2**-46, about 1.4e-14): a
-# transcendental op (gelu's erf, softplus's log1p(exp)) is accurate to a few
-# ulps, and the chain rule multiplies two or three such roundings. atol is 4
-# machine epsilons of the op's own O(1) terms, carried through the factors: it
-# decides where the truth is small, and there a framework's formula legitimately
-# cancels O(1) terms (gelu as z*(1 + erf(z/sqrt 2)) at z = -5, softplus'' as
-# sig*(1 - sig) at z = 7), leaving an error of a few eps, not a few ulps of
-# the tiny result. Beyond that the value is a different function (JAX's tanh
-# gelu, a float32 constant in a float64 op): `invalid`.
-TOLERANCES = {
-    "float32": (2.0 ** -18, 4 * 2.0 ** -23),
-    "float64": (2.0 ** -46, 4 * 2.0 ** -52),
-}
-
+# Tolerances of `close`, per dtype, (rtol, atol), with their reasons: crossgrad.dtypes.
 
 def quantity_truth(point: Point, ad: str, wrt: str, seed: float | None) -> Truth | None:
     """The truth of one recorded quantity at `point`, by the chain rule (module doc).
@@ -108,14 +90,6 @@ def _scale(truth: Truth | None, factors: tuple[float, ...]) -> Truth | None:
     # A set is of real numbers, where -0 is 0: `+ 0.0` writes an end as +0.0
     # ([-1.0, 0.0], not [-1.0, -0.0]), so the text never hints at a signed zero.
     return Truth("set", lo=lo + 0.0, hi=hi + 0.0)
-
-
-def round_to(value: float, dtype: str) -> float:
-    """value rounded to `dtype` (to nearest), back as a Python float."""
-    if dtype == "float32":
-        with np.errstate(over="ignore"):  # beyond float32's range is inf, as in the dtype
-            return float(np.float32(value))
-    return float(value)
 
 
 def verdict(value: float | None, outcome: str, truth: Truth | None, dtype: str,
