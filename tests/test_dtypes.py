@@ -202,3 +202,34 @@ def test_subnormal_points_exist_per_dtype():
     assert is_subnormal(relu.point("subnormal_f16").z, "float16")
     assert set(relu.point("subnormal_f16").dtypes) == set(NAMES)  # normal elsewhere: a control
     assert relu.point("subnormal").dtypes == ("float32", "float64")
+
+
+# --- end to end ----------------------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_relu_in_16_bit_end_to_end(tmp_path):
+    """A real run of the seed case in bfloat16 and float16 (eager: compilation is
+    what costs, and this test is about the dtypes)."""
+    from crossgrad.registry import frameworks
+    chosen = [f for f in ("torch", "jax") if frameworks()[f].version()]
+    if not chosen:
+        pytest.skip("neither torch nor jax is installed")
+    proc = run_cli("run", "--cases", "relu", "--dtypes", "bfloat16,float16", "--modes", "eager",
+                   "--frameworks", ",".join(chosen), "--no-timings", "--out", str(tmp_path / "run"))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    from crossgrad.records import read_gradients_csv
+    rows = read_gradients_csv(tmp_path / "run" / "gradients.csv")
+    assert {(r["framework"], r["dtype"]) for r in rows} == {(f, d) for f in chosen for d in SIXTEEN}
+    assert all(r["outcome"] == "ok" for r in rows)
+    for r in rows:  # bits at the dtype's own width, and they are the value's bits
+        assert len(r["bits"]) == 6 and same_bits(from_bits(r["bits"], r["dtype"]), r["value"])
+    value = {(r["framework"], r["dtype"], r["point"]): r for r in rows if r["ad"] == "none"}
+    for fw in chosen:
+        # bfloat16 rounds 0.1*(-3) + 0.3 to exactly 0: relu's kink, value 0
+        assert value[fw, "bfloat16", "near_kink_bf16"]["verdict"] == "exact"
+        assert value[fw, "float16", "near_kink_f16"]["value"] == 2.0 ** -12  # float16: across, z > 0
+        assert all(math.isnan(value[fw, d, "nan"]["value"]) for d in SIXTEEN)
+        assert value[fw, "bfloat16", "zero_neg"]["verdict"] in ("exact", "sign-of-zero")
+    report = (tmp_path / "run" / "report.md").read_text()
+    assert "relu — bfloat16" in report and "relu — float16" in report
