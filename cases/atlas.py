@@ -36,6 +36,7 @@ import numpy as np
 
 from cases._points import points
 from cases.seed import relu_truth
+from cases.special import special_points
 from crossgrad.case import Case, exact, subgradients, undefined
 
 # --- truth building blocks -------------------------------------------------
@@ -264,8 +265,10 @@ KINKS = {
 
 def case(name: str, fn, truth, description: str, extra: tuple = (), forms: dict | None = None) -> Case:
     """A Case at the standard points plus `extra`; `truth` also serves any z
-    (Case.truth_at: the reference of the property tests); `forms`: Case.forms."""
-    return Case(name, fn, points(truth, extra=extra), description, truth_at=truth, forms=forms or {})
+    (Case.truth_at: the reference of the property tests); `forms`: Case.forms. Special inputs
+    (signed zeros, NaN, inf, subnormals, near-kink decimals) come from cases/special.py."""
+    return Case(name, fn, points(truth, extra=extra) + special_points(name, truth), description,
+                truth_at=truth, forms=forms or {})
 
 
 CASES = [

@@ -5,7 +5,8 @@ da/dw = -0.0 there, the chain rule's x * relu'(0) = (-1) * 0.
 """
 from __future__ import annotations
 
-from cases._points import SUBNORMAL, points
+from cases._points import points
+from cases.special import special_points
 from crossgrad.case import Case, exact, subgradients, undefined
 
 ORDER = 0  # the seed case opens the catalogue and every report
@@ -34,8 +35,8 @@ def relu_python(ops, x, w, b):
 
 
 CASES = [
-    Case("relu", relu, points(relu_truth, extra=SUBNORMAL), "relu(x*w + b), the framework's canonical relu",
-         truth_at=relu_truth),
-    Case("relu_python", relu_python, points(relu_truth, extra=SUBNORMAL),
+    Case("relu", relu, points(relu_truth) + special_points("relu", relu_truth),
+         "relu(x*w + b), the framework's canonical relu", truth_at=relu_truth),
+    Case("relu_python", relu_python, points(relu_truth) + special_points("relu_python", relu_truth),
          "the notebook's hand-written relu: `if z > 0.: return z` else `z[:] = 0.`", truth_at=relu_truth),
 ]

@@ -13,6 +13,7 @@ import numpy as np
 
 from crossgrad.adapter import UnsupportedOp, unsupported_reason
 from crossgrad.case import ARG_NAMES
+from crossgrad.dtypes import ASSUMED_DTYPES, as_dtype, missing_dtype_reason, unsupported_kernel
 from crossgrad.plan import Quantity, Task, quantities
 from crossgrad.records import bits, fmt
 from crossgrad.spelling import RecordingOps
@@ -58,6 +59,9 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
     if task.device not in adapter.devices():
         yield from failed_rows(base, case, qs, "unavailable", f"no {task.device} device for {task.framework}")
         return
+    if task.dtype not in getattr(adapter, "dtypes", ASSUMED_DTYPES):  # nothing to run: say why
+        yield from failed_rows(base, case, qs, "unsupported", missing_dtype_reason(task.framework, task.dtype))
+        return
     fn = case.function_for(task.framework)
     fns = build_functions(adapter, fn, adapter.ops, case.wrt)
     try:  # the eager probe meets an op the framework lacks before any compiler does
@@ -79,9 +83,8 @@ def used_primitives(adapter, fn, task: Task, point) -> str:
     """The framework calls the case makes at this point, from an eager call of the
     primal with a recording namespace (kept out of compiled code: it has state)."""
     ops = RecordingOps(adapter.ops)
-    dtype = np.dtype(task.dtype)
     try:
-        fn(ops, *(adapter.asarray(np.array([v], dtype), task.device) for v in (point.x, point.w, point.b)))
+        fn(ops, *(adapter.asarray(_vector(v, task.dtype), task.device) for v in (point.x, point.w, point.b)))
     except UnsupportedOp:
         raise  # the whole task is unsupported (compute_task)
     except Exception:
@@ -93,7 +96,7 @@ def _run_group(adapter, task, case, ad, fn, group, base, primitives) -> Iterator
     try:
         compiled = adapter.compile(fn, task.mode)
     except Exception as exc:  # the compiler refusing the function is a finding
-        yield from failed_rows(base, case, group, *_failure(exc))
+        yield from failed_rows(base, case, group, *_failure(exc, task.dtype))
         return
     for q in _one_call_per_seed(group):
         yield from _evaluate(adapter, task, case, ad, compiled, q, group, base, primitives[q.point])
@@ -111,16 +114,15 @@ def _one_call_per_seed(group: list[Quantity]) -> list[Quantity]:
 
 def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str) -> Iterator[dict]:
     point = case.point(q.point)
-    dtype = np.dtype(task.dtype)
-    args = [adapter.asarray(np.array([v], dtype), task.device) for v in (point.x, point.w, point.b)]
-    seed = adapter.asarray(np.array(1.0 if q.seed is None else q.seed, dtype), task.device)
-    one = adapter.asarray(np.array(1.0, dtype), task.device)
+    args = [adapter.asarray(_vector(v, task.dtype), task.device) for v in (point.x, point.w, point.b)]
+    seed = adapter.asarray(as_dtype(1.0 if q.seed is None else q.seed, task.dtype), task.device)
+    one = adapter.asarray(as_dtype(1.0, task.dtype), task.device)
     wanted = {g.wrt for g in group if g.point == q.point and g.seed == q.seed}
     try:
         outs = adapter.block(compiled(*args, seed, one))
     except Exception as exc:
         yield from failed_rows(base, case, [g for g in group if g.point == q.point and g.seed == q.seed],
-                               *_failure(exc))
+                               *_failure(exc, task.dtype))
         return
     for wrt, out in zip(outputs_of(ad, case.wrt), outs):
         if wrt not in wanted:
@@ -133,10 +135,15 @@ def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str)
         yield from _element_rows(row, adapter.to_numpy(out), task.dtype)
 
 
+def _vector(value: float, dtype: str) -> np.ndarray:
+    """A 1-element array of `dtype` (bfloat16 through ml_dtypes), rounded to nearest."""
+    return as_dtype(value, dtype).reshape(1)
+
+
 def _element_rows(row: dict, array: np.ndarray, dtype: str) -> Iterator[dict]:
     for index, v in enumerate(np.asarray(array).reshape(-1)):
-        value = float(v)
-        yield dict(row, index=index, value=fmt(value), bits=bits(value, dtype), outcome="ok", detail="")
+        # bits from the element itself, at the dtype's width: a NaN keeps its sign and payload
+        yield dict(row, index=index, value=fmt(float(v)), bits=bits(v, dtype), outcome="ok", detail="")
 
 
 def _quantity_fields(q: Quantity, wrt: str, point) -> dict:
@@ -162,11 +169,17 @@ def failed_rows(base: dict, case, group: list[Quantity], outcome: str, detail: s
                    outcome=outcome, detail=detail, **_quantity_fields(q, q.wrt, point))
 
 
-def _failure(exc: BaseException) -> tuple[str, str]:
+def _failure(exc: BaseException, dtype: str = "") -> tuple[str, str]:
     """(outcome, detail) of a failed call. An op the framework lacks (UnsupportedOp)
-    is `unsupported` with its reason, also when a compiler re-raised it wrapped."""
+    is `unsupported` with its reason, also when a compiler re-raised it wrapped;
+    so is a kernel the framework lacks for a 16-bit dtype, when its own error text
+    says so (crossgrad.dtypes.unsupported_kernel: the rule and the phrases)."""
     reason = unsupported_reason(exc)
-    return ("unsupported", reason) if reason is not None else ("error", _describe(exc))
+    if reason is not None:
+        return "unsupported", reason
+    if unsupported_kernel(str(exc), dtype):
+        return "unsupported", _describe(exc)
+    return "error", _describe(exc)
 
 
 def _describe(exc: BaseException) -> str:

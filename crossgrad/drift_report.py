@@ -97,7 +97,7 @@ def changes_table(changed: pd.DataFrame, key: tuple) -> list[str]:
     head = ["| # | change | framework mode device | dtype | case | point | quantity | A | B | ulps | "
             "verdict A → B (today's code) | recorded A / B | outcome |", "|" + "---|" * 13]
     rows = [change_row(n, r, key) for n, r in enumerate(changed.head(CHANGE_CAP).to_dict("records"), start=1)]
-    more = [f"", f"{len(changed) - CHANGE_CAP} more changes in compare.csv."] if len(changed) > CHANGE_CAP else []
+    more = ["", f"{len(changed) - CHANGE_CAP} more changes in compare.csv."] if len(changed) > CHANGE_CAP else []
     return head + rows + more
 
 

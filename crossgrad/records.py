@@ -2,7 +2,8 @@
 
 One record per scalar element. Values are written as Python's round-trip
 `repr` (so -0.0, nan and inf read back exactly) plus `bits`, the hex bit pattern
-in the computed dtype, for comparisons that must not trust `==` (-0.0 == 0.0).
+in the computed dtype at its own width (crossgrad.dtypes.bits: 0x3f80 for
+bfloat16 1.0), for comparisons that must not trust `==` (-0.0 == 0.0).
 
 records.jsonl is appended line by line, flushed, while a run goes on;
 gradients.csv is built from it at the end. Reading never evaluates anything.
@@ -18,6 +19,7 @@ import struct
 from pathlib import Path
 
 from crossgrad import SCHEMA_VERSION
+from crossgrad.dtypes import bits  # noqa: F401  (part of this module's interface: records carry bits)
 
 GRADIENT_COLUMNS = (
     "schema_version", "framework", "framework_version", "device", "dtype", "mode", "ad",
@@ -40,13 +42,6 @@ def parse_float(text: str) -> float | None:
     if text == "":
         return None
     return float(text)  # float() accepts 'nan', 'inf', '-0.0'; raises on anything else
-
-
-def bits(value: float, dtype: str) -> str:
-    """Hex bit pattern of `value` in `dtype` (float32 or float64)."""
-    if dtype == "float32":
-        return "0x%08x" % struct.unpack("<I", struct.pack("<f", value))[0]
-    return "0x%016x" % struct.unpack("<Q", struct.pack("<d", value))[0]
 
 
 def same_bits(a: float, b: float) -> bool:

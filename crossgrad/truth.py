@@ -29,28 +29,12 @@ Nothing here imports a framework; values are plain Python floats.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from crossgrad.case import Point, Truth
+from crossgrad.dtypes import TOLERANCES, round_to  # noqa: F401 (crossgrad.verdicts reads them from here)
 from crossgrad.records import parse_float
 
-# Tolerances of `close`, per dtype: (rtol, atol). A value is close when
-#     |value - truth| <= rtol * |truth| + atol * scale,
-# scale = max(1, |product of the chain-rule factors|) (|seed * x| for d/dw,
-# |seed * x * x| for second order; see quantity_scale). rtol allows 32 ulps at
-# float32 (2**-18, about 3.8e-6) and 64 ulps at float64 (2**-46, about 1.4e-14): a
-# transcendental op (gelu's erf, softplus's log1p(exp)) is accurate to a few
-# ulps, and the chain rule multiplies two or three such roundings. atol is 4
-# machine epsilons of the op's own O(1) terms, carried through the factors: it
-# decides where the truth is small, and there a framework's formula legitimately
-# cancels O(1) terms (gelu as z*(1 + erf(z/sqrt 2)) at z = -5, softplus'' as
-# sig*(1 - sig) at z = 7), leaving an error of a few eps, not a few ulps of
-# the tiny result. crossgrad.verdicts applies rtol where the truth is nonzero
-# and atol only where it is exactly 0.
-TOLERANCES = {
-    "float32": (2.0 ** -18, 4 * 2.0 ** -23),
-    "float64": (2.0 ** -46, 4 * 2.0 ** -52),
-}
+# Tolerances of `close`, per dtype, (rtol, atol), with their reasons: crossgrad.dtypes.
+# crossgrad.verdicts applies rtol where the truth is nonzero and atol only where it is exactly 0.
 
 
 def quantity_truth(point: Point, ad: str, wrt: str, seed: float | None) -> Truth | None:
@@ -105,12 +89,6 @@ def _scale(truth: Truth | None, factors: tuple[float, ...]) -> Truth | None:
     return Truth("set", lo=lo + 0.0, hi=hi + 0.0)
 
 
-def round_to(value: float, dtype: str) -> float:
-    """value rounded to `dtype` (to nearest), back as a Python float."""
-    if dtype == "float32":
-        with np.errstate(over="ignore"):  # beyond float32's range is inf, as in the dtype
-            return float(np.float32(value))
-    return float(value)
 
 
 def truth_text(truth: Truth | None) -> str:

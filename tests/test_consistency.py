@@ -40,10 +40,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from cases.special import in_test_subset
 from crossgrad.check import compare, format_diff, load_expectations, quantity_key, row_key
+from crossgrad.dtypes import is_subnormal, program_z, round_to
 from crossgrad.plan import Task, quantities
 from crossgrad.registry import cases, frameworks
 
@@ -83,11 +84,10 @@ FLUSHES_SUBNORMALS = ("jax", "tensorflow")
 
 
 def _subnormal_involved(row: dict) -> bool:
-    t = np.dtype(row["dtype"]).type
-    with np.errstate(all="ignore"):
-        x, w, b = (t(float(row[k])) for k in ("x", "w", "b"))
-        chain = (x, w, b, x * w, x * w + b)
-    return any(0 < abs(float(v)) < np.finfo(t).tiny for v in chain)
+    dtype = row["dtype"]
+    x, w, b = (round_to(float(row[k]), dtype) for k in ("x", "w", "b"))
+    chain = (x, w, b, round_to(x * w, dtype), program_z(x, w, b, dtype))
+    return any(is_subnormal(v, dtype) for v in chain)
 
 
 NORM_RANGE_POINTS = ("large", "tiny", "large64", "tiny64")  # cases/atlas.py NORM_RANGE
@@ -115,8 +115,10 @@ def smooth_finding(row: dict, truth) -> str:
     return ""
 
 
-def selected(case: str, mode: str) -> bool:
-    return FULL or mode != "compiled" or case in COMPILED_CASES
+def selected(case: str, mode: str, dtype: str = "float32") -> bool:
+    """Compiled modes for COMPILED_CASES only; the 16-bit dtypes and special points
+    for cases.special.TEST_SUBSET_CASES only (CROSSGRAD_FULL=1: everything)."""
+    return FULL or ((mode != "compiled" or case in COMPILED_CASES) and in_test_subset(case, dtype, mode=mode))
 
 
 def _seed_id(q) -> str:
@@ -135,9 +137,11 @@ def _params():
         for case in cases().values():
             for dtype in case.dtypes:
                 for mode in adapter.modes:
-                    if not selected(case.name, mode):
+                    if not selected(case.name, mode, dtype):
                         continue
                     for q in quantities(case, dtype=dtype):  # some points exist in one dtype only
+                        if not (FULL or in_test_subset(case.name, dtype, q.point, mode)):
+                            continue
                         ident = f"{case.name}-{q.point}-{dtype}-{fw}-{mode}-{_seed_id(q)}"
                         out.append(pytest.param(fw, case.name, dtype, mode, q, id=ident, marks=skip))
     return out

@@ -1,0 +1,107 @@
+"""The bandwidth reference on a GPU: the device's own device-to-device copy.
+
+On cpu the reference for relu's useful GB/s is NumPy's copy
+(crossgrad.timing_run.measure_copy_bandwidth). On a GPU that says nothing about
+the GPU's memory, so the reference there is a copy between two arrays on the
+device, made by the framework being timed and timed by the same harness
+(crossgrad.timing.measure, each call ending with adapter.block). A copy moves
+2 * nbytes (read + write), like the cpu row, so the report divides the same way.
+
+The row looks like the cpu copy row (workload "copy", phase "primal", mode
+"eager"), with device "gpu" and the framework that made the copy.
+
+Wiring (for crossgrad.timing_run, owned elsewhere): timing_specs adds a spec
+`dict(framework=fw, device="gpu", dtype="float32", workload="copy", n=COPY_BYTES // 4,
+mode="eager", phase="primal")` when "gpu" is among the devices, and _run_group
+answers a copy spec whose device is not "cpu" with `measure_device_copy(adapter,
+spec, options, **context)`; the report's copy_bandwidth then takes the reference
+per device. Until then `python -m crossgrad.device_copy RUN_DIR` appends the rows
+to a run folder's timings.jsonl (scripts/gpu-check does).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+
+COPY_BYTES = 10**8  # as the cpu reference: far beyond any cache
+
+
+def copy_function(adapter, device_array):
+    """A zero-argument call that copies `device_array` into another device buffer
+    and waits for it. torch: `dst.copy_(src)` into a preallocated tensor (a
+    device-to-device memcpy; allocating each time would time the allocator).
+    Others: the array's own copy(), inside the adapter's compiled mode (jax.jit:
+    without donation XLA must write a fresh buffer; eager jax may alias). A
+    TensorFlow tensor has neither (tf.identity may alias the buffer): its row is
+    an error that says so, and the other frameworks' rows give the reference."""
+    if callable(getattr(device_array, "copy_", None)):
+        dst = device_array.clone()
+        return lambda: adapter.block(dst.copy_(device_array))
+    if callable(getattr(device_array, "copy", None)):
+        compiled = adapter.compile(lambda x: x.copy(), "compiled")
+        return lambda: adapter.block(compiled(device_array))
+    raise NotImplementedError(f"{adapter.name} arrays have no copy_() or copy(): no device copy to time")
+
+
+def measure_device_copy(adapter, spec: dict, options=None, **context) -> dict:
+    """One timing row: the device copy of spec["n"] float32 elements on spec["device"]."""
+    from crossgrad.timing import HarnessOptions, measure
+    from crossgrad.timing_run import describe, failed_row, measured_row
+
+    if not isinstance(options, HarnessOptions):
+        options = HarnessOptions.from_dict(options)
+    if spec["device"] not in adapter.devices():
+        return failed_row(spec, "unavailable", f"no {spec['device']} device for {adapter.name}", **context)
+    try:
+        src = adapter.block(adapter.asarray(np.ones(int(spec["n"]), dtype=np.float32), spec["device"]))
+        result = measure(copy_function(adapter, src), options)
+    except Exception as exc:  # out of memory, no copy method: the row says so
+        return failed_row(spec, "error", describe(exc), **context)
+    return measured_row(spec, result, **context)
+
+
+def copy_spec(framework: str, device: str, nbytes: int = COPY_BYTES) -> dict:
+    return dict(framework=framework, device=device, dtype="float32", workload="copy",
+                n=nbytes // 4, mode="eager", phase="primal")
+
+
+def append_device_copies(run_dir: Path, frameworks: list[str], device: str = "gpu") -> list[dict]:
+    """Measure every named framework's device copy in this process (one at a time:
+    torch is imported before TensorFlow) and append the rows to timings.jsonl."""
+    from crossgrad import SCHEMA_VERSION
+    from crossgrad.records import JsonlAppender
+    from crossgrad.registry import frameworks as registry
+
+    rows = []
+    out = JsonlAppender(Path(run_dir) / "timings.jsonl")
+    try:
+        for name in sorted(frameworks, key=lambda n: n != "torch"):
+            adapter = registry()[name]
+            if adapter.version() is None:
+                continue
+            adapter.load()
+            row = measure_device_copy(adapter, copy_spec(name, device),
+                                      framework_version=adapter.version() or "")
+            row = dict(row, schema_version=SCHEMA_VERSION)
+            out.append(row)
+            rows.append(row)
+    finally:
+        out.close()
+    return rows
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) not in (2, 3):
+        print("usage: python -m crossgrad.device_copy RUN_DIR FRAMEWORK[,FRAMEWORK...] [DEVICE (gpu)]",
+              file=sys.stderr)
+        return 2
+    for row in append_device_copies(Path(argv[0]), argv[1].split(","), *argv[2:]):
+        print(f"device copy {row['framework']} {row['device']}: {row['outcome']} "
+              f"median {row.get('median_s') or '-'} s {row.get('detail') or ''}".rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
