@@ -35,9 +35,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from crossgrad.case import Point, Truth
+from crossgrad.dtypes import is_subnormal
 from crossgrad.records import same_bits
 from crossgrad.truth import (TOLERANCES, as_float, quantity_scale, quantity_truth, round_to,
                              row_point, row_seed, truth_text)
@@ -131,20 +131,6 @@ def judge(value: float | None, outcome: str, truth: Truth | None, dtype: str,
 
 
 # --- flush-to-zero --------------------------------------------------------------------
-
-
-def is_subnormal(value: float, dtype: str) -> bool:
-    tiny = _smallest_normal(dtype)
-    return value != 0.0 and abs(value) < tiny
-
-
-def _smallest_normal(dtype: str) -> float:
-    try:
-        return float(np.finfo(dtype).tiny)
-    except TypeError:  # bfloat16 is not a NumPy dtype name
-        import ml_dtypes
-
-        return float(ml_dtypes.finfo(getattr(ml_dtypes, dtype)).tiny)
 
 
 def flushed_point(case, point: Point, dtype: str) -> Point | None:
