@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 
-
 from crossgrad.case import Point, Truth
 from crossgrad.dtypes import is_subnormal
 from crossgrad.records import same_bits
