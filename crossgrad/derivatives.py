@@ -74,9 +74,8 @@ def used_primitives(adapter, fn, task: Task, point) -> str:
     """The framework calls the case makes at this point, from an eager call of the
     primal with a recording namespace (kept out of compiled code: it has state)."""
     ops = RecordingOps(adapter.ops)
-    dtype = np.dtype(task.dtype)
     try:
-        fn(ops, *(adapter.asarray(np.array([v], dtype), task.device) for v in (point.x, point.w, point.b)))
+        fn(ops, *point_arrays(adapter, point, task.dtype, task.device))
     except Exception:
         pass  # the failure itself is recorded by the real evaluation
     return ops.describe()
@@ -105,7 +104,7 @@ def _one_call_per_seed(group: list[Quantity]) -> list[Quantity]:
 def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str) -> Iterator[dict]:
     point = case.point(q.point)
     dtype = np.dtype(task.dtype)
-    args = [adapter.asarray(np.array([v], dtype), task.device) for v in (point.x, point.w, point.b)]
+    args = point_arrays(adapter, point, task.dtype, task.device)
     seed = adapter.asarray(np.array(1.0 if q.seed is None else q.seed, dtype), task.device)
     one = adapter.asarray(np.array(1.0, dtype), task.device)
     wanted = {g.wrt for g in group if g.point == q.point and g.seed == q.seed}
@@ -126,6 +125,20 @@ def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str)
         yield from _element_rows(row, adapter.to_numpy(out), task.dtype)
 
 
+def point_arrays(adapter, point, dtype: str, device: str) -> list:
+    """x, w, b as framework arrays: a float is a 1-element array, a tuple (a vector
+    point) an n-element one; the values are exact in `dtype` or rounded to it."""
+    return [adapter.asarray(np.atleast_1d(np.array(v, np.dtype(dtype))), device)
+            for v in (point.x, point.w, point.b)]
+
+
+def arg_text(value) -> str:
+    """A point's x, w or b as row text: repr of a float, "[1.0, -0.0]" for a vector."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(fmt(v) for v in value) + "]"
+    return fmt(value)
+
+
 def _element_rows(row: dict, array: np.ndarray, dtype: str) -> Iterator[dict]:
     for index, v in enumerate(np.asarray(array).reshape(-1)):
         value = float(v)
@@ -138,7 +151,7 @@ def _quantity_fields(q: Quantity, wrt: str, point) -> dict:
         "ad": q.ad, "point": q.point, "wrt": wrt,
         "cotangent": seed if q.ad in ("reverse", "second") else "",
         "tangent": seed if q.ad == "forward" else "",
-        "x": fmt(point.x), "w": fmt(point.w), "b": fmt(point.b),
+        "x": arg_text(point.x), "w": arg_text(point.w), "b": arg_text(point.b),
     }
 
 
