@@ -89,6 +89,10 @@ def element_point(name: str, x: tuple, w: tuple, b: tuple, value: Truth, dz: tup
     df/db_i; `db` also says where b itself is no real number (-inf: undefined)."""
     db = dz if db is None else db
     assert len(x) == len(w) == len(b) == len(dz) == len(db) == len(second), name
+    if any(t.kind == "undefined" for t in dz):
+        # The engine's second order differentiates the w-gradient's sum; with an
+        # element of it undefined, so is the sum, along every w_i.
+        second = (UNDEFINED,) * len(dz)
     return Point(name, x, w, b, elements={
         ("none", ""): (value,), ("reverse", "w"): tuple(times(t, xi) for t, xi in zip(dz, x)),
         ("reverse", "b"): tuple(db), ("forward", "w"): (_unsigned(forward_w),),
