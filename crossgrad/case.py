@@ -111,6 +111,12 @@ class Case:
     # truth_at(z) -> (value, d1, d2): the op's truth at any z, the reference of
     # the property tests (tests/test_properties.py); None where not stated.
     truth_at: Callable | None = None
+    # A spelling variant (cases/spellings.py): the case `variant_of` with its op
+    # written another way, {op name: template} in `respell`; it runs only on
+    # `frameworks` (the one whose spelling it is). () and {}: every framework, as written.
+    frameworks: tuple[str, ...] = ()
+    respell: dict = field(default_factory=dict)
+    variant_of: str = ""
 
     def point(self, name: str) -> Point:
         for p in self.points:

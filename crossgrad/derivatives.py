@@ -14,6 +14,7 @@ import numpy as np
 from crossgrad.case import ARG_NAMES
 from crossgrad.plan import Quantity, Task, quantities
 from crossgrad.records import bits, fmt
+from crossgrad.respell import ops_for
 from crossgrad.spelling import RecordingOps
 
 
@@ -58,8 +59,9 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
         yield from failed_rows(base, case, qs, "unavailable", f"no {task.device} device for {task.framework}")
         return
     fn = case.function_for(task.framework)
-    fns = build_functions(adapter, fn, adapter.ops, case.wrt)
-    primitives = {p.name: used_primitives(adapter, fn, task, p) for p in case.points if task.dtype in p.dtypes}
+    ops = ops_for(adapter, case)  # a spelling variant's alias in place of its op
+    fns = build_functions(adapter, fn, ops, case.wrt)
+    primitives = {p.name: used_primitives(adapter, fn, task, p, ops) for p in case.points if task.dtype in p.dtypes}
     for ad in ("none", "reverse", "forward", "second"):
         group = [q for q in qs if q.ad == ad]
         rows = list(_run_group(adapter, task, case, ad, fns[ad], group, base, primitives))
@@ -70,10 +72,10 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
             yield row
 
 
-def used_primitives(adapter, fn, task: Task, point) -> str:
+def used_primitives(adapter, fn, task: Task, point, ops=None) -> str:
     """The framework calls the case makes at this point, from an eager call of the
     primal with a recording namespace (kept out of compiled code: it has state)."""
-    ops = RecordingOps(adapter.ops)
+    ops = RecordingOps(adapter.ops if ops is None else ops)
     try:
         fn(ops, *point_arrays(adapter, point, task.dtype, task.device))
     except Exception:
