@@ -5,6 +5,19 @@ An adapter is any object with the attributes and methods of `Adapter` below
 `frameworks/<name>_adapter.py` and expose a module attribute `ADAPTER`, or come
 from an installed package through the entry point group "crossgrad.frameworks".
 
+Adapter format (a framework is one file):
+- `OPS = {op name: template}`: ONE table per framework, a Python expression over
+  positional placeholders, e.g. "torch.clamp({0}, min={1})", written with the
+  framework's usual aliases (`NAMESPACE` names them: torch/F, jax/jnp/lax, tf).
+  `ops_from_table(framework, OPS, namespace)` compiles each template once, at
+  load(), into the callable `ops.NAME`, and keeps the text as `ops.spelling[NAME]`:
+  the value crossgrad records and the repro snippet come from the same string.
+  Every name of OP_NAMES has an entry; `None` means the framework has no such
+  function: calling `ops.NAME` raises `UnsupportedOp`, and the engine records
+  outcome `unsupported` with its message in `detail` (never an error).
+- Adding an op: its case module, plus one line in each adapter's OPS, plus its
+  name in OP_NAMES below.
+
 Rules every adapter follows:
 - Importing the adapter module must not import the framework: `load()` does.
 - Gradients come only from pure function transforms (torch.func /
@@ -17,6 +30,8 @@ Rules every adapter follows:
 """
 from __future__ import annotations
 
+import string
+import types
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
@@ -46,6 +61,44 @@ MODES = ("eager", "graph", "compiled")
 DEVICES = ("cpu", "gpu")
 
 
+class UnsupportedOp(Exception):
+    """The framework has no such op ("mlx has no xlogy"): a fact, not a failure.
+    The engine records it as outcome `unsupported`, the message in `detail`."""
+
+
+def placeholder_count(template: str) -> int:
+    """How many positional arguments a template takes: "f({0}, {1}.dtype)" -> 2."""
+    fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    indices = [int(f.split(".")[0].split("[")[0]) for f in fields]
+    return max(indices, default=-1) + 1
+
+
+def op_from_template(template: str, namespace: dict) -> Callable:
+    """The callable a template spells: `lambda a0, a1: <template over a0, a1>`,
+    compiled once in `namespace` (the framework's aliases)."""
+    params = [f"a{i}" for i in range(placeholder_count(template))]
+    return eval(f"lambda {', '.join(params)}: {template.format(*params)}", dict(namespace))
+
+
+def _absent(framework: str, name: str) -> Callable:
+    def absent(*args, **kwargs):
+        raise UnsupportedOp(f"{framework} has no {name}")
+    absent.__name__ = name
+    return absent
+
+
+def ops_from_table(framework: str, table: dict, namespace: dict) -> types.SimpleNamespace:
+    """An adapter's `ops` from its one table {name: template or None}: each
+    template compiled into its callable, `spelling` the templates themselves,
+    a None entry a callable raising UnsupportedOp."""
+    ops = types.SimpleNamespace()
+    for name, template in table.items():
+        setattr(ops, name, _absent(framework, name) if template is None
+                else op_from_template(template, namespace))
+    ops.spelling = {name: t for name, t in table.items() if t is not None}
+    return ops
+
+
 @runtime_checkable
 class Adapter(Protocol):
     """What a framework adapter provides. Arrays are the framework's own type.
@@ -60,7 +113,6 @@ class Adapter(Protocol):
 
     name: str
     modes: tuple[str, ...]
-    import_name: str  # the module load() imports ("torch", "jax", "tensorflow")
     install_hint: str  # shown where the framework is missing ("pip install torch")
 
     def version(self) -> str | None:

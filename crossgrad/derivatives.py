@@ -11,6 +11,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
+from crossgrad.adapter import UnsupportedOp
 from crossgrad.case import ARG_NAMES
 from crossgrad.plan import Quantity, Task, quantities
 from crossgrad.records import bits, fmt
@@ -87,7 +88,7 @@ def _run_group(adapter, task, case, ad, fn, group, base, primitives) -> Iterator
     try:
         compiled = adapter.compile(fn, task.mode)
     except Exception as exc:  # the compiler refusing the function is a finding
-        yield from failed_rows(base, case, group, "error", _describe(exc))
+        yield from failed_rows(base, case, group, *_failure(exc))
         return
     for q in _one_call_per_seed(group):
         yield from _evaluate(adapter, task, case, ad, compiled, q, group, base, primitives[q.point])
@@ -114,7 +115,7 @@ def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str)
         outs = adapter.block(compiled(*args, seed, one))
     except Exception as exc:
         yield from failed_rows(base, case, [g for g in group if g.point == q.point and g.seed == q.seed],
-                               "error", _describe(exc))
+                               *_failure(exc))
         return
     for wrt, out in zip(outputs_of(ad, case.wrt), outs):
         if wrt not in wanted:
@@ -168,6 +169,18 @@ def failed_rows(base: dict, case, group: list[Quantity], outcome: str, detail: s
         point = case.point(q.point)
         yield dict(base, case=case.name, primitive="", index=0, value=None, bits="",
                    outcome=outcome, detail=detail, **_quantity_fields(q, q.wrt, point))
+
+
+def _failure(exc: BaseException) -> tuple[str, str]:
+    """(outcome, detail) of a failed call. An op the framework lacks (UnsupportedOp)
+    is `unsupported` with its reason, also when a compiler re-raised it wrapped."""
+    link, seen = exc, set()
+    while link is not None and id(link) not in seen:
+        if isinstance(link, UnsupportedOp):
+            return "unsupported", str(link)
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return "error", _describe(exc)
 
 
 def _describe(exc: BaseException) -> str:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sys
-import types
 
 import numpy as np
+from crossgrad.adapter import ops_from_table
 from frameworks._shared import LazyFramework, dist_version, with_args
 
-# Each op's framework call, as a template over the op's positional arguments.
-SPELLING = {
+# The one op table (format: crossgrad/adapter.py): each op's call over its
+# positional arguments, with JAX's usual aliases; None where JAX has none.
+OPS = {
     "relu": "jax.nn.relu({0})",
     "maximum": "jnp.maximum({0}, {1})",
     "clip": "jnp.clip({0}, min={1})",
@@ -39,24 +40,14 @@ SPELLING = {
 _ONE_THREAD_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
-def _build_ops(jax):
-    jnp = jax.numpy
-    ops = types.SimpleNamespace(
-        relu=jax.nn.relu, maximum=jnp.maximum, clip=lambda z, lo: jnp.clip(z, min=lo),
-        where=jnp.where, zeros_like=jnp.zeros_like, abs=jnp.abs,
-        leaky_relu=lambda z, slope: jax.nn.leaky_relu(z, negative_slope=slope),
-        relu6=jax.nn.relu6, hardtanh=jax.nn.hard_tanh, elu=jax.nn.elu, gelu=jax.nn.gelu,
-        softplus=jax.nn.softplus, sqrt=jnp.sqrt, norm=jnp.linalg.norm, max=jnp.max,
-        concat=lambda a, b: jnp.concatenate([a, b]), sign=jnp.sign, floor=jnp.floor,
-        zero_fill=lambda z: z.at[:].set(0.),
-    )
-    ops.spelling = dict(SPELLING)
-    return ops
+
+def _namespace(jax):
+    """The names the templates use, as people import them."""
+    return {"jax": jax, "jnp": jax.numpy, "lax": jax.lax}
 
 
 class JaxAdapter(LazyFramework):
     name = "jax"
-    import_name = "jax"
     package = "jax"
     install_hint = "pip install jax"
     modes = ("eager", "compiled")
@@ -78,7 +69,7 @@ class JaxAdapter(LazyFramework):
         # Without x64 JAX silently computes float64 inputs in float32.
         jax.config.update("jax_enable_x64", True)
         self._module = jax
-        self._ops = _build_ops(jax)
+        self._ops = ops_from_table(self.name, OPS, _namespace(jax))
 
     def _gpus(self):
         try:

@@ -4,16 +4,17 @@ says where TensorFlow needs a choice. tensorflow is imported by `load()`, never 
 from __future__ import annotations
 
 import os
-import types
 
 import numpy as np
+from crossgrad.adapter import ops_from_table
 from frameworks._shared import LazyFramework, dist_version, leaves
 
 # The CPU wheel, the full wheel and the nightly install the same module.
 DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow", "tf-nightly")
 
-# Each op's framework call, as a template over the op's positional arguments.
-SPELLING = {
+# The one op table (format: crossgrad/adapter.py): each op's call over its
+# positional arguments, with TensorFlow's usual alias tf; None where TF has none.
+OPS = {
     "relu": "tf.nn.relu({0})",
     "maximum": "tf.maximum({0}, {1})",
     # TF has no lower-bound-only clip: the upper bound is the dtype's largest finite
@@ -42,28 +43,8 @@ SPELLING = {
 }
 
 
-def _zero_fill(tf, z):
-    indices = tf.range(tf.size(z))[:, None]
-    return tf.tensor_scatter_nd_update(z, indices, tf.zeros_like(z))
-
-
-def _build_ops(tf):
-    ops = types.SimpleNamespace(
-        relu=tf.nn.relu, maximum=tf.maximum, clip=lambda z, lo: tf.clip_by_value(z, lo, z.dtype.max),
-        where=tf.where, zeros_like=tf.zeros_like, abs=tf.abs,
-        leaky_relu=lambda z, slope: tf.nn.leaky_relu(z, alpha=slope), relu6=tf.nn.relu6,
-        hardtanh=lambda z: tf.clip_by_value(z, -1., 1.), elu=tf.nn.elu, gelu=tf.nn.gelu,
-        softplus=tf.nn.softplus, sqrt=tf.sqrt, norm=tf.norm, max=tf.reduce_max,
-        concat=lambda a, b: tf.concat([a, b], 0), sign=tf.sign, floor=tf.floor,
-        zero_fill=lambda z: _zero_fill(tf, z),
-    )
-    ops.spelling = dict(SPELLING)
-    return ops
-
-
 class TensorflowAdapter(LazyFramework):
     name = "tensorflow"
-    import_name = "tensorflow"
     install_hint = "pip install tensorflow-cpu"
     modes = ("eager", "graph", "compiled")
 
@@ -90,7 +71,7 @@ class TensorflowAdapter(LazyFramework):
             tf.config.experimental.set_memory_growth(gpu, True)  # no up-front grab
         # TF32 would round float32 matmuls/convs on Ampere+ GPUs: compare true float32.
         tf.config.experimental.enable_tensor_float_32_execution(False)
-        self._ops = _build_ops(tf)
+        self._ops = ops_from_table(self.name, OPS, {"tf": tf})
 
     def devices(self):
         return ("cpu", "gpu") if self._require().config.list_physical_devices("GPU") else ("cpu",)

@@ -3,13 +3,14 @@ says where PyTorch needs a choice. torch is imported by `load()`, never here."""
 from __future__ import annotations
 
 import os
-import types
 
 import numpy as np
+from crossgrad.adapter import ops_from_table
 from frameworks._shared import LazyFramework, leaves, with_args
 
-# Each op's framework call, as a template over the op's positional arguments.
-SPELLING = {
+# The one op table (format: crossgrad/adapter.py): each op's call over its
+# positional arguments, with torch's usual aliases; None where torch has none.
+OPS = {
     "relu": "torch.relu({0})",
     # torch.maximum takes tensors only: a Python constant becomes one of z's dtype.
     "maximum": "torch.maximum({0}, torch.as_tensor({1}, dtype={0}.dtype, device={0}.device))",
@@ -34,33 +35,14 @@ SPELLING = {
 }
 
 
-def _zero_fill(z):
-    z[:] = 0.  # the notebook's in-place write: autograd records it (CopySlices)
-    return z
 
-
-def _as_tensor(torch, value, like):
-    return torch.as_tensor(value, dtype=like.dtype, device=like.device)
-
-
-def _build_ops(torch):
-    F = torch.nn.functional
-    ops = types.SimpleNamespace(
-        relu=torch.relu, maximum=lambda a, b: torch.maximum(a, _as_tensor(torch, b, a)),
-        clip=lambda z, lo: torch.clamp(z, min=lo),
-        where=torch.where, zeros_like=torch.zeros_like, abs=torch.abs,
-        leaky_relu=lambda z, slope: F.leaky_relu(z, slope), relu6=F.relu6,
-        hardtanh=F.hardtanh, elu=F.elu, gelu=F.gelu, softplus=F.softplus, sqrt=torch.sqrt,
-        norm=torch.linalg.vector_norm, max=torch.max, concat=lambda a, b: torch.cat([a, b]),
-        sign=torch.sign, floor=torch.floor, zero_fill=_zero_fill,
-    )
-    ops.spelling = dict(SPELLING)
-    return ops
+def _namespace(torch):
+    """The names the templates use, as people import them."""
+    return {"torch": torch, "F": torch.nn.functional}
 
 
 class TorchAdapter(LazyFramework):
     name = "torch"
-    import_name = "torch"
     package = "torch"
     install_hint = "pip install torch"
     modes = ("eager", "compiled")
@@ -76,7 +58,7 @@ class TorchAdapter(LazyFramework):
         if threads:
             torch.set_num_threads(threads)
         self._raise_recompile_limit(torch)
-        self._ops = _build_ops(torch)
+        self._ops = ops_from_table(self.name, OPS, _namespace(torch))
 
     @staticmethod
     def _raise_recompile_limit(torch):

@@ -12,10 +12,12 @@ import math
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from crossgrad.adapter import UnsupportedOp, ops_from_table, placeholder_count
 from crossgrad.derivatives import compute_task
 from crossgrad.plan import Task
 from crossgrad.records import same_bits
@@ -37,7 +39,8 @@ def _adapter(name):
     adapter = frameworks()[name]
     if name == "tensorflow" and importlib.util.find_spec("torch"):
         import torch  # noqa: F401  (before tensorflow, always)
-    pytest.importorskip(adapter.import_name, reason=f"{name} not installed ({adapter.install_hint})")
+    if adapter.version() is None:
+        pytest.skip(f"{name} not installed ({adapter.install_hint})")
     adapter.load()
     return adapter
 
@@ -237,3 +240,37 @@ def test_adapter_modules_do_not_import_their_framework():
             "print(sorted(m for m in ('torch', 'jax', 'tensorflow') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- the op table (no framework needed) ------------------------------------------
+
+
+def _numpy_adapter(table):
+    """The test plug-in adapter (finite differences over NumPy) with ops from `table`."""
+    sys.path.insert(0, str(Path(__file__).parent / "fake_framework"))
+    from fakefw import FakeAdapter
+
+    adapter = FakeAdapter("numpyfw")
+    adapter.ops = ops_from_table("numpyfw", table, {"np": np})
+    return adapter
+
+
+def test_a_template_becomes_its_callable_and_stays_its_spelling():
+    ops = ops_from_table("numpyfw", {"clip": "np.maximum({0}, {1})", "xlogy": None}, {"np": np})
+    assert ops.spelling == {"clip": "np.maximum({0}, {1})"}  # absent ops have no spelling
+    assert ops.clip(np.array([-2.0, 3.0]), 0.5).tolist() == [0.5, 3.0]
+    assert [placeholder_count(t) for t in ("f()", "f({0})", "{0}.at[{1}].set({2}, {0}.dtype)")] == [0, 1, 3]
+
+
+def test_an_absent_op_raises_unsupported_with_the_reason():
+    ops = ops_from_table("numpyfw", {"xlogy": None}, {})
+    with pytest.raises(UnsupportedOp, match="^numpyfw has no xlogy$"):
+        ops.xlogy(np.zeros(1), np.zeros(1))
+
+
+def test_the_engine_records_an_absent_op_as_unsupported_not_as_an_error():
+    adapter = _numpy_adapter({"relu": None})
+    rows = list(compute_task(adapter, Task("numpyfw", "relu", "float64", "cpu", "eager"),
+                             dict(SEEDS, points=["smooth"])))
+    assert rows and {(r["outcome"], r["detail"]) for r in rows} == {("unsupported", "numpyfw has no relu")}
+    assert {r["ad"] for r in rows} == {"none", "reverse", "forward", "second"}
