@@ -8,15 +8,19 @@ from an installed package through the entry point group "crossgrad.frameworks".
 Adapter format (a framework is one file):
 - `OPS = {op name: template}`: ONE table per framework, a Python expression over
   positional placeholders, e.g. "torch.clamp({0}, min={1})", written with the
-  framework's usual aliases (`NAMESPACE` names them: torch/F, jax/jnp/lax, tf).
+  framework's usual aliases (its `namespace()`: torch/F, jax/jnp/lax, tf).
   `ops_from_table(framework, OPS, namespace)` compiles each template once, at
   load(), into the callable `ops.NAME`, and keeps the text as `ops.spelling[NAME]`:
   the value crossgrad records and the repro snippet come from the same string.
   Every name of OP_NAMES has an entry; `None` means the framework has no such
   function: calling `ops.NAME` raises `UnsupportedOp`, and the engine records
   outcome `unsupported` with its message in `detail` (never an error).
-- Adding an op: its case module, plus one line in each adapter's OPS, plus its
-  name in OP_NAMES below.
+- The adapter exposes that table as `op_table` (readable without load()), its
+  alias namespace as `namespace()`, other spellings people write for the same
+  function as `aliases = {op: (template, ...)}`, the dtypes it supports as
+  `dtypes`, and optionally `gradient_apis()` and `snippets` (repro text).
+- Adding an op: its case module, plus its line in OP_SIGNATURES below, plus one
+  line in each adapter's OPS.
 
 Rules every adapter follows:
 - Importing the adapter module must not import the framework: `load()` does.
@@ -36,26 +40,39 @@ from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
-# Ops that every adapter's `ops` namespace provides, with their signatures.
-# Arrays are 1-D; constants are Python floats.
-#   relu(z)  maximum(a, b)  clip(z, lo) (lower bound only)  where(cond, a, b)
-#   zeros_like(z)  abs(z)  leaky_relu(z, slope)  relu6(z)  hardtanh(z) (bounds -1, 1)
-#   elu(z)  gelu(z) (the framework's default form)  softplus(z)  sqrt(z)
-#   norm(z) (Euclidean, -> 0-d)  max(v) (reduce over all, -> 0-d)  concat(a, b)
-#   sign(z)  floor(z)  zero_fill(z) (the notebook's `z[:] = 0.`, in place where
-#   the framework allows; returns the filled array)
+# The catalogue's ops: name -> its parameters. Every adapter's table spells each
+# (None where the framework lacks it). Parameters: z, v, a, b are 1-D arrays (v a
+# vector reduced or selected over; a, b of one shape); cond a boolean array;
+# lo, slope Python floats; k a Python int. Tests build arguments from these names.
 # The spelling of each op is part of the result (relu, maximum(z, 0) and
 # where(z > 0, z, 0) differ at 0), so `ops.spelling[name]` gives the framework
-# call actually made, as a Python expression template over positional
-# placeholders, e.g. "torch.clamp({0}, min={1})". Templates must be plain
-# Python that, with the framework imported under its usual alias (torch, jnp /
-# jax, tf), computes exactly what the op computes: repro snippets are built
-# from them.
-OP_NAMES = (
-    "relu", "maximum", "clip", "where", "zeros_like", "abs", "leaky_relu", "relu6",
-    "hardtanh", "elu", "gelu", "softplus", "sqrt", "norm", "max", "concat",
-    "sign", "floor", "zero_fill",
-)
+# call actually made. Templates are plain Python that, with the adapter's
+# `namespace()` (torch/F, jax/jnp/lax, tf), computes exactly what the op
+# computes: the callable is compiled from it, and repro snippets are built from it.
+OP_SIGNATURES = {
+    "relu": "z", "maximum": "a b", "minimum": "a b",
+    "clip": "z lo",  # lower bound only
+    "where": "cond a b", "zeros_like": "z", "abs": "z", "leaky_relu": "z slope", "relu6": "z",
+    "hardtanh": "z",  # bounds -1, 1
+    "elu": "z",
+    "gelu": "z",  # the framework's default form (JAX: the tanh approximation)
+    "gelu_exact": "z",  # the erf form z * Phi(z)
+    "softplus": "z", "sqrt": "z", "exp": "z", "log": "z", "divide": "a b",
+    "xlogy": "a b", "div_no_nan": "a b", "mul_no_nan": "a b", "nan_to_num": "z",
+    "norm": "v",  # Euclidean, -> 0-d
+    "euclidean_norm": "v",  # TensorFlow's reduce_euclidean_norm
+    "max": "v", "min": "v", "sum": "v", "logsumexp": "v",  # reduce over all, -> 0-d
+    "max_axis": "v", "min_axis": "v",  # the framework's reduction along axis/dim 0, -> 0-d
+    "max_pool": "v",  # 1-D max pooling, window 2, stride 2
+    "topk": "v k",  # values of the k largest
+    "argmax_gather": "v",  # v[argmax(v)]
+    "softmax": "v", "concat": "a b",
+    "arange_like": "v",  # [1., 2., ..., n] in v's dtype and device: distinct downstream weights
+    "sign": "z", "floor": "z",
+    "zero_fill": "z",  # the notebook's `z[:] = 0.`, in place where the framework allows; returns z
+}
+OP_NAMES = tuple(OP_SIGNATURES)
+DTYPE_NAMES = ("float32", "float64", "bfloat16", "float16")  # what an adapter's `dtypes` may list
 
 MODES = ("eager", "graph", "compiled")
 DEVICES = ("cpu", "gpu")
@@ -105,6 +122,15 @@ class Adapter(Protocol):
 
     name: short name used on the command line ("torch", "jax", ...).
     modes: subset of MODES this framework supports.
+    dtypes: subset of DTYPE_NAMES it supports; asarray/to_numpy carry them bit
+    for bit (float16 as np.float16, bfloat16 as ml_dtypes.bfloat16).
+    op_table: {op name: template or None} for every name of OP_NAMES.
+    aliases: {op name: (template, ...)}: other spellings of the same function.
+
+    Optional: `gradient_apis() -> {label: fn(f, args, wrt, cotangent) -> tuple}`,
+    the reverse-mode APIs people write (torch.autograd.grad beside torch.func.vjp);
+    without it, callers use {"vjp": adapter.vjp}.
+    Optional: `snippets`, the text of repro snippets (see crossgrad.repro).
 
     Optional: `notes() -> str`, called after each compiled group of calls, says
     what the compiler did that a reader must know (torch's graph breaks); the
@@ -113,6 +139,9 @@ class Adapter(Protocol):
 
     name: str
     modes: tuple[str, ...]
+    dtypes: tuple[str, ...]
+    op_table: dict
+    aliases: dict
     install_hint: str  # shown where the framework is missing ("pip install torch")
 
     def version(self) -> str | None:
@@ -120,6 +149,9 @@ class Adapter(Protocol):
 
     def load(self, *, threads: int | None = None) -> None:
         """Import and configure the framework (float64 on, TF32 off, thread count)."""
+
+    def namespace(self) -> dict:
+        """The names templates use, bound to the framework's modules; after load()."""
 
     def devices(self) -> tuple[str, ...]:
         """("cpu",) or ("cpu", "gpu"); call after load()."""

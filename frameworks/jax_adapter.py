@@ -2,6 +2,7 @@
 where JAX needs a choice. jax is imported by `load()`, never here."""
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 
@@ -32,6 +33,27 @@ OPS = {
     "floor": "jnp.floor({0})",
     # JAX arrays are immutable: the notebook's `z[:] = 0.` is the functional update.
     "zero_fill": "{0}.at[:].set(0.)",
+    "gelu_exact": "jax.nn.gelu({0}, approximate=False)",
+    "minimum": "jnp.minimum({0}, {1})",
+    "min": "jnp.min({0})",
+    "max_axis": "jnp.max({0}, axis=0)",
+    "min_axis": "jnp.min({0}, axis=0)",
+    # What flax.linen.max_pool runs: a windowed max from the lowest value up.
+    "max_pool": "lax.reduce_window({0}, -jnp.inf, lax.max, (2,), (2,), 'VALID')",
+    "topk": "lax.top_k({0}, {1})[0]",
+    "argmax_gather": "{0}[jnp.argmax({0})]",
+    "sum": "jnp.sum({0})",
+    "exp": "jnp.exp({0})",
+    "log": "jnp.log({0})",
+    "logsumexp": "jax.nn.logsumexp({0})",
+    "softmax": "jax.nn.softmax({0})",
+    "xlogy": "jax.scipy.special.xlogy({0}, {1})",
+    "div_no_nan": None,
+    "mul_no_nan": None,
+    "nan_to_num": "jnp.nan_to_num({0})",
+    "euclidean_norm": None,
+    "arange_like": "jnp.arange(1, {0}.shape[0] + 1, dtype={0}.dtype)",
+    "divide": "jnp.divide({0}, {1})",
 }
 
 # XLA's CPU client reads its thread settings once, at import. Only "one thread"
@@ -40,10 +62,30 @@ OPS = {
 _ONE_THREAD_FLAGS = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
 
 
+# Other spellings people write for the same function (the spelling comparison).
+ALIASES = {
+    "relu": ("jnp.maximum({0}, 0.)", "lax.max({0}, jnp.zeros_like({0}))", "jnp.clip({0}, min=0.)",
+             "jnp.where({0} > 0, {0}, 0.)"),
+    "maximum": ("lax.max({0}, {1})", "jnp.fmax({0}, {1})"),
+    "minimum": ("lax.min({0}, {1})", "jnp.fmin({0}, {1})"),
+    "max": ("jnp.amax({0})", "{0}.max()"),
+    "min": ("jnp.amin({0})", "{0}.min()"),
+    "norm": ("jnp.sqrt(jnp.sum({0} ** 2))",),
+    "logsumexp": ("jax.scipy.special.logsumexp({0})",),
+}
+
 
 def _namespace(jax):
     """The names the templates use, as people import them."""
+    importlib.import_module("jax.scipy.special")  # xlogy, logsumexp: not loaded by `import jax`
     return {"jax": jax, "jnp": jax.numpy, "lax": jax.lax}
+
+
+def _grad(jax, f, args, wrt, cotangent):
+    """jax.grad, as most JAX code asks for gradients: of a scalar, here the output
+    weighted by the cotangent (one multiplication more than jax.vjp)."""
+    loss = lambda *diff: jax.numpy.sum(with_args(f, args, wrt)(*diff) * cotangent)
+    return tuple(jax.grad(loss, argnums=tuple(range(len(wrt))))(*(args[i] for i in wrt)))
 
 
 class JaxAdapter(LazyFramework):
@@ -51,6 +93,9 @@ class JaxAdapter(LazyFramework):
     package = "jax"
     install_hint = "pip install jax"
     modes = ("eager", "compiled")
+    dtypes = ("float32", "float64", "bfloat16", "float16")
+    op_table = OPS
+    aliases = ALIASES
 
     def __init__(self):
         super().__init__()
@@ -69,7 +114,14 @@ class JaxAdapter(LazyFramework):
         # Without x64 JAX silently computes float64 inputs in float32.
         jax.config.update("jax_enable_x64", True)
         self._module = jax
-        self._ops = ops_from_table(self.name, OPS, _namespace(jax))
+        self._ops = ops_from_table(self.name, OPS, self.namespace())
+
+    def namespace(self) -> dict:
+        return _namespace(self._require())
+
+    def gradient_apis(self) -> dict:
+        jax = self._require()
+        return {"jax.vjp": self.vjp, "jax.grad": lambda f, args, wrt, cot: _grad(jax, f, args, wrt, cot)}
 
     def _gpus(self):
         try:
@@ -83,7 +135,8 @@ class JaxAdapter(LazyFramework):
     def asarray(self, value, device):
         jax = self._require()
         target = self._gpus()[0] if device == "gpu" else jax.devices("cpu")[0]
-        # device_put copies the buffer bit for bit, dtype kept (x64 is on).
+        # device_put copies the buffer bit for bit, dtype kept (x64 is on;
+        # float16 and ml_dtypes' bfloat16 are JAX's own 16-bit types).
         return jax.device_put(np.array(value, copy=True), target)
 
     def to_numpy(self, x):

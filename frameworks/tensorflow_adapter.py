@@ -40,6 +40,37 @@ OPS = {
     # in the graph with a zero gradient; tf.zeros_like would cut z off, and TF would
     # report "no gradient" (None) for a spelling reason, not a convention.
     "zero_fill": "tf.tensor_scatter_nd_update({0}, tf.range(tf.size({0}))[:, None], tf.zeros_like({0}))",
+    "gelu_exact": "tf.nn.gelu({0}, approximate=False)",
+    "minimum": "tf.minimum({0}, {1})",
+    "min": "tf.reduce_min({0})",
+    "max_axis": "tf.reduce_max({0}, axis=0)",
+    "min_axis": "tf.reduce_min({0}, axis=0)",
+    "max_pool": "tf.nn.max_pool1d({0}[None, :, None], 2, 2, 'VALID')[0, :, 0]",
+    "topk": "tf.math.top_k({0}, {1}).values",
+    "argmax_gather": "tf.gather({0}, tf.argmax({0}))",
+    "sum": "tf.reduce_sum({0})",
+    "exp": "tf.exp({0})",
+    "log": "tf.math.log({0})",
+    "logsumexp": "tf.reduce_logsumexp({0})",
+    "softmax": "tf.nn.softmax({0})",
+    "xlogy": "tf.math.xlogy({0}, {1})",
+    "div_no_nan": "tf.math.divide_no_nan({0}, {1})",
+    "mul_no_nan": "tf.math.multiply_no_nan({0}, {1})",
+    "nan_to_num": None,  # not in TF 2.21 (tf.experimental.numpy lacks it too)
+    "euclidean_norm": "tf.math.reduce_euclidean_norm({0})",
+    "arange_like": "tf.cast(tf.range(1, tf.size({0}) + 1), {0}.dtype)",
+    "divide": "tf.divide({0}, {1})",
+}
+
+# Other spellings people write for the same function (the spelling comparison).
+ALIASES = {
+    "relu": ("tf.maximum({0}, 0.)", "tf.keras.activations.relu({0})",
+             "tf.clip_by_value({0}, 0., {0}.dtype.max)", "tf.where({0} > 0, {0}, 0.)"),
+    "maximum": ("tf.math.maximum({0}, {1})",),
+    "minimum": ("tf.math.minimum({0}, {1})",),
+    "max": ("tf.math.reduce_max({0})",),
+    "norm": ("tf.math.reduce_euclidean_norm({0})", "tf.sqrt(tf.reduce_sum({0} ** 2))"),
+    "logsumexp": ("tf.math.reduce_logsumexp({0})",),
 }
 
 
@@ -47,6 +78,9 @@ class TensorflowAdapter(LazyFramework):
     name = "tensorflow"
     install_hint = "pip install tensorflow-cpu"
     modes = ("eager", "graph", "compiled")
+    dtypes = ("float32", "float64", "bfloat16", "float16")
+    op_table = OPS
+    aliases = ALIASES
 
     @property
     def package(self):
@@ -71,7 +105,13 @@ class TensorflowAdapter(LazyFramework):
             tf.config.experimental.set_memory_growth(gpu, True)  # no up-front grab
         # TF32 would round float32 matmuls/convs on Ampere+ GPUs: compare true float32.
         tf.config.experimental.enable_tensor_float_32_execution(False)
-        self._ops = ops_from_table(self.name, OPS, {"tf": tf})
+        self._ops = ops_from_table(self.name, OPS, self.namespace())
+
+    def namespace(self) -> dict:
+        return {"tf": self._require()}
+
+    def gradient_apis(self) -> dict:
+        return {"tf.GradientTape": self.vjp}
 
     def devices(self):
         return ("cpu", "gpu") if self._require().config.list_physical_devices("GPU") else ("cpu",)

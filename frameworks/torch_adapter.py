@@ -32,8 +32,41 @@ OPS = {
     "floor": "torch.floor({0})",
     # The notebook's `z[:] = 0.` as an expression: the in-place write, then z.
     "zero_fill": "{0}.__setitem__(slice(None), 0.) or {0}",
+    "gelu_exact": "F.gelu({0}, approximate='none')",
+    "minimum": "torch.minimum({0}, torch.as_tensor({1}, dtype={0}.dtype, device={0}.device))",
+    "min": "torch.min({0})",
+    "max_axis": "torch.max({0}, dim=0).values",
+    "min_axis": "torch.min({0}, dim=0).values",
+    "max_pool": "F.max_pool1d({0}[None], kernel_size=2, stride=2)[0]",
+    "topk": "torch.topk({0}, {1}).values",
+    "argmax_gather": "{0}[torch.argmax({0})]",
+    "sum": "torch.sum({0})",
+    "exp": "torch.exp({0})",
+    "log": "torch.log({0})",
+    "logsumexp": "torch.logsumexp({0}, dim=0)",
+    "softmax": "torch.softmax({0}, dim=0)",
+    "xlogy": "torch.xlogy({0}, {1})",
+    "div_no_nan": None,
+    "mul_no_nan": None,
+    "nan_to_num": "torch.nan_to_num({0})",
+    "euclidean_norm": None,
+    "arange_like": "torch.arange(1, {0}.shape[0] + 1, dtype={0}.dtype, device={0}.device)",
+    "divide": "torch.divide({0}, {1})",
 }
 
+
+# Other spellings people write for the same function (the spelling comparison).
+ALIASES = {
+    "relu": ("F.relu({0})", "torch.clamp_min({0}, 0.)", "torch.clamp({0}, min=0.)",
+             "torch.maximum({0}, torch.zeros_like({0}))", "torch.where({0} > 0, {0}, 0.)"),
+    "maximum": ("torch.max({0}, {1})", "torch.fmax({0}, {1})"),
+    "minimum": ("torch.min({0}, {1})", "torch.fmin({0}, {1})"),
+    "max": ("torch.amax({0})", "{0}.max()"),
+    "min": ("torch.amin({0})", "{0}.min()"),
+    "max_axis": ("torch.amax({0}, dim=0)",),
+    "norm": ("torch.norm({0})", "torch.sqrt(torch.sum({0} ** 2))"),
+    "softmax": ("F.softmax({0}, dim=0)",),
+}
 
 
 def _namespace(torch):
@@ -41,11 +74,25 @@ def _namespace(torch):
     return {"torch": torch, "F": torch.nn.functional}
 
 
+def _autograd_grad(torch, f, args, wrt, cotangent):
+    """torch.autograd.grad, as most PyTorch code asks for gradients: fresh leaves
+    that require grad; allow_unused gives None where nothing reaches the output."""
+    full = list(args)
+    for i in wrt:
+        full[i] = args[i].detach().requires_grad_(True)
+    out = f(*full)
+    return tuple(torch.autograd.grad(out, [full[i] for i in wrt], torch.broadcast_to(cotangent, out.shape),
+                                     create_graph=True, allow_unused=True))
+
+
 class TorchAdapter(LazyFramework):
     name = "torch"
     package = "torch"
     install_hint = "pip install torch"
     modes = ("eager", "compiled")
+    dtypes = ("float32", "float64", "bfloat16", "float16")
+    op_table = OPS
+    aliases = ALIASES
 
     def load(self, *, threads: int | None = None) -> None:
         """float64 needs no switch in torch."""
@@ -58,7 +105,7 @@ class TorchAdapter(LazyFramework):
         if threads:
             torch.set_num_threads(threads)
         self._raise_recompile_limit(torch)
-        self._ops = ops_from_table(self.name, OPS, _namespace(torch))
+        self._ops = ops_from_table(self.name, OPS, self.namespace())
 
     @staticmethod
     def _raise_recompile_limit(torch):
@@ -75,18 +122,34 @@ class TorchAdapter(LazyFramework):
             if hasattr(config, key):
                 setattr(config, key, 1 << 16)
 
+    def namespace(self) -> dict:
+        return _namespace(self._require())
+
     def devices(self):
         return ("cpu", "gpu") if self._require().cuda.is_available() else ("cpu",)
 
     def asarray(self, value, device):
         torch = self._require()
+        array, target = np.asarray(value), "cuda" if device == "gpu" else "cpu"
+        if array.dtype.name == "bfloat16":  # torch.tensor refuses ml_dtypes' bfloat16:
+            return torch.tensor(array.view(np.int16), device=target).view(torch.bfloat16)  # its bits
         # torch.tensor copies, keeping dtype and every bit (the sign of zero too).
-        return torch.tensor(np.asarray(value), device="cuda" if device == "gpu" else "cpu")
+        return torch.tensor(array, device=target)
 
     def to_numpy(self, x):
         # A gradient may be a ZeroTensor (abs's backward), which .numpy() refuses;
         # clone() materialises it. .numpy() would share memory on CPU; clone doesn't.
-        return x.detach().clone().cpu().numpy()
+        x = x.detach().clone().cpu()
+        if x.dtype == self._require().bfloat16:  # NumPy's bfloat16 is ml_dtypes': same bits
+            import ml_dtypes
+
+            return x.view(self._module.int16).numpy().view(ml_dtypes.bfloat16)
+        return x.numpy()
+
+    def gradient_apis(self) -> dict:
+        torch = self._require()
+        return {"torch.func.vjp": self.vjp,
+                "torch.autograd.grad": lambda f, args, wrt, cot: _autograd_grad(torch, f, args, wrt, cot)}
 
     def block(self, tree):
         torch = self._require()

@@ -1,11 +1,13 @@
-"""Integration tests of the three framework adapters, run through crossgrad's own
-derivative pipeline (crossgrad.derivatives.compute_task) where possible.
+"""Integration tests of every registered framework adapter (crossgrad.registry:
+built-ins and installed plug-ins alike), run through crossgrad's own derivative
+pipeline (crossgrad.derivatives.compute_task) where possible.
 
 A framework that is not installed is skipped with a reason. torch is always
 imported before tensorflow in this process (a known crash otherwise).
 """
 from __future__ import annotations
 
+import ast
 import importlib.util
 import json
 import math
@@ -14,28 +16,28 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ml_dtypes
 import numpy as np
 import pytest
 
-from crossgrad.adapter import UnsupportedOp, ops_from_table, placeholder_count
+from crossgrad.adapter import (DTYPE_NAMES, OP_NAMES, OP_SIGNATURES, Adapter, UnsupportedOp,
+                               op_from_template, ops_from_table, placeholder_count)
 from crossgrad.derivatives import compute_task
 from crossgrad.plan import Task
 from crossgrad.records import same_bits
+from crossgrad.registry import frameworks
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 integration = pytest.mark.integration
 
-MODES = {"torch": ("eager", "compiled"), "jax": ("eager", "compiled"),
-         "tensorflow": ("eager", "graph", "compiled")}
+MODES = {name: adapter.modes for name, adapter in frameworks().items()}
 DTYPES = ("float32", "float64")
 SEEDS = {"seeds": [1.0, -1.0]}
 
 
 def _adapter(name):
     """The registered adapter, loaded once per process; skip if not installed."""
-    from crossgrad.registry import frameworks
-
     adapter = frameworks()[name]
     if name == "tensorflow" and importlib.util.find_spec("torch"):
         import torch  # noqa: F401  (before tensorflow, always)
@@ -138,67 +140,102 @@ def test_torch_zero_fill_writes_in_place_under_torch_func_vjp(torch_adapter):
     assert_bits(float(a.to_numpy(db)[0]), 0.0, "db")
 
 
-@integration
-def test_spelling_templates_compute_what_the_ops_compute(adapter):
-    """Each template, evaluated with the usual aliases, matches its op bit for bit."""
-    env = _aliases(adapter.name)
-    for dtype in DTYPES:
-        for name, args in _op_arguments(adapter, dtype).items():
-            direct = adapter.to_numpy(getattr(adapter.ops, name)(*args()))
-            given = args()
-            scope = dict(env, **{f"a{i}": arg for i, arg in enumerate(given)})
-            template = adapter.ops.spelling[name].format(*(f"a{i}" for i in range(len(given))))
-            spelled = adapter.to_numpy(eval(template, scope))
-            assert spelled.dtype == direct.dtype == np.dtype(dtype), (name, dtype)
-            assert spelled.tobytes() == direct.tobytes(), (name, dtype, direct, spelled)
-
-
-def _aliases(framework):
-    if framework == "torch":
-        import torch
-        import torch.nn.functional as F
-        return {"torch": torch, "F": F}
-    if framework == "jax":
-        import jax
-        import jax.numpy as jnp
-        return {"jax": jax, "jnp": jnp}
-    import tensorflow as tf
-    return {"tf": tf}
-
-
-def _op_arguments(adapter, dtype):
-    """op name -> factory of fresh arguments (zero_fill writes into its input)."""
-    def z():
-        return adapter.asarray(np.array([-2.0, -0.0, 0.0, 0.5, 3.0, 7.0], dtype), "cpu")
-
-    def pair():
-        return adapter.asarray(np.array([1.0, -0.0], dtype), "cpu")
-
-    unary = ("relu", "zeros_like", "abs", "relu6", "hardtanh", "elu", "gelu", "softplus",
-             "sqrt", "norm", "max", "sign", "floor", "zero_fill")
-    args = {name: (lambda: (z(),)) for name in unary}
-    args.update(maximum=lambda: (z(), 0.0), clip=lambda: (z(), 0.0), leaky_relu=lambda: (z(), 0.1),
-                where=lambda: (z() > 0, z(), 0.0), concat=lambda: (z(), pair()))
-    return args
+def test_every_adapter_spells_every_op_of_the_catalogue():
+    """One table entry per op and framework: a missing one fails here; None is
+    allowed and means "absent" (recorded as unsupported). No framework is loaded."""
+    for name, adapter in frameworks().items():
+        table = getattr(adapter, "op_table", None)
+        if table is None:
+            continue  # a plug-in without a table (the test fake) spells what it can
+        assert set(table) == set(OP_NAMES), \
+            f"{name}: missing {set(OP_NAMES) - set(table)}, unknown {set(table) - set(OP_NAMES)}"
+        for op, template in table.items():
+            assert template is None or isinstance(template, str), (name, op)
+            if template:
+                count = placeholder_count(template)
+                assert count == len(OP_SIGNATURES[op].split()), (name, op, template)
+                ast.parse(template.format(*(f"a{i}" for i in range(count))), mode="eval")
+        assert set(adapter.dtypes) <= set(DTYPE_NAMES), name
+        for op, spellings in adapter.aliases.items():
+            assert op in OP_NAMES and all(isinstance(t, str) for t in spellings), (name, op)
 
 
 @integration
-def test_every_op_name_is_provided(adapter):
-    from crossgrad.adapter import OP_NAMES, Adapter
-
+def test_every_template_compiles_to_the_callable_the_adapter_uses(adapter):
+    """Each template, compiled anew in the adapter's namespace, matches its op bit
+    for bit; an absent op raises UnsupportedOp naming the framework and the op."""
     assert isinstance(adapter, Adapter)
-    missing = [n for n in OP_NAMES if not callable(getattr(adapter.ops, n, None))]
-    assert not missing and set(adapter.ops.spelling) == set(OP_NAMES)
+    for dtype in DTYPES:
+        for op in OP_NAMES:
+            template = adapter.op_table[op]
+            if template is None:
+                with pytest.raises(UnsupportedOp, match=f"^{adapter.name} has no {op}$"):
+                    getattr(adapter.ops, op)(*op_arguments(adapter, op, dtype))
+                assert op not in adapter.ops.spelling
+                continue
+            assert adapter.ops.spelling[op] == template
+            direct = adapter.to_numpy(getattr(adapter.ops, op)(*op_arguments(adapter, op, dtype)))
+            again = op_from_template(template, adapter.namespace())
+            spelled = adapter.to_numpy(again(*op_arguments(adapter, op, dtype)))
+            assert spelled.dtype == direct.dtype == np.dtype(dtype), (op, dtype)
+            assert spelled.tobytes() == direct.tobytes(), (op, dtype, direct, spelled)
 
 
 @integration
-@pytest.mark.parametrize("dtype", DTYPES)
+def test_aliases_compute_the_same_function_away_from_its_kinks(adapter):
+    """Another spelling is the same function: equal values (to rounding) at
+    arguments away from 0, where the spellings may legitimately differ."""
+    for op, spellings in adapter.aliases.items():
+        args = op_arguments(adapter, op, "float64", values=(-2.0, 0.5, 3.0, 7.0))
+        expected = adapter.to_numpy(getattr(adapter.ops, op)(*args))
+        for template in spellings:
+            got = adapter.to_numpy(op_from_template(template, adapter.namespace())(*args))
+            np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=f"{op}: {template}")
+
+
+def op_arguments(adapter, op, dtype, values=(-2.0, -0.0, 0.0, 0.5, 3.0, 7.0)):
+    """Fresh arguments for `op` (zero_fill writes into its input), built from its
+    parameter names in OP_SIGNATURES: arrays of `values`, constants by name."""
+    def array(scale=1.0):
+        return adapter.asarray(np.array([v * scale for v in values], dtype), "cpu")
+
+    made = {"z": array, "v": array, "a": array, "b": lambda: array(0.5),
+            "cond": lambda: array() > 0, "lo": lambda: 0.0, "slope": lambda: 0.1, "k": lambda: 2}
+    return tuple(made[param]() for param in OP_SIGNATURES[op].split())
+
+
+@integration
+@pytest.mark.parametrize("dtype", DTYPE_NAMES)
 def test_asarray_and_to_numpy_keep_every_bit(adapter, dtype):
-    source = np.array([-0.0, 0.0, np.nan, np.inf, -np.inf, 1e-30], dtype)
+    """-0.0, NaN (both signs), infinities, subnormals and the extremes survive the
+    round trip bit for bit, in every dtype the adapter claims (16-bit ones too:
+    float16 as np.float16, bfloat16 as ml_dtypes.bfloat16)."""
+    if dtype not in adapter.dtypes:
+        pytest.skip(f"{adapter.name} does not claim {dtype}")
+    np_dtype = np.dtype(getattr(ml_dtypes, dtype, dtype))
+    info = ml_dtypes.finfo(np_dtype)
+    values = [-0.0, 0.0, np.nan, -np.nan, np.inf, -np.inf, 1.0, info.max, -info.max, info.tiny,
+              info.smallest_subnormal, -info.smallest_subnormal]
+    source = np.array(values, np_dtype)
+    assert np.signbit(source[3]) and source[10] != 0  # the source holds what it should
     back = adapter.to_numpy(adapter.asarray(source, "cpu"))
     assert back.dtype == source.dtype and back.tobytes() == source.tobytes()
-    seed = adapter.to_numpy(adapter.asarray(np.array(-0.0, dtype), "cpu"))
-    assert seed.shape == () and math.copysign(1.0, float(seed)) == -1.0
+    seed = adapter.to_numpy(adapter.asarray(np.array(-0.0, np_dtype), "cpu"))
+    assert seed.shape == () and seed.dtype == np_dtype and math.copysign(1.0, float(seed)) == -1.0
+
+
+@integration
+def test_every_gradient_api_gives_the_vjp_gradient(adapter):
+    """Each reverse-mode API people write yields d(x*w)/dw = x, like adapter.vjp;
+    the argument that does not reach the output is None or zero, as that API says."""
+    apis = adapter.gradient_apis() if hasattr(adapter, "gradient_apis") else {"vjp": adapter.vjp}
+    assert apis
+    x, w, b = (adapter.asarray(np.array([v], "float64"), "cpu") for v in (3.0, 2.0, 1.0))
+    one = adapter.asarray(np.array(1.0, "float64"), "cpu")
+    for label, api in apis.items():
+        dw, db = adapter.block(api(lambda x, w, b: x * w, (x, w, b), (1, 2), one))
+        assert_bits(float(adapter.to_numpy(dw)[0]), 3.0, label)
+        assert db is None or adapter.to_numpy(db).tolist() == [0.0], label
 
 
 @integration
