@@ -125,7 +125,12 @@ def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str)
             yield dict(row, index=0, value=None, bits="", outcome="no_gradient",
                        detail=f"{task.framework} returned None: no gradient reaches the output")
             continue
-        yield from _element_rows(row, adapter.to_numpy(out), task.dtype)
+        try:
+            array = adapter.to_numpy(out)
+        except Exception as exc:  # a gradient the adapter cannot read back (TF's IndexedSlices)
+            yield dict(row, index=0, value=None, bits="", outcome="error", detail=_describe(exc))
+            continue
+        yield from _element_rows(row, array, task.dtype)
 
 
 def point_arrays(adapter, point, dtype: str, device: str) -> list:

@@ -95,3 +95,21 @@ def test_vector_rows_carry_one_row_per_element_and_the_truth_of_that_element():
     assert [r["verdict"] for r in select("reverse", "w")[1:3]] == ["subgradient", "subgradient"]
     assert select("none", "")[0]["verdict"] == "exact"
     assert all(r["outcome"] == "ok" and r["primitive"] == "np.max" for r in rows)
+
+
+class UnreadableGradient(NumpyAdapter):
+    """to_numpy fails on gradients (as TF's on an IndexedSlices), not on the primal."""
+
+    def to_numpy(self, x):
+        if np.ndim(x) and np.size(x) == 4:
+            raise AttributeError("'IndexedSlices' object has no attribute 'numpy'")
+        return np.asarray(x)
+
+
+def test_a_gradient_the_adapter_cannot_read_back_is_an_error_row_not_a_crash():
+    rows = list(compute_task(UnreadableGradient(), Task("numpy", "max_ties", "float64", "cpu", "eager"),
+                             {"points": ["tie"], "seeds": [1.0]}))
+    reverse = [r for r in rows if r["ad"] == "reverse"]
+    assert [(r["wrt"], r["outcome"]) for r in reverse] == [("w", "error"), ("b", "error")]
+    assert "IndexedSlices" in reverse[0]["detail"]
+    assert [r["outcome"] for r in rows if r["ad"] == "none"] == ["ok"]
