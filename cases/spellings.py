@@ -61,8 +61,9 @@ def variants(base_cases: dict, adapters: dict, sweeps: dict = SWEEPS) -> list:
             for template in (getattr(adapter, "aliases", None) or {}).get(op, ()):
                 name = variant_name(base_name, fw, template, taken)
                 taken.add(name)
+                # truth_at None: the property tests (hypothesis, costly) stay on the base case.
                 out.append(replace(base, name=name, frameworks=(fw,), respell={op: template},
-                                   variant_of=base_name, native={},
+                                   variant_of=base_name, native={}, truth_at=None,
                                    description=f"{base_name} with {op} spelled `{template}` ({fw})"))
     return out
 

@@ -31,6 +31,7 @@ def test_one_variant_per_framework_alias_named_for_all_three():
     first = out[0]
     assert first.frameworks == ("fa",) and first.respell == {"relu": "np.clip({0}, 0., None)"}
     assert first.variant_of == "relu" and first.points == RELU.points and first.fn is RELU.fn
+    assert first.truth_at is None and RELU.truth_at is not None  # property tests stay on the base
 
 
 def test_variant_names_stay_unique_and_method_calls_read_as_z():
