@@ -59,6 +59,9 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
     if task.device not in adapter.devices():
         yield from failed_rows(base, case, qs, "unavailable", f"no {task.device} device for {task.framework}")
         return
+    if case.frameworks and task.framework not in case.frameworks:  # another framework's spelling
+        yield from failed_rows(base, case, qs, "unsupported", f"{case.name} is a spelling of {', '.join(case.frameworks)}")
+        return
     fn = case.function_for(task.framework)
     ops = ops_for(adapter, case)  # a spelling variant's alias in place of its op
     fns = build_functions(adapter, fn, ops, case.wrt)

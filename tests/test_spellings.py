@@ -105,3 +105,15 @@ def test_spelling_section_says_which_spellings_disagree_and_where():
     assert "**fb**: all 1 other spellings agree bit for bit" in text
     assert "`kink` reverse w[0] seed 1.0 (float32 eager): `-0.0` vs `0.0`" in text
     assert spelling_section([r for r in rows if r["case"] == "relu"], cases) == ""
+
+
+def test_a_variant_asked_of_another_framework_is_unsupported_not_an_error():
+    from crossgrad.derivatives import compute_task
+    from crossgrad.plan import Task
+    from crossgrad.registry import cases
+
+    variant = next(c for c in cases().values() if c.frameworks == ("torch",))  # torch's adapter has aliases
+    adapter = types.SimpleNamespace(version=lambda: "x", devices=lambda: ("cpu",))
+    rows = list(compute_task(adapter, Task("jax", variant.name, "float32", "cpu", "eager"), {}))
+    assert rows and {r["outcome"] for r in rows} == {"unsupported"}
+    assert "spelling of torch" in rows[0]["detail"]
