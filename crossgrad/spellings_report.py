@@ -43,8 +43,10 @@ def _where(key: tuple, base_value, variant_value) -> str:
     return f"`{point}` {what} ({dtype} {mode}{'' if device == 'cpu' else ' ' + device}): `{base_value!r}` vs `{variant_value!r}`"
 
 
-def spelling_table(rows: list[dict], cases: dict) -> list[dict]:
-    """One entry per variant that has rows: base, framework, spelling, comparison."""
+def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> list[dict]:
+    """One entry per variant that has rows: base, framework, spelling, comparison.
+    The base case's spelling of the op comes from env.json's spelling table when
+    given, else from the base rows' `primitive` (every call the case made)."""
     out = []
     for name, case in cases.items():
         if not getattr(case, "variant_of", ""):
@@ -54,11 +56,17 @@ def spelling_table(rows: list[dict], cases: dict) -> list[dict]:
             if not variant:
                 continue
             base = _values(rows, case.variant_of, fw)
-            out.append({"base": case.variant_of, "framework": fw, "op": next(iter(case.respell), ""),
+            op = next(iter(case.respell), "")
+            out.append({"base": case.variant_of, "framework": fw, "op": op,
                         "spelling": next(iter(case.respell.values()), ""), "case": name,
-                        "base_spelling": _base_spelling(rows, case.variant_of, fw),
+                        "base_spelling": _env_spelling(env, fw, op) or _base_spelling(rows, case.variant_of, fw),
                         **compare_spelling(base, variant)})
     return out
+
+
+def _env_spelling(env: dict | None, framework: str, op: str) -> str:
+    info = ((env or {}).get("frameworks") or {}).get(framework)
+    return ((info.get("spelling") or {}).get(op) or "") if isinstance(info, dict) else ""
 
 
 def _base_spelling(rows, case: str, framework: str) -> str:
@@ -66,9 +74,10 @@ def _base_spelling(rows, case: str, framework: str) -> str:
                  and r.get("framework") == framework and r.get("primitive")), "")
 
 
-def spelling_section(rows: list[dict], cases: dict) -> str:
-    """Markdown of the section; "" when the run has no spelling variant."""
-    table = spelling_table(rows, cases)
+def spelling_section(rows: list[dict], cases: dict, env: dict | None = None) -> str:
+    """Markdown of the section; "" when the run has no spelling variant. `env`
+    (env.json) names the base case's own spelling of each op."""
+    table = spelling_table(rows, cases, env)
     if not table:
         return ""
     out = ["## Spellings", "",
@@ -76,7 +85,8 @@ def spelling_section(rows: list[dict], cases: dict) -> str:
            "case's points and compared bit for bit with the base case in the same framework, quantity "
            "by quantity (dtype, mode, point, derivative, seed, element). `differ`: values whose bits "
            "are not the base case's (of them, `sign only`: equal but for the sign of a zero); "
-           "`one-sided`: a value on one side only (an error or unsupported on the other)."]
+           "`one-sided`: a value on one side only (an error or unsupported on the other). "
+           "`where`: the base case's value, then the spelling's."]
     for base in dict.fromkeys(e["base"] for e in table):
         entries = [e for e in table if e["base"] == base]
         out += ["", f"### {base} (op `{entries[0]['op']}`)", "", _verdict_lines(entries), "",
@@ -97,7 +107,8 @@ def _verdict_lines(entries: list[dict]) -> str:
         odd = [e for e in mine if e["differ"] or e["one_sided"]]
         base = mine[0]["base_spelling"] or "the base case"
         if not odd:
-            lines.append(f"- **{fw}**: all {len(mine)} other spellings agree bit for bit with `{base}`.")
+            which = "the other spelling agrees" if len(mine) == 1 else f"all {len(mine)} other spellings agree"
+            lines.append(f"- **{fw}**: {which} bit for bit with `{base}`.")
         else:
             names = ", ".join(f"`{e['spelling']}` ({len(e['differ'])} differ, {len(e['one_sided'])} one-sided)"
                               for e in odd)

@@ -102,9 +102,11 @@ def test_spelling_section_says_which_spellings_disagree_and_where():
     text = spelling_section(rows, cases)
     assert "## Spellings" in text and "### relu (op `relu`)" in text
     assert "**fa**: 2 of 2 other spellings disagree with `np.maximum`" in text
-    assert "**fb**: all 1 other spellings agree bit for bit" in text
+    assert "**fb**: the other spelling agrees bit for bit with `np.maximum`" in text
     assert "`kink` reverse w[0] seed 1.0 (float32 eager): `-0.0` vs `0.0`" in text
     assert spelling_section([r for r in rows if r["case"] == "relu"], cases) == ""
+    env = {"frameworks": {"fa": {"spelling": {"relu": "np.maximum({0}, 0.)"}}}}
+    assert "disagree with `np.maximum({0}, 0.)`" in spelling_section(rows, cases, env)
 
 
 def test_a_variant_asked_of_another_framework_is_unsupported_not_an_error():
