@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from crossgrad.adapter import UnsupportedOp
+from crossgrad.adapter import UnsupportedOp, unsupported_reason
 from crossgrad.case import ARG_NAMES
 from crossgrad.plan import Quantity, Task, quantities
 from crossgrad.records import bits, fmt
@@ -65,7 +65,11 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
     fn = case.function_for(task.framework)
     ops = ops_for(adapter, case)  # a spelling variant's alias in place of its op
     fns = build_functions(adapter, fn, ops, case.wrt)
-    primitives = {p.name: used_primitives(adapter, fn, task, p, ops) for p in case.points if task.dtype in p.dtypes}
+    try:  # the eager probe meets an op the framework lacks before any compiler does
+        primitives = {p.name: used_primitives(adapter, fn, task, p, ops) for p in case.points if task.dtype in p.dtypes}
+    except UnsupportedOp as exc:
+        yield from failed_rows(base, case, qs, "unsupported", str(exc))
+        return
     for ad in ("none", "reverse", "forward", "second"):
         group = [q for q in qs if q.ad == ad]
         rows = list(_run_group(adapter, task, case, ad, fns[ad], group, base, primitives))
@@ -82,6 +86,8 @@ def used_primitives(adapter, fn, task: Task, point, ops=None) -> str:
     ops = RecordingOps(adapter.ops if ops is None else ops)
     try:
         fn(ops, *point_arrays(adapter, point, task.dtype, task.device))
+    except UnsupportedOp:
+        raise  # the whole task is unsupported (compute_task)
     except Exception:
         pass  # the failure itself is recorded by the real evaluation
     return ops.describe()
@@ -182,13 +188,8 @@ def failed_rows(base: dict, case, group: list[Quantity], outcome: str, detail: s
 def _failure(exc: BaseException) -> tuple[str, str]:
     """(outcome, detail) of a failed call. An op the framework lacks (UnsupportedOp)
     is `unsupported` with its reason, also when a compiler re-raised it wrapped."""
-    link, seen = exc, set()
-    while link is not None and id(link) not in seen:
-        if isinstance(link, UnsupportedOp):
-            return "unsupported", str(link)
-        seen.add(id(link))
-        link = link.__cause__ or link.__context__
-    return "error", _describe(exc)
+    reason = unsupported_reason(exc)
+    return ("unsupported", reason) if reason is not None else ("error", _describe(exc))
 
 
 def _describe(exc: BaseException) -> str:

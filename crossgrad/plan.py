@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-AD_KINDS = ("none", "reverse", "forward", "second")
 DEFAULT_SEEDS = (1.0, -1.0)
 
 
@@ -19,9 +18,6 @@ class Task:
     dtype: str
     device: str
     mode: str
-
-    def label(self) -> str:
-        return f"{self.case}/{self.dtype}/{self.device}/{self.mode}"
 
     def to_dict(self) -> dict:
         return asdict(self)

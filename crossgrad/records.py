@@ -19,8 +19,6 @@ from pathlib import Path
 
 from crossgrad import SCHEMA_VERSION
 
-OUTCOMES = ("ok", "error", "unsupported", "unavailable", "no_gradient", "crashed", "timeout")
-
 GRADIENT_COLUMNS = (
     "schema_version", "framework", "framework_version", "device", "dtype", "mode", "ad",
     "case", "point", "cotangent", "tangent", "wrt", "index", "value", "bits",
