@@ -61,20 +61,42 @@ UNDEFINED = Truth("undefined")
 
 @dataclass(frozen=True)
 class Point:
-    """Named inputs, and the truth of the op at z = x*w + b (None: not stated)."""
+    """Named inputs, and the truth of the op at z = x*w + b (None: not stated).
+
+    x, w and b are floats (1-element arrays, the atlas) or tuples of floats (a
+    vector point: ties, masks). Tuples have one length n; a float beside them is
+    a 1-element array the framework broadcasts. A vector point states its truth
+    per recorded element in `elements` instead of value/d1/d2 (crossgrad.truth).
+    """
 
     name: str
-    x: float
-    w: float
-    b: float
+    x: float | tuple[float, ...]
+    w: float | tuple[float, ...]
+    b: float | tuple[float, ...]
     value: Truth | None = None
     d1: Truth | None = None
     d2: Truth | None = None
     dtypes: tuple[str, ...] = DTYPES  # a point that only exists in some dtypes (a float64 subnormal)
+    # Vector points: (ad, wrt) -> one Truth per recorded element, at seed 1 (ad
+    # "none" has wrt ""); crossgrad.truth multiplies by the seed. See cases/_vector.py.
+    elements: dict | None = field(default=None, hash=False)
+
+    def __post_init__(self):
+        lengths = {len(v) for v in (self.x, self.w, self.b) if isinstance(v, tuple)}
+        if len(lengths) > 1:
+            raise ValueError(f"point {self.name!r}: x, w and b have lengths {sorted(lengths)}")
 
     @property
-    def z(self) -> float:
-        return self.x * self.w + self.b
+    def is_vector(self) -> bool:
+        return any(isinstance(v, tuple) for v in (self.x, self.w, self.b))
+
+    @property
+    def z(self) -> float | tuple[float, ...]:
+        if not self.is_vector:
+            return self.x * self.w + self.b
+        n = max(len(v) for v in (self.x, self.w, self.b) if isinstance(v, tuple))
+        x, w, b = (v if isinstance(v, tuple) else (v,) * n for v in (self.x, self.w, self.b))
+        return tuple(xi * wi + bi for xi, wi, bi in zip(x, w, b))
 
 
 @dataclass(frozen=True)
@@ -101,6 +123,12 @@ class Case:
     # matches one of these is `definitional`, not invalid (crossgrad.verdicts).
     # Which framework uses which form is measured, never declared here.
     forms: dict = field(default_factory=dict)
+    # A spelling variant (cases/spellings.py): the case `variant_of` with its op
+    # written another way, {op name: template} in `respell`; it runs only on
+    # `frameworks` (the one whose spelling it is). () and {}: every framework, as written.
+    frameworks: tuple[str, ...] = ()
+    respell: dict = field(default_factory=dict)
+    variant_of: str = ""
 
     def point(self, name: str) -> Point:
         for p in self.points:

@@ -37,11 +37,14 @@ from crossgrad.records import parse_float
 # crossgrad.verdicts applies rtol where the truth is nonzero and atol only where it is exactly 0.
 
 
-def quantity_truth(point: Point, ad: str, wrt: str, seed: float | None) -> Truth | None:
-    """The truth of one recorded quantity at `point`, by the chain rule (module doc).
+def quantity_truth(point: Point, ad: str, wrt: str, seed: float | None, index: int = 0) -> Truth | None:
+    """The truth of one recorded quantity at `point`, by the chain rule (module doc);
+    of its element `index` at a vector point (element_truth).
 
     None where the case states no truth for what this quantity needs.
     """
+    if point.elements is not None:
+        return element_truth(point, ad, wrt, seed, index)
     if ad == "none":
         return point.value
     if seed is None:
@@ -66,10 +69,24 @@ def quantity_truth(point: Point, ad: str, wrt: str, seed: float | None) -> Truth
 
 def quantity_scale(point: Point, ad: str, wrt: str, seed: float | None) -> float:
     """max(1, |product of the chain-rule factors|) of a quantity: what multiplies
-    the op's own rounding errors (see TOLERANCES)."""
+    the op's own rounding errors (see TOLERANCES). At a vector point the largest
+    |x| stands for x, times the length n (a forward or second value sums n terms)."""
     seed = 1.0 if seed is None else seed
     xs = {"second": 2, "none": 0}.get(ad, 1 if wrt == "w" else 0)
-    return max(1.0, abs(0.0 if ad == "none" else seed) * abs(point.x) ** xs)
+    x = max(map(abs, point.x)) * len(point.x) if isinstance(point.x, tuple) else abs(point.x)
+    return max(1.0, abs(0.0 if ad == "none" else seed) * x ** xs)
+
+
+def element_truth(point: Point, ad: str, wrt: str, seed: float | None, index: int) -> Truth | None:
+    """A vector point's truth of one element: the case states each quantity per
+    element at seed 1 (Point.elements); the seed multiplies it like any chain-rule
+    factor. An unsigned exact zero (a sum, a structural zero) stays unsigned."""
+    truths = point.elements.get((ad, "" if ad == "none" else wrt)) or ()
+    truth = truths[index] if 0 <= index < len(truths) else None
+    if ad == "none" or truth is None:
+        return truth
+    scaled = _scale(truth, (1.0 if seed is None else seed,))
+    return Truth("exact", value=scaled.value, signed=False) if truth.kind == "exact" and not truth.signed else scaled
 
 
 def _scale(truth: Truth | None, factors: tuple[float, ...]) -> Truth | None:
@@ -132,7 +149,7 @@ def row_truth(row: dict, cases: dict) -> Truth | None:
     point = _row_point(row, cases)
     if point is None:
         return None
-    return quantity_truth(point, row.get("ad", ""), row.get("wrt", ""), row_seed(row))
+    return quantity_truth(point, row.get("ad", ""), row.get("wrt", ""), row_seed(row), int(row.get("index") or 0))
 
 
 def row_point(row: dict, cases: dict) -> Point | None:
