@@ -136,7 +136,7 @@ def flushed_point(case, point: Point, dtype: str) -> Point | None:
     """`point` as flush-to-zero hardware reads it: every subnormal input, and a
     subnormal z = x*w + b, read as 0; None when nothing would be flushed or the
     case cannot state its truth at any z."""
-    if case is None or case.truth_at is None:
+    if case is None or case.truth_at is None or point.is_vector:  # vector points state element truths
         return None
     inputs = [round_to(v, dtype) for v in (point.x, point.w, point.b)]
     z = round_to(point.z, dtype)
@@ -157,13 +157,14 @@ def row_verdict(row: dict, cases: dict) -> tuple[str, str, Truth | None]:
     case = cases.get(row.get("case"))
     point = row_point(row, cases)
     ad, wrt, seed, dtype = row.get("ad", ""), row.get("wrt", ""), row_seed(row), row.get("dtype", "float64")
-    truth = None if point is None else quantity_truth(point, ad, wrt, seed)
+    index = int(row.get("index") or 0)  # a vector point's truth is per element
+    truth = None if point is None else quantity_truth(point, ad, wrt, seed, index)
     scale = 1.0 if point is None else quantity_scale(point, ad, wrt, seed)
     flushed = None
     if point is not None and (moved := flushed_point(case, point, dtype)) is not None:
         flushed = quantity_truth(moved, ad, wrt, seed)
     forms = {}
-    if point is not None and case is not None:
+    if point is not None and case is not None and not point.is_vector:
         forms = {name: quantity_truth(_at(point, fn), ad, wrt, seed) for name, fn in case.forms.items()}
     judged, form = judge(as_float(row.get("value")), row.get("outcome", ""), truth, dtype,
                            scale, flushed, forms)
