@@ -158,13 +158,13 @@ def failure_text(qid: QuantityId, checked, diff: str, rows: list[dict], result: 
 
 def snippet_for(qid: QuantityId, row: dict, env: dict) -> str:
     from crossgrad.registry import cases
-    from crossgrad.repro import snippet
+    from crossgrad.repro import case_snippet
 
     spelling = ((env.get("frameworks") or {}).get(qid.framework) or {}).get("spelling") or {}
     case = cases()[qid.selection.case]
     q = qid.quantity
     try:
-        return snippet(qid.framework, case.function_for(qid.framework), spelling, case.point(q.point), qid.dtype,
-                       q.ad, q.wrt, q.seed, qid.mode, recorded=str(row.get("value")), index=int(row.get("index") or 0))
+        return case_snippet(case, qid.framework, spelling, q.point, qid.dtype, q.ad, q.wrt, q.seed, qid.mode,
+                            recorded=str(row.get("value")), index=int(row.get("index") or 0))
     except Exception as exc:  # a snippet is a help, not the result: say why there is none
         return f"(no snippet: {type(exc).__name__}: {exc})"

@@ -33,7 +33,7 @@ def snippets_for(pair) -> dict:
 
 def one(line: dict, catalogue: dict, spelled: dict) -> str:
     """The snippet of one joined line, or "# no snippet: why" where it cannot be written."""
-    from crossgrad.repro import SnippetError, snippet
+    from crossgrad.repro import SnippetError, case_snippet
 
     framework, case = line["framework"], line["case"]
     if case not in catalogue:
@@ -41,11 +41,9 @@ def one(line: dict, catalogue: dict, spelled: dict) -> str:
     if framework not in spelled:
         return f"# no snippet: neither env.json has {framework}'s spelling"
     try:
-        point = catalogue[case].point(line["point"])
-        seed = float(line["seed"]) if line["seed"] else None
-        code = snippet(framework, catalogue[case].function_for(framework), spelled[framework], point,
-                       line["dtype"], line["ad"], line["wrt"], seed, line["mode"],
-                       recorded=line["value_b"] or None, index=int(line["index"]))
+        code = case_snippet(catalogue[case], framework, spelled[framework], line["point"], line["dtype"],
+                            line["ad"], line["wrt"], line["seed"], line["mode"],
+                            recorded=line["value_b"] or None, index=int(line["index"]))
     except (SnippetError, OSError, TypeError, KeyError, SyntaxError, ValueError) as exc:
         return f"# no snippet: {type(exc).__name__}: {exc}"
     device = line.get("device") or line.get("device_b") or "cpu"

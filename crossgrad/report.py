@@ -70,6 +70,7 @@ def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,
     """The markdown of report.md; `heatmap` is the PNG's relative link (None: no image)."""
     from crossgrad import report_findings
     from crossgrad.report_conventions import conventions_table
+    from crossgrad.spellings_report import spelling_section
 
     env, manifest = env or {}, manifest or {}
     cols = compare.columns(rows)
@@ -84,7 +85,7 @@ def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,
     parts += ["## Findings", FINDINGS_INTRO, example,
               report_findings.findings_table(found, cols) if found else "No findings: every value is exact or close.",
               "## Conventions", CONVENTIONS_INTRO, conventions_table(rows, cols, cases),
-              timing.strip(), _summary(matrices, cols, heatmap), _errors(rows, errors)]
+              spelling_section(rows, cases, env), timing.strip(), _summary(matrices, cols, heatmap), _errors(rows, errors)]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"
 
 

@@ -186,9 +186,8 @@ def snippet_block(finding: Finding, env: dict, cases: dict) -> str:
     if not spelling or finding.case not in cases:
         return f"{title}\n\nNo snippet: {'no spelling for ' + fw + ' in env.json' if not spelling else 'case not in this catalogue'}."
     try:
-        case = cases[finding.case]
-        code = repro.snippet(fw, case.function_for(fw), spelling, case.point(point_name), dtype, ad, wrt,
-                             float(seed) if seed else None, mode, recorded=str(row.get("value")), index=index)
+        code = repro.case_snippet(cases[finding.case], fw, spelling, point_name, dtype, ad, wrt, seed, mode,
+                                  recorded=str(row.get("value")), index=index)
     except (repro.SnippetError, OSError, TypeError, KeyError, SyntaxError, ValueError) as exc:
         return f"{title}\n\nNo snippet: {type(exc).__name__}: {exc}"
     note = f"\nRecorded on {device}; the snippet runs on the CPU.\n" if device != "cpu" else ""

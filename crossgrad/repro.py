@@ -15,6 +15,7 @@ this module names no framework. Nothing here imports a framework: snippets are t
 from __future__ import annotations
 
 import ast
+import math
 import inspect
 import textwrap
 from typing import Callable
@@ -136,6 +137,16 @@ def snippet(framework: str, case_fn: Callable, spelling: dict, point, dtype: str
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
+def case_snippet(case, framework: str, spelling: dict, point_name: str, dtype: str, ad: str, wrt: str,
+                 seed, mode: str, recorded: str | None = None, index: int = 0) -> str:
+    """`snippet` for a catalogue Case: its function for `framework` (a native
+    override where it has one), a spelling variant's alias over the adapter's
+    spelling, its point by name; `seed` may be row text ("-1.0", "")."""
+    seed = float(seed) if seed not in (None, "") else None
+    return snippet(framework, case.function_for(framework), dict(spelling, **case.respell),
+                   case.point(point_name), dtype, ad, wrt, seed, mode, recorded=recorded, index=index)
+
+
 def snippet_text(framework: str):
     """The registered adapter's Snippets; SnippetError where it has none."""
     text = getattr(frameworks().get(framework), "snippets", None)
@@ -149,8 +160,14 @@ def _header(text, dtype: str) -> str:
 
 
 def _inputs(text, point, dtype: str) -> str:
-    return "\n".join(f"{n} = " + text.array.format(value=repr(float(getattr(point, n))), dtype=dtype)
+    return "\n".join(f"{n} = " + text.array.format(value=_elements(getattr(point, n)), dtype=dtype)
                      for n in ("x", "w", "b"))
+
+
+def _elements(value) -> str:
+    """x, w or b as the elements of a list literal: "1.0, float('-inf')" (a tuple: a vector point)."""
+    values = value if isinstance(value, tuple) else (value,)
+    return ", ".join(repr(float(v)) if math.isfinite(v) else f"float('{float(v)!r}')" for v in values)
 
 
 def _lines(template: tuple, text, fn: str, wrt: str, seed: float) -> list[str]:
@@ -292,10 +309,8 @@ def _one(case: str, dtype: str, mrow, col: tuple, spelling: dict, cases: dict) -
     if case not in cases:
         return f"{title}\n\nNo snippet: the case {case!r} is not in this catalogue."
     try:
-        point = cases[case].point(point_name)
-        code = snippet(fw, cases[case].function_for(fw), spelling, point, dtype, ad, wrt,
-                       float(seed) if seed else None, mode, recorded=str(row.get("value")),
-                       index=index)
+        code = case_snippet(cases[case], fw, spelling, point_name, dtype, ad, wrt, seed, mode,
+                            recorded=str(row.get("value")), index=index)
     except (SnippetError, OSError, TypeError, KeyError, SyntaxError) as exc:
         return f"{title}\n\nNo snippet: {type(exc).__name__}: {exc}"
     return f"{title}\n{note}\n```python\n{code}```"

@@ -15,7 +15,7 @@ from crossgrad.arguments import choose
 from crossgrad.finish import load_run
 from crossgrad.records import atomic_write_text
 from crossgrad.registry import cases
-from crossgrad.repro import SnippetError, snippet
+from crossgrad.repro import SnippetError, case_snippet
 from crossgrad.truth import annotate
 
 COLUMN_OF = {"frameworks": "framework", "cases": "case", "points": "point", "modes": "mode",
@@ -54,11 +54,9 @@ def one_snippet(row: dict, env: dict, catalogue: dict) -> str:
     spelling = (env.get("frameworks", {}).get(row["framework"]) or {}).get("spelling") or {}
     seed = row.get("cotangent") or row.get("tangent") or ""
     try:
-        case = catalogue[row["case"]]
-        code = snippet(row["framework"], case.function_for(row["framework"]), spelling,
-                       case.point(row["point"]), row["dtype"], row["ad"], row.get("wrt", ""),
-                       float(seed) if seed else None, row["mode"], recorded=str(row.get("value")),
-                       index=int(row.get("index") or 0))
+        code = case_snippet(catalogue[row["case"]], row["framework"], spelling, row["point"], row["dtype"],
+                            row["ad"], row.get("wrt", ""), seed, row["mode"], recorded=str(row.get("value")),
+                            index=int(row.get("index") or 0))
     except (SnippetError, OSError, TypeError, KeyError, SyntaxError, ValueError) as exc:
         return f"{head}\n\nNo snippet: {type(exc).__name__}: {exc}\n"
     note = "\nRecorded on gpu; the snippet runs on the CPU.\n" if row["device"] != "cpu" else ""

@@ -136,6 +136,10 @@ class TensorflowAdapter(LazyFramework):
             return tf.identity(tf.constant(np.array(value, copy=True)))
 
     def to_numpy(self, x):
+        # tf.gather's gradient is an IndexedSlices (a sparse update), which has no
+        # .numpy(): convert_to_tensor densifies it, exactly (a scatter of the values).
+        if isinstance(x, self._require().IndexedSlices):
+            x = self._require().convert_to_tensor(x)
         return np.array(x.numpy(), copy=True)
 
     def block(self, tree):
