@@ -32,7 +32,12 @@ def zero_rule(row: dict, cases: dict) -> str | None:
     point = row_point(row, cases)
     if point is None:
         return None
-    x_sign = math.copysign(1.0, point.x) if row.get("wrt") == "w" else 1.0
+    x = point.x
+    if isinstance(x, tuple):  # a vector point: element `index` of x (forward mode sums them: no rule)
+        if row.get("ad") != "reverse":
+            return None
+        x = x[int(row.get("index") or 0)] if len(x) > 1 else x[0]
+    x_sign = math.copysign(1.0, x) if row.get("wrt") == "w" else 1.0
     sign = math.copysign(1.0, value)
     if sign == x_sign:
         return KEEP
