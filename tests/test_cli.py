@@ -11,7 +11,7 @@ BAD_INPUT = [
     (["run", "--frameworks", "fake_a", "--points", "summit"], "unknown point 'summit'; valid:"),
     (["run", "--modes", "fast"], "unknown mode 'fast'; valid: eager, graph, compiled"),
     (["run", "--devices", "tpu"], "unknown device 'tpu'; valid: cpu, gpu"),
-    (["run", "--dtypes", "float16"], "unknown dtype 'float16'; valid: float32, float64"),
+    (["run", "--dtypes", "float8_e4m3fn"], "unknown dtype 'float8_e4m3fn'; valid: float32, float64, bfloat16, float16"),
     (["run", "--frameworks", ""], "--frameworks is empty"),
     (["run", "--sizes", "0"], "--sizes must be positive whole numbers"),
     (["run", "--sizes", "-5"], "--sizes must be positive whole numbers"),
