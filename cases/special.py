@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 
 from cases._points import NEAR_KINK, SUBNORMAL, points
-from crossgrad.case import UNDEFINED, Point, exact
+from crossgrad.case import Point, exact, undefined
 
 INF = math.inf
 ZEROS = (("zero_neg", 1.0, -0.0, -0.0), ("zero_neg_xneg", -1.0, 0.0, -0.0), ("zero_pos", 1.0, 0.0, 0.0))
@@ -69,7 +69,8 @@ def nan_point(case: str) -> Point:
     (module doc). Exists in every dtype."""
     name, x, w, b = NAN_POINT
     value = exact(NAN_SELECTS.get(case, math.nan))
-    return Point(name, x, w, b, value=value, d1=UNDEFINED, d2=UNDEFINED)
+    none = undefined("the input is NaN: no derivative exists, whatever comes back is a convention")
+    return Point(name, x, w, b, value=value, d1=none, d2=none)
 
 
 # Cost (issue 11 item 7): `crossgrad run` and `crossgrad check` compute every case

@@ -9,3 +9,12 @@ __version__ = "0.1.0"
 # Version of the record format written to results/<run-id>/ (records.jsonl,
 # gradients.csv, timings.csv). Bump when a column changes meaning or disappears.
 SCHEMA_VERSION = 1
+
+
+def __getattr__(name):
+    # crossgrad.load_run without importing pandas at `import crossgrad` (PEP 562).
+    if name == "load_run":
+        from crossgrad.run_folder import load_run
+
+        return load_run
+    raise AttributeError(f"module 'crossgrad' has no attribute {name!r}")

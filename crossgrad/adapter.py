@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import string
 import types
+from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
@@ -83,6 +84,20 @@ class UnsupportedOp(Exception):
     The engine records it as outcome `unsupported`, the message in `detail`."""
 
 
+def unsupported_reason(exc: BaseException) -> str | None:
+    """The UnsupportedOp message behind `exc`, also when a compiler re-raised it
+    wrapped (as a cause, or, like tf.function, as a new UnsupportedOp whose
+    message is a trace ending in the original one); None for another failure."""
+    link, seen = exc, set()
+    while link is not None and id(link) not in seen:
+        if isinstance(link, UnsupportedOp):
+            lines = [line.strip() for line in str(link).splitlines() if line.strip()]
+            return lines[-1].removeprefix(f"{UnsupportedOp.__name__}: ") if lines else ""
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return None
+
+
 def placeholder_count(template: str) -> int:
     """How many positional arguments a template takes: "f({0}, {1}.dtype)" -> 2."""
     fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
@@ -114,6 +129,27 @@ def ops_from_table(framework: str, table: dict, namespace: dict) -> types.Simple
                 else op_from_template(template, namespace))
     ops.spelling = {name: t for name, t in table.items() if t is not None}
     return ops
+
+
+@dataclass(frozen=True)
+class Snippets:
+    """The text crossgrad.repro needs to write a standalone snippet for one framework.
+
+    Templates use str.format fields: {value}, {dtype} (array), {like}, {value}
+    (full_like), {fn}, {wrt}, {cotangent}, {tangent} (pullback, pushforward lines;
+    cotangent and tangent are full_like expressions), {index} (flatten), {0} (wrap).
+    `wrap` is also what the adapter's compile() runs (LazyFramework.compile compiles
+    the same template), so the snippet can never wrap differently from the run.
+    """
+
+    imports: str  # "import torch\nimport torch.nn.functional as F"
+    array: str  # a 1-element input: "torch.tensor([{value}], dtype=torch.{dtype})"
+    full_like: str  # an array like {like} filled with {value}: the seed
+    pullback: tuple[str, ...]  # body lines returning d fn(x, w, b)/d wrt pulled back from {cotangent}
+    pushforward: tuple[str, ...]  # body lines returning the derivative along {tangent} on {wrt}
+    flatten: str  # element {index} of `result` as a Python float
+    wrap: dict = field(default_factory=dict)  # mode -> "torch.compile({0}, dynamic=False)"
+    preamble: dict = field(default_factory=dict)  # dtype -> lines it needs (JAX's x64 switch)
 
 
 @runtime_checkable

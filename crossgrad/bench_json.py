@@ -1,15 +1,19 @@
 """pytest-benchmark's --benchmark-json output -> timing rows (the columns of timings.csv).
 
-tests/test_benchmarks.py labels each benchmark in `extra_info` (framework,
+crossgrad's benchmarks (crossgrad/benchmarks/, and a user's case benchmarks
+through crossgrad.testing) label each benchmark in `extra_info` (framework,
 framework_version, mode, device, dtype, workload, n, shape, phase, threads);
 those labels and the `stats` block (median, iqr, min, rounds, iterations and,
 per round, `data`: seconds per call) become one row per benchmark, so
 crossgrad.timing_report renders them like a `crossgrad run`'s timings.
 
-What pytest-benchmark does not measure stays empty: `first_call_s` (the test
-makes one warm-up call before timing, and no one times it), and with it the
-compile break-even; `cores_busy` (it reads no CPU clock). Benchmarks without
-crossgrad's labels (someone else's benchmarks in the same file) are left out.
+pytest-benchmark itself measures neither the first call nor CPU time; the
+benchmark measures both around it (crossgrad.benchmarks.timed) and stores them
+as extra_info `first_call_s` (the trace / compile call, timed alone before the
+rounds) and `cores_busy` (process CPU time / wall time over the rounds). A
+file written before they were recorded leaves both empty, and with them the
+compile break-even. Benchmarks without crossgrad's labels (someone else's
+benchmarks in the same file) are left out.
 """
 from __future__ import annotations
 
@@ -27,12 +31,13 @@ LABELS = ("framework", "mode", "device", "workload", "n", "phase")
 def rows_from_benchmark_json(path: Path) -> list[dict]:
     """One timing row per crossgrad benchmark in the file; ValueError if it is not such a file."""
     data = _load(Path(path))
-    detail = (f"pytest-benchmark {data.get('version', '?')}: first call not measured "
-              "(a warm-up call ran before timing)")
-    rows = [row_from_benchmark(b, detail) for b in data["benchmarks"] if _is_ours(b)]
+    version = f"pytest-benchmark {data.get('version', '?')}"
+    rows = [row_from_benchmark(b, version if "first_call_s" in b["extra_info"] else
+                               f"{version}: first call not measured (a file from before it was recorded)")
+            for b in data["benchmarks"] if _is_ours(b)]
     if not rows:
         raise ValueError("no crossgrad benchmarks in it (none has framework/workload labels in "
-                         "extra_info; make one with pytest tests/test_benchmarks.py --benchmark-only "
+                         "extra_info; make one with pytest --pyargs crossgrad.benchmarks --benchmark-only "
                          "--benchmark-json FILE)")
     return rows
 
@@ -62,10 +67,17 @@ def row_from_benchmark(bench: dict, detail: str) -> dict:
         "framework_version": info.get("framework_version") or "", "device": info["device"],
         "dtype": info.get("dtype", "float32"), "mode": info["mode"], "workload": info["workload"],
         "n": n, "shape": info.get("shape") or shape_label(info["workload"], n), "phase": info["phase"],
-        "threads": info.get("threads", ""), "first_call_s": "", "median_s": fmt(median),
-        "iqr_s": fmt(iqr), "min_s": fmt(stats["min"]), "samples": int(stats["rounds"]),
-        "inner_loops": int(stats.get("iterations", 1)), "cores_busy": "",
+        "threads": info.get("threads", ""), "first_call_s": _measured(info.get("first_call_s")),
+        "median_s": fmt(median), "iqr_s": fmt(iqr), "min_s": fmt(stats["min"]), "samples": int(stats["rounds"]),
+        "inner_loops": int(stats.get("iterations", 1)), "cores_busy": _measured(info.get("cores_busy")),
         "noisy": is_noisy(iqr, median),
         "outcome": "ok", "detail": detail,
         "raw_samples": [float(s) for s in stats.get("data") or ()],
     }
+
+
+def _measured(value) -> str:
+    """An extra_info number as the row's repr text; "" where it was not measured."""
+    if value is None or value == "":
+        return ""
+    return fmt(float(value))

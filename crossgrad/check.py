@@ -1,8 +1,11 @@
 """The consistency gate: results against the committed expectations file.
 
 cases/expectations.csv holds the known divergences: every recorded value whose
-verdict (crossgrad.truth) is not `exact` or `close`, with the framework version
-range it holds for. `crossgrad check` runs the catalogue and calls `check_rows`:
+verdict (crossgrad.verdicts) is not `exact` or `close`, and every zero whose sign
+is a convention (an `exact` zero of the other sign than the truth's IEEE
+product, or a -0.0 where the truth is an unsigned zero), so a release that
+changes a zero's sign fails the gate too; each with the framework version range
+it holds for. `crossgrad check` runs the catalogue and calls `check_rows`:
 a value that changed (bitwise: the sign of a zero counts, NaN equals NaN), a new
 divergence, or an expected divergence that went away makes it exit 1 with a diff,
 old value beside new. `--update` rewrites the file after review: an entry whose
@@ -127,7 +130,13 @@ class CheckResult:
 
 
 def is_divergent(row: dict) -> bool:
-    return row.get("verdict") not in AGREES
+    """Whether the file keeps this row: not exact/close, or a zero's sign convention."""
+    if row.get("verdict") not in AGREES:
+        return True
+    from crossgrad.verdicts import zero_sign_differs
+
+    value = value_text(row.get("value"))
+    return zero_sign_differs(row) or (row.get("truth") == "±0.0" and value == "-0.0")
 
 
 def _applicable(entries: list[dict], ran: dict) -> dict:
@@ -313,12 +322,12 @@ def update_expectations(path, rows: list[dict], existing: list[dict]) -> None:
 def check_rows(rows: list[dict], path, update: bool = False) -> tuple[int, str]:
     """(exit status, text) of `crossgrad check [--update]` over annotated rows.
 
-    Rows without a verdict are annotated here (crossgrad.truth). Exit 1 when a
+    Rows without a verdict are annotated here (crossgrad.verdicts). Exit 1 when a
     result differs from the file; with update, the file is rewritten and 0.
     """
     if any("verdict" not in r for r in rows):
         from crossgrad.registry import cases
-        from crossgrad.truth import annotate
+        from crossgrad.verdicts import annotate
 
         annotate(rows, cases())
     try:

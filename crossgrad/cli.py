@@ -1,21 +1,24 @@
-"""The `crossgrad` command: run, list, report, check.
+"""The `crossgrad` command's parser: run, list, report, check.
 
-Bad input exits 2 with one line naming what is wrong and the valid choices;
-never a traceback. A run that lost results to a crash, hang or interrupt
-exits 3 (partial); an interrupted one 130.
+Bad input exits 2 with one line naming what is wrong and the valid choices
+(and the near one: "did you mean"); never a traceback. Exit statuses
+(crossgrad.arguments): 0 done, 1 `check` found a difference, 2 bad input,
+3 partial (a worker crashed or timed out), 4 nothing judged (every selected
+value unavailable: no such device, framework not installed), 130 interrupted.
+The sub-commands themselves are in crossgrad.commands.
 """
 from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 
-EXIT_USAGE, EXIT_PARTIAL, EXIT_INTERRUPTED = 2, 3, 130
+from crossgrad import commands
+from crossgrad.arguments import EXIT_USAGE, UsageError
+from crossgrad.plan import RunConfig
 
-
-class UsageError(Exception):
-    """Bad input: printed as one line, exit status 2."""
+DEFAULT_TIMEOUT = RunConfig.__dataclass_fields__["timeout"].default  # one default, in the plan
+FILTERS = ("frameworks", "cases", "points", "modes", "devices", "dtypes")
 
 
 class Parser(argparse.ArgumentParser):
@@ -24,43 +27,9 @@ class Parser(argparse.ArgumentParser):
                          if " " in self.prog else message)
 
 
-def choose(text: str | None, valid, what: str, default) -> tuple:
-    """A comma-separated selection, checked against the valid names."""
-    if text is None:
-        return tuple(default)
-    items = tuple(i.strip() for i in text.split(",") if i.strip())
-    if not items:
-        raise UsageError(f"--{what} is empty; valid: {', '.join(valid)}")
-    bad = [i for i in items if i not in valid]
-    if bad:
-        raise UsageError(f"unknown {what.rstrip('s')} {', '.join(map(repr, bad))}; valid: {', '.join(valid)}")
-    return items
-
-
-def positive_ints(text: str | None, what: str, default) -> tuple:
-    if text is None:
-        return tuple(default)
-    try:
-        values = tuple(int(float(i)) if float(i).is_integer() else None for i in text.split(","))
-    except ValueError:
-        values = (None,)
-    if not values or any(v is None or v <= 0 for v in values):
-        raise UsageError(f"--{what} must be positive whole numbers separated by commas, got {text!r}")
-    return values
-
-
-def positive_number(text: str, what: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0 or value != value or value == float("inf"):
-        raise UsageError(f"--{what} must be a positive number, got {text!r}")
-    return value
-
-
 def build_parser() -> Parser:
     parser = Parser(prog="crossgrad", description="Compare automatic differentiation across frameworks.")
+    parser.add_argument("--version", action="store_true", help="print crossgrad's version and exit")
     sub = parser.add_subparsers(dest="command", parser_class=Parser)
     run = sub.add_parser("run", help="run cases (and timings), write results/<run-id>/")
     add_selection(run)
@@ -70,26 +39,63 @@ def build_parser() -> Parser:
     run.add_argument("--threads", help="threads per framework (default: the framework's own)")
     run.add_argument("--no-timings", action="store_true", help="values only")
     run.add_argument("--timings-only", action="store_true", help="timings only")
-    sub.add_parser("list", help="frameworks (installed or not), cases, points")
+    add_cases_from(sub.add_parser("list", help="frameworks (installed or not), cases, points"))
     report = sub.add_parser("report", help="(re)build report.md of a run folder")
     report.add_argument("run_dir", nargs="?", help="a results/<run-id> folder")
     report.add_argument("--from-benchmark-json", dest="benchmark_json",
                         help="turn pytest-benchmark's --benchmark-json FILE into timings.csv + report")
     report.add_argument("--out", help="folder for --from-benchmark-json output")
+    report.add_argument("--snippets", action="store_true",
+                        help="write the repro snippet of every value of the selection (the filters "
+                             "below) to a file in the run folder, uncapped")
+    for name in FILTERS:
+        report.add_argument(f"--{name}", help=f"with --snippets: comma-separated {name}")
     check = sub.add_parser("check", help="CI gate: fail when a result differs from the expectations file")
     add_selection(check)
     check.add_argument("--update", action="store_true", help="rewrite the expectations after review")
     check.add_argument("--expectations", help="expectations file (default cases/expectations.csv)")
     check.add_argument("--out", help="run folder to write (default results/check-<run-id>)")
+    add_compare_parser(sub)
     return parser
 
 
-def add_selection(p: Parser) -> None:
+def add_compare_parser(sub) -> None:
+    """`crossgrad compare` (crossgrad.drift): what changed between run folders or devices."""
+    compare = sub.add_parser("compare", help="what changed between run folders (versions, devices, machines)")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders; later ones are compared with the first")
+    compare.add_argument("--by", choices=("run", "device"), default="run",
+                         help="device: compare the devices of one run (cpu vs gpu)")
     for name in ("frameworks", "cases", "points", "modes", "devices", "dtypes"):
+        compare.add_argument(f"--{name}", help=f"comma-separated {name}")
+    compare.add_argument("--out", help="folder for compare.md and compare.csv (default results/compare-<time>)")
+    add_cases_from(compare)
+
+
+def add_selection(p: Parser) -> None:
+    for name in FILTERS:
         p.add_argument(f"--{name}", help=f"comma-separated {name}")
-    p.add_argument("--timeout", default="600", help="seconds a framework may spend on one task before it is killed")
+    add_cases_from(p)
+    p.add_argument("--timeout", help="seconds a framework may spend on one task before it is killed "
+                                     f"(default {DEFAULT_TIMEOUT:g})")
     p.add_argument("--jobs", help="frameworks computing values at once (default: the CPU count, at most 3); "
                                   "timings always run one framework at a time")
+
+
+def version_text() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"crossgrad {version('crossgrad')}"
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        from crossgrad import __version__
+
+        return f"crossgrad {__version__}"
+
+
+def add_cases_from(p) -> None:
+    """--cases-from PATH.py; a command calls crossgrad.commands.load_case_sources(args) before cases()."""
+    p.add_argument("--cases-from", action="append", default=[], metavar="PATH.py",
+                   help="also load the cases (CASES = [...]) a Python file defines; repeatable or comma-separated")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,10 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     try:
         args = build_parser().parse_args(argv)
+        if args.version:
+            print(version_text())
+            return 0
         if args.command is None:
-            raise UsageError("missing command; valid: run, list, report, check")
-        from crossgrad import commands
-
+            raise UsageError("missing command; valid: run, list, report, check, compare")
         return getattr(commands, f"cmd_{args.command}")(args, argv)
     except UsageError as exc:
         print(f"crossgrad: error: {exc}", file=sys.stderr)
@@ -108,12 +115,3 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `crossgrad list | head`: the reader left, nothing to report
         sys.stderr.close()
         return 0
-
-
-def install_signal_handlers() -> None:
-    """SIGTERM ends a run like Ctrl-C does: workers killed, what finished reported."""
-    def to_interrupt(signum, frame):
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-    signal.signal(signal.SIGTERM, to_interrupt)
-
-

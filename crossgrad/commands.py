@@ -1,19 +1,49 @@
-"""What each `crossgrad` sub-command does (argument parsing lives in crossgrad.cli)."""
+"""What each `crossgrad` sub-command does (the parser lives in crossgrad.cli, which imports this).
+
+Frameworks are never imported here (nor by anything imported here): the runner
+starts one worker subprocess per framework.
+"""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from collections import Counter
 from pathlib import Path
 
+from crossgrad import timing_run
 from crossgrad.adapter import DEVICES, MODES
+from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_PARTIAL, UsageError, choose,
+                                 positive_ints, positive_number, refuse_unused)
+from crossgrad.bench_json import rows_from_benchmark_json
 from crossgrad.case import DTYPES
-from crossgrad.cli import EXIT_INTERRUPTED, EXIT_PARTIAL, UsageError, choose, positive_ints, positive_number
+from crossgrad.check import check_rows
+from crossgrad.env import host_env
+from crossgrad.finish import finish, load_run
 from crossgrad.plan import RunConfig
 from crossgrad.progress import Progress
+from crossgrad.records import RecordFormatError, atomic_write_text
 from crossgrad.registry import cases, frameworks
+from crossgrad.runner import Run, execute, new_run_id, value_tasks
+from crossgrad.snippet_file import write_snippets
+from crossgrad.timing_report import timing_section, write_timings_csv
+from crossgrad.truth import annotate
+
+
+def load_case_sources(args) -> None:
+    """--cases-from PATH.py (repeatable, comma-separated): the user's cases join the catalogue."""
+    from crossgrad.registry import use_case_files
+    from crossgrad.user_cases import CaseSourceError
+
+    paths = [p.strip() for text in getattr(args, "cases_from", None) or () for p in text.split(",") if p.strip()]
+    try:
+        use_case_files(paths)
+    except CaseSourceError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def selection(args) -> RunConfig:
+    load_case_sources(args)
     fws, all_cases = frameworks(), cases()
     installed = [n for n, a in fws.items() if a.version() is not None]
     chosen_fws = choose(args.frameworks, list(fws), "frameworks", installed)
@@ -26,11 +56,14 @@ def selection(args) -> RunConfig:
     if not any(m in fws[f].modes for f in chosen_fws for m in modes):
         raise UsageError(f"no selected framework has mode(s) {', '.join(modes)}; "
                          + "; ".join(f"{f}: {', '.join(fws[f].modes)}" for f in chosen_fws))
+    optional = {}
+    if args.timeout is not None:  # else RunConfig's default: the one default
+        optional["timeout"] = positive_number(args.timeout, "timeout")
+    if getattr(args, "threads", None):
+        optional["threads"] = positive_ints(args.threads, "threads", (None,))[0]
     return RunConfig(frameworks=chosen_fws, cases=chosen_cases, modes=modes,
                      devices=choose(args.devices, DEVICES, "devices", ("cpu",)),
-                     dtypes=choose(args.dtypes, DTYPES, "dtypes", DTYPES), points=points,
-                     timeout=positive_number(args.timeout, "timeout"),
-                     threads=positive_ints(args.threads, "threads", (None,))[0] if getattr(args, "threads", None) else None)
+                     dtypes=choose(args.dtypes, DTYPES, "dtypes", DTYPES), points=points, **optional)
 
 
 def jobs_of(args) -> int:
@@ -39,8 +72,6 @@ def jobs_of(args) -> int:
 
 
 def run_dir_for(args, prefix: str = "") -> Path:
-    from crossgrad.runner import new_run_id
-
     path = Path(args.out) if args.out else Path("results") / f"{prefix}{new_run_id()}"
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -56,7 +87,6 @@ def timing_plan(args, config: RunConfig) -> tuple[dict, dict | None]:
     """framework -> timing specs, and the harness options; empty with --no-timings."""
     if getattr(args, "no_timings", False):
         return {}, None
-    from crossgrad import timing_run
 
     workloads = choose(args.workloads, timing_run.WORKLOADS, "workloads", timing_run.WORKLOADS)
     sizes = positive_ints(args.sizes, "sizes", (None,)) if args.sizes else None  # None: per-device defaults
@@ -66,19 +96,20 @@ def timing_plan(args, config: RunConfig) -> tuple[dict, dict | None]:
     return specs, timing_run.default_options()
 
 
+def install_signal_handlers() -> None:
+    """SIGTERM ends a run like Ctrl-C does: workers killed, what finished reported."""
+    def to_interrupt(signum, frame):
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+    signal.signal(signal.SIGTERM, to_interrupt)
+
+
 def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1) -> int:
-    from crossgrad.env import host_env
-    from crossgrad.finish import finish
-    from crossgrad.runner import Run, execute
-
-    from crossgrad.cli import install_signal_handlers
-
     install_signal_handlers()
     run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options)
-    total = sum(len(t) for per_fw in plan.values() for t in per_fw.values())
+    run.manifest["compile_cache"] = compile_caches(config.frameworks)
     status = "interrupted"
     try:
-        with Progress(total) as progress:
+        with Progress(plan) as progress:
             status = "complete" if execute(run, plan, progress, jobs=jobs) else "partial"
     except KeyboardInterrupt:
         print("crossgrad: interrupted; reporting what finished", file=sys.stderr)
@@ -89,18 +120,62 @@ def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, ar
     return {"complete": 0, "partial": EXIT_PARTIAL}.get(status, EXIT_INTERRUPTED)
 
 
-def cmd_run(args, argv) -> int:
-    from crossgrad.runner import value_tasks
+def compile_caches(names) -> dict[str, str]:
+    """Each framework's on-disk compile cache before the run began (cold, warm, off), for the
+    manifest: the adapter's optional compile_cache(), which reads folders and imports nothing."""
+    out = {}
+    for name in names:
+        hook = getattr(frameworks()[name], "compile_cache", None)
+        try:
+            out[name] = str(hook()) if callable(hook) else "not reported"
+        except Exception as exc:  # a probe of a folder must not cost the run
+            out[name] = f"not reported ({type(exc).__name__}: {exc})"
+    return out
 
+
+def unavailable_reasons(rows: list[dict], timings: list[dict]) -> tuple[int, Counter]:
+    """(values that ran, {reason: count} of values that are `unavailable`). The
+    timings' copy row is the machine's reference, not a selected value."""
+    selected = list(rows) + [t for t in timings if t.get("workload") != "copy"]
+    reasons = Counter(str(r.get("detail") or "unavailable") for r in selected if r.get("outcome") == "unavailable")
+    return len(selected) - sum(reasons.values()), reasons
+
+
+def say_what_was_judged(run_dir: Path) -> bool:
+    """One stderr line when values were skipped as unavailable; False when nothing ran at all."""
+    rows, timings, _, _ = load_run(run_dir)
+    ran, reasons = unavailable_reasons(rows, timings)
+    listed = "; ".join(f"{reason} ({count})" for reason, count in sorted(reasons.items()))
+    if not ran:
+        why = f"every selected value is unavailable: {listed}" if reasons else "the selection holds no value"
+        print(f"crossgrad: nothing judged: {why} (exit {EXIT_NOTHING_JUDGED})", file=sys.stderr)
+        return False
+    if reasons:
+        print(f"crossgrad: skipped {sum(reasons.values())} unavailable value(s): {listed}", file=sys.stderr)
+    return True
+
+
+def cmd_run(args, argv) -> int:
     if args.no_timings and args.timings_only:
         raise UsageError("--no-timings and --timings-only exclude each other")
+    if args.no_timings:
+        refuse_unused(args, dict.fromkeys(("sizes", "workloads"), "with --no-timings (values only)"))
+    if args.timings_only:
+        refuse_unused(args, dict.fromkeys(("cases", "points", "dtypes", "jobs"),
+                                          "with --timings-only (timings have their own workloads, "
+                                          "float32, one framework at a time)"))
     config = selection(args)
     timing_specs, timing_options = timing_plan(args, config)
     plan = {"values": {} if args.timings_only else value_tasks(config), "timings": timing_specs}
-    return execute_run(config, run_dir_for(args), plan, timing_options, argv, jobs_of(args))
+    run_dir = run_dir_for(args)
+    code = execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args))
+    if code != EXIT_INTERRUPTED and not say_what_was_judged(run_dir):
+        return EXIT_NOTHING_JUDGED
+    return code
 
 
 def cmd_list(args, argv) -> int:
+    load_case_sources(args)
     print("frameworks:")
     for name, adapter in frameworks().items():
         version = adapter.version()
@@ -114,35 +189,46 @@ def cmd_list(args, argv) -> int:
 
 
 def cmd_report(args, argv) -> int:
-    from crossgrad.finish import finish
-    from crossgrad.records import RecordFormatError
-
+    filters = [f for f in ("frameworks", "cases", "points", "modes", "devices", "dtypes") if getattr(args, f)]
     if args.benchmark_json:
+        refuse_unused(args, {"snippets": "with --from-benchmark-json (it holds timings only)",
+                             **dict.fromkeys(filters, "with --from-benchmark-json")})
         return report_benchmark_json(args)
-    if not args.run_dir:
-        raise UsageError("report needs a run folder (results/<run-id>) or --from-benchmark-json FILE")
-    run_dir = Path(args.run_dir)
-    if not (run_dir / "manifest.json").is_file():
-        raise UsageError(f"{str(run_dir)!r} is not a run folder (no manifest.json); "
-                         f"runs here: {', '.join(list_runs()) or 'none'}")
+    refuse_unused(args, {"out": "without --from-benchmark-json (a report is rebuilt in its run folder)"})
+    if not args.snippets:
+        refuse_unused(args, dict.fromkeys(filters, "without --snippets"))
+    run_dir = existing_run(args.run_dir)
     try:
-        print(finish(run_dir))
+        if args.snippets:
+            print(write_snippets(run_dir, {f: getattr(args, f) for f in filters}))
+        else:
+            print(finish(run_dir))
     except (RecordFormatError, OSError) as exc:
         print(f"crossgrad: error: {exc}", file=sys.stderr)
         return 2
     return 0
 
 
+def existing_run(text: str | None) -> Path:
+    if not text:
+        raise UsageError("report needs a run folder (results/<run-id>) or --from-benchmark-json FILE")
+    from crossgrad.run_folder import MANIFEST, is_run_folder
+
+    run_dir = Path(text)
+    if not is_run_folder(run_dir):
+        raise UsageError(f"{str(run_dir)!r} is not a run folder (no {MANIFEST}); "
+                         f"runs here: {', '.join(list_runs()) or 'none'}")
+    return run_dir
+
+
 def list_runs() -> list[str]:
+    from crossgrad.run_folder import is_run_folder
+
     root = Path("results")
-    return sorted(str(p) for p in root.glob("*") if (p / "manifest.json").is_file())[-5:] if root.is_dir() else []
+    return sorted(str(p) for p in root.glob("*") if is_run_folder(p))[-5:] if root.is_dir() else []
 
 
 def report_benchmark_json(args) -> int:
-    from crossgrad.bench_json import rows_from_benchmark_json
-    from crossgrad.timing_report import timing_section, write_timings_csv
-    from crossgrad.records import atomic_write_text
-
     source = Path(args.benchmark_json)
     if not source.is_file():
         raise UsageError(f"no such file {str(source)!r} (make one with pytest --benchmark-only --benchmark-json FILE)")
@@ -152,26 +238,32 @@ def report_benchmark_json(args) -> int:
         raise UsageError(f"{source}: {exc}") from None
     out = run_dir_for(args, prefix="bench-")
     write_timings_csv(out, rows)
-    report = out / "report.md"
+    from crossgrad.run_folder import REPORT
+
+    report = out / REPORT
     atomic_write_text(report, f"# crossgrad timings from {source.name}\n\n" + timing_section(rows, out))
     print(report)
     return 0
 
 
 def cmd_check(args, argv) -> int:
-    from crossgrad.check import check_rows
-    from crossgrad.finish import load_run
-    from crossgrad.runner import value_tasks
-    from crossgrad.truth import annotate
-
     config = selection(args)
     run_dir = run_dir_for(args, prefix="check-")
     code = execute_run(config, run_dir, {"values": value_tasks(config)}, None, argv, jobs_of(args))
     if code == EXIT_INTERRUPTED:
         return code
+    if not say_what_was_judged(run_dir):  # a gate that checked nothing must not pass
+        return EXIT_NOTHING_JUDGED
     rows, _, _, _ = load_run(run_dir)
     annotate(rows, cases())
     path = Path(args.expectations) if args.expectations else Path(__file__).parent.parent / "cases" / "expectations.csv"
     status, text = check_rows(rows, path, update=args.update)
     print(text)
     return status or code
+
+
+def cmd_compare(args, argv) -> int:
+    from crossgrad.drift import compare
+
+    load_case_sources(args)  # the user's cases give their rows truths and snippets
+    return compare(args)

@@ -12,12 +12,16 @@ Labels, in order of precedence:
     "differ only in the sign of zero" every value is a zero, of both signs
     "differ in value"                 anything else
 
-The odd ones out are the cells outside the majority group of equal bits. When
-the largest groups tie, the majority is chosen by, in turn: the group equal to
-`reference` (the truth rounded to the dtype, when the caller knows it); a group
-of finite values over NaN/inf; the group holding the earliest column (columns
-come in report order, so the choice is stable across runs). With fewer than
-two values there is nothing to be odd against: no cell is marked.
+The odd ones out are the cells outside the majority, voted per framework: each
+framework has one vote, split evenly among its columns (modes, devices), so
+three TensorFlow modes weigh what one torch mode weighs, and a framework whose
+modes disagree splits its vote between their values. The majority is the group
+of equal bits with the largest weight, strictly above every other eligible
+group; a group whose values are `invalid` (NaN/inf where a finite value is
+valid: the verdicts say so) is never eligible. Without a clear majority nobody
+is odd. Each odd cell gets a cause (CAUSES): a different subgradient, last-bits
+(ulp) difference, the sign of a zero, an invalid value, or another value.
+With fewer than two values there is nothing to be odd against.
 """
 from __future__ import annotations
 
@@ -33,6 +37,12 @@ ERRORED = "some errored"
 LABELS = (ALL_AGREE, SIGN_OF_ZERO, DIFFER, ERRORED)
 
 
+CAUSES = ("invalid", "subgradient", "value", "sign of zero", "ulp")
+"""Why a cell is odd, most severe first: an invalid value; another valid
+subgradient; another value (a definitional form, a flushed input); only the
+sign of a zero; only the last bits (within the `close` tolerance of each other)."""
+
+
 @dataclass(frozen=True)
 class RowVerdict:
     """How the cells of one row compare.
@@ -40,6 +50,7 @@ class RowVerdict:
     label: one of LABELS. values_label: the label the cells with a value get
     among themselves (tells "some errored" rows apart: the rest may still differ).
     odd: columns outside the majority group. errored: columns with no value.
+    causes: odd column -> its cause (CAUSES).
     """
 
     label: str
@@ -47,6 +58,7 @@ class RowVerdict:
     odd: tuple = ()
     errored: tuple = ()
     groups: tuple = field(default=(), compare=False)
+    causes: dict = field(default_factory=dict, compare=False)
 
 
 def bit_key(value: float) -> str:
@@ -56,15 +68,31 @@ def bit_key(value: float) -> str:
     return struct.pack("<d", value).hex()
 
 
-def classify(cells: Mapping[Hashable, float | None], reference: float | None = None) -> RowVerdict:
-    """Compare the cells of one row; `cells` maps column -> value (None: no value)."""
+def voter(column) -> str:
+    """The framework a column votes for: ("torch", "eager", "cpu") or "torch eager" -> "torch"."""
+    return column[0] if isinstance(column, tuple) else str(column).split()[0]
+
+
+def classify(cells: Mapping[Hashable, float | None], reference: float | None = None,
+             invalid: frozenset | None = None, is_set: bool = False, rtol: float = 2.0 ** -18) -> RowVerdict:
+    """Compare the cells of one row; `cells` maps column -> value (None: no value).
+
+    invalid: columns whose verdict is `invalid` (default: those holding NaN).
+    reference: the truth rounded to the dtype; only breaks an exact tie of
+    weights in its favour when it is one of the tied groups. is_set: the truth
+    is a set (an odd valid value is another subgradient). rtol: "last bits".
+    """
     errored = tuple(c for c, v in cells.items() if v is None)
     valued = {c: v for c, v in cells.items() if v is not None}
     groups = _groups(valued)
     values_label = _values_label(valued, groups)
     label = ERRORED if errored else values_label
-    odd = _odd(groups, valued, reference) if len(valued) >= 2 else ()
-    return RowVerdict(label, values_label, odd, errored, tuple(groups))
+    bad = set(invalid) if invalid is not None else {c for c, v in valued.items() if math.isnan(v)}
+    majority = _majority(groups, valued, bad, reference) if len(valued) >= 2 else None
+    odd = () if majority is None else tuple(c for c in valued if c not in majority)
+    causes = {} if majority is None else {
+        c: _cause(valued[c], valued[majority[0]], c in bad, is_set, rtol) for c in odd}
+    return RowVerdict(label, values_label, odd, errored, tuple(groups), causes)
 
 
 def _groups(valued: dict) -> list[tuple]:
@@ -83,21 +111,35 @@ def _values_label(valued: dict, groups: list) -> str:
     return DIFFER
 
 
-def _odd(groups: list, valued: dict, reference: float | None) -> tuple:
+def _majority(groups: list, valued: dict, bad: set, reference: float | None) -> tuple | None:
+    """The group with the clear majority of framework votes, or None."""
     if len(groups) <= 1:
-        return ()
-    order = {column: i for i, column in enumerate(valued)}
-    top = max(len(g) for g in groups)
-    tied = [g for g in groups if len(g) == top]
-    majority = min(tied, key=lambda g: _tie_rank(g, valued, reference, order))
-    return tuple(c for c in valued if c not in majority)
+        return None
+    share: dict = {}
+    for column in valued:
+        share[voter(column)] = share.get(voter(column), 0) + 1
+    weight = {g: sum(1.0 / share[voter(c)] for c in g) for g in groups}
+    eligible = [g for g in groups if not all(c in bad for c in g)]
+    if not eligible:
+        return None
+    top = max(weight[g] for g in eligible)
+    tied = [g for g in eligible if abs(weight[g] - top) < 1e-9]
+    if len(tied) > 1 and reference is not None:
+        tied = [g for g in tied if bit_key(valued[g[0]]) == bit_key(reference)] or tied
+    return tied[0] if len(tied) == 1 else None
 
 
-def _tie_rank(group: tuple, valued: dict, reference: float | None, order: dict) -> tuple:
-    """Sort key among tied groups: the reference first, then finite, then column order."""
-    value = valued[group[0]]
-    matches = reference is not None and bit_key(value) == bit_key(reference)
-    return (not matches, not math.isfinite(value), order[group[0]])
+def _cause(value: float, majority: float, invalid: bool, is_set: bool, rtol: float) -> str:
+    if invalid:
+        return "invalid"
+    if value == 0.0 and majority == 0.0:
+        return "sign of zero"
+    if is_set:
+        return "subgradient"
+    both_finite = math.isfinite(value) and math.isfinite(majority)
+    if both_finite and value * majority > 0 and abs(value - majority) <= rtol * max(abs(value), abs(majority)):
+        return "ulp"
+    return "value"
 
 
 def row_cells(rows: list[dict], column_of) -> dict:
@@ -165,8 +207,6 @@ def row_key(row: dict) -> tuple:
 
 def build_matrices(rows: list[dict], cases: dict) -> dict:
     """(case, dtype) -> [MatrixRow], both in report order (catalogue, points, ad, seed)."""
-    from crossgrad.truth import row_truth, round_to
-
     grouped: dict = {}
     for row in rows:
         table = grouped.setdefault((row.get("case", ""), row.get("dtype", "")), {})
@@ -176,17 +216,24 @@ def build_matrices(rows: list[dict], cases: dict) -> dict:
     for (case, dtype) in sorted(grouped, key=lambda k: _matrix_rank(k, cases)):
         table = grouped[(case, dtype)]
         point_order = [p.name for p in cases[case].points] if case in cases else []
-        matrix = []
-        for key in sorted(table, key=lambda k: _row_rank(k, point_order)):
-            # In column order: a tie between groups goes to the earliest column.
-            cells = dict(sorted(table[key].items(), key=lambda item: rank[item[0]]))
-            any_row = next(iter(cells.values()))
-            truth = row_truth(any_row, cases)
-            reference = round_to(truth.value, dtype) if truth and truth.kind == "exact" else None
-            verdict = classify(row_cells(list(cells.values()), column_of), reference)
-            matrix.append(MatrixRow(key, any_row.get("truth") or "", cells, verdict))
-        out[(case, dtype)] = matrix
+        out[(case, dtype)] = [_matrix_row(key, table[key], rank, cases, dtype)
+                              for key in sorted(table, key=lambda k: _row_rank(k, point_order))]
     return out
+
+
+def _matrix_row(key: tuple, cells: dict, rank: dict, cases: dict, dtype: str) -> MatrixRow:
+    from crossgrad.truth import TOLERANCES, round_to, row_truth
+
+    # In column order: ties and groups read in report order.
+    cells = dict(sorted(cells.items(), key=lambda item: rank[item[0]]))
+    any_row = next(iter(cells.values()))
+    truth = row_truth(any_row, cases)
+    reference = round_to(truth.value, dtype) if truth and truth.kind == "exact" else None
+    invalid = frozenset(c for c, r in cells.items() if r.get("verdict") == "invalid")
+    verdict = classify(row_cells(list(cells.values()), column_of), reference, invalid,
+                       is_set=bool(truth and truth.kind == "set"),
+                       rtol=TOLERANCES.get(dtype, TOLERANCES["float64"])[0])
+    return MatrixRow(key, any_row.get("truth") or "", cells, verdict)
 
 
 def _matrix_rank(key: tuple, cases: dict) -> tuple:
@@ -202,74 +249,5 @@ def _row_rank(key: tuple, point_order: list) -> tuple:
             wrt, index)
 
 
-# --- Summary: one cell per (case, dtype) x column ------------------------------
-
-# Standings, worst first: a summary cell's colour is its worst standing. "differs"
-# is a column outside the bitwise majority of a row: it outranks sign-of-zero,
-# which every framework may share (then it is a convention, not news), and the
-# verdicts that are fine on their own (a valid subgradient that no other
-# framework picks is exactly what the atlas is for).
-# "unsupported" (no gradient: TensorFlow's None where the others give 0) ranks
-# above the benign verdicts, so a column that is partly None is never green.
-SEVERITY = ("error", "invalid", "differs", "sign-of-zero", "unsupported", "undefined", "subgradient",
-            "close", "exact", "agree", "none")
-MAX_TAGS = 3
-
-
-def summary_cell(matrix: list[MatrixRow], column: tuple) -> tuple[str, str]:
-    """(standing, text) of one column over one matrix, e.g. ("differs", "odd ×2, subgradient ×4")."""
-    from crossgrad.truth import as_float
-
-    counts: dict[str, int] = {}
-    total = 0
-    for mrow in matrix:
-        row = mrow.cells.get(column)
-        if row is None:
-            continue
-        total += 1
-        for tag in _tags(row.get("verdict", ""), as_float(row.get("value")),
-                         column in mrow.verdict.odd):
-            counts[tag] = counts.get(tag, 0) + 1
-    if total == 0:
-        return "none", "—"
-    return _standing(counts, total), _text(counts, total)
-
-
-def _tags(verdict: str, value: float | None, odd: bool) -> list[str]:
-    """The summary tags one cell contributes: its verdict (NaN and inf named), odd-ness."""
-    tags = []
-    if verdict == "invalid" and value is not None and not math.isfinite(value):
-        tags.append("NaN" if math.isnan(value) else "inf")
-    elif verdict:
-        tags.append(verdict)
-    if odd and verdict != "exact":  # the odd one out that matches the truth is not flagged
-        tags.append("odd")
-    elif not verdict:
-        tags.append("agree")  # no truth stated: standing comes from the others alone
-    return tags
-
-
-TAG_ORDER = ("error", "NaN", "inf", "invalid", "odd", "sign-of-zero", "undefined",
-             "subgradient", "close", "unsupported", "exact", "agree")
-TAG_STANDING = {"NaN": "invalid", "inf": "invalid", "odd": "differs"}
-
-
-def _standing(counts: dict, total: int) -> str:
-    present = {TAG_STANDING.get(t, t) for t in counts}
-    return min(present, key=SEVERITY.index)
-
-
-# Verdicts that are fine on their own: listed only where nothing notable happened,
-# so a summary cell shows first what differs (value, sign of zero, NaN, errors).
-BENIGN_TAGS = ("undefined", "subgradient", "close")
-
-
-def _text(counts: dict, total: int) -> str:
-    tags = [t for t in TAG_ORDER if t in counts and t not in ("exact", "agree")]
-    notable = [t for t in tags if t not in BENIGN_TAGS] or tags
-    if not notable:
-        return "exact" if "exact" in counts else "agree"
-    parts = [t if counts[t] == total else f"{t} ×{counts[t]}" for t in notable[:MAX_TAGS]]
-    if len(notable) > MAX_TAGS:
-        parts.append(f"+{len(notable) - MAX_TAGS} more")
-    return ", ".join(parts)
+# The summary of a matrix column lives in crossgrad.summary; these names stay here.
+from crossgrad.summary import SEVERITY, summary_cell  # noqa: E402,F401

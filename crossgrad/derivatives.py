@@ -11,11 +11,12 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from crossgrad.adapter import UnsupportedOp
+from crossgrad.adapter import UnsupportedOp, unsupported_reason
 from crossgrad.case import ARG_NAMES
 from crossgrad.dtypes import ASSUMED_DTYPES, as_dtype, missing_dtype_reason, unsupported_kernel
 from crossgrad.plan import Quantity, Task, quantities
 from crossgrad.records import bits, fmt
+from crossgrad.respell import ops_for
 from crossgrad.spelling import RecordingOps
 
 
@@ -59,12 +60,20 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
     if task.device not in adapter.devices():
         yield from failed_rows(base, case, qs, "unavailable", f"no {task.device} device for {task.framework}")
         return
+    if case.frameworks and task.framework not in case.frameworks:  # another framework's spelling
+        yield from failed_rows(base, case, qs, "unsupported", f"{case.name} is a spelling of {', '.join(case.frameworks)}")
+        return
     if task.dtype not in getattr(adapter, "dtypes", ASSUMED_DTYPES):  # nothing to run: say why
         yield from failed_rows(base, case, qs, "unsupported", missing_dtype_reason(task.framework, task.dtype))
         return
     fn = case.function_for(task.framework)
-    fns = build_functions(adapter, fn, adapter.ops, case.wrt)
-    primitives = {p.name: used_primitives(adapter, fn, task, p) for p in case.points if task.dtype in p.dtypes}
+    ops = ops_for(adapter, case)  # a spelling variant's alias in place of its op
+    fns = build_functions(adapter, fn, ops, case.wrt)
+    try:  # the eager probe meets an op the framework lacks before any compiler does
+        primitives = {p.name: used_primitives(adapter, fn, task, p, ops) for p in case.points if task.dtype in p.dtypes}
+    except UnsupportedOp as exc:
+        yield from failed_rows(base, case, qs, "unsupported", str(exc))
+        return
     for ad in ("none", "reverse", "forward", "second"):
         group = [q for q in qs if q.ad == ad]
         rows = list(_run_group(adapter, task, case, ad, fns[ad], group, base, primitives))
@@ -75,12 +84,14 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
             yield row
 
 
-def used_primitives(adapter, fn, task: Task, point) -> str:
+def used_primitives(adapter, fn, task: Task, point, ops=None) -> str:
     """The framework calls the case makes at this point, from an eager call of the
     primal with a recording namespace (kept out of compiled code: it has state)."""
-    ops = RecordingOps(adapter.ops)
+    ops = RecordingOps(adapter.ops if ops is None else ops)
     try:
-        fn(ops, *(adapter.asarray(_vector(v, task.dtype), task.device) for v in (point.x, point.w, point.b)))
+        fn(ops, *point_arrays(adapter, point, task.dtype, task.device))
+    except UnsupportedOp:
+        raise  # the whole task is unsupported (compute_task)
     except Exception:
         pass  # the failure itself is recorded by the real evaluation
     return ops.describe()
@@ -108,7 +119,7 @@ def _one_call_per_seed(group: list[Quantity]) -> list[Quantity]:
 
 def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str) -> Iterator[dict]:
     point = case.point(q.point)
-    args = [adapter.asarray(_vector(v, task.dtype), task.device) for v in (point.x, point.w, point.b)]
+    args = point_arrays(adapter, point, task.dtype, task.device)
     seed = adapter.asarray(as_dtype(1.0 if q.seed is None else q.seed, task.dtype), task.device)
     one = adapter.asarray(as_dtype(1.0, task.dtype), task.device)
     wanted = {g.wrt for g in group if g.point == q.point and g.seed == q.seed}
@@ -126,12 +137,26 @@ def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str)
             yield dict(row, index=0, value=None, bits="", outcome="no_gradient",
                        detail=f"{task.framework} returned None: no gradient reaches the output")
             continue
-        yield from _element_rows(row, adapter.to_numpy(out), task.dtype)
+        try:
+            array = adapter.to_numpy(out)
+        except Exception as exc:  # a gradient the adapter cannot read back (TF's IndexedSlices)
+            yield dict(row, index=0, value=None, bits="", outcome="error", detail=_describe(exc))
+            continue
+        yield from _element_rows(row, array, task.dtype)
 
 
-def _vector(value: float, dtype: str) -> np.ndarray:
-    """A 1-element array of `dtype` (bfloat16 through ml_dtypes), rounded to nearest."""
-    return as_dtype(value, dtype).reshape(1)
+def point_arrays(adapter, point, dtype: str, device: str) -> list:
+    """x, w, b as framework arrays: a float is a 1-element array, a tuple (a vector
+    point) an n-element one; the values are exact in `dtype` or rounded to it."""
+    return [adapter.asarray(np.atleast_1d(as_dtype(np.array(v, np.float64), dtype)), device)
+            for v in (point.x, point.w, point.b)]
+
+
+def arg_text(value) -> str:
+    """A point's x, w or b as row text: repr of a float, "[1.0, -0.0]" for a vector."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(fmt(v) for v in value) + "]"
+    return fmt(value)
 
 
 def _element_rows(row: dict, array: np.ndarray, dtype: str) -> Iterator[dict]:
@@ -146,7 +171,7 @@ def _quantity_fields(q: Quantity, wrt: str, point) -> dict:
         "ad": q.ad, "point": q.point, "wrt": wrt,
         "cotangent": seed if q.ad in ("reverse", "second") else "",
         "tangent": seed if q.ad == "forward" else "",
-        "x": fmt(point.x), "w": fmt(point.w), "b": fmt(point.b),
+        "x": arg_text(point.x), "w": arg_text(point.w), "b": arg_text(point.b),
     }
 
 
@@ -168,12 +193,9 @@ def _failure(exc: BaseException, dtype: str = "") -> tuple[str, str]:
     is `unsupported` with its reason, also when a compiler re-raised it wrapped;
     so is a kernel the framework lacks for a 16-bit dtype, when its own error text
     says so (crossgrad.dtypes.unsupported_kernel: the rule and the phrases)."""
-    link, seen = exc, set()
-    while link is not None and id(link) not in seen:
-        if isinstance(link, UnsupportedOp):
-            return "unsupported", str(link)
-        seen.add(id(link))
-        link = link.__cause__ or link.__context__
+    reason = unsupported_reason(exc)
+    if reason is not None:
+        return "unsupported", reason
     if unsupported_kernel(str(exc), dtype):
         return "unsupported", _describe(exc)
     return "error", _describe(exc)

@@ -26,6 +26,39 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+# Instruction-set extensions that change floating-point results: XLA (jax, and
+# TensorFlow's jit) compiles for the host CPU, so vector width and fused
+# multiply-add decide the last bits of compiled code (issue 14: two machines with
+# the same CPU name differed in 48 float64 values). x86 names first, then Arm.
+ISA_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512bw", "avx512vl",
+             "avx512_vnni", "avx512_bf16", "avx512_fp16", "avx_vnni", "amx_tile", "amx_bf16",
+             "asimd", "asimdhp", "fphp", "sve", "sve2", "bf16")
+
+
+def cpu_flags(cpuinfo: str | None = None) -> list[str]:
+    """The ISA_FLAGS the CPU reports in /proc/cpuinfo (its first processor), in ISA_FLAGS order;
+    [] where /proc/cpuinfo cannot be read (macOS, Windows)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text()
+        except OSError:
+            return []
+    for line in cpuinfo.splitlines():
+        if line.split(":", 1)[0].strip() in ("flags", "Features"):
+            present = set(line.split(":", 1)[1].split())
+            return [f for f in ISA_FLAGS if f in present]
+    return []
+
+
+def xla_cpu_target() -> str:
+    """What XLA is told about the CPU it compiles for: --xla_cpu_max_isa in XLA_FLAGS,
+    else "host" (XLA then targets every extension in cpu_flags)."""
+    for flag in os.environ.get("XLA_FLAGS", "").split():
+        if flag.startswith("--xla_cpu_max_isa="):
+            return flag.split("=", 1)[1]
+    return "host"
+
+
 def gpu_model() -> str:
     """The GPU's name from nvidia-smi, or "" where there is none."""
     try:
@@ -59,6 +92,9 @@ def host_env(argv: list[str]) -> dict:
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "cpu": cpu_model(),
+        "cpu_arch": platform.machine(),
+        "cpu_flags": cpu_flags(),
+        "xla_cpu_target": xla_cpu_target(),
         "cpu_count": os.cpu_count(),
         "gpu": gpu_model(),
         "thread_env": {k: os.environ[k] for k in THREAD_VARS if k in os.environ},

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-AD_KINDS = ("none", "reverse", "forward", "second")
 DEFAULT_SEEDS = (1.0, -1.0)
 
 
@@ -19,9 +18,6 @@ class Task:
     dtype: str
     device: str
     mode: str
-
-    def label(self) -> str:
-        return f"{self.case}/{self.dtype}/{self.device}/{self.mode}"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -76,11 +72,15 @@ class RunConfig:
         return asdict(self)
 
 
-def tasks_for(config: RunConfig, framework: str, modes_supported: tuple[str, ...], case_dtypes: dict) -> list[Task]:
-    """Tasks of one framework: modes it lacks are left out, not failed."""
+def tasks_for(config: RunConfig, framework: str, modes_supported: tuple[str, ...], case_dtypes: dict,
+              case_frameworks: dict | None = None) -> list[Task]:
+    """Tasks of one framework: modes it lacks are left out, not failed; so are the
+    cases that belong to other frameworks (case_frameworks[c], a spelling variant:
+    () or absent means every framework)."""
+    case_frameworks = case_frameworks or {}
     return [
         Task(framework, c, dt, dev, m)
-        for c in config.cases
+        for c in config.cases if framework in (case_frameworks.get(c) or (framework,))
         for dt in config.dtypes if dt in case_dtypes[c]
         for dev in config.devices
         for m in config.modes if m in modes_supported

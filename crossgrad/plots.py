@@ -1,5 +1,7 @@
 """Plots of a report: the summary heatmap (rows: case x dtype, columns: framework x mode)
-and the timing section's two (median against N, gradient/primal ratio).
+and the timing section's three (median against N, gradient/primal ratio, compile cost).
+The timing plots take data prepared by crossgrad.timing_report (series label ->
+points); nothing here imports the rest of crossgrad, so imports run one way.
 
 matplotlib is imported only when a plot is drawn, and through its object API
 (Figure + the Agg canvas), never pyplot: pyplot would pick a GUI backend and
@@ -10,22 +12,25 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from crossgrad.timing_report import num, series
-from crossgrad.workloads import bytes_moved
-
 # Standing of a summary cell, best to worst, with its colour. The order is the
 # colour scale of the heatmap; crossgrad.report computes each cell's standing.
 STANDINGS = (
-    ("exact", "#1a9850"),          # bit-equal to the truth
-    ("close", "#91cf60"),          # within tolerance of the truth
+    ("exact", "#1a9850"),          # bit-equal to the truth (a zero of either sign)
+    ("close", "#91cf60"),          # within the relative tolerance of the truth
     ("agree", "#d9ef8b"),          # no truth stated; bit-equal to the other columns
     ("subgradient", "#fee08b"),    # a valid element of the set, at a kink
     ("undefined", "#abd9e9"),      # no valid value exists: a convention
-    ("sign-of-zero", "#fdae61"),   # equal to the truth but for the sign of a zero
-    ("differs", "#9e4a9c"),        # outside the bitwise majority of some row
-    ("invalid", "#d73027"),        # NaN, inf, or a wrong value
+    ("precision", "#c7e9c0"),      # odd one out by its last bits only
+    ("imprecise", "#e6f598"),      # beyond close, within the absolute floor
+    ("unavailable", "#f0f0f0"),    # no such device or framework here
+    ("unsupported", "#bdbdbd"),    # the framework lacks the op or dtype
+    ("no_gradient", "#d9d9d9"),    # the framework returned None (its convention)
+    ("convention", "#fdae61"),     # odd one out by the sign of a zero only
+    ("flushed", "#74add1"),        # exact for the input with subnormals read as 0
+    ("definitional", "#9e9ac8"),   # matches a documented alternative form of the op
+    ("differs", "#9e4a9c"),        # odd one out by another valid value
+    ("invalid", "#d73027"),        # NaN, inf, or a value no convention explains
     ("error", "#525252"),          # the framework raised, crashed or timed out
-    ("unsupported", "#bdbdbd"),    # not available for this column
     ("none", "#ffffff"),           # nothing measured
 )
 STANDING_INDEX = {name: i for i, (name, _) in enumerate(STANDINGS)}
@@ -100,41 +105,64 @@ def _figure(ncols: int):
     return fig, fig.subplots(1, ncols, squeeze=False)[0]
 
 
-def plot_relu_times(rows: list[dict], copy_bandwidth: float | None, path: Path) -> None:
-    """Median per call against N, log-log, one line per framework x mode x device per
-    phase; dashed: the time the byte model needs at the machine's copy bandwidth."""
+def _draw_lines(ax, lines: dict[str, list[tuple[int, float]]], styles: dict[str, dict] | None = None) -> None:
+    for name, points in lines.items():
+        ax.plot(*zip(*points), marker="o", label=name, **(styles[name] if styles else {}))
+
+
+def _styles(names: list[str]) -> dict[str, dict]:
+    """One colour and line style per series, the same in every panel; past ten series
+    (matplotlib's colour cycle) the line style changes, so no two series look alike."""
+    return {name: {"color": f"C{i % 10}", "linestyle": ("-", "--", ":")[i // 10 % 3]}
+            for i, name in enumerate(names)}
+
+
+def plot_relu_times(lines: dict[str, dict[str, list]], reference: dict[str, list] | None, path: Path) -> None:
+    """Median per call against N, log-log: lines[phase][series] = [(n, seconds)];
+    dashed, reference[phase]: the time the byte model needs at the machine's copy bandwidth."""
     fig, axes = _figure(2)
     for ax, phase in zip(axes, ("primal", "gradient")):
-        rows_p = sorted((r for r in rows if r["phase"] == phase), key=lambda r: int(r["n"]))
-        for name in dict.fromkeys(series(r) for r in rows_p):
-            pts = [(int(r["n"]), num(r, "median_s")) for r in rows_p if series(r) == name]
-            ax.plot(*zip(*pts), marker="o", label=name)
-        if copy_bandwidth and rows_p:
-            ns = sorted({int(r["n"]) for r in rows_p})
-            ax.plot(ns, [bytes_moved("relu", n, phase) / copy_bandwidth for n in ns], "k--",
-                    label="bytes moved at the cpu copy bandwidth")
+        _draw_lines(ax, lines.get(phase, {}), _styles(list(lines.get(phase, {}))))
+        if reference and lines.get(phase):
+            ax.plot(*zip(*reference[phase]), "k--", label="bytes moved at the cpu copy bandwidth")
         ax.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="median time per call (s)",
                title=f"relu, {phase}")
         ax.grid(True, which="major", alpha=0.3)
-    axes[1].legend(fontsize=7)
+    for ax in axes:  # each panel its own legend: gradient lines are per gradient API, primal ones not
+        ax.legend(fontsize=7)
     _save(fig, path)
 
 
-def plot_ratio(rows: list[dict], path: Path) -> None:
-    """Gradient/primal ratio: against N for relu (log x), one bar per line for dense."""
+def plot_ratio(relu: dict[str, list[tuple[int, float]]], dense: list[tuple[str, float]], path: Path) -> None:
+    """Gradient/primal ratio: relu[series] = [(n, ratio)] against N (log x); dense: one bar per series."""
     fig, (ax_relu, ax_dense) = _figure(2)
-    grads = [r for r in rows if r["gradient_primal_ratio"]]
-    relu = sorted((r for r in grads if r["workload"] == "relu"), key=lambda r: int(r["n"]))
-    for name in dict.fromkeys(series(r) for r in relu):
-        pts = [(int(r["n"]), float(r["gradient_primal_ratio"])) for r in relu if series(r) == name]
-        ax_relu.plot(*zip(*pts), marker="o", label=name)
+    _draw_lines(ax_relu, relu, _styles(list(relu)))
     ax_relu.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="gradient time / primal time (log)",
                 title="relu: gradient / primal")
-    dense = [r for r in grads if r["workload"] == "dense"]
-    ax_dense.barh([series(r) for r in dense], [float(r["gradient_primal_ratio"]) for r in dense])
+    if dense:
+        ax_dense.barh(*zip(*dense))
     ax_dense.set(xlabel="gradient time / primal time", title="dense: gradient / primal")
     for ax in (ax_relu, ax_dense):
         ax.grid(True, alpha=0.3)
     if relu:
         ax_relu.legend(fontsize=7)
+    _save(fig, path)
+
+
+def plot_compile_cost(first_calls: dict[str, list[tuple[int, float]]],
+                      break_even: dict[str, list[tuple[int, float]]], path: Path) -> None:
+    """What compiling costs, against N: first_calls[series] = [(n, seconds of the first
+    call)] and break_even[series] = [(n, calls after the first until that mode has
+    caught up with eager)]; both log-log ("never" has no point)."""
+    fig, (ax_first, ax_even) = _figure(2)
+    styles = _styles(list(dict.fromkeys([*first_calls, *break_even])))
+    _draw_lines(ax_first, first_calls, styles)
+    ax_first.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="first call (s, log)",
+                 title="gradient: first call (trace + compile + run)")
+    _draw_lines(ax_even, {k: [(n, max(c, 0.5)) for n, c in v] for k, v in break_even.items() if v}, styles)
+    ax_even.set(xscale="log", yscale="log", xlabel="N (elements)", ylabel="calls to break even (log; 0 at 0.5)",
+                title="gradient: calls until compiling pays off")
+    for ax in (ax_first, ax_even):
+        ax.grid(True, which="major", alpha=0.3)
+    ax_first.legend(fontsize=7)
     _save(fig, path)

@@ -1,20 +1,20 @@
-"""pytest plugin (entry point pytest11): a plain `pytest` runs each benchmark once, untimed.
+"""crossgrad's own test suite runs each benchmark once, untimed, in a plain `pytest`.
 
 pytest-benchmark times every `benchmark` fixture call unless told otherwise,
-which would make an ordinary test run (and CI) take minutes. This plugin turns
-timing off (pytest-benchmark's own --benchmark-disable: the benchmarked function
-then runs exactly once) unless the command line asks for timings with one of
-TIMING_FLAGS (--benchmark-only, --benchmark-enable, --benchmark-json FILE,
---benchmark-save NAME, --benchmark-autosave, --benchmark-compare,
---benchmark-histogram). Setting benchmark_disable is never combined with
---benchmark-only, which pytest-benchmark refuses.
+which would make crossgrad's ordinary test run (and CI) take minutes. This
+rule turns timing off (pytest-benchmark's own --benchmark-disable: the
+benchmarked function then runs exactly once) unless the command line asks for
+timings with one of TIMING_FLAGS (--benchmark-only, --benchmark-enable,
+--benchmark-json FILE, --benchmark-save NAME, --benchmark-autosave,
+--benchmark-compare, --benchmark-histogram). Setting benchmark_disable is
+never combined with --benchmark-only, which pytest-benchmark refuses.
 
-pytest-benchmark reads the option in its own pytest_configure, declared
-trylast, so ours (tryfirst) always runs before it.
+It is NOT a pytest11 entry point: installed beside another project, crossgrad
+must not change how that project's benchmarks run. crossgrad's tests/conftest.py
+applies it (`apply_untimed_default` from its pytest_configure, tryfirst, which
+runs before pytest-benchmark's own trylast pytest_configure reads the option).
 """
 from __future__ import annotations
-
-import pytest
 
 # Option destinations that mean "I want numbers": any one keeps timing on.
 TIMING_FLAGS = ("benchmark_only", "benchmark_enable", "benchmark_json", "benchmark_save",
@@ -38,6 +38,6 @@ def untimed_by_default(option) -> bool:
     return True
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_configure(config):
-    untimed_by_default(config.option)
+def apply_untimed_default(config) -> bool:
+    """For a conftest's pytest_configure: crossgrad's suite, untimed unless asked."""
+    return untimed_by_default(config.option)

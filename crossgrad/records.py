@@ -21,8 +21,6 @@ from pathlib import Path
 from crossgrad import SCHEMA_VERSION
 from crossgrad.dtypes import bits  # noqa: F401  (part of this module's interface: records carry bits)
 
-OUTCOMES = ("ok", "error", "unsupported", "unavailable", "no_gradient", "crashed", "timeout")
-
 GRADIENT_COLUMNS = (
     "schema_version", "framework", "framework_version", "device", "dtype", "mode", "ad",
     "case", "point", "cotangent", "tangent", "wrt", "index", "value", "bits",

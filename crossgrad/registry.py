@@ -3,7 +3,10 @@
 Frameworks: every module `frameworks/*_adapter.py` exposing `ADAPTER`, plus any
 installed package exposing the entry point group "crossgrad.frameworks" (the
 entry point loads to an adapter object or a zero-argument factory). Cases: every
-module in `cases/` exposing `CASES`. Neither imports a framework.
+module in `cases/` exposing `CASES`, then every installed package's entry point
+in the group "crossgrad.cases" (loads to a list of Case, or a module with
+CASES), then the user's case files (`crossgrad run --cases-from PATH.py`, see
+crossgrad.user_cases). Neither imports a framework.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from functools import lru_cache
 from crossgrad.case import Case
 
 ENTRY_POINT_GROUP = "crossgrad.frameworks"
+CASES_ENTRY_POINT_GROUP = "crossgrad.cases"
 
 
 class RegistryError(ValueError):
@@ -67,10 +71,42 @@ def register(table: dict, case: Case) -> None:
 
 
 @lru_cache(maxsize=None)
-def cases() -> dict:
-    """name -> Case, in catalogue order; a duplicate name is an error."""
+def builtin_cases() -> dict:
+    """name -> Case of crossgrad's own catalogue (cases/*.py)."""
     table: dict = {}
     for module in _case_modules():
         for case in getattr(module, "CASES", ()):
             register(table, case)
     return table
+
+
+@lru_cache(maxsize=None)
+def cases() -> dict:
+    """name -> Case: the catalogue, then installed packages' cases, then the
+    case files in use (use_case_files); a duplicate name is an error."""
+    from crossgrad.user_cases import add_user_cases, entry_point_sources, load_case_file
+
+    table = dict(builtin_cases())
+    for origin, found in entry_point_sources(CASES_ENTRY_POINT_GROUP):
+        add_user_cases(table, found, origin)
+    for path in _CASE_FILES:
+        add_user_cases(table, load_case_file(path), path)
+    return table
+
+
+_CASE_FILES: list[str] = []
+
+
+def use_case_files(paths) -> None:
+    """From now on cases() also holds the cases of these files (absolute paths kept,
+    so a worker started elsewhere finds them); raises CaseSourceError on a bad one."""
+    from pathlib import Path
+
+    _CASE_FILES[:] = [str(Path(p).resolve()) for p in paths]
+    cases.cache_clear()
+    cases()  # load now: a bad file fails here, before any worker starts
+
+
+def case_files() -> list[str]:
+    """The case files in use, as absolute paths (what a worker's job carries)."""
+    return list(_CASE_FILES)

@@ -1,7 +1,8 @@
-"""report.md: what was run, a summary table and heatmap, one matrix per case and
-dtype, the errors, and repro snippets for the divergent cells.
+"""report.md: what was run, the findings a person can act on, the conventions each
+framework follows, the timing, and a summary linking one page per case
+(`cases/<case>.md`: the case's findings with repro snippets, and its matrices).
 
-Rows are annotated gradient rows (crossgrad.truth.annotate). Every value is
+Rows are annotated gradient rows (crossgrad.verdicts.annotate). Every value is
 printed as its repr inside a code span, so `-0.0` never reads as `0.0`.
 Nothing here imports a framework: the report renders anywhere.
 """
@@ -11,43 +12,65 @@ from pathlib import Path
 
 from crossgrad import compare
 from crossgrad.records import atomic_write_text
+from crossgrad.report_text import col_label as _col_label
+from crossgrad.report_text import distinct as _distinct
+from crossgrad.report_text import inline as _inline
+from crossgrad.report_text import table as _table
 
 HEATMAP = "summary.png"
-SNIPPET_CAP = 30
-ODD_MARK = "◆"
-ABBREV = {"exact": "✓", "close": "≈", "subgradient": "∈", "sign-of-zero": "±0",
-          "invalid": "✗", "undefined": "undef", "error": "error", "unsupported": "n/a", "": ""}
-LEGEND = ("Cells: value (repr) and verdict vs the truth: ✓ exact (bit-equal, sign of zero "
-          "included), ≈ close (within tolerance), ∈ subgradient (inside the valid set), "
-          "±0 sign-of-zero (equal but for the sign of a zero), ✗ invalid (NaN, inf, or a wrong "
-          f"value), undef (no valid value exists). A cell without a value names its outcome "
-          "(error, timeout, no_gradient, ...) and the id of its message under Errors. "
-          f"**Bold** {ODD_MARK}: the cell differs bitwise from the row's majority.")
 FAILED = ("error", "no_gradient", "crashed", "timeout", "unsupported", "unavailable")
+FINDINGS_INTRO = ("Generated from this run's values, most severe first: wrong values (no convention "
+                  "explains them), different valid subgradients, definitional differences (an "
+                  "alternative form of the op), conventions (a zero's sign, no gradient, "
+                  "flush-to-zero), precision. Each names where it holds and links its repro snippet.")
+CONVENTIONS_INTRO = ("Measured from the rows. A zero first-order gradient reached with a negative "
+                     "seed shows whether the framework keeps the op's +0 (only x of z = x*w + b "
+                     "signs d/dw) or multiplies the seed in; these are conventions, not errors "
+                     "(the verdicts accept either sign of a zero truth).")
 
 
 def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cases: dict,
                  timings: list[dict] | None = None) -> Path:
-    """Write run_dir/report.md and its heatmap PNG beside it; returns the report's path.
+    """Write run_dir/report.md, its heatmap PNG and one page per case under
+    run_dir/cases/; returns the report's path.
 
     `timings` (timing rows), when given, add the timing section of
-    crossgrad.timing_report after the value report.
+    crossgrad.timing_report after the conventions.
     """
+    from crossgrad import report_pages
+
     run_dir = Path(run_dir)
     heatmap = _write_heatmap(run_dir / HEATMAP, rows, cases)
-    text = render_report(rows, env, manifest, cases, heatmap=HEATMAP if heatmap else None)
+    timing = ""
     if timings:
         from crossgrad.timing_report import timing_section
 
-        text = text + "\n" + timing_section(timings, run_dir)
+        timing = timing_section(timings, run_dir)
+    text = render_report(rows, env, manifest, cases, heatmap=HEATMAP if heatmap else None, timing=timing)
+    for case, page in render_pages(rows, env, cases).items():
+        (run_dir / "cases").mkdir(parents=True, exist_ok=True)
+        atomic_write_text(run_dir / report_pages.page_path(case), page)
     path = run_dir / "report.md"
     atomic_write_text(path, text)
     return path
 
 
+def render_pages(rows: list[dict], env: dict, cases: dict) -> dict[str, str]:
+    """case -> the markdown of its page `cases/<case>.md` (crossgrad.report_pages)."""
+    from crossgrad import report_findings, report_pages
+
+    matrices = compare.build_matrices(rows, cases)
+    cols, found, errors = compare.columns(rows), report_findings.findings(matrices), _error_ids(rows)
+    return {case: report_pages.render_page(case, matrices, cols, cases, found, env or {}, errors)
+            for case in _distinct(case for case, _ in matrices)}
+
+
 def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,
-                  heatmap: str | None = HEATMAP) -> str:
+                  heatmap: str | None = HEATMAP, timing: str = "") -> str:
     """The markdown of report.md; `heatmap` is the PNG's relative link (None: no image)."""
+    from crossgrad import report_findings
+    from crossgrad.report_conventions import conventions_table
+
     env, manifest = env or {}, manifest or {}
     cols = compare.columns(rows)
     matrices = compare.build_matrices(rows, cases)
@@ -55,9 +78,13 @@ def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,
     parts = [_header(rows, env, manifest), _banner(rows, manifest)]
     if not rows:
         parts.append("## Summary\n\nNo gradient rows were recorded.")
-    else:
-        parts += [_summary(matrices, cols, heatmap), _matrices(matrices, cols, cases, errors),
-                  _errors(rows, errors), _snippets(matrices, cols, env, cases)]
+        return "\n\n".join(p for p in parts if p).rstrip() + "\n"
+    found = report_findings.findings(matrices)
+    example = report_findings.seed_example(matrices, found, cols)
+    parts += ["## Findings", FINDINGS_INTRO, example,
+              report_findings.findings_table(found, cols) if found else "No findings: every value is exact or close.",
+              "## Conventions", CONVENTIONS_INTRO, conventions_table(rows, cols, cases),
+              timing.strip(), _summary(matrices, cols, heatmap), _errors(rows, errors)]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"
 
 
@@ -144,12 +171,6 @@ def _banner(rows, manifest) -> str:
 
 # --- summary -------------------------------------------------------------------
 
-def _col_label(col, cols) -> str:
-    fw, mode, device = col
-    several = len({c[2] for c in cols}) > 1
-    return f"{fw} {mode}" + (f" {device}" if several else "")
-
-
 def summary_grid(matrices: dict, cols: list) -> tuple[list, list, list]:
     """(row labels, standings, texts) of the summary: rows case x dtype, columns `cols`."""
     labels, standings, texts = [], [], []
@@ -164,12 +185,14 @@ def summary_grid(matrices: dict, cols: list) -> tuple[list, list, list]:
 def _summary(matrices, cols, heatmap) -> str:
     labels, _, texts = summary_grid(matrices, cols)
     head = ["case", "dtype"] + [_col_label(c, cols) for c in cols]
-    body = [key.split(" ", 1) + row for key, row in zip(labels, texts)]
+    body = [[f"[{case}](cases/{case}.md)", dtype] + row
+            for (case, dtype), row in zip((k.split(" ", 1) for k in labels), texts)]
     lines = ["## Summary", "",
-             "Each cell: how that framework x mode stands over the case's points and "
-             "quantities. `exact`: bit-equal to the truth everywhere; otherwise the notable "
-             "verdicts with counts (`NaN`/`inf` are invalid values), and `odd ×k` where it is "
-             "the bitwise odd one out among the columns in k rows.", "", _table(head, body)]
+             "One page per case (linked) holds its findings, repro snippets and matrices. Each "
+             "cell: how that framework x mode stands over the case's points and quantities. "
+             "`exact`: right everywhere; otherwise the notable verdicts with counts (`NaN`/`inf` "
+             "are invalid values), and `odd <cause> ×k` where it is outside the per-framework "
+             "majority in k rows (cause: subgradient, value, ±0, ulp).", "", _table(head, body)]
     if heatmap:
         lines += ["", f"![summary heatmap]({heatmap})"]
     return "\n".join(lines)
@@ -185,74 +208,7 @@ def _write_heatmap(path: Path, rows, cases) -> Path | None:
     return plots.summary_heatmap(path, labels, [_col_label(c, cols) for c in cols], standings, texts)
 
 
-# --- matrices ------------------------------------------------------------------
-
-def _matrices(matrices, cols, cases, errors) -> str:
-    out = ["## Matrices", "", LEGEND]
-    for (case, dtype), matrix in matrices.items():
-        mcols = [c for c in cols if any(c in m.cells for m in matrix)]
-        out += ["", f"### {case} — {dtype}", ""]
-        if case in cases and cases[case].description:
-            out += [cases[case].description, ""]
-        out += [_points_line(case, matrix, cases), "", _matrix_table(matrix, mcols, errors), "",
-                _primitives(case, matrix, mcols, cases)]
-    return "\n".join(out)
-
-
-def _points_line(case, matrix, cases) -> str:
-    seen = {}
-    for m in matrix:
-        row = next(iter(m.cells.values()))
-        seen.setdefault(m.key[0], (row.get("x"), row.get("w"), row.get("b")))
-    return "Points: " + "; ".join(f"`{p}` x={x}, w={w}, b={b}" for p, (x, w, b) in seen.items())
-
-
-def _matrix_table(matrix, mcols, errors) -> str:
-    indexed = any(m.key[4] for m in matrix)
-    head = ["point", "ad", "seed", "wrt"] + (["index"] if indexed else []) + ["truth"]
-    head += [_col_label(c, mcols) for c in mcols] + ["row verdict"]
-    body = []
-    for m in matrix:
-        point, ad, seed, wrt, index = m.key
-        cells = [_cell(m, c, errors) for c in mcols]
-        row = [point, "value" if ad == "none" else ad, seed, wrt] + ([str(index)] if indexed else [])
-        body.append(row + [f"`{m.truth}`" if m.truth else "—"] + cells + [_row_verdict(m.verdict)])
-    return _table(head, body)
-
-
-def _cell(m, col, errors) -> str:
-    row = m.cells.get(col)
-    if row is None:
-        return ""
-    value = row.get("value")
-    if value is None or value == "":  # no value: say which outcome, and where its detail is
-        ref = errors.get((row.get("outcome"), row.get("detail") or ""), "")
-        return f"{row.get('outcome') or 'error'} {ref}".strip()
-    mark = ABBREV.get(row.get("verdict", ""), row.get("verdict", ""))
-    text = f"`{value if isinstance(value, str) else repr(float(value))}`"
-    if col in m.verdict.odd:
-        text = f"**{text}** {ODD_MARK}"
-    return f"{text} {mark}".strip()
-
-
-def _row_verdict(v: compare.RowVerdict) -> str:
-    if v.label == compare.ERRORED and v.values_label != compare.ALL_AGREE:
-        return f"{v.label}; others {v.values_label}"
-    return v.label
-
-
-def _primitives(case, matrix, mcols, cases) -> str:
-    parts = []
-    for fw in _distinct(c[0] for c in mcols):
-        prims = _distinct(r.get("primitive") for m in matrix for c, r in m.cells.items()
-                          if c[0] == fw and r.get("primitive"))
-        native = case in cases and fw in (cases[case].native or {})
-        note = " (the case's native override for this framework)" if native else ""
-        parts.append(f"{fw}: {', '.join(f'`{p}`' for p in prims) or 'not recorded'}{note}")
-    return "Primitives used — " + "; ".join(parts)
-
-
-# --- errors and snippets ----------------------------------------------------------
+# --- errors ----------------------------------------------------------
 
 def _error_ids(rows) -> dict:
     keys = _distinct((r.get("outcome"), r.get("detail") or "") for r in rows if r.get("outcome") in FAILED)
@@ -272,27 +228,3 @@ def _errors(rows, errors) -> str:
         out.append(f"- **{ident}** `{outcome}` in {', '.join(where)} ({', '.join(cases)}): "
                    f"{_inline(detail) or '(no detail)'}")
     return "\n".join(out)
-
-
-def _snippets(matrices, cols, env, cases) -> str:
-    from crossgrad import repro
-
-    return repro.section(matrices, cols, env, cases, SNIPPET_CAP)
-
-
-# --- markdown helpers ----------------------------------------------------------
-
-def _table(head: list, body: list) -> str:
-    def line(cells):
-        return "| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |"
-    return "\n".join([line(head), line(["---"] * len(head))] + [line(r) for r in body])
-
-
-def _inline(text: str) -> str:
-    """A detail message as one line of inline code (backticks and newlines removed)."""
-    text = " ".join(str(text).split()).replace("`", "'")
-    return f"`{text}`" if text else ""
-
-
-def _distinct(items) -> list:
-    return [i for i in dict.fromkeys(items) if i not in (None, "")]

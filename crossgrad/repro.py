@@ -8,7 +8,9 @@ arrays of the dtype) and the same transform crossgrad ran (vjp with an explicit
 cotangent, jvp, vjp of vjp), compiled the same way. The result is standalone:
 paste it into an issue tracker, run it, and it prints the value with repr.
 
-Nothing here imports a framework: snippets are text.
+Every framework-specific line (imports, array literal, the transforms, the
+compile wrapper) comes from the adapter's `snippets` (crossgrad.adapter.Snippets):
+this module names no framework. Nothing here imports a framework: snippets are text.
 """
 from __future__ import annotations
 
@@ -17,17 +19,7 @@ import inspect
 import textwrap
 from typing import Callable
 
-# Names a framework goes by, and the canonical one used below.
-ALIASES = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow", "tf": "tensorflow"}
-IMPORTS = {
-    "torch": "import torch\nimport torch.nn.functional as F",
-    "jax": "import jax\nimport jax.numpy as jnp",
-    "tensorflow": "import tensorflow as tf",
-}
-ARRAY = {"torch": "torch.tensor([{v}], dtype=torch.{dt})",
-         "jax": "jnp.array([{v}], dtype=jnp.{dt})",
-         "tensorflow": "tf.constant([{v}], dtype=tf.{dt})"}
-
+from crossgrad.registry import frameworks
 
 class SnippetError(ValueError):
     """The case cannot be written out for this framework (a missing spelling, ...)."""
@@ -105,6 +97,10 @@ def _closure_constants(case_fn: Callable) -> dict:
 
 def rewrite_case(case_fn: Callable, spelling: dict) -> tuple[str, str]:
     """(function name, source) of case_fn in the framework's own calls, without `ops`."""
+    from crossgrad.native import native_import
+
+    if native_import(case_fn) is not None:  # a native implementation: the snippet imports it
+        return native_import(case_fn)
     tree = ast.parse(textwrap.dedent(inspect.getsource(case_fn)))
     fn = tree.body[0]
     if not isinstance(fn, ast.FunctionDef) or not fn.args.args:
@@ -131,54 +127,38 @@ def snippet(framework: str, case_fn: Callable, spelling: dict, point, dtype: str
     or the tangent on `wrt` (forward). mode: eager, graph or compiled.
     recorded: the value crossgrad recorded (text), quoted in a comment.
     """
-    fw = ALIASES.get(framework)
-    if fw is None:
-        raise SnippetError(f"no snippet template for framework {framework!r}")
+    text = snippet_text(framework)
     name, source = rewrite_case(case_fn, spelling)
     seed = 1.0 if seed is None else float(seed)
-    parts = [_header(fw, dtype), source, _inputs(fw, point, dtype),
-             _derivative(fw, name, ad, wrt or "w", seed), _compiled(fw, mode),
-             _print(fw, index, recorded, ad, wrt, seed, mode, dtype, point)]
+    parts = [_header(text, dtype), source, _inputs(text, point, dtype),
+             _derivative(text, name, ad, wrt or "w", seed), _compiled(framework, text, mode),
+             _print(text, index, recorded, ad, wrt, seed, mode, dtype, point)]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
-def _header(fw: str, dtype: str) -> str:
-    text = IMPORTS[fw]
-    if fw == "jax" and dtype == "float64":
-        text += '\njax.config.update("jax_enable_x64", True)  # float64 needs x64 in JAX'
+def snippet_text(framework: str):
+    """The registered adapter's Snippets; SnippetError where it has none."""
+    text = getattr(frameworks().get(framework), "snippets", None)
+    if text is None:
+        raise SnippetError(f"no snippet template for framework {framework!r} (its adapter has no `snippets`)")
     return text
 
 
-def _inputs(fw: str, point, dtype: str) -> str:
-    return "\n".join(f"{n} = " + ARRAY[fw].format(v=repr(float(getattr(point, n))), dt=dtype)
+def _header(text, dtype: str) -> str:
+    return "\n".join(filter(None, [text.imports, text.preamble.get(dtype, "")]))
+
+
+def _inputs(text, point, dtype: str) -> str:
+    return "\n".join(f"{n} = " + text.array.format(value=repr(float(getattr(point, n))), dtype=dtype)
                      for n in ("x", "w", "b"))
 
 
-def _full_like(fw: str, like: str, value: float) -> str:
-    if fw == "tensorflow":
-        return f"tf.fill(tf.shape({like}), tf.constant({value!r}, {like}.dtype))"
-    lib = "torch" if fw == "torch" else "jnp"
-    return f"{lib}.full_like({like}, {value!r})"
-
-
-def _pullback(fw: str, fn: str, wrt: str, cotangent: float) -> list[str]:
-    """Body lines returning d fn(x, w, b) / d wrt, pulled back from `cotangent`."""
-    closure = f"lambda {wrt}: {fn}(x, w, b)"
-    if fw == "tensorflow":
-        return ["with tf.GradientTape() as tape:", f"    tape.watch({wrt})",
-                f"    out = {fn}(x, w, b)",
-                f"return tape.gradient(out, {wrt}, output_gradients={_full_like(fw, 'out', cotangent)})"]
-    lib = "torch.func" if fw == "torch" else "jax"
-    return [f"out, pullback = {lib}.vjp({closure}, {wrt})",
-            f"return pullback({_full_like(fw, 'out', cotangent)})[0]"]
-
-
-def _pushforward(fw: str, fn: str, wrt: str, tangent: float) -> list[str]:
-    if fw == "tensorflow":
-        return [f"with tf.autodiff.ForwardAccumulator({wrt}, {_full_like(fw, wrt, tangent)}) as acc:",
-                f"    out = {fn}(x, w, b)", "return acc.jvp(out)"]
-    lib = "torch.func" if fw == "torch" else "jax"
-    return [f"return {lib}.jvp(lambda {wrt}: {fn}(x, w, b), ({wrt},), ({_full_like(fw, wrt, tangent)},))[1]"]
+def _lines(template: tuple, text, fn: str, wrt: str, seed: float) -> list[str]:
+    """Body lines of a transform; the seed array is filled like the output (a
+    cotangent) and like `wrt` (a tangent)."""
+    fields = dict(fn=fn, wrt=wrt, cotangent=text.full_like.format(like="out", value=repr(seed)),
+                  tangent=text.full_like.format(like=wrt, value=repr(seed)))
+    return [line.format(**fields) for line in template]
 
 
 def _define(name: str, comment: str, body: list[str]) -> str:
@@ -186,44 +166,36 @@ def _define(name: str, comment: str, body: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _derivative(fw: str, fn: str, ad: str, wrt: str, seed: float) -> str:
+def _derivative(text, fn: str, ad: str, wrt: str, seed: float) -> str:
     """`derivative(x, w, b)`: the function crossgrad compiled and ran."""
     if ad == "none":
         return _define("derivative", "the primal value", [f"return {fn}(x, w, b)"])
     if ad == "reverse":
         return _define("derivative", f"reverse mode: cotangent {seed!r} pulled back to {wrt}",
-                       _pullback(fw, fn, wrt, seed))
+                       _lines(text.pullback, text, fn, wrt, seed))
     if ad == "forward":
         return _define("derivative", f"forward mode: tangent {seed!r} on {wrt}",
-                       _pushforward(fw, fn, wrt, seed))
+                       _lines(text.pushforward, text, fn, wrt, seed))
     if ad == "second":
         first = _define("first", f"reverse mode: cotangent {seed!r} pulled back to w",
-                        _pullback(fw, fn, "w", seed))
+                        _lines(text.pullback, text, fn, "w", seed))
         again = _define("derivative", "second order: d/dw of the above, cotangent 1.0",
-                        _pullback(fw, "first", "w", 1.0))
+                        _lines(text.pullback, text, "first", "w", 1.0))
         return first + "\n\n" + again
     raise SnippetError(f"unknown ad kind {ad!r}")
 
 
-WRAP = {("torch", "compiled"): "torch.compile(derivative, dynamic=False)",
-        ("jax", "compiled"): "jax.jit(derivative)",
-        ("tensorflow", "graph"): "tf.function(derivative)",
-        ("tensorflow", "compiled"): "tf.function(derivative, jit_compile=True)"}
-"""How crossgrad's adapters wrap the whole derivative function for each mode."""
-
-
-def _compiled(fw: str, mode: str) -> str:
+def _compiled(framework: str, text, mode: str) -> str:
+    """The adapter's own wrapper for `mode` (the template its compile() runs)."""
     if mode == "eager":
         return ""
-    if (fw, mode) not in WRAP:
-        raise SnippetError(f"{fw} has no mode {mode!r}")
-    return f"derivative = {WRAP[(fw, mode)]}  # mode {mode}"
+    if mode not in text.wrap:
+        raise SnippetError(f"{framework} has no mode {mode!r}")
+    return f"derivative = {text.wrap[mode].format('derivative')}  # mode {mode}"
 
 
-def _print(fw: str, index: int, recorded, ad, wrt, seed, mode, dtype, point) -> str:
-    flat = {"torch": "result.reshape(-1)[{i}].item()",
-            "jax": "float(result.reshape(-1)[{i}])",
-            "tensorflow": "float(tf.reshape(result, [-1])[{i}])"}[fw].format(i=index)
+def _print(text, index: int, recorded, ad, wrt, seed, mode, dtype, point) -> str:
+    flat = text.flatten.format(index=index)
     what = f"{ad} {wrt}".strip() + ("" if ad == "none" else f", seed {seed!r}")
     lines = ["result = derivative(x, w, b)",
              f"print(repr({flat}) if result is not None else None)"]

@@ -7,7 +7,6 @@ an interrupted run can still be reported (`crossgrad report RUN_DIR`).
 """
 from __future__ import annotations
 
-import json
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,20 +14,16 @@ from pathlib import Path
 from crossgrad import SCHEMA_VERSION
 from crossgrad.derivatives import failed_rows
 from crossgrad.plan import RunConfig, quantities, tasks_for
-from crossgrad.records import JsonlAppender, atomic_write_text
-from crossgrad.registry import cases, frameworks
+from crossgrad.records import JsonlAppender
+from crossgrad.registry import case_files, cases, frameworks
 from crossgrad.supervisor import Supervisor
 
-RECORDS = "records.jsonl"
-TIMINGS = "timings.jsonl"
+from crossgrad.run_folder import LOGS, RECORDS, TIMINGS_JSONL as TIMINGS, write_state
+from crossgrad.run_folder import write_json  # noqa: F401  (scripts/gpu-check imports it from here)
 
 
 def new_run_id() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
-
-
-def write_json(path: Path, data: dict) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
 class Run:
@@ -36,22 +31,22 @@ class Run:
 
     def __init__(self, run_dir: Path, config: RunConfig, env: dict, timing: dict | None):
         self.dir = Path(run_dir)
-        (self.dir / "logs").mkdir(parents=True, exist_ok=True)
+        (self.dir / LOGS).mkdir(parents=True, exist_ok=True)
         self.config, self.env, self.timing = config, env, timing
         self.lock = threading.Lock()
         self.records = JsonlAppender(self.dir / RECORDS)
         self.timings = JsonlAppender(self.dir / TIMINGS)
         self.manifest = {"schema_version": SCHEMA_VERSION, "status": "running",
                          "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                         "config": config.to_dict(), "timing": timing, "failures": []}
+                         "config": config.to_dict(), "timing": timing, "failures": [],
+                         "case_files": case_files()}
         self.supervisors: list = []
         self.stopping = False
         self.save()
 
     def save(self) -> None:
         with self.lock:
-            write_json(self.dir / "manifest.json", self.manifest)
-            write_json(self.dir / "env.json", self.env)
+            write_state(self.dir, self.manifest, self.env)
 
     def append(self, kind: str, row: dict) -> None:
         row = dict(row, schema_version=SCHEMA_VERSION)
@@ -120,18 +115,19 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
             run.env["frameworks"][framework] = {"load_error": event.get("error")}
             run.save()
         elif name == "task_done":
-            progress.advance(f"{framework} {kind}")
+            progress.advance(f"{framework} {kind}", event.get("task"))
 
     def on_failure(task: dict, outcome: str, detail: str) -> None:
         if kind == "values":
             _value_failure(run, framework, done_keys)(task, outcome, detail)
         else:
             _timing_failure(run, framework)(task, outcome, detail)
-        progress.advance(f"{framework} {kind}")
+        progress.advance(f"{framework} {kind}", task)
 
     job = {"kind": kind, "framework": framework, "threads": run.config.threads,
-           "points": list(run.config.points), "seeds": list(run.config.seeds), "timing": run.timing}
-    supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / "logs" / f"{framework}.log",
+           "points": list(run.config.points), "seeds": list(run.config.seeds), "timing": run.timing,
+           "case_files": case_files()}  # the user's --cases-from files: the worker loads them too
+    supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / LOGS / f"{framework}.log",
                             on_event, on_failure)
     run.supervisors.append(supervisor)
     try:
@@ -150,13 +146,14 @@ def unavailable(run: Run, framework: str, tasks: list[dict], kind: str, progress
             _value_failure(run, framework, set())(task, "unavailable", reason)
         else:
             _timing_failure(run, framework)(task, "unavailable", reason)
-        progress.advance(f"{framework} {kind}")
+        progress.advance(f"{framework} {kind}", task)
     run.manifest["failures"] = [f for f in run.manifest["failures"] if f["outcome"] != "unavailable"]
 
 
 def value_tasks(config: RunConfig) -> dict[str, list[dict]]:
     case_dtypes = {name: cases()[name].dtypes for name in config.cases}
-    return {fw: [t.to_dict() for t in tasks_for(config, fw, frameworks()[fw].modes, case_dtypes)]
+    case_frameworks = {name: cases()[name].frameworks for name in config.cases}  # spelling variants
+    return {fw: [t.to_dict() for t in tasks_for(config, fw, frameworks()[fw].modes, case_dtypes, case_frameworks)]
             for fw in config.frameworks}
 
 

@@ -22,14 +22,17 @@ import math
 from pathlib import Path
 
 from crossgrad import SCHEMA_VERSION
-from crossgrad.records import fmt, parse_float, read_csv, write_csv
-from crossgrad.workloads import bytes_moved, flops
+from crossgrad.plots import plot_compile_cost, plot_ratio, plot_relu_times
+from crossgrad.records import fmt, read_csv, write_csv
+from crossgrad.timing_rows import api_suffix, human_time, n_label, num, ok, series
+from crossgrad.timing_summary import summary_markdown
+from crossgrad.workloads import PHASES, bytes_moved, flops
 
 LABEL_COLUMNS = ("schema_version", "framework", "framework_version", "device", "dtype", "mode",
-                 "workload", "n", "shape", "phase", "threads")
+                 "workload", "n", "shape", "phase", "api", "threads", "compile_cache")
 STAT_COLUMNS = ("first_call_s", "median_s", "iqr_s", "min_s", "samples", "inner_loops", "cores_busy",
                 "noisy", "outcome", "detail")
-LATER_COLUMNS = ("cores_busy",)  # added within schema 1: a timings.csv without it still reads
+LATER_COLUMNS = ("cores_busy", "api", "compile_cache")  # added within schema 1: older timings.csv still read
 DERIVED_COLUMNS = ("gradient_primal_ratio", "bytes_moved", "bandwidth_bytes_per_s", "flop",
                    "flop_per_s", "break_even_calls")
 TIMING_COLUMNS = LABEL_COLUMNS + STAT_COLUMNS + DERIVED_COLUMNS
@@ -39,34 +42,23 @@ RAW_FILE = "timings_raw.csv"
 NOISY_MARK = "⚠"
 
 
-def num(row: dict, key: str) -> float | None:
-    """A float column of any row flavour; None when empty or absent."""
-    value = row.get(key)
-    if value in (None, ""):
-        return None
-    return value if isinstance(value, float) else parse_float(str(value))
-
-
-def _ok(row: dict) -> bool:
-    return row.get("outcome") == "ok" and num(row, "median_s") is not None
-
-
 def _key(row: dict, *extra: str) -> tuple:
     return tuple(str(row.get(k, "")) for k in ("framework", "device", "dtype", "workload", "n") + extra)
 
 
 def with_derived(rows: list[dict]) -> list[dict]:
-    """Copies of the rows with DERIVED_COLUMNS filled (strings; empty where not applicable)."""
-    by_mode_phase = {_key(r, "mode", "phase"): r for r in rows if _ok(r)}
+    """Copies of the rows with DERIVED_COLUMNS filled (strings; empty where not applicable).
+    A gradient row's primal is its mode's (which has no api); its eager, the same api's."""
+    by_mode_phase = {_key(r, "mode", "phase", "api"): r for r in rows if ok(r)}
     return [dict(r, **_derived(r, by_mode_phase)) for r in rows]
 
 
 def _derived(row: dict, index: dict) -> dict:
     out = dict.fromkeys(DERIVED_COLUMNS, "")
-    if not _ok(row):
+    if not ok(row):
         return out
     median, n, phase = num(row, "median_s"), int(row["n"]), row["phase"]
-    primal = index.get(_key(row, "mode") + ("primal",))
+    primal = index.get(_key(row, "mode") + ("primal", ""))
     if phase == "gradient" and primal is not None:
         out["gradient_primal_ratio"] = fmt(median / num(primal, "median_s"))
     nbytes, nflop = bytes_moved(row["workload"], n, phase), flops(row["workload"], phase)
@@ -74,7 +66,7 @@ def _derived(row: dict, index: dict) -> dict:
         out.update(bytes_moved=str(nbytes), bandwidth_bytes_per_s=fmt(nbytes / median))
     if nflop is not None:
         out.update(flop=str(nflop), flop_per_s=fmt(nflop / median))
-    eager = index.get(_key(row) + ("eager", phase))
+    eager = index.get(_key(row) + ("eager", phase, str(row.get("api", ""))))
     if row["mode"] != "eager" and eager is not None:
         out["break_even_calls"] = break_even(row, eager)
     return out
@@ -110,23 +102,8 @@ def read_timings_csv(path: Path) -> list[dict]:
     return [{**dict.fromkeys(LATER_COLUMNS, ""), **row} for row in rows]
 
 
-def human_time(seconds: float | None) -> str:
-    """3 significant digits with a unit (display only; timings.csv keeps every digit)."""
-    if seconds is None:
-        return ""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
 def _rate(value: float | None, unit: str) -> str:
     return "" if value is None else f"{value / 1e9:.3g} G{unit}"
-
-
-def series(row: dict) -> str:
-    """The label of a framework x mode x device line in tables and plots."""
-    return f"{row['framework']} {row['mode']} ({row['device']})"
 
 
 def _noisy(row: dict) -> bool:
@@ -134,12 +111,14 @@ def _noisy(row: dict) -> bool:
 
 
 def timing_section(rows: list[dict], run_dir: Path, plots: bool = True) -> str:
-    """The markdown timing section; writes its PNG plots into run_dir (linked relatively)."""
+    """The markdown timing section; writes its PNG plots into run_dir (linked relatively).
+    It opens with the answers (who is fastest, what compiling costs), then the detail."""
     rows = with_derived(rows)
     if not rows:
         return "## Timings\n\nNo timings were run.\n"
-    pictures = _plots_markdown(rows, Path(run_dir)) if plots else ""
-    parts = ["## Timings\n", _preamble(rows), _ratio_pivot(rows), pictures]
+    pictures = _plots_markdown(rows, Path(run_dir)) if plots else {}
+    parts = ["## Timings\n", summary_markdown(rows, pictures.pop("compile", "")), "### Detail\n",
+             _preamble(rows), _ratio_pivot(rows), "".join(pictures.values())]
     for workload, n in dict.fromkeys((r["workload"], str(r["n"])) for r in rows if r["workload"] != "copy"):
         group = [r for r in rows if r["workload"] == workload and str(r["n"]) == n]
         parts.append(_table(workload, group, _shared_detail(rows)))
@@ -148,13 +127,13 @@ def timing_section(rows: list[dict], run_dir: Path, plots: bool = True) -> str:
 
 def _shared_detail(rows: list[dict]) -> str:
     """A detail every measured row carries (e.g. pytest-benchmark's "no first call"): said once."""
-    details = {str(r.get("detail") or "") for r in rows if _ok(r) and r["workload"] != "copy"}
+    details = {str(r.get("detail") or "") for r in rows if ok(r) and r["workload"] != "copy"}
     return details.pop() if len(details) == 1 else ""
 
 
 def copy_bandwidth(rows: list[dict]) -> tuple[float | None, int]:
     """The machine's copy bandwidth (median over the run's copy rows) and how many there were."""
-    values = sorted(num(r, "bandwidth_bytes_per_s") for r in rows if r["workload"] == "copy" and _ok(r))
+    values = sorted(num(r, "bandwidth_bytes_per_s") for r in rows if r["workload"] == "copy" and ok(r))
     return (values[len(values) // 2] if values else None), len(values)
 
 
@@ -188,7 +167,7 @@ def _ratio_pivot(rows: list[dict]) -> str:
         return ""
     cols = list(dict.fromkeys((r["workload"], str(r["n"])) for r in grads))
     lines = ["### Gradient / primal time ratio\n",
-             "| framework mode (device) | " + " | ".join(f"{w} {_n(n, w)}" for w, n in cols) + " |",
+             "| framework mode (device) | " + " | ".join(f"{w} {n_label(n, w)}" for w, n in cols) + " |",
              "|---" * (len(cols) + 1) + "|"]
     for name in dict.fromkeys(series(r) for r in grads):
         cells = {(r["workload"], str(r["n"])): r for r in grads if series(r) == name}
@@ -197,40 +176,34 @@ def _ratio_pivot(rows: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _n(n: str, workload: str) -> str:
-    if workload == "dense":
-        return ""
-    value = int(n)
-    return f"N=1e{round(math.log10(value))}" if value > 1 and 10 ** round(math.log10(value)) == value else f"N={value}"
-
-
 TABLE_HEAD = ("| phase | framework | mode | device | median | IQR | min | samples × loops | cores busy | first call "
               "| × fastest | grad/primal | {rate} | break-even (calls) | note |")
 
 
 def _table(workload: str, group: list[dict], shared: str = "") -> str:
     first = group[0]
-    title = f"### {workload}, {first.get('shape') or _n(str(first['n']), workload)}\n"
+    title = f"### {workload}, {first.get('shape') or n_label(str(first['n']), workload)}\n"
     rate = "GFLOP/s" if workload == "dense" else "GB/s (useful)"
     lines = [title, TABLE_HEAD.format(rate=rate), "|---" * 15 + "|"]
     for phase in dict.fromkeys(r["phase"] for r in group):
         rows = [r for r in group if r["phase"] == phase]
-        fastest = min((num(r, "median_s") for r in rows if _ok(r)), default=None)
-        rows.sort(key=lambda r: num(r, "median_s") if _ok(r) else math.inf)
+        fastest = min((num(r, "median_s") for r in rows if ok(r)), default=None)
+        rows.sort(key=lambda r: num(r, "median_s") if ok(r) else math.inf)
         lines += [_table_line(r, fastest, shared) for r in rows]
     return "\n".join(lines) + "\n"
 
 
 def _table_line(r: dict, fastest: float | None, shared: str = "") -> str:
-    if not _ok(r):
+    if not ok(r):
         note = f"**{r.get('outcome', '?')}**: {r.get('detail', '')}".replace("|", "\\|")
-        return f"| {r['phase']} | {r['framework']} | {r['mode']} | {r['device']} |" + " |" * 10 + f" {note} |"
+        return (f"| {r['phase']} | {r['framework']}{api_suffix(r)} | {r['mode']} | {r['device']} |"
+                + " |" * 10 + f" {note} |")
     median = num(r, "median_s")
     rate = (_rate(num(r, "flop_per_s"), "FLOP/s") if r["workload"] == "dense"
             else _rate(num(r, "bandwidth_bytes_per_s"), "B/s"))
     rate = rate.split(" ")[0]  # the unit is in the column header
     ratio = r["gradient_primal_ratio"]
-    cells = [r["phase"], r["framework"], r["mode"], r["device"],
+    cells = [r["phase"], r["framework"] + api_suffix(r), r["mode"], r["device"],
              human_time(median) + (f" {NOISY_MARK}" if _noisy(r) else ""), human_time(num(r, "iqr_s")),
              human_time(num(r, "min_s")), f"{r.get('samples', '')} × {r.get('inner_loops', '')}",
              _cores(num(r, "cores_busy")),
@@ -244,25 +217,48 @@ def _cores(value: float | None) -> str:
     return "" if value is None or math.isnan(value) else f"{value:.2f}"
 
 
-def _plots_markdown(rows: list[dict], run_dir: Path) -> str:
-    """Draw the plots; a plotting failure costs the pictures, never the report."""
+def _plots_markdown(rows: list[dict], run_dir: Path) -> dict[str, str]:
+    """Draw the plots: {name: markdown}; a plotting failure costs the pictures, never the report."""
     try:
         written = write_plots(rows, run_dir)
     except Exception as exc:  # matplotlib missing or broken: say so in the report
-        return f"Plots not drawn: {type(exc).__name__}: {exc}\n"
-    return "".join(f"![{title}]({name})\n\n" for title, name in written)
+        return {"error": f"Plots not drawn: {type(exc).__name__}: {exc}\n"}
+    return {key: f"![{title}]({name})\n\n" for key, (title, name) in written.items()}
 
 
-def write_plots(rows: list[dict], run_dir: Path) -> list[tuple[str, str]]:
-    """timing_relu.png (median vs N, log-log) and timing_ratio.png; (title, file name) pairs."""
-    from crossgrad.plots import plot_ratio, plot_relu_times
+def _lines(rows: list[dict], y) -> dict[str, list[tuple[int, float]]]:
+    """{series: [(n, y(row)), ...]} sorted by n, rows where y is not None."""
+    out: dict = {}
+    for r in sorted(rows, key=lambda r: int(r["n"])):
+        if y(r) is not None:
+            out.setdefault(series(r), []).append((int(r["n"]), y(r)))
+    return out
 
-    out = []
-    relu = [r for r in rows if r["workload"] == "relu" and _ok(r)]
+
+def write_plots(rows: list[dict], run_dir: Path) -> dict[str, tuple[str, str]]:
+    """timing_relu.png (median vs N, log-log), timing_ratio.png, timing_compile.png;
+    {key: (title, file name)}. The data is prepared here; crossgrad.plots only draws."""
+    out = {}
+    relu = [r for r in rows if r["workload"] == "relu" and ok(r)]
     if relu:
-        plot_relu_times(relu, copy_bandwidth(rows)[0], run_dir / "timing_relu.png")
-        out.append(("relu: median time per call against N", "timing_relu.png"))
-    if any(r["gradient_primal_ratio"] for r in rows):
-        plot_ratio(rows, run_dir / "timing_ratio.png")
-        out.append(("gradient / primal time ratio", "timing_ratio.png"))
+        bandwidth = copy_bandwidth(rows)[0]
+        lines = {p: _lines([r for r in relu if r["phase"] == p], lambda r: num(r, "median_s")) for p in PHASES}
+        ns = sorted({int(r["n"]) for r in relu})
+        reference = ({p: [(n, bytes_moved("relu", n, p) / bandwidth) for n in ns] for p in PHASES}
+                     if bandwidth else None)
+        plot_relu_times(lines, reference, run_dir / "timing_relu.png")
+        out["relu"] = ("relu: median time per call against N", "timing_relu.png")
+    grads = [r for r in rows if r["gradient_primal_ratio"]]
+    if grads:
+        ratio = lambda r: float(r["gradient_primal_ratio"])  # noqa: E731
+        plot_ratio(_lines([r for r in grads if r["workload"] == "relu"], ratio),
+                   [(series(r), ratio(r)) for r in grads if r["workload"] == "dense"], run_dir / "timing_ratio.png")
+        out["ratio"] = ("gradient / primal time ratio", "timing_ratio.png")
+    compiled = [r for r in rows if r["phase"] == "gradient" and ok(r) and num(r, "first_call_s") is not None]
+    if any(r["workload"] == "relu" for r in compiled):
+        calls = lambda r: float(r["break_even_calls"]) if r["break_even_calls"].isdigit() else None  # noqa: E731
+        first = lambda r: num(r, "first_call_s")  # noqa: E731
+        relu_grads = [r for r in compiled if r["workload"] == "relu"]
+        plot_compile_cost(_lines(relu_grads, first), _lines(relu_grads, calls), run_dir / "timing_compile.png")
+        out["compile"] = ("relu gradient: first call and break-even calls against N", "timing_compile.png")
     return out

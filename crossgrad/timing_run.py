@@ -20,9 +20,14 @@ next group allocates (10^8 elements on a GPU is 400 MB per array).
 `threads` is only recorded (the `threads` column): the worker sets the count
 when it loads the adapter; None records what adapter.info() reports.
 
-Every spec yields exactly one row, whatever happens: an exception (out of
-memory, a compiler refusing the function) gives outcome "error" with the
-exception's type and message; a device the adapter lacks gives "unavailable".
+Every spec yields at least one row, whatever happens: a gradient spec one row
+per gradient API the adapter names (workloads.gradient_apis; column `api`,
+the first being crossgrad's default, adapter.vjp), any other spec one row. An
+exception (out of memory, a compiler refusing the function) gives outcome
+"error" with the exception's type and message; a device the adapter lacks
+gives "unavailable". Every row carries `compile_cache`: the state of the
+framework's on-disk compile cache when this worker began timing (the adapter's
+optional `compile_cache()`: "cold: ...", "warm: ...", "off: ...").
 `failed_row(spec, outcome, detail)` builds the row the runner records for a
 spec whose worker crashed or timed out. Numbers in rows are `records.fmt`
 strings (repr); raw samples are a list of floats under "raw_samples".
@@ -38,10 +43,9 @@ from typing import Iterable, Iterator, Mapping
 from crossgrad import SCHEMA_VERSION
 from crossgrad.records import fmt
 from crossgrad.timing import HarnessOptions, Measurement, measure
-from crossgrad.workloads import (CPU_SIZES, DENSE_N, GPU_SIZES, PHASES, WORKLOADS,
-                                 build_callable, device_inputs, shape_label)
+from crossgrad.workloads import (CPU_SIZES, DENSE_N, GPU_SIZES, PHASES, WORKLOADS, build_callable,
+                                 device_inputs, gradient_apis, shape_label)
 
-DEFAULT_SIZES = CPU_SIZES  # what --sizes means when absent on cpu; pass sizes=None for per-device defaults
 COPY_BYTES = 10**8  # well beyond the last-level cache, so copies hit main memory
 
 
@@ -100,7 +104,8 @@ def run_timing_specs(adapter, specs: list[dict], options: HarnessOptions | dict 
     """One row per spec, in order; the adapter must be loaded already."""
     if not isinstance(options, HarnessOptions):
         options = HarnessOptions.from_dict(options)
-    context = {"framework_version": adapter.version() or "", "threads": threads_label(adapter, threads)}
+    context = {"framework_version": adapter.version() or "", "threads": threads_label(adapter, threads),
+               "compile_cache": compile_cache_state(adapter)}
     for _, group in itertools.groupby(specs, key=_input_key):
         yield from _run_group(adapter, list(group), options, context)
 
@@ -145,13 +150,30 @@ def _run_group(adapter, group: list[dict], options: HarnessOptions, context: dic
         yield from (failed_row(s, "error", f"creating inputs: {describe(exc)}", **context) for s in group)
         return
     for spec in group:
-        yield run_one(adapter, spec, inputs, options, context)
+        apis = list(gradient_apis(adapter)) if spec["phase"] == "gradient" else [""]
+        for api in apis:
+            yield run_one(adapter, dict(spec, api=api), inputs, options, context)
+
+
+_CACHE_STATE: dict = {}  # adapter -> its compile cache's state at this worker's first timing
+
+
+def compile_cache_state(adapter) -> str:
+    """The adapter's compile_cache() (once per process, before this worker compiles), or "not reported"."""
+    if adapter not in _CACHE_STATE:
+        hook = getattr(adapter, "compile_cache", None)
+        try:
+            _CACHE_STATE[adapter] = str(hook()) if callable(hook) else "not reported"
+        except Exception as exc:  # a probe of a folder must not cost the timings
+            _CACHE_STATE[adapter] = f"not reported ({describe(exc)})"
+    return _CACHE_STATE[adapter]
 
 
 def run_one(adapter, spec: dict, inputs: dict, options: HarnessOptions, context: dict) -> dict:
-    """Compile and time one spec; any exception becomes an `error` row."""
+    """Compile and time one spec (spec["api"]: the gradient API); any exception becomes an `error` row."""
     try:
-        call = build_callable(adapter, spec["workload"], spec["phase"], spec["mode"], inputs)
+        call = build_callable(adapter, spec["workload"], spec["phase"], spec["mode"], inputs,
+                              api=spec.get("api") or None)
         result = measure(call, options)
     except Exception as exc:
         return failed_row(spec, "error", describe(exc), **context)
@@ -164,22 +186,23 @@ def describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {message[0] if message else ''}".rstrip(": ")
 
 
-def base_row(spec: dict, framework_version: str = "", threads: str = "") -> dict:
+def base_row(spec: dict, framework_version: str = "", threads: str = "", compile_cache: str = "") -> dict:
     """The label columns of a spec's row."""
     return {
         "schema_version": SCHEMA_VERSION, "framework": spec["framework"],
         "framework_version": framework_version, "device": spec["device"], "dtype": spec["dtype"],
         "mode": spec["mode"], "workload": spec["workload"], "n": spec["n"],
         "shape": shape_label(spec["workload"], spec["n"]), "phase": spec["phase"],
-        "threads": threads,
+        "api": spec.get("api", ""), "threads": threads, "compile_cache": compile_cache,
     }
 
 
-def measured_row(spec: dict, m: Measurement, framework_version: str = "", threads: str = "") -> dict:
+def measured_row(spec: dict, m: Measurement, framework_version: str = "", threads: str = "",
+                 compile_cache: str = "") -> dict:
     """A row with the statistics of a Measurement (numbers as repr strings)."""
     detail = "max_time reached before min_samples" if m.stopped_early else ""
     return dict(
-        base_row(spec, framework_version, threads),
+        base_row(spec, framework_version, threads, compile_cache),
         first_call_s=fmt(m.first_call_s), median_s=fmt(m.median), iqr_s=fmt(m.iqr),
         min_s=fmt(m.min), samples=len(m.samples), inner_loops=m.inner_loops,
         cores_busy=fmt(m.cores_busy), noisy=m.noisy, outcome="ok", detail=detail,
@@ -188,9 +211,9 @@ def measured_row(spec: dict, m: Measurement, framework_version: str = "", thread
 
 
 def failed_row(spec: dict, outcome: str, detail: str, framework_version: str = "",
-               threads: str = "") -> dict:
+               threads: str = "", compile_cache: str = "") -> dict:
     """The row of a spec that produced no measurement (error, unavailable, crashed, timeout)."""
-    return dict(base_row(spec, framework_version, threads), first_call_s="", median_s="",
+    return dict(base_row(spec, framework_version, threads, compile_cache), first_call_s="", median_s="",
                 iqr_s="", min_s="", samples=0, inner_loops=0, cores_busy="", noisy="",
                 outcome=outcome,
                 detail=detail, raw_samples=[])

@@ -1,4 +1,4 @@
-"""The truth of each recorded quantity, and the verdict of a value against it.
+"""The truth of each recorded quantity (the verdicts against it: crossgrad.verdicts).
 
 A case states the truth of its op at z = x*w + b (value, d1 = d op/dz,
 d2 = d²op/dz²; see crossgrad.case). Every recorded quantity is that truth
@@ -13,11 +13,13 @@ computed in float64 as ((d * seed) * x) * x: the sign of an IEEE product does
 not depend on the order, and the roundings of an inexact product are what
 `close` allows for.
 
-Convention for "exact": a quantity's exact truth is the IEEE-754 product of
-those factors (each factor an exact float64), so the sign of a zero follows
-IEEE multiplication: seed * x * d1 with d1 = +0.0 and x < 0 is -0.0. A value is
-`exact` when it is bit-equal to that product rounded to the computed dtype,
-sign of zero included; equal but for the zero's sign is `sign-of-zero`.
+A quantity's exact truth is the IEEE-754 product of those factors (each factor
+an exact float64), so the sign of a zero follows IEEE multiplication: seed * x *
+d1 with d1 = +0.0 and x < 0 is -0.0. That sign is one convention among others
+(a framework may keep the op's +0 whatever the cotangent): the verdicts accept
+either sign of a zero truth, and the report measures each framework's rule.
+An infinite derivative (sqrt at 0, from its domain's side) is a value like any
+other: inf times the chain factors.
 
 A set truth [lo, hi] (the Clarke subdifferential) scales as an interval: a
 negative factor swaps its ends. Because z is affine in w and b, the chain rule
@@ -27,26 +29,22 @@ Nothing here imports a framework; values are plain Python floats.
 """
 from __future__ import annotations
 
-import math
-
 from crossgrad.case import Point, Truth
-from crossgrad.dtypes import TOLERANCES, round_to
-from crossgrad.records import parse_float, same_bits
-
-VERDICTS = ("exact", "close", "subgradient", "sign-of-zero", "invalid", "undefined",
-            "error", "unsupported")
-
-# Outcomes that carry no value, and the verdict each one gets.
-ERROR_OUTCOMES = ("error", "crashed", "timeout")
-UNSUPPORTED_OUTCOMES = ("unsupported", "unavailable", "no_gradient")
+from crossgrad.dtypes import TOLERANCES, round_to  # noqa: F401 (crossgrad.verdicts reads them from here)
+from crossgrad.records import parse_float
 
 # Tolerances of `close`, per dtype, (rtol, atol), with their reasons: crossgrad.dtypes.
+# crossgrad.verdicts applies rtol where the truth is nonzero and atol only where it is exactly 0.
 
-def quantity_truth(point: Point, ad: str, wrt: str, seed: float | None) -> Truth | None:
-    """The truth of one recorded quantity at `point`, by the chain rule (module doc).
+
+def quantity_truth(point: Point, ad: str, wrt: str, seed: float | None, index: int = 0) -> Truth | None:
+    """The truth of one recorded quantity at `point`, by the chain rule (module doc);
+    of its element `index` at a vector point (element_truth).
 
     None where the case states no truth for what this quantity needs.
     """
+    if point.elements is not None:
+        return element_truth(point, ad, wrt, seed, index)
     if ad == "none":
         return point.value
     if seed is None:
@@ -56,9 +54,11 @@ def quantity_truth(point: Point, ad: str, wrt: str, seed: float | None) -> Truth
             return None
         truth = _scale(point.d2, (seed, point.x, point.x))
         if truth is not None and truth.kind == "exact" and truth.value == 0.0:
-            # d2 = 0 where the op is linear: frameworks return a structural zero
-            # (+0.0 everywhere, whatever the seed), not a product, so its sign
-            # is no convention worth a verdict; across frameworks it still shows.
+            # d2 = 0 where the op is linear: the zero comes out of each framework's
+            # own graph for the first derivative, not out of this product, and its
+            # sign differs (results/sample: torch and TensorFlow give -0.0 at relu's
+            # `negative` point, JAX +0.0), so the truth is unsigned; the report's
+            # conventions table and the matrices' bitwise marks still show the sign.
             return Truth("exact", value=0.0, signed=False)
         return truth
     if ad not in ("reverse", "forward") or wrt not in ("w", "b"):
@@ -69,10 +69,24 @@ def quantity_truth(point: Point, ad: str, wrt: str, seed: float | None) -> Truth
 
 def quantity_scale(point: Point, ad: str, wrt: str, seed: float | None) -> float:
     """max(1, |product of the chain-rule factors|) of a quantity: what multiplies
-    the op's own rounding errors (see TOLERANCES)."""
+    the op's own rounding errors (see TOLERANCES). At a vector point the largest
+    |x| stands for x, times the length n (a forward or second value sums n terms)."""
     seed = 1.0 if seed is None else seed
     xs = {"second": 2, "none": 0}.get(ad, 1 if wrt == "w" else 0)
-    return max(1.0, abs(0.0 if ad == "none" else seed) * abs(point.x) ** xs)
+    x = max(map(abs, point.x)) * len(point.x) if isinstance(point.x, tuple) else abs(point.x)
+    return max(1.0, abs(0.0 if ad == "none" else seed) * x ** xs)
+
+
+def element_truth(point: Point, ad: str, wrt: str, seed: float | None, index: int) -> Truth | None:
+    """A vector point's truth of one element: the case states each quantity per
+    element at seed 1 (Point.elements); the seed multiplies it like any chain-rule
+    factor. An unsigned exact zero (a sum, a structural zero) stays unsigned."""
+    truths = point.elements.get((ad, "" if ad == "none" else wrt)) or ()
+    truth = truths[index] if 0 <= index < len(truths) else None
+    if ad == "none" or truth is None:
+        return truth
+    scaled = _scale(truth, (1.0 if seed is None else seed,))
+    return Truth("exact", value=scaled.value, signed=False) if truth.kind == "exact" and not truth.signed else scaled
 
 
 def _scale(truth: Truth | None, factors: tuple[float, ...]) -> Truth | None:
@@ -92,49 +106,6 @@ def _scale(truth: Truth | None, factors: tuple[float, ...]) -> Truth | None:
     return Truth("set", lo=lo + 0.0, hi=hi + 0.0)
 
 
-def verdict(value: float | None, outcome: str, truth: Truth | None, dtype: str,
-            scale: float = 1.0) -> str:
-    """The verdict of one recorded value (see VERDICTS and issue 3).
-
-    The outcome decides first (error / unsupported need no truth); an ok value
-    with no stated truth gets "" (nothing to judge against). `scale` widens the
-    absolute tolerance of `close` (quantity_scale; 1 for the op itself).
-    """
-    if outcome in ERROR_OUTCOMES:
-        return "error"
-    if outcome in UNSUPPORTED_OUTCOMES:
-        return "unsupported"
-    if value is None:
-        return "error"  # "ok" without a value: the record itself is broken
-    if truth is None:
-        return ""
-    if truth.kind == "undefined" or (truth.kind == "exact" and math.isnan(truth.value)):
-        return "undefined"  # no valid value: whatever came back is a convention
-    if truth.kind == "set":
-        return _verdict_in_set(value, truth, dtype)
-    if not truth.signed and value == 0.0 and truth.value == 0.0:
-        return "exact"
-    return _verdict_exact(value, round_to(truth.value, dtype), dtype, scale)
-
-
-def _verdict_exact(value: float, want: float, dtype: str, scale: float) -> str:
-    if same_bits(value, want):
-        return "exact"  # inf == inf also lands here: an infinite truth met exactly
-    if value == 0.0 and want == 0.0:
-        return "sign-of-zero"  # == is true, the bits are not: only the sign differs
-    if not math.isfinite(value) or not math.isfinite(want):
-        return "invalid"
-    rtol, atol = TOLERANCES.get(dtype, TOLERANCES["float64"])
-    return "close" if abs(value - want) <= atol * scale + rtol * abs(want) else "invalid"
-
-
-def _verdict_in_set(value: float, truth: Truth, dtype: str) -> str:
-    if not math.isfinite(value):
-        return "invalid"
-    lo, hi = round_to(truth.lo, dtype), round_to(truth.hi, dtype)
-    # -0.0 and +0.0 are the same real number, so both are members of [lo, hi];
-    # a sign difference shows up across frameworks (crossgrad.compare) instead.
-    return "subgradient" if lo <= value <= hi else "invalid"
 
 
 def truth_text(truth: Truth | None) -> str:
@@ -178,21 +149,25 @@ def row_truth(row: dict, cases: dict) -> Truth | None:
     point = _row_point(row, cases)
     if point is None:
         return None
-    return quantity_truth(point, row.get("ad", ""), row.get("wrt", ""), row_seed(row))
+    return quantity_truth(point, row.get("ad", ""), row.get("wrt", ""), row_seed(row), int(row.get("index") or 0))
 
 
-def annotate(rows: list[dict], cases: dict) -> list[dict]:
-    """Fill `truth` and `verdict` of every gradient row in place; returns rows."""
-    for row in rows:
-        point = _row_point(row, cases)
-        truth = row_truth(row, cases)
-        scale = 1.0 if point is None else quantity_scale(point, row.get("ad", ""),
-                                                         row.get("wrt", ""), row_seed(row))
-        row["truth"] = truth_text(truth)
-        row["verdict"] = verdict(as_float(row.get("value")), row.get("outcome", ""),
-                                 truth, row.get("dtype", "float64"), scale)
-    return rows
+def row_point(row: dict, cases: dict) -> Point | None:
+    """The case point a gradient row was computed at (None: not in the catalogue)."""
+    return _row_point(row, cases)
 
 
-__all__ = ["quantity_truth", "quantity_scale", "verdict", "truth_text", "annotate", "row_truth", "round_to",
-           "as_float", "row_seed", "TOLERANCES", "VERDICTS"]
+# The verdicts moved to crossgrad.verdicts; these names keep working from here.
+_MOVED = ("verdict", "annotate", "VERDICTS", "ERROR_OUTCOMES")
+
+
+def __getattr__(name: str):
+    if name in _MOVED:
+        from crossgrad import verdicts
+
+        return getattr(verdicts, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["quantity_truth", "quantity_scale", "truth_text", "row_truth", "row_point", "round_to",
+           "as_float", "row_seed", "TOLERANCES"]

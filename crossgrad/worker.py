@@ -50,6 +50,10 @@ def main() -> int:
     try:
         _maybe_inject_fault("import", job)
         adapter = load_adapter(job["framework"], job.get("threads"))
+        if job.get("case_files"):  # the user's --cases-from files, after the framework loaded
+            from crossgrad.registry import use_case_files
+
+            use_case_files(job["case_files"])
     except Exception as exc:  # an import failure is a result: rows say why
         channel.send("load_failed", error=f"{type(exc).__name__}: {exc}",
                      traceback=traceback.format_exc())

@@ -7,7 +7,9 @@
 Phases:
 - `primal`: the function alone.
 - `gradient`: the gradients with respect to w and b (W and b for dense) through
-  `adapter.vjp` with cotangent 1. The vjp runs the forward pass itself, so this
+  each reverse-mode API the adapter names (`gradient_apis`: a framework's vjp
+  and grad functions; without it `adapter.vjp`), with cotangent 1. The vjp
+  runs the forward pass itself, so this
   phase's time includes the forward; only the gradients are returned, so a
   compiler may drop forward work the gradients do not need (writing relu's
   output). x (X) is data: no gradient is computed for it.
@@ -75,16 +77,31 @@ def device_inputs(adapter, workload: str, n: int, device: str, dtype: str = "flo
     return {"args": adapter.block(arrays), "cotangent": adapter.block(cotangent)}
 
 
-def phase_function(adapter, workload: str, phase: str) -> Callable:
-    """The uncompiled function of (a0, a1, a2, cotangent) for one phase."""
+DEFAULT_API = "vjp"  # the label of adapter.vjp where an adapter names no gradient APIs
+
+
+def gradient_apis(adapter) -> dict[str, Callable]:
+    """label -> fn(f, args, wrt, cotangent) -> tuple: the reverse-mode APIs people
+    write with this framework (the adapter's optional `gradient_apis()`), else
+    {"vjp": adapter.vjp}. The first entry is the API `adapter.vjp` uses, the one
+    the value runs go through: crossgrad's default path."""
+    hook = getattr(adapter, "gradient_apis", None)
+    apis = dict(hook()) if callable(hook) else {}
+    return apis or {DEFAULT_API: adapter.vjp}
+
+
+def phase_function(adapter, workload: str, phase: str, api: str | None = None) -> Callable:
+    """The uncompiled function of (a0, a1, a2, cotangent) for one phase; `api`
+    names the gradient API (gradient_apis; None: the default, adapter.vjp)."""
     fn, ops = FUNCTIONS[workload], adapter.ops
+    vjp = gradient_apis(adapter)[api] if api else adapter.vjp
 
     def primal(a0, a1, a2, cotangent):
         return fn(ops, a0, a1, a2)
 
     def gradient(a0, a1, a2, cotangent):
         f = lambda u, v, c: fn(ops, u, v, c)  # noqa: E731  (vjp wants a plain function)
-        return tuple(adapter.vjp(f, (a0, a1, a2), (1, 2), cotangent))
+        return tuple(vjp(f, (a0, a1, a2), (1, 2), cotangent))
 
     phases = {"primal": primal, "gradient": gradient}
     if phase not in phases:
@@ -92,9 +109,10 @@ def phase_function(adapter, workload: str, phase: str) -> Callable:
     return phases[phase]
 
 
-def build_callable(adapter, workload: str, phase: str, mode: str, inputs: dict) -> Callable[[], Any]:
+def build_callable(adapter, workload: str, phase: str, mode: str, inputs: dict,
+                   api: str | None = None) -> Callable[[], Any]:
     """Zero-argument timed callable: one compiled call on prebuilt inputs, then block."""
-    compiled = adapter.compile(phase_function(adapter, workload, phase), mode)
+    compiled = adapter.compile(phase_function(adapter, workload, phase, api), mode)
     args, cotangent = inputs["args"], inputs["cotangent"]
     block = adapter.block
 

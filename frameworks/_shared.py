@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import importlib.metadata
 
+from crossgrad.adapter import op_from_template
+
 
 def leaves(tree):
     """The arrays of a nested tuple/list; None entries (TF's "no gradient") skipped."""
@@ -38,6 +40,7 @@ class LazyFramework:
     _require(), which says clearly when load() was forgotten."""
 
     package: str  # distribution whose version is reported
+    snippets: "Snippets"  # crossgrad.adapter.Snippets: repro text and the compile wrappers
 
     def __init__(self):
         self._module = None
@@ -55,3 +58,13 @@ class LazyFramework:
     def ops(self):
         self._require()
         return self._ops
+
+    def compile(self, f, mode):
+        """eager: f itself; another mode: the adapter's wrap template for it, the
+        same text its repro snippets print (snippets.wrap)."""
+        if mode == "eager":
+            return f
+        wrap = self.snippets.wrap.get(mode)
+        if wrap is None or mode not in self.modes:
+            raise ValueError(f"{self.name} has no mode {mode!r}; modes: {', '.join(self.modes)}")
+        return op_from_template(wrap, self.namespace())(f)

@@ -7,7 +7,7 @@ import os
 import sys
 
 import numpy as np
-from crossgrad.adapter import ops_from_table
+from crossgrad.adapter import Snippets, ops_from_table
 from frameworks._shared import LazyFramework, dist_version, with_args
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
@@ -74,6 +74,18 @@ ALIASES = {
     "logsumexp": ("jax.scipy.special.logsumexp({0})",),
 }
 
+SNIPPETS = Snippets(
+    imports="import jax\nimport jax.numpy as jnp\nimport jax.scipy.special\nfrom jax import lax",
+    array="jnp.array([{value}], dtype=jnp.{dtype})",
+    full_like="jnp.full_like({like}, {value})",
+    pullback=("out, pullback = jax.vjp(lambda {wrt}: {fn}(x, w, b), {wrt})",
+              "return pullback({cotangent})[0]"),
+    pushforward=("return jax.jvp(lambda {wrt}: {fn}(x, w, b), ({wrt},), ({tangent},))[1]",),
+    flatten="float(result.reshape(-1)[{index}])",
+    wrap={"compiled": "jax.jit({0})"},
+    preamble={"float64": 'jax.config.update("jax_enable_x64", True)  # float64 needs x64 in JAX'},
+)
+
 
 def _namespace(jax):
     """The names the templates use, as people import them."""
@@ -96,6 +108,7 @@ class JaxAdapter(LazyFramework):
     dtypes = ("float32", "float64", "bfloat16", "float16")
     op_table = OPS
     aliases = ALIASES
+    snippets = SNIPPETS
 
     def __init__(self):
         super().__init__()
@@ -159,13 +172,6 @@ class JaxAdapter(LazyFramework):
                                  (jax.numpy.broadcast_to(tangent, primal.shape),))
         return tangent_out
 
-    def compile(self, f, mode):
-        if mode == "eager":
-            return f
-        if mode == "compiled":
-            return self._require().jit(f)
-        raise ValueError(f"jax has no mode {mode!r}; modes: {', '.join(self.modes)}")
-
     def info(self):
         jax = self._require()
         return {
@@ -181,6 +187,16 @@ class JaxAdapter(LazyFramework):
             "env": {k: os.environ[k] for k in ("XLA_FLAGS", "XLA_PYTHON_CLIENT_PREALLOCATE",
                                                "CUDA_VISIBLE_DEVICES") if k in os.environ},
         }
+
+    # --- added by firsthour (timing's cache state); merge: keep as a separate method ---
+    def compile_cache(self) -> str:
+        """JAX's persistent compilation cache is off unless JAX_COMPILATION_CACHE_DIR names
+        a folder: then jit compiles afresh in every process."""
+        folder = os.environ.get("JAX_COMPILATION_CACHE_DIR")
+        if not folder:
+            return "off: no persistent compilation cache (JAX_COMPILATION_CACHE_DIR unset)"
+        files = sum(len(names) for _, _, names in os.walk(folder))
+        return f"warm: {folder} holds {files} files" if files else f"cold: {folder} empty"
 
 
 ADAPTER = JaxAdapter()

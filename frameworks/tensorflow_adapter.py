@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from crossgrad.adapter import ops_from_table
+from crossgrad.adapter import Snippets, ops_from_table
 from frameworks._shared import LazyFramework, dist_version, leaves
 
 # The CPU wheel, the full wheel and the nightly install the same module.
@@ -73,6 +73,18 @@ ALIASES = {
     "logsumexp": ("tf.math.reduce_logsumexp({0})",),
 }
 
+SNIPPETS = Snippets(
+    imports="import tensorflow as tf",
+    array="tf.constant([{value}], dtype=tf.{dtype})",
+    full_like="tf.fill(tf.shape({like}), tf.constant({value}, {like}.dtype))",
+    pullback=("with tf.GradientTape() as tape:", "    tape.watch({wrt})", "    out = {fn}(x, w, b)",
+              "return tape.gradient(out, {wrt}, output_gradients={cotangent})"),
+    pushforward=("with tf.autodiff.ForwardAccumulator({wrt}, {tangent}) as acc:",
+                 "    out = {fn}(x, w, b)", "return acc.jvp(out)"),
+    flatten="float(tf.reshape(result, [-1])[{index}])",
+    wrap={"graph": "tf.function({0})", "compiled": "tf.function({0}, jit_compile=True)"},
+)
+
 
 class TensorflowAdapter(LazyFramework):
     name = "tensorflow"
@@ -81,6 +93,7 @@ class TensorflowAdapter(LazyFramework):
     dtypes = ("float32", "float64", "bfloat16", "float16")
     op_table = OPS
     aliases = ALIASES
+    snippets = SNIPPETS
 
     @property
     def package(self):
@@ -160,15 +173,6 @@ class TensorflowAdapter(LazyFramework):
             out = f(*args)
         return acc.jvp(out)  # None where the tangent does not reach the output
 
-    def compile(self, f, mode):
-        if mode == "eager":
-            return f
-        if mode == "graph":
-            return self._require().function(f)
-        if mode == "compiled":
-            return self._require().function(f, jit_compile=True)
-        raise ValueError(f"tensorflow has no mode {mode!r}; modes: {', '.join(self.modes)}")
-
     def info(self):
         tf = self._require()
         gpus = tf.config.list_physical_devices("GPU")
@@ -187,6 +191,17 @@ class TensorflowAdapter(LazyFramework):
             "env": {k: os.environ[k] for k in ("TF_CPP_MIN_LOG_LEVEL", "TF_ENABLE_ONEDNN_OPTS",
                                                "CUDA_VISIBLE_DEVICES") if k in os.environ},
         }
+
+    # --- added by firsthour (timing's cache state); merge: keep as a separate method ---
+    def compile_cache(self) -> str:
+        """tf.function traces afresh in every process; XLA keeps compiled programs on disk
+        only with TF_XLA_FLAGS=--tf_xla_persistent_cache_directory=DIR."""
+        flags = os.environ.get("TF_XLA_FLAGS", "")
+        if "--tf_xla_persistent_cache_directory=" not in flags:
+            return "off: no XLA persistent cache (TF_XLA_FLAGS sets no --tf_xla_persistent_cache_directory)"
+        folder = flags.split("--tf_xla_persistent_cache_directory=")[1].split()[0]
+        files = sum(len(names) for _, _, names in os.walk(folder))
+        return f"warm: {folder} holds {files} files" if files else f"cold: {folder} empty"
 
 
 ADAPTER = TensorflowAdapter()

@@ -7,21 +7,19 @@ imported before tensorflow in this process (a known crash otherwise).
 """
 from __future__ import annotations
 
-import ast
 import importlib.util
 import json
 import math
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import ml_dtypes
 import numpy as np
 import pytest
 
 from crossgrad.adapter import (DTYPE_NAMES, OP_NAMES, OP_SIGNATURES, Adapter, UnsupportedOp,
-                               op_from_template, ops_from_table, placeholder_count)
+                               op_from_template, ops_from_table, unsupported_reason)
 from crossgrad.derivatives import compute_task
 from crossgrad.plan import Task
 from crossgrad.records import same_bits
@@ -140,26 +138,6 @@ def test_torch_zero_fill_writes_in_place_under_torch_func_vjp(torch_adapter):
     assert_bits(float(a.to_numpy(db)[0]), 0.0, "db")
 
 
-def test_every_adapter_spells_every_op_of_the_catalogue():
-    """One table entry per op and framework: a missing one fails here; None is
-    allowed and means "absent" (recorded as unsupported). No framework is loaded."""
-    for name, adapter in frameworks().items():
-        table = getattr(adapter, "op_table", None)
-        if table is None:
-            continue  # a plug-in without a table (the test fake) spells what it can
-        assert set(table) == set(OP_NAMES), \
-            f"{name}: missing {set(OP_NAMES) - set(table)}, unknown {set(table) - set(OP_NAMES)}"
-        for op, template in table.items():
-            assert template is None or isinstance(template, str), (name, op)
-            if template:
-                count = placeholder_count(template)
-                assert count == len(OP_SIGNATURES[op].split()), (name, op, template)
-                ast.parse(template.format(*(f"a{i}" for i in range(count))), mode="eval")
-        assert set(adapter.dtypes) <= set(DTYPE_NAMES), name
-        for op, spellings in adapter.aliases.items():
-            assert op in OP_NAMES and all(isinstance(t, str) for t in spellings), (name, op)
-
-
 @integration
 def test_every_template_compiles_to_the_callable_the_adapter_uses(adapter):
     """Each template, compiled anew in the adapter's namespace, matches its op bit
@@ -174,7 +152,11 @@ def test_every_template_compiles_to_the_callable_the_adapter_uses(adapter):
                 assert op not in adapter.ops.spelling
                 continue
             assert adapter.ops.spelling[op] == template
-            direct = adapter.to_numpy(getattr(adapter.ops, op)(*op_arguments(adapter, op, dtype)))
+            try:
+                direct = adapter.to_numpy(getattr(adapter.ops, op)(*op_arguments(adapter, op, dtype)))
+            except UnsupportedOp as exc:  # a kernel missing for this dtype (mlx: nan_to_num in float64)
+                assert str(exc).startswith(f"{adapter.name} has no {op}"), exc
+                continue
             again = op_from_template(template, adapter.namespace())
             spelled = adapter.to_numpy(again(*op_arguments(adapter, op, dtype)))
             assert spelled.dtype == direct.dtype == np.dtype(dtype), (op, dtype)
@@ -279,35 +261,13 @@ def test_adapter_modules_do_not_import_their_framework():
     assert out.stdout.strip() == "[]"
 
 
-# --- the op table (no framework needed) ------------------------------------------
-
-
-def _numpy_adapter(table):
-    """The test plug-in adapter (finite differences over NumPy) with ops from `table`."""
-    sys.path.insert(0, str(Path(__file__).parent / "fake_framework"))
-    from fakefw import FakeAdapter
-
-    adapter = FakeAdapter("numpyfw")
-    adapter.ops = ops_from_table("numpyfw", table, {"np": np})
-    return adapter
-
-
-def test_a_template_becomes_its_callable_and_stays_its_spelling():
-    ops = ops_from_table("numpyfw", {"clip": "np.maximum({0}, {1})", "xlogy": None}, {"np": np})
-    assert ops.spelling == {"clip": "np.maximum({0}, {1})"}  # absent ops have no spelling
-    assert ops.clip(np.array([-2.0, 3.0]), 0.5).tolist() == [0.5, 3.0]
-    assert [placeholder_count(t) for t in ("f()", "f({0})", "{0}.at[{1}].set({2}, {0}.dtype)")] == [0, 1, 3]
-
-
-def test_an_absent_op_raises_unsupported_with_the_reason():
-    ops = ops_from_table("numpyfw", {"xlogy": None}, {})
-    with pytest.raises(UnsupportedOp, match="^numpyfw has no xlogy$"):
-        ops.xlogy(np.zeros(1), np.zeros(1))
-
-
-def test_the_engine_records_an_absent_op_as_unsupported_not_as_an_error():
-    adapter = _numpy_adapter({"relu": None})
-    rows = list(compute_task(adapter, Task("numpyfw", "relu", "float64", "cpu", "eager"),
-                             dict(SEEDS, points=["smooth"])))
-    assert rows and {(r["outcome"], r["detail"]) for r in rows} == {("unsupported", "numpyfw has no relu")}
-    assert {r["ad"] for r in rows} == {"none", "reverse", "forward", "second"}
+@integration
+def test_an_absent_op_stays_unsupported_in_every_mode(adapter):
+    """Tracing compilers (jax.jit, tf.function, torch.compile) may re-raise the
+    UnsupportedOp wrapped; the engine still finds the reason behind it."""
+    absent = ops_from_table(adapter.name, {"gone": None}, {})
+    x = adapter.asarray(np.array([1.0], "float32"), "cpu")
+    for mode in adapter.modes:
+        with pytest.raises(Exception) as caught:
+            adapter.block(adapter.compile(lambda z: absent.gone(z) + z, mode)(x))
+        assert unsupported_reason(caught.value) == f"{adapter.name} has no gone", (mode, caught.value)

@@ -1,121 +1,84 @@
-"""pytest-benchmark benchmarks: the timing workloads, framework x mode x device x workload x N x phase.
+"""The shipped benchmark suite's plumbing (the suite itself: crossgrad/benchmarks/).
 
-`pytest` runs each once, untimed (crossgrad.pytest_plugin), and checks what the
-callable computed; `pytest --benchmark-only --benchmark-json FILE` times them,
-and `crossgrad report --from-benchmark-json FILE` turns that into timings.csv
-and the report's timing section. The timed callable is the harness's own
-(crossgrad.workloads.build_callable: one compiled call, then the adapter's
-block), so both measure the same thing through the same sync.
-
-CROSSGRAD_BENCH_SIZES (e.g. "1,100,10000,1000000,10000000") widens the relu
-sizes; CROSSGRAD_BENCH_DEVICES (e.g. "cpu,gpu") adds devices.
+No framework needed: the size options, what time_call puts into extra_info,
+and what `crossgrad report --from-benchmark-json` makes of it.
 """
 from __future__ import annotations
 
-import os
+import json
+import types
 
-import numpy as np
 import pytest
 
-from crossgrad.registry import frameworks
-from crossgrad.timing import steady_malloc
-from crossgrad.timing_run import default_options, threads_label
-from crossgrad.workloads import (DENSE_N, PHASES, build_callable, device_inputs, numpy_inputs,
-                                 shape_label)
-
-# Smaller than the CLI's sweep, so --benchmark-only stays a few minutes.
-SIZES = tuple(int(s) for s in os.environ.get("CROSSGRAD_BENCH_SIZES", "1,100,10000,1000000").split(","))
-DEVICES = tuple(os.environ.get("CROSSGRAD_BENCH_DEVICES", "cpu").split(","))
-_LOADED: dict = {}
+from crossgrad.bench_json import rows_from_benchmark_json
+from crossgrad.benchmarks import options
+from crossgrad.benchmarks.timed import time_call
 
 
-def _params():
-    for name, adapter in frameworks().items():
-        for mode in adapter.modes:
-            for device in DEVICES:
-                for workload, n in [("relu", n) for n in SIZES] + [("dense", DENSE_N)]:
-                    for phase in PHASES:
-                        yield pytest.param(name, mode, device, workload, n, phase,
-                                           id=f"{name}-{mode}-{device}-{workload}-{n}-{phase}")
+class FakeBenchmark:
+    """The parts of pytest-benchmark's fixture that time_call uses."""
+
+    def __init__(self, disabled: bool, rounds: int = 3):
+        self.disabled, self.rounds, self.extra_info = disabled, rounds, {}
+
+    def __call__(self, fn):
+        for _ in range(1 if self.disabled else self.rounds):
+            result = fn()
+        return result
 
 
-def loaded_adapter(name: str):
-    """The adapter, loaded once per session; skip (with the reason) if not installed."""
-    adapter = frameworks()[name]
-    if adapter.version() is None:
-        pytest.skip(f"{name} is not installed ({getattr(adapter, 'install_hint', 'install it')})")
-    if not _LOADED and default_options()["steady_malloc"]:
-        steady_malloc()  # as crossgrad run's timing workers, before any framework allocates
-    if name not in _LOADED:
-        if name == "tensorflow" and frameworks().get("torch") and frameworks()["torch"].version():
-            import torch  # noqa: F401  (torch after TensorFlow in one process can segfault)
-        adapter.load()
-        _LOADED[name] = adapter
-    return adapter
+def test_time_call_keeps_first_call_and_cores_busy_apart():
+    calls = []
+    bench = FakeBenchmark(disabled=False)
+    assert time_call(bench, lambda: calls.append(1) or len(calls), {"framework": "fw"}) == 4
+    assert len(calls) == 1 + 3  # the first call alone, then the benchmark's rounds
+    assert bench.extra_info["framework"] == "fw"
+    assert bench.extra_info["first_call_s"] > 0 and bench.extra_info["cores_busy"] >= 0
 
 
-@pytest.mark.integration
-@pytest.mark.benchmark(min_time=0.01, disable_gc=True)  # as the harness: >= 10 ms blocks, no GC
-@pytest.mark.parametrize("framework,mode,device,workload,n,phase", list(_params()))
-def test_workload(benchmark, framework, mode, device, workload, n, phase):
-    adapter = loaded_adapter(framework)
-    if device not in adapter.devices():
-        pytest.skip(f"no {device} device for {framework}")
-    call = build_callable(adapter, workload, phase, mode, device_inputs(adapter, workload, n, device))
-    benchmark.group = f"{workload} {shape_label(workload, n)}"
-    benchmark.extra_info.update(
-        framework=framework, framework_version=adapter.version(), mode=mode, device=device,
-        dtype="float32", workload=workload, n=n, shape=shape_label(workload, n), phase=phase,
-        threads=threads_label(adapter, None))
-    if not benchmark.disabled:
-        call()  # the first call (trace / compile) stays out of the steady-state statistics
-    result = benchmark(call)
-    check_result(adapter, workload, n, phase, result)
+def test_time_call_untimed_runs_once_and_measures_nothing():
+    calls = []
+    bench = FakeBenchmark(disabled=True)
+    time_call(bench, lambda: calls.append(1), {"framework": "fw"})
+    assert len(calls) == 1 and "first_call_s" not in bench.extra_info
 
 
-def check_result(adapter, workload, n, phase, result):
-    """What was timed computed the right thing (so a benchmark cannot time a no-op)."""
-    x, w, b = numpy_inputs(workload, n)
-    if phase == "primal":
-        expected = np.maximum(x @ w + b if workload == "dense" else x * w + b, 0)
-        np.testing.assert_allclose(adapter.to_numpy(result), expected, rtol=1e-4, atol=1e-4)
-        return
-    dw, db = (adapter.to_numpy(g) for g in result)
-    assert dw.shape == w.shape and db.shape == b.shape
-    if workload == "relu":
-        # cotangent 1: da/db is relu's mask (0 or 1) and da/dw is x where the mask is 1.
-        assert set(np.unique(db)) <= {0.0, 1.0}
-        np.testing.assert_array_equal(dw, np.where(db == 1.0, x, 0))  # == ignores the sign of zero
-        z = x * w + b
-        clear = np.abs(z) > 1e-5  # away from 0 no rounding difference can flip the mask
-        np.testing.assert_array_equal(db[clear], (z[clear] > 0).astype(np.float32))
-    else:
-        # da/db sums the mask over the batch: a whole count of active rows per column.
-        assert np.all((db >= 0) & (db <= x.shape[0])) and np.array_equal(db, np.round(db))
-        assert np.all(np.isfinite(dw))
+def _entry(**extra):
+    labels = dict(dict(framework="torch", mode="eager", device="cpu", workload="relu", n=1, phase="primal"), **extra)
+    stats = {"min": 1e-6, "median": 2e-6, "iqr": 1e-7, "rounds": 5, "iterations": 10, "data": [2e-6] * 5}
+    return {"name": "t", "extra_info": labels, "stats": stats}
 
 
-@pytest.mark.integration
-@pytest.mark.benchmark(group="torch gradient API, relu N=1 eager", min_time=0.01, disable_gc=True)
-@pytest.mark.parametrize("api", ["torch.func.vjp", "torch.autograd.grad"])
-def test_torch_gradient_api(benchmark, api):
-    """What the torch adapter's choice of API costs per call: its vjp is torch.func.vjp
-    (composable to second order, traced by torch.compile); most torch code calls
-    torch.autograd.grad. Same relu gradient at N=1, eager; not a crossgrad timing
-    row (no labels), so --from-benchmark-json leaves it out."""
-    adapter = loaded_adapter("torch")
-    torch = adapter._require()
-    x, w, b = (torch.tensor(a) for a in numpy_inputs("relu", 1))
-    one = torch.ones(1)
+def test_benchmark_json_keeps_first_call_and_cores_busy(tmp_path):
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps({"version": "5.3.1", "benchmarks": [
+        _entry(first_call_s=0.25, cores_busy=0.9), _entry(phase="gradient")]}))
+    measured, old = rows_from_benchmark_json(path)
+    assert float(measured["first_call_s"]) == 0.25 and float(measured["cores_busy"]) == 0.9
+    assert measured["detail"] == "pytest-benchmark 5.3.1"
+    assert old["first_call_s"] == "" and old["cores_busy"] == ""  # a file from before: not invented
+    assert "first call not measured" in old["detail"]
 
-    def with_func():
-        out, pullback = torch.func.vjp(lambda w_, b_: torch.relu(x * w_ + b_), w, b)
-        return pullback(one)
 
-    def with_autograd():
-        w_, b_ = w.detach().requires_grad_(), b.detach().requires_grad_()
-        return torch.autograd.grad(torch.relu(x * w_ + b_), (w_, b_), one)
+def config(**values):
+    return types.SimpleNamespace(getoption=lambda name: values.get(name))
 
-    dw, db = benchmark({"torch.func.vjp": with_func, "torch.autograd.grad": with_autograd}[api])
-    z = float(x * w + b)
-    assert (float(dw), float(db)) == ((float(x), 1.0) if z > 0 else (0.0, 0.0))
+
+def test_size_options_then_environment_then_default(monkeypatch):
+    monkeypatch.delenv("CROSSGRAD_BENCH_SIZES", raising=False)
+    assert options.sizes(config()) == (1, 100, 10000, 1000000)
+    monkeypatch.setenv("CROSSGRAD_BENCH_SIZES", "7,8")
+    assert options.sizes(config()) == (7, 8)
+    assert options.sizes(config(**{"--crossgrad-sizes": "5"})) == (5,)
+    assert options.devices(config(**{"--crossgrad-devices": "cpu,gpu"})) == ("cpu", "gpu")
+
+
+@pytest.mark.parametrize("text", ["0", "1,x", ""])
+def test_bad_sizes_are_a_usage_error(text):
+    with pytest.raises(pytest.UsageError, match="--crossgrad-sizes"):
+        options.sizes(config(**{"--crossgrad-sizes": text or ","}))
+
+
+def test_unknown_device_is_a_usage_error():
+    with pytest.raises(pytest.UsageError, match="valid: "):
+        options.devices(config(**{"--crossgrad-devices": "tpu"}))

@@ -7,20 +7,21 @@ framework is involved.
 from __future__ import annotations
 
 import math
-import types
 
 import numpy as np
 import pytest
 
 from cases.atlas import KINKS
+from crossgrad.adapter import OP_NAMES, ops_from_table
 from crossgrad.case import Case, exact
 from crossgrad.dtypes import FACTS, TOLERANCES, as_dtype, round_to
 from crossgrad.registry import RegistryError, cases, register
 
+# Issue 3's atlas: these cases must stay in the catalogue (others may join it).
 ISSUE_3_OPS = (
     "relu", "relu_python", "maximum", "maximum_rev", "clamp", "where", "abs", "leaky_relu",
     "relu6", "hardtanh", "elu", "gelu", "softplus", "sqrt", "norm", "where_sqrt", "max_tie",
-    "sign", "floor",
+    "sign", "floor", "gelu_exact",  # gelu_exact: issue 10, the erf form asked for by name
 )
 STANDARD_POINTS = ("smooth", "kink", "kink_xpos", "negative")
 
@@ -49,32 +50,59 @@ def _maximum(a, b):
     return np.where(a == b, np.where(np.signbit(a), b, a), np.maximum(a, b))
 
 
-NUMPY_OPS = types.SimpleNamespace(
-    relu=lambda z: _maximum(z, 0.0), maximum=_maximum, clip=lambda z, lo: _maximum(z, lo),
-    where=np.where, zeros_like=np.zeros_like, abs=np.abs,
-    leaky_relu=lambda z, s: np.where(z > 0, z, z * s), relu6=lambda z: np.minimum(_maximum(z, 0.0), 6.0),
-    hardtanh=lambda z: np.clip(z, -1.0, 1.0), elu=lambda z: np.where(z > 0, z, np.expm1(z)),
-    gelu=_gelu, softplus=lambda z: np.logaddexp(0.0, z), sqrt=np.sqrt,
-    norm=lambda z: _norm(z), max=np.max, concat=lambda a, b: np.concatenate([a, b]),
-    sign=np.sign, floor=np.floor, zero_fill=_zero_fill,
-)
+# A float64 NumPy reference of the catalogue's ops, in the adapters' own format
+# (crossgrad.adapter.ops_from_table), independent of every framework. An op it
+# does not spell makes the cases using it skip with the op named, never pass.
+NUMPY_TABLE = {
+    "relu": "_maximum({0}, 0.0)", "maximum": "_maximum({0}, {1})", "minimum": "np.minimum({0}, {1})",
+    "clip": "_maximum({0}, {1})", "where": "np.where({0}, {1}, {2})", "zeros_like": "np.zeros_like({0})",
+    "abs": "np.abs({0})", "leaky_relu": "np.where({0} > 0, {0}, {0} * {1})",
+    "relu6": "np.minimum(_maximum({0}, 0.0), 6.0)", "hardtanh": "np.clip({0}, -1.0, 1.0)",
+    "elu": "np.where({0} > 0, {0}, np.expm1({0}))", "gelu": "_gelu({0})", "gelu_exact": "_gelu({0})",
+    "softplus": "np.logaddexp(0.0, {0})", "sqrt": "np.sqrt({0})", "exp": "np.exp({0})",
+    "log": "np.log({0})", "divide": "np.divide({0}, {1})",
+    "xlogy": "np.where(({0} == 0) & ~np.isnan({1}), 0.0, {0} * np.log({1}))",
+    "div_no_nan": "np.where({1} == 0, 0.0, {0} / np.where({1} == 0, 1.0, {1}))",
+    "mul_no_nan": "np.where({1} == 0, 0.0, {0} * {1})", "nan_to_num": "np.nan_to_num({0})",
+    "norm": "_norm({0})", "euclidean_norm": "_norm({0})", "max": "np.max({0})", "min": "np.min({0})",
+    "sum": "np.sum({0})", "logsumexp": "np.logaddexp.reduce({0})",
+    "max_axis": "np.max({0}, axis=0)", "min_axis": "np.min({0}, axis=0)",
+    "max_pool": "{0}[:{0}.shape[0] // 2 * 2].reshape(-1, 2).max(axis=1)",
+    "topk": "np.sort({0})[::-1][:{1}]", "argmax_gather": "{0}[np.argmax({0})]",
+    "softmax": "np.exp({0} - np.max({0})) / np.sum(np.exp({0} - np.max({0})))",
+    "concat": "np.concatenate([{0}, {1}])", "arange_like": "np.arange(1, {0}.shape[0] + 1, dtype={0}.dtype)",
+    "sign": "np.sign({0})", "floor": "np.floor({0})", "zero_fill": "_zero_fill({0})",
+}
+NUMPY_OPS = ops_from_table("numpy", NUMPY_TABLE, {"np": np, "_gelu": _gelu, "_maximum": _maximum, "_norm": _norm,
+                                                  "_zero_fill": _zero_fill})
 
 
 def evaluate(case: Case, x: float, w: float, b: float, dtype: str = "float64") -> float:
     arrays = [np.array([as_dtype(v, dtype)]) for v in (x, w, b)]
-    with np.errstate(invalid="ignore", over="ignore"):  # sqrt of a negative is NaN, on purpose
-        out = case.fn(NUMPY_OPS, *arrays)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # sqrt of a negative is NaN, on purpose
+        try:
+            out = case.fn(NUMPY_OPS, *arrays)
+        except AttributeError as exc:  # an op NUMPY_TABLE does not spell
+            pytest.skip(f"no NumPy reference for {exc.name or exc}")
     return float(np.asarray(out).reshape(-1)[0])
 
 
-ALL = [(c, p) for c in cases().values() for p in c.points]
+# Vector cases (ties, masks) state truths per element: tests/test_vector_cases.py.
+# Spelling variants (cases/spellings.py) share their base case's points and truths:
+# checking those once, on the base case, is enough.
+SCALAR = [c for c in cases().values() if all(p.elements is None for p in c.points) and not c.variant_of]
+ALL = [(c, p) for c in SCALAR for p in c.points]
 IDS = [f"{c.name}-{p.name}" for c, p in ALL]
 
 
 def test_registry_holds_every_issue_3_op_once():
     names = list(cases())
-    assert sorted(names) == sorted(ISSUE_3_OPS)
+    assert set(ISSUE_3_OPS) <= set(names), set(ISSUE_3_OPS) - set(names)
     assert len(names) == len(set(names))
+
+
+def test_the_numpy_reference_spells_only_catalogue_ops():
+    assert set(NUMPY_TABLE) <= set(OP_NAMES), set(NUMPY_TABLE) - set(OP_NAMES)
 
 
 def test_register_rejects_a_duplicate_name():
@@ -85,7 +113,7 @@ def test_register_rejects_a_duplicate_name():
         register(table, Case("abs", case.fn, case.points))
 
 
-@pytest.mark.parametrize("case", cases().values(), ids=list(cases()))
+@pytest.mark.parametrize("case", SCALAR, ids=[c.name for c in SCALAR])
 def test_case_has_the_standard_points_and_full_truth(case):
     names = [p.name for p in case.points]
     assert set(STANDARD_POINTS) <= set(names)
@@ -165,7 +193,8 @@ def test_declared_derivatives_match_finite_differences(case, point):
         pytest.skip("z is NaN or infinite: no difference quotient (cases/special.py states the limits)")
     checked = 0
     for truth, estimate in ((point.d1, first_difference), (point.d2, second_difference)):
-        if truth.kind != "undefined":
+        # An infinite one-sided slope (sqrt at 0, the end of its domain) has no central difference.
+        if truth.kind != "undefined" and not (truth.kind == "exact" and math.isinf(truth.value)):
             value = estimate(case, point)
             assert within(value, truth), f"{truth} vs finite difference {value!r}"
             checked += 1

@@ -1,17 +1,20 @@
 """Bad input exits 2 with one line naming the problem and the valid choices; never a traceback."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from cli_helpers import run_cli
+from pathlib import Path
+
+from cli_helpers import ROOT, run_cli
 
 BAD_INPUT = [
     (["run", "--frameworks", "nope"], "unknown framework 'nope'; valid:"),
-    (["run", "--cases", "relux"], "unknown case 'relux'; valid:"),
+    (["run", "--devices", "tpu"], "unknown device 'tpu'; valid: cpu, gpu"),  # nothing near: no guess
     (["run", "--frameworks", "fake_a", "--points", "summit"], "unknown point 'summit'; valid:"),
     (["run", "--modes", "fast"], "unknown mode 'fast'; valid: eager, graph, compiled"),
-    (["run", "--devices", "tpu"], "unknown device 'tpu'; valid: cpu, gpu"),
-    (["run", "--dtypes", "float8_e4m3fn"], "unknown dtype 'float8_e4m3fn'; valid: float32, float64, bfloat16, float16"),
+    (["run", "--dtypes", "float128"], "unknown dtype 'float128'"),
     (["run", "--frameworks", ""], "--frameworks is empty"),
     (["run", "--sizes", "0"], "--sizes must be positive whole numbers"),
     (["run", "--sizes", "-5"], "--sizes must be positive whole numbers"),
@@ -28,6 +31,24 @@ BAD_INPUT = [
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "missing command; valid: run, list, report, check"),
     (["run", "--bogus-flag"], "unrecognized arguments: --bogus-flag"),
+    # did you mean: a synonym, another case, a near spelling; several at once
+    (["run", "--frameworks", "pytorch"], "unknown framework 'pytorch' (did you mean 'torch'?); valid:"),
+    (["run", "--frameworks", "tf"], "unknown framework 'tf' (did you mean 'tensorflow'?)"),
+    (["run", "--cases", "Relu"], "unknown case 'Relu' (did you mean 'relu'?); valid:"),
+    (["run", "--cases", "relux"], "unknown case 'relux' (did you mean 'relu'?)"),
+    (["run", "--devices", "cuda"], "unknown device 'cuda' (did you mean 'gpu'?); valid: cpu, gpu"),
+    (["run", "--dtypes", "fp32,f64"], "unknown dtype 'fp32' (did you mean 'float32'?), 'f64' (did you mean 'float64'?)"),
+    (["run", "--modes", "jit"], "unknown mode 'jit' (did you mean 'compiled'?)"),
+    # options that do nothing in the selected mode
+    (["run", "--workloads", "relu", "--no-timings"], "--workloads does nothing with --no-timings"),
+    (["run", "--sizes", "10", "--no-timings"], "--sizes does nothing with --no-timings"),
+    (["run", "--timings-only", "--cases", "relu"], "--cases does nothing with --timings-only"),
+    (["run", "--timings-only", "--dtypes", "float64"], "--dtypes does nothing with --timings-only"),
+    (["report", "results/sample", "--cases", "relu"], "--cases does nothing without --snippets"),
+    (["report", "results/sample", "--out", "/tmp/x"], "--out does nothing without --from-benchmark-json"),
+    (["report", "--from-benchmark-json", "x.json", "--snippets"], "--snippets does nothing with --from-benchmark-json"),
+    (["report", "results/sample", "--snippets", "--frameworks", "pytorch"],
+     "unknown framework 'pytorch' (did you mean 'torch'?); valid: "),
 ]
 
 
@@ -48,3 +69,117 @@ def test_list_shows_frameworks_installed_or_not_and_cases():
     for name in ("torch", "jax", "tensorflow", "fake_a", "fake_b"):
         assert f"\n  {name} " in result.stdout
     assert "relu_python" in result.stdout and "kink_xpos" in result.stdout
+
+
+def test_version_prints_the_package_version():
+    from crossgrad import __version__
+
+    result = run_cli("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"crossgrad {__version__}"
+
+
+def test_suggestion_prefers_case_then_synonym_then_spelling():
+    from crossgrad.arguments import suggestion
+
+    assert suggestion("RELU", ["relu", "abs"]) == "relu"
+    assert suggestion("bf16", ["float32", "bfloat16"]) == "bfloat16"
+    assert suggestion("bf16", ["float32"]) is None  # a synonym of a name not offered: no guess
+    assert suggestion("maximun", ["maximum", "maximum_rev"]) == "maximum"
+    assert suggestion("zzz", ["relu", "abs"]) is None
+
+
+def unavailable_rows(run_dir) -> int:
+    import json
+
+    return sum(json.loads(l)["outcome"] == "unavailable" for l in open(run_dir / "records.jsonl"))
+
+
+def test_a_selection_with_nothing_available_exits_4_with_one_line(tmp_path):
+    """fake_a has no gpu: every selected value is unavailable, so the run judged nothing."""
+    result = run_cli("run", "--frameworks", "fake_a", "--cases", "relu", "--devices", "gpu", "--no-timings",
+                     "--out", str(tmp_path / "run"))
+    assert result.returncode == 4, result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    count = unavailable_rows(tmp_path / "run")
+    assert count > 0
+    assert last == "crossgrad: nothing judged: every selected value is unavailable: " \
+                   f"no gpu device for fake_a ({count}) (exit 4)"
+    check = run_cli("check", "--frameworks", "fake_a", "--cases", "relu", "--devices", "gpu",
+                    "--out", str(tmp_path / "check"))
+    assert check.returncode == 4, check.stderr
+    assert "nothing judged" in check.stderr and "agree" not in check.stdout
+
+
+def test_a_partly_available_selection_says_what_was_skipped(tmp_path):
+    result = run_cli("run", "--frameworks", "fake_a", "--cases", "relu", "--devices", "cpu,gpu", "--no-timings",
+                     "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    count = unavailable_rows(tmp_path / "run")
+    assert 0 < count < len(open(tmp_path / "run" / "records.jsonl").readlines())
+    assert f"crossgrad: skipped {count} unavailable value(s): no gpu device for fake_a ({count})" in result.stderr
+
+
+def test_progress_off_a_terminal_is_one_line_per_finished_group(tmp_path):
+    result = run_cli("run", "--frameworks", "fake_a,fake_b", "--cases", "relu,abs", "--dtypes", "float32",
+                     "--no-timings", "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    lines = [l for l in result.stderr.splitlines() if l.startswith("crossgrad: fake_")]
+    groups = sorted(l.split(" done (")[0] for l in lines)
+    assert groups == [f"crossgrad: {fw} values {case}" for fw in ("fake_a", "fake_b") for case in ("abs", "relu")]
+    assert all(re.search(r" done \(\d/4 tasks, [\d.]+ s elapsed\)$", l) for l in lines), lines
+    assert lines[-1].endswith("elapsed)") and "(4/4 tasks" in lines[-1]
+
+
+def test_progress_groups_count_every_task_once():
+    import io
+
+    from crossgrad.progress import Progress
+
+    plan = {"values": {"a": [{"case": "relu"}, {"case": "relu"}, {"case": "abs"}]},
+            "timings": {"a": [{"workload": "relu"}]}}
+    stream, ticks = io.StringIO(), iter(range(100))
+    with Progress(plan, stream=stream, interactive=False, clock=lambda: float(next(ticks))) as progress:
+        for kind, tasks in plan.items():
+            for task in tasks["a"]:
+                progress.advance(f"a {kind}", task)
+    assert stream.getvalue().splitlines() == [
+        "crossgrad: a values relu done (2/4 tasks, 1.0 s elapsed)",  # the clock ticks once per line
+        "crossgrad: a values abs done (3/4 tasks, 2.0 s elapsed)",
+        "crossgrad: a timings relu done (4/4 tasks, 3.0 s elapsed)",
+    ]
+
+
+def test_report_snippets_writes_every_value_of_the_selection(tmp_path):
+    """The headline finding (TensorFlow relu at the kink, cotangent -1) on demand, from the sample run."""
+    import json
+    import shutil
+
+    run = tmp_path / "run"
+    run.mkdir()
+    for name in ("manifest.json", "env.json", "records.jsonl"):
+        shutil.copy(ROOT / "results" / "sample" / name, run / name)
+    selection = ["--frameworks", "tensorflow", "--cases", "relu", "--points", "kink", "--modes", "eager",
+                 "--dtypes", "float32"]
+    result = run_cli("report", str(run), "--snippets", *selection)
+    assert result.returncode == 0, result.stderr
+    path = Path(result.stdout.strip())
+    assert path.parent == run and path.is_file()
+    rows = [r for r in map(json.loads, open(run / "records.jsonl"))
+            if (r["framework"], r["case"], r["point"], r["mode"], r["dtype"]) == ("tensorflow", "relu", "kink",
+                                                                                 "eager", "float32")]
+    text = path.read_text()
+    assert text.count("\n### relu · tensorflow eager · `kink`") == len(rows) > 0  # uncapped: one per value
+    assert text.count("```python") == len(rows)
+    assert "### relu · tensorflow eager · `kink` reverse w[0], seed -1.0, float32, cpu → `0.0`" in text
+    assert "tf.GradientTape" in text
+
+
+def test_the_manifest_records_each_compile_cache_before_the_run(tmp_path):
+    import json
+
+    result = run_cli("run", "--frameworks", "fake_a", "--cases", "relu", "--dtypes", "float32", "--no-timings",
+                     "--out", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["compile_cache"] == {"fake_a": "not reported"}  # the fake adapter has no compile_cache()

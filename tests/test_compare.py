@@ -5,7 +5,7 @@ from crossgrad import compare
 from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
 from crossgrad.compare import (ALL_AGREE, DIFFER, ERRORED, SIGN_OF_ZERO, build_matrices,
                                classify, columns, summary_cell)
-from crossgrad.truth import annotate
+from crossgrad.verdicts import annotate
 
 TE, TC, JE, JC, FE = "torch eager", "torch compiled", "jax eager", "jax compiled", "tf eager"
 
@@ -30,7 +30,7 @@ def test_differ_in_value_marks_the_minority():
 
 
 def test_some_errored_keeps_the_values_label_and_odd_cells():
-    v = classify({TE: -0.0, TC: None, JE: 0.0, JC: 0.0})
+    v = classify({TE: -0.0, TC: None, JE: 0.0, JC: 0.0, FE: 0.0})
     assert v.label == ERRORED
     assert v.values_label == SIGN_OF_ZERO
     assert v.errored == (TC,)
@@ -39,13 +39,48 @@ def test_some_errored_keeps_the_values_label_and_odd_cells():
     assert (v.label, v.values_label, v.odd) == (ERRORED, ALL_AGREE, ())
 
 
-def test_tie_prefers_reference_then_finite_then_first_column():
-    cells = {TE: -0.0, TC: -0.0, JE: 0.0, JC: 0.0}
-    assert classify(cells).odd == (JE, JC)                  # no reference: first column wins
-    assert classify(cells, reference=0.0).odd == (TE, TC)  # the truth's group wins
-    cells = {TE: math.nan, JE: 2.0}
-    assert classify(cells).odd == (TE,)                     # finite over NaN
-    assert classify({TE: 1.0, JE: 2.0, FE: 3.0}).odd == (JE, FE)
+TF3 = {("tensorflow", m, "cpu"): -0.0 for m in ("eager", "graph", "compiled")}
+
+
+def test_three_modes_of_one_framework_do_not_outvote_two_frameworks():
+    # TensorFlow's three modes weigh one vote: torch and jax (two votes) are the majority.
+    v = classify({**TF3, ("torch", "eager", "cpu"): 0.0, ("jax", "eager", "cpu"): 0.0})
+    assert v.odd == tuple(TF3)
+    assert set(v.causes.values()) == {"sign of zero"}
+
+
+def test_three_modes_against_one_framework_is_no_clear_majority():
+    v = classify({**TF3, ("torch", "eager", "cpu"): 0.0})
+    assert (v.label, v.odd) == (SIGN_OF_ZERO, ())  # one vote each: nobody is odd
+    # the truth only settles an exact tie in its favour
+    assert classify({**TF3, ("torch", "eager", "cpu"): 0.0}, reference=0.0).odd == tuple(TF3)
+
+
+def test_a_framework_whose_modes_disagree_splits_its_vote():
+    v = classify({("torch", "eager", "cpu"): 1.0, ("torch", "compiled", "cpu"): 2.0,
+                  ("jax", "eager", "cpu"): 1.0})
+    assert v.odd == (("torch", "compiled", "cpu"),)  # 1.5 votes against 0.5
+    assert v.causes == {("torch", "compiled", "cpu"): "value"}
+
+
+def test_an_invalid_group_is_never_the_majority():
+    # norm at its kink (results/sample): torch returns a subgradient, jax and TensorFlow NaN.
+    cells = {("torch", "eager", "cpu"): 0.0, ("jax", "eager", "cpu"): math.nan,
+             ("tensorflow", "eager", "cpu"): math.nan, ("tensorflow", "graph", "cpu"): math.nan}
+    v = classify(cells)
+    assert v.odd == (("jax", "eager", "cpu"), ("tensorflow", "eager", "cpu"), ("tensorflow", "graph", "cpu"))
+    assert set(v.causes.values()) == {"invalid"}
+    v = classify({TE: math.nan, JE: math.nan})
+    assert v.odd == ()  # no eligible group: nobody is odd
+
+
+def test_odd_causes_subgradient_and_last_bits():
+    v = classify({TE: 0.0, JE: 0.0, FE: -1.0}, is_set=True)
+    assert v.causes == {FE: "subgradient"}
+    v = classify({TE: 1.0, JE: 1.0, FE: 1.0 + 2.0 ** -22}, rtol=2.0 ** -18)
+    assert v.causes == {FE: "ulp"}
+    v = classify({TE: 1.0, JE: 1.0, FE: 1.5}, rtol=2.0 ** -18)
+    assert v.causes == {FE: "value"}
 
 
 def test_a_single_value_is_never_odd():
@@ -93,13 +128,13 @@ def test_matrix_rows_in_report_order_and_summary_standing():
     assert [m.key[:3] for m in matrix] == [("smooth", "reverse", "1.0"), ("smooth", "reverse", "-1.0"),
                                            ("kink", "reverse", "1.0"), ("kink", "reverse", "-1.0")]
     assert matrix[2].verdict.label == SIGN_OF_ZERO
-    # The tie at kink seed +1 (-0.0 vs 0.0) has no exact truth: the first column (torch) wins.
-    assert matrix[2].verdict.odd == (("jax", "eager", "cpu"),)
-    # At smooth seed -1 the truth -3.0 breaks the tie: jax's NaN is the odd one.
+    # One vote each at kink seed +1 (-0.0 vs 0.0): no clear majority, nobody is odd.
+    assert matrix[2].verdict.odd == ()
+    # At smooth seed -1 jax's NaN is invalid: never the majority, so it is the odd one.
     assert matrix[1].verdict.odd == (("jax", "eager", "cpu"),)
+    assert matrix[1].verdict.causes == {("jax", "eager", "cpu"): "invalid"}
     standing, text = summary_cell(matrix, ("jax", "eager", "cpu"))
-    assert standing == "invalid"
-    assert "NaN ×1" in text and "odd ×3" in text
+    assert (standing, text) == ("invalid", "NaN ×1")
     standing, text = summary_cell(matrix, ("torch", "eager", "cpu"))
     assert (standing, text) == ("subgradient", "subgradient ×2")
 
@@ -111,19 +146,20 @@ def test_summary_cell_all_exact_error_and_unsupported():
     matrix = build_matrices(rows, CASES)[("relu", "float32")]
     assert summary_cell(matrix, ("torch", "eager", "cpu")) == ("exact", "exact")
     assert summary_cell(matrix, ("jax", "eager", "cpu")) == ("error", "error")
-    assert summary_cell(matrix, ("tensorflow", "eager", "cpu")) == ("unsupported", "unsupported")
+    assert summary_cell(matrix, ("tensorflow", "eager", "cpu")) == ("unavailable", "unavailable")
     assert summary_cell(matrix, ("torch", "graph", "cpu")) == ("none", "—")
 
 
-def test_exact_cell_outside_the_majority_is_not_flagged_in_the_summary():
+def test_a_zero_of_the_other_sign_is_exact_and_flagged_as_a_convention():
     cases = {"relu": Case("relu", relu, (Point("negative", -3.0, 2.0, 1.0, exact(0.0), exact(0.0),
                                                 exact(0.0)),))}
     rows = annotate([row(fw, "eager", v, point="negative") for fw, v in
                      (("torch", "-0.0"), ("jax", "0.0"), ("tensorflow", "0.0"))], cases)
     matrix = build_matrices(rows, cases)[("relu", "float32")]
     assert matrix[0].verdict.odd == (("torch", "eager", "cpu"),)
-    assert summary_cell(matrix, ("torch", "eager", "cpu")) == ("exact", "exact")
-    assert summary_cell(matrix, ("jax", "eager", "cpu")) == ("sign-of-zero", "sign-of-zero")
+    assert [r["verdict"] for r in rows] == ["exact", "exact", "exact"]
+    assert summary_cell(matrix, ("torch", "eager", "cpu")) == ("convention", "odd ±0")
+    assert summary_cell(matrix, ("jax", "eager", "cpu")) == ("exact", "exact")
 
 
 def test_bit_key_never_folds_zeros():

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from crossgrad.adapter import unsupported_reason
 from crossgrad.case import Point
 from crossgrad.derivatives import build_functions
 from crossgrad.registry import cases, frameworks
@@ -27,7 +28,12 @@ from crossgrad.truth import quantity_scale, quantity_truth, verdict
 pytestmark = pytest.mark.integration
 
 EXAMPLES = int(os.environ.get("CROSSGRAD_PROPERTY_EXAMPLES", "25"))
-MODES = {"torch": ("eager",), "jax": ("eager", "compiled"), "tensorflow": ("eager", "graph")}
+# Every registered framework in every mode it has (a plug-in is tested like a
+# built-in), except modes whose per-function compile cost makes 25 examples per
+# case too slow here; the atlas and test_consistency cover those modes.
+SLOW_TO_COMPILE = {("torch", "compiled"), ("tensorflow", "compiled")}
+MODES = {name: tuple(m for m in adapter.modes if (name, m) not in SLOW_TO_COMPILE)
+         for name, adapter in frameworks().items()}
 
 # Whole combinations that differ from the reference by design, and the atlas
 # entry that records each: (framework, case, dtype, mode; None matches any).
@@ -35,7 +41,9 @@ KNOWN = {
     ("jax", "gelu", None, None): "jax.nn.gelu defaults to the tanh approximation (atlas: gelu, every point)",
     ("tensorflow", "leaky_relu", "float64", None):
         "tf.nn.leaky_relu keeps alpha in float32 (atlas: leaky_relu negative)",
-    ("tensorflow", "gelu", "float64", None): "tf.nn.gelu uses a float32 sqrt(2/pi) (atlas: gelu float64)",
+    ("tensorflow", "gelu", "float64", None): "tf.nn.gelu uses a float32 1/sqrt(2) inside erfc (atlas: gelu float64)",
+    ("tensorflow", "gelu_exact", "float64", None):
+        "tf.nn.gelu(approximate=False) uses a float32 1/sqrt(2) inside erfc (atlas: gelu_exact float64)",
     ("jax", "relu_python", None, "compiled"):
         "a Python `if` on a traced value raises TracerBoolConversionError (atlas: relu_python, outcome error)",
 }
@@ -109,7 +117,7 @@ def smooth_here(point: Point | None) -> bool:
             and point.value.kind == "exact" and math.isfinite(point.value.value))
 
 
-COMBOS = [(fw, c, dt, mode) for fw in ("torch", "jax", "tensorflow") for c in cases()
+COMBOS = [(fw, c, dt, mode) for fw in MODES for c in cases()
           for dt in ("float32", "float64") for mode in MODES[fw]]
 
 
@@ -121,7 +129,7 @@ def combo_id(combo) -> str:
 def loaded():
     """Adapters loaded once, torch first (TensorFlow before torch can crash)."""
     table = {}
-    for name in ("torch", "jax", "tensorflow"):
+    for name in sorted(MODES, key=lambda n: n != "torch"):
         adapter = frameworks()[name]
         if adapter.version() is not None:
             adapter.load()
@@ -163,11 +171,17 @@ def test_smooth_points_match_the_reference(loaded, combo):
                 # The sign of a zero gradient is a convention (select vs multiply),
                 # studied bit for bit by the atlas at its negative and kink points;
                 # here the number is what is compared.
-                assert got in ("exact", "close", "sign-of-zero"), (
+                assert got in ("exact", "close", "imprecise", "flushed"), (
                     f"{framework} {mode} {case_name} {dtype} at x={x!r} w={w!r} b={b!r}: "
                     f"{ad} {wrt} = {value!r}, reference {truth.value!r} ({got})")
 
-    check()
+    try:
+        check()
+    except Exception as exc:
+        reason = unsupported_reason(exc)
+        if reason is None:
+            raise
+        pytest.skip(f"unsupported: {reason}")
 
 
 def evaluate(adapter, fn, dtype, x, w, b) -> list[float | None]:

@@ -2,8 +2,8 @@
 import re
 
 from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
-from crossgrad.report import render_report, write_report
-from crossgrad.truth import annotate
+from crossgrad.report import render_pages, render_report, write_report
+from crossgrad.verdicts import annotate
 
 
 def relu(ops, x, w, b):
@@ -54,41 +54,47 @@ def matrix_line(text, point, seed):
     raise AssertionError(f"no matrix row for {point} {seed}")
 
 
+def page(rs=None) -> str:
+    return render_pages(rows() if rs is None else rs, ENV, CASES)["relu"]
+
+
 def test_negative_zero_is_printed_as_such_and_marked_odd():
-    text = render_report(rows(), ENV, {"status": "complete"}, CASES)
+    text = page()
     line = matrix_line(text, "kink", "1.0")
-    assert "**`-0.0`** ◆ ∈" in line          # torch: bold, the odd one out (2 against 3)
+    assert "**`-0.0`** ◆ ±0 ∈" in line       # torch: bold, the odd one out (1 vote against 2)
     assert "`0.0` ∈" in line and "**`0.0`**" not in line
     assert line.rstrip(" |").endswith("differ only in the sign of zero")
     assert "`[-1.0, 0.0]`" in line           # the truth column
 
 
 def test_row_verdicts_for_value_difference_and_errors():
-    text = render_report(rows(), ENV, {"status": "complete"}, CASES)
+    text = page()
     line = matrix_line(text, "kink", "-1.0")
-    assert "**`nan`** ◆ ✗" in line
+    assert "**`nan`** ◆ invalid ✗" in line  # an invalid value is never the majority
     assert "crashed E1" in line
     assert "some errored; others differ in value" in line
     assert matrix_line(text, "smooth", "1.0").rstrip(" |").endswith("all agree")
+    text = render_report(rows(), ENV, {"status": "complete"}, CASES)
     assert "- **E1** `crashed` in torch compiled" in text
     assert "`killed by signal SIGSEGV (11)`" in text
 
 
-def test_summary_table_on_top_with_a_cell_per_column():
+def test_findings_then_conventions_then_summary_linking_the_case_pages():
     text = render_report(rows(), ENV, {"status": "complete"}, CASES)
-    summary = text.index("## Summary")
-    assert summary < text.index("## Matrices")
+    assert text.index("## Findings") < text.index("## Conventions") < text.index("## Summary")
+    assert "## Matrices" not in text and "## Matrices" in page()
+    assert "| [relu](cases/relu.md) | float32 |" in text
     head = next(l for l in text.splitlines() if l.startswith("| case | dtype |"))
     assert head.split(" | ")[2:] == ["torch eager", "torch compiled", "jax eager", "jax compiled",
                                      "tensorflow eager |"]
-    line = next(l for l in text.splitlines() if l.startswith("| relu | float32 |"))
+    line = next(l for l in text.splitlines() if l.startswith("| [relu](cases/relu.md) | float32 |"))
     cells = [c.strip() for c in line.strip("|").split("|")]
-    # torch eager: exact at smooth, a subgradient at the kink, where its -0.0 is odd;
-    # jax eager adds a NaN (odd there too); tensorflow is with the majority throughout.
+    # torch eager: exact at smooth, a subgradient at the kink, where its -0.0 is the
+    # odd one by a zero's sign; jax eager adds a NaN; tensorflow is with the majority.
     # Benign verdicts (subgradient, undefined, close) are listed only where nothing
     # notable happened, so what differs shows first.
-    assert cells[2] == "odd ×1"
-    assert cells[4] == "NaN ×1, odd ×1"
+    assert cells[2] == "odd ±0 ×1"
+    assert cells[4] == "NaN ×1"
     assert cells[6] == "subgradient ×1"  # nothing notable; the other two rows are exact
     assert "![summary heatmap](summary.png)" in text
 
@@ -99,7 +105,7 @@ def test_header_names_versions_and_where():
     assert "2030-01-02T03:04:05" in text and "Test CPU (2 cores)" in text
     assert "torch: intra_op=2" in text
     assert "PARTIAL RUN" not in text
-    assert "Primitives used — torch: `torch.relu`; jax: `jax.nn.relu`" in text
+    assert "Primitives used — torch: `torch.relu`; jax: `jax.nn.relu`" in page()
 
 
 def test_partial_manifest_shows_the_banner_with_what_did_not_finish():
@@ -120,15 +126,21 @@ def test_header_survives_an_empty_env():
     assert "status `unknown`" in text        # no status recorded: not claimed complete
 
 
-def test_repro_snippets_for_divergent_cells_and_a_note_without_spelling():
+def test_every_finding_has_a_snippet_on_its_case_page_and_a_link():
     text = render_report(rows(), ENV, {"status": "complete"}, CASES)
-    section = text[text.index("## Repro snippets"):]
-    assert "### relu · torch eager · `kink` reverse w, seed 1.0, float32 → `-0.0`" in section
-    assert "torch.func.vjp(lambda w: relu(x, w, b), w)" in section
-    assert "# crossgrad recorded: -0.0" in section
-    # one snippet per case x framework x (point, ad): torch compiled's -0.0 is left to eager's
-    assert section.count("### relu · torch") == 1
-    assert "No snippets for jax (1 divergent cells)" in section
+    table = [l for l in text.splitlines() if re.match(r"\| F\d+ \|", l)]
+    kinds = [l.split(" | ")[1] for l in table]
+    assert kinds == ["wrong value", "convention"]  # most severe first
+    assert "NaN where a valid value exists" in table[0] and "jax (eager)" in table[0]
+    assert "[snippet](cases/relu.md#f1)" in table[0] and "[snippet](cases/relu.md#f2)" in table[1]
+    relu_page = page()
+    assert '<a id="f1"></a>' in relu_page and '<a id="f2"></a>' in relu_page
+    # F2: torch's -0.0 at the kink; torch has a spelling, so its snippet is code
+    f2 = relu_page[relu_page.index('<a id="f2"></a>'):]
+    assert "torch.func.vjp(lambda w: relu(x, w, b), w)" in f2 and "# crossgrad recorded: -0.0" in f2
+    # F1: jax has no spelling in this env: said so, not hidden
+    f1 = relu_page[relu_page.index('<a id="f1"></a>'):relu_page.index('<a id="f2"></a>')]
+    assert "No snippet: no spelling for jax in env.json" in f1
 
 
 def test_write_report_writes_markdown_and_heatmap(tmp_path):
@@ -138,6 +150,8 @@ def test_write_report_writes_markdown_and_heatmap(tmp_path):
     png = tmp_path / "summary.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 1000
     assert not list(tmp_path.glob(".*tmp*"))  # atomic writes leave no temporary behind
+    relu_page = (tmp_path / "cases" / "relu.md").read_text(encoding="utf-8")
+    assert relu_page.startswith("# relu") and "[← report](../report.md)" in relu_page
 
 
 def test_an_empty_run_still_renders(tmp_path):

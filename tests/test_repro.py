@@ -1,6 +1,5 @@
 """Repro snippets: the rewrite needs no framework; the integration tests run the
 snippets for each installed framework and check they print what crossgrad records."""
-import importlib.util
 import json
 import os
 import subprocess
@@ -10,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from crossgrad.adapter import placeholder_count
 from crossgrad.case import Point
+from crossgrad.registry import frameworks
 from crossgrad.repro import SnippetError, rewrite_case, snippet
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,15 +93,25 @@ def test_snippet_text_for_each_transform():
 
 
 def test_unknown_framework_or_mode():
-    with pytest.raises(SnippetError):
+    with pytest.raises(SnippetError, match="no snippet template for framework 'mxnet'"):
         snippet("mxnet", relu, TORCH, KINK, "float32", "reverse", "w", 1.0, "eager")
     with pytest.raises(SnippetError, match="no mode 'graph'"):
         snippet("torch", relu, TORCH, KINK, "float32", "reverse", "w", 1.0, "graph")
 
 
+def test_every_snippet_wrapper_is_a_mode_the_adapter_compiles():
+    """The wrap text is the template the adapter's compile() runs: one per
+    non-eager mode, each a call on its one argument (the derivative function)."""
+    for name, adapter in frameworks().items():
+        text = getattr(adapter, "snippets", None)
+        if text is None:
+            continue  # a plug-in without snippets gets the "no snippet template" note
+        assert set(text.wrap) == set(adapter.modes) - {"eager"}, name
+        assert all(placeholder_count(t) == 1 for t in text.wrap.values()), name
+
+
 # --- integration: run the snippets, compare with what crossgrad records ----------------
 
-IMPORT_NAME = {"torch": "torch", "jax": "jax", "tensorflow": "tensorflow"}
 # (case, point, dtype, ad, wrt, seed, mode); modes a framework lacks are left out.
 SPECS = [("relu", "kink", "float32", ad, wrt, seed, "eager")
          for ad, wrt, seed in (("none", "", None), ("reverse", "w", 1.0), ("reverse", "w", -1.0),
@@ -153,10 +164,13 @@ def python(args, stdin=None):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("framework", ["torch", "jax", "tensorflow"])
+@pytest.mark.parametrize("framework", list(frameworks()))
 def test_snippets_print_what_crossgrad_records(framework):
-    if importlib.util.find_spec(IMPORT_NAME[framework]) is None:
+    adapter = frameworks()[framework]
+    if adapter.version() is None:
         pytest.skip(f"{framework} is not installed")
+    if getattr(adapter, "snippets", None) is None:
+        pytest.skip(f"{framework}'s adapter has no snippets")
     from crossgrad.registry import cases
 
     modes = python(["-c", "from crossgrad.registry import frameworks; import json; "

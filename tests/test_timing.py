@@ -346,14 +346,126 @@ def test_counted(benchmark):
 @pytest.mark.parametrize("flags,timed", [((), False), (("--benchmark-only",), True)])
 def test_plain_pytest_runs_a_benchmark_once(tmp_path, flags, timed):
     (tmp_path / "test_counted.py").write_text(textwrap.dedent(BENCH_FILE))
+    # crossgrad's rule applies where a conftest opts in, as crossgrad's own tests/conftest.py does
+    # (never through an entry point: see tests/test_plugin_entry_point.py).
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "conftest.py"), encoding="utf-8") as fh:
+        (tmp_path / "conftest.py").write_text(fh.read())
     count = tmp_path / "count"
     # Not the outer run's PYTEST_* variables: under `pytest -n 2` they would make
     # pytest-benchmark think the inner run is an xdist worker and disable itself.
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
     env["COUNT_FILE"] = str(count)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(here), env.get("PYTHONPATH", "")])  # this crossgrad
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                            *flags, str(tmp_path / "test_counted.py")],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     calls = len(count.read_text())
     assert (calls > 1) if timed else (calls == 1)
+
+
+# --- gradient API variants, compile cache, the summary --------------------------------------------
+
+class TwoApiAdapter(NumpyAdapter):
+    """Names two gradient APIs (the contract's optional gradient_apis) and a compile cache."""
+
+    def __init__(self):
+        super().__init__()
+        self.used = []
+
+    def gradient_apis(self):
+        def api(label):
+            def vjp(f, args, wrt, cotangent):
+                self.used.append(label)
+                return NumpyAdapter.vjp(self, f, args, wrt, cotangent)
+            return vjp
+        return {"fake.vjp": api("fake.vjp"), "fake.grad": api("fake.grad")}
+
+    def compile_cache(self):
+        return "cold: /tmp/fake-cache empty"
+
+
+def test_a_gradient_spec_gives_one_row_per_gradient_api():
+    adapter = TwoApiAdapter()
+    specs = timing_specs({"fake": ("eager",)}, workloads=("relu",), sizes=(4,), copy_reference=False)
+    rows = list(run_timing_specs(adapter, specs, FAST))
+    assert [(r["phase"], r["api"]) for r in rows] == [("primal", ""), ("gradient", "fake.vjp"),
+                                                      ("gradient", "fake.grad")]
+    assert {"fake.vjp", "fake.grad"} <= set(adapter.used)  # each API really ran
+    assert {r["compile_cache"] for r in rows} == {"cold: /tmp/fake-cache empty"}
+    assert all(r["outcome"] == "ok" for r in rows)
+
+
+def test_without_gradient_apis_the_adapter_vjp_is_timed_and_cache_is_not_reported():
+    specs = timing_specs({"fake": ("eager",)}, workloads=("relu",), sizes=(4,), phases=("gradient",),
+                         copy_reference=False)
+    rows = list(run_timing_specs(NumpyAdapter(), specs, FAST))
+    assert [(r["api"], r["compile_cache"]) for r in rows] == [("vjp", "not reported")]
+
+
+def grad(framework, mode, median, first, api="vjp", n=1000, **kw):
+    return row(mode, "gradient", median, first, n=n, framework=framework, api=api, **kw)
+
+
+def test_summary_names_the_fastest_and_what_compiling_costs(tmp_path):
+    rows = [grad("fa", "eager", 4e-3, 5e-3, api="fa.vjp", compile_cache="warm: 3 files"),
+            grad("fa", "eager", 1e-3, 2e-3, api="fa.grad", compile_cache="warm: 3 files"),
+            grad("fa", "compiled", 2e-3, 1.0, api="fa.vjp", compile_cache="warm: 3 files"),
+            grad("fb", "eager", 8e-3, 1e-2, compile_cache="off: none"),
+            row(framework="fb", n=1000), row(framework="fa", n=1000)]
+    text = timing_section(rows, tmp_path)
+    summary = text[:text.index("### Detail")]
+    assert text.index("### Summary") < text.index("### Detail") < text.index("### Gradient / primal")
+    head = "| framework mode (device) · gradient API | relu N=1e3 |"
+    assert head in summary
+    assert "| **fastest** | **fa eager (cpu) · fa.grad**: 1 ms |" in summary
+    assert "| fa eager (cpu) · fa.vjp | 4× |" in summary and "| fb eager (cpu) | 8× |" in summary
+    assert "| fa eager (cpu) · fa.grad | **1 (fastest)** |" in summary
+    # compile: first call · break-even against the same API's eager: 1.0 + n*2e-3 <= 5e-3 + n*4e-3 -> n >= 498
+    assert "| fa compiled (cpu) · fa.vjp | 1 s · 498 |" in summary
+    assert "| fa eager (cpu) · fa.grad | 2 ms · — |" in summary
+    assert "`fa.vjp` (default), `fa.grad`" in summary
+    assert "| fa eager (cpu) · fa.grad / fa.vjp | 0.25 |" in summary  # the API choice: 1e-3 / 4e-3
+    assert "Compile cache when the timings began: fa: warm: 3 files; fb: off: none." in summary
+    assert "](timing_compile.png)" in summary and (tmp_path / "timing_compile.png").stat().st_size > 1000
+
+
+def test_a_timings_csv_without_api_and_cache_columns_still_reads(tmp_path):
+    write_timings_csv(tmp_path, [row()])
+    path = tmp_path / "timings.csv"
+    lines = path.read_text().splitlines()
+    header = lines[0].split(",")
+    keep = [i for i, c in enumerate(header) if c not in ("api", "compile_cache")]
+    path.write_text("\n".join(",".join(l.split(",")[i] for i in keep) for l in lines) + "\n")
+    rows = read_timings_csv(path)
+    assert rows[0]["api"] == "" and rows[0]["compile_cache"] == "" and rows[0]["median_s"] == repr(1e-3)
+
+
+def test_timing_plots_import_nothing_of_crossgrad():
+    """plots <- timing_report, never back: no import circle."""
+    import ast
+    from pathlib import Path
+
+    import crossgrad.plots as plots
+
+    tree = ast.parse(Path(plots.__file__).read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert not {m for m in imported if m and m.startswith("crossgrad")}
+
+
+def test_built_in_adapters_report_their_compile_cache_from_folders_and_environment(tmp_path, monkeypatch):
+    from crossgrad.registry import frameworks
+
+    fws = frameworks()
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path))
+    assert fws["torch"].compile_cache() == f"cold: inductor cache {tmp_path} empty"
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "kernel.so").write_bytes(b"")
+    assert fws["torch"].compile_cache() == f"warm: inductor cache {tmp_path} holds 1 files"
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    assert fws["jax"].compile_cache().startswith("off: ")
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path))
+    assert fws["jax"].compile_cache() == f"warm: {tmp_path} holds 1 files"
+    monkeypatch.setenv("TF_XLA_FLAGS", f"--tf_xla_persistent_cache_directory={tmp_path / 'none'}")
+    assert fws["tensorflow"].compile_cache() == f"cold: {tmp_path / 'none'} empty"

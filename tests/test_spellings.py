@@ -1,0 +1,121 @@
+"""Spelling variants: their cases, tasks, ops, rows and report section (no framework needed)."""
+from __future__ import annotations
+
+import types
+
+import numpy as np
+
+from cases.seed import CASES as SEED
+from cases.spellings import label, variants
+from crossgrad import compare
+from crossgrad.plan import RunConfig, tasks_for
+from crossgrad.respell import ops_for
+from crossgrad.spellings_report import spelling_section, spelling_table
+
+RELU = {c.name: c for c in SEED}["relu"]
+
+
+def fake_adapter(aliases):
+    ops = types.SimpleNamespace(relu=lambda z: np.maximum(z, 0.0), zeros_like=np.zeros_like,
+                                spelling={"relu": "np.maximum({0}, 0.)", "zeros_like": "np.zeros_like({0})"})
+    return types.SimpleNamespace(aliases=aliases, ops=ops, namespace=lambda: {"np": np})
+
+
+ADAPTERS = {"fa": fake_adapter({"relu": ("np.clip({0}, 0., None)", "np.where({0} > 0, {0}, 0.)")}),
+            "fb": fake_adapter({"relu": ("np.clip({0}, 0., None)",)}), "plain": types.SimpleNamespace()}
+
+
+def test_one_variant_per_framework_alias_named_for_all_three():
+    out = variants({"relu": RELU}, ADAPTERS, {"relu": "relu"})
+    assert [c.name for c in out] == ["relu~fa:np.clip", "relu~fa:np.where", "relu~fb:np.clip"]
+    first = out[0]
+    assert first.frameworks == ("fa",) and first.respell == {"relu": "np.clip({0}, 0., None)"}
+    assert first.variant_of == "relu" and first.points == RELU.points and first.fn is RELU.fn
+    assert first.truth_at is None and RELU.truth_at is not None  # property tests stay on the base
+
+
+def test_variant_names_stay_unique_and_method_calls_read_as_z():
+    twice = fake_adapter({"relu": ("np.clip({0}, 0., None)", "np.clip({0}, a_min=0.)")})
+    names = [c.name for c in variants({"relu": RELU}, {"fa": twice}, {"relu": "relu"})]
+    assert names == ["relu~fa:np.clip", "relu~fa:np.clip#2"]
+    assert label("{0}.max()") == "z.max()" and label("torch.clamp_min({0}, 0.)") == "torch.clamp_min"
+
+
+def test_a_variant_runs_only_on_its_framework():
+    config = RunConfig(frameworks=("fa", "fb"), cases=("relu", "relu~fa:np.clip"), modes=("eager",),
+                       devices=("cpu",), dtypes=("float32",))
+    dtypes = {"relu": ("float32",), "relu~fa:np.clip": ("float32",)}
+    owners = {"relu": (), "relu~fa:np.clip": ("fa",)}
+    assert [t.case for t in tasks_for(config, "fa", ("eager",), dtypes, owners)] == ["relu", "relu~fa:np.clip"]
+    assert [t.case for t in tasks_for(config, "fb", ("eager",), dtypes, owners)] == ["relu"]
+    assert len(tasks_for(config, "fb", ("eager",), dtypes)) == 2  # without owners: every case, as before
+
+
+def test_respelled_ops_call_the_alias_and_name_it():
+    adapter = ADAPTERS["fa"]
+    case = variants({"relu": RELU}, {"fa": adapter}, {"relu": "relu"})[1]  # np.where
+    ops = ops_for(adapter, case)
+    z = np.array([-0.0, 2.0, -3.0])
+    assert np.array_equal(ops.relu(z), np.where(z > 0, z, 0.0))
+    assert ops.spelling["relu"] == "np.where({0} > 0, {0}, 0.)"
+    assert ops.zeros_like is adapter.ops.zeros_like  # everything else is the adapter's
+    assert ops_for(adapter, RELU) is adapter.ops
+
+
+def _row(case, fw, value, point="kink", ad="reverse", wrt="w", index=0, primitive="np.maximum"):
+    return {"case": case, "framework": fw, "mode": "eager", "device": "cpu", "dtype": "float32",
+            "point": point, "ad": ad, "wrt": wrt, "index": index, "cotangent": "1.0", "tangent": "",
+            "value": value, "primitive": primitive, "outcome": "ok" if value is not None else "error"}
+
+
+def _run():
+    cases = {"relu": RELU, **{c.name: c for c in variants({"relu": RELU}, ADAPTERS, {"relu": "relu"})}}
+    rows = [_row("relu", "fa", "-0.0"), _row("relu", "fa", "7.0", point="smooth"),
+            _row("relu~fa:np.clip", "fa", "0.0", primitive="np.clip"),  # the sign of zero differs
+            _row("relu~fa:np.clip", "fa", "7.0", point="smooth", primitive="np.clip"),
+            _row("relu~fa:np.where", "fa", "-0.0", primitive="np.where"),
+            _row("relu~fa:np.where", "fa", None, point="smooth", primitive="np.where"),
+            _row("relu", "fb", "nan"), _row("relu~fb:np.clip", "fb", "nan", primitive="np.clip")]
+    return rows, cases
+
+
+def test_spelling_rows_keep_their_own_matrices():
+    rows, cases = _run()
+    matrices = compare.build_matrices(rows, cases)
+    assert {k[0] for k in matrices} == {"relu", "relu~fa:np.clip", "relu~fa:np.where", "relu~fb:np.clip"}
+    kink = [m for m in matrices[("relu", "float32")] if m.key[0] == "kink"][0]
+    assert len(kink.cells) == 2  # fa and fb's base values, no variant folded in
+
+
+def test_spelling_table_counts_bitwise_differences_per_framework():
+    rows, cases = _run()
+    table = {e["case"]: e for e in spelling_table(rows, cases)}
+    clip = table["relu~fa:np.clip"]
+    assert (clip["compared"], len(clip["differ"]), len(clip["sign_only"])) == (2, 1, 1)
+    where = table["relu~fa:np.where"]
+    assert (where["compared"], len(where["differ"]), len(where["one_sided"])) == (1, 0, 1)
+    assert len(table["relu~fb:np.clip"]["differ"]) == 0  # NaN against NaN is no difference
+
+
+def test_spelling_section_says_which_spellings_disagree_and_where():
+    rows, cases = _run()
+    text = spelling_section(rows, cases)
+    assert "## Spellings" in text and "### relu (op `relu`)" in text
+    assert "**fa**: 2 of 2 other spellings disagree with `np.maximum`" in text
+    assert "**fb**: the other spelling agrees bit for bit with `np.maximum`" in text
+    assert "`kink` reverse w[0] seed 1.0 (float32 eager): `-0.0` vs `0.0`" in text
+    assert spelling_section([r for r in rows if r["case"] == "relu"], cases) == ""
+    env = {"frameworks": {"fa": {"spelling": {"relu": "np.maximum({0}, 0.)"}}}}
+    assert "disagree with `np.maximum({0}, 0.)`" in spelling_section(rows, cases, env)
+
+
+def test_a_variant_asked_of_another_framework_is_unsupported_not_an_error():
+    from crossgrad.derivatives import compute_task
+    from crossgrad.plan import Task
+    from crossgrad.registry import cases
+
+    variant = next(c for c in cases().values() if c.frameworks == ("torch",))  # torch's adapter has aliases
+    adapter = types.SimpleNamespace(version=lambda: "x", devices=lambda: ("cpu",))
+    rows = list(compute_task(adapter, Task("jax", variant.name, "float32", "cpu", "eager"), {}))
+    assert rows and {r["outcome"] for r in rows} == {"unsupported"}
+    assert "spelling of torch" in rows[0]["detail"]
