@@ -10,22 +10,13 @@ device, made by the framework being timed and timed by the same harness
 The row looks like the cpu copy row (workload "copy", phase "primal", mode
 "eager"), with device "gpu" and the framework that made the copy.
 
-Wiring (for crossgrad.timing_run, owned elsewhere): timing_specs adds a spec
-`dict(framework=fw, device="gpu", dtype="float32", workload="copy", n=COPY_BYTES // 4,
-mode="eager", phase="primal")` when "gpu" is among the devices, and _run_group
-answers a copy spec whose device is not "cpu" with `measure_device_copy(adapter,
-spec, options, **context)`; the report's copy_bandwidth then takes the reference
-per device. Until then `python -m crossgrad.device_copy RUN_DIR` appends the rows
-to a run folder's timings.jsonl (scripts/gpu-check does).
+crossgrad.timing_run.timing_specs adds one copy_spec per framework and non-cpu
+device, _run_group answers it with measure_device_copy, and
+crossgrad.timing_report.copy_bandwidth(rows, device) takes each device's own.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import numpy as np
-
-COPY_BYTES = 10**8  # as the cpu reference: far beyond any cache
 
 
 def copy_function(adapter, device_array):
@@ -62,46 +53,6 @@ def measure_device_copy(adapter, spec: dict, options=None, **context) -> dict:
     return measured_row(spec, result, **context)
 
 
-def copy_spec(framework: str, device: str, nbytes: int = COPY_BYTES) -> dict:
+def copy_spec(framework: str, device: str, nbytes: int) -> dict:
     return dict(framework=framework, device=device, dtype="float32", workload="copy",
                 n=nbytes // 4, mode="eager", phase="primal")
-
-
-def append_device_copies(run_dir: Path, frameworks: list[str], device: str = "gpu") -> list[dict]:
-    """Measure every named framework's device copy in this process (one at a time:
-    torch is imported before TensorFlow) and append the rows to timings.jsonl."""
-    from crossgrad import SCHEMA_VERSION
-    from crossgrad.records import JsonlAppender
-    from crossgrad.registry import frameworks as registry
-
-    rows = []
-    out = JsonlAppender(Path(run_dir) / "timings.jsonl")
-    try:
-        for name in sorted(frameworks, key=lambda n: n != "torch"):
-            adapter = registry()[name]
-            if adapter.version() is None:
-                continue
-            adapter.load()
-            row = measure_device_copy(adapter, copy_spec(name, device),
-                                      framework_version=adapter.version() or "")
-            row = dict(row, schema_version=SCHEMA_VERSION)
-            out.append(row)
-            rows.append(row)
-    finally:
-        out.close()
-    return rows
-
-
-def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3):
-        print("usage: python -m crossgrad.device_copy RUN_DIR FRAMEWORK[,FRAMEWORK...] [DEVICE (gpu)]",
-              file=sys.stderr)
-        return 2
-    for row in append_device_copies(Path(argv[0]), argv[1].split(","), *argv[2:]):
-        print(f"device copy {row['framework']} {row['device']}: {row['outcome']} "
-              f"median {row.get('median_s') or '-'} s {row.get('detail') or ''}".rstrip())
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

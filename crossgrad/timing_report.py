@@ -131,9 +131,11 @@ def _shared_detail(rows: list[dict]) -> str:
     return details.pop() if len(details) == 1 else ""
 
 
-def copy_bandwidth(rows: list[dict]) -> tuple[float | None, int]:
-    """The machine's copy bandwidth (median over the run's copy rows) and how many there were."""
-    values = sorted(num(r, "bandwidth_bytes_per_s") for r in rows if r["workload"] == "copy" and ok(r))
+def copy_bandwidth(rows: list[dict], device: str = "cpu") -> tuple[float | None, int]:
+    """The copy bandwidth of `device` (median over the run's copy rows there: numpy's
+    on cpu, the framework's device-to-device copy on a GPU) and how many there were."""
+    values = sorted(num(r, "bandwidth_bytes_per_s") for r in rows
+                    if r["workload"] == "copy" and ok(r) and r.get("device", "cpu") == device)
     return (values[len(values) // 2] if values else None), len(values)
 
 
@@ -157,6 +159,11 @@ def _preamble(rows: list[dict]) -> str:
     if bandwidth is not None:
         lines.append(f"Machine copy bandwidth (numpy copy, read + write, same harness; median of {count}): "
                      f"{_rate(bandwidth, 'B/s')}: the reference for relu's useful GB/s.")
+    for device in sorted({r["device"] for r in rows if r["workload"] == "copy"} - {"cpu"}):
+        gpu, count = copy_bandwidth(rows, device)
+        if gpu is not None:
+            lines.append(f"{device} copy bandwidth (device to device, the framework's own copy, read + write, "
+                         f"same harness; median of {count}): {_rate(gpu, 'B/s')}: the reference on {device}.")
     return "\n".join(lines) + "\n"
 
 

@@ -41,6 +41,7 @@ import os
 from typing import Iterable, Iterator, Mapping
 
 from crossgrad import SCHEMA_VERSION
+from crossgrad.device_copy import copy_spec, measure_device_copy
 from crossgrad.records import fmt
 from crossgrad.timing import HarnessOptions, Measurement, measure
 from crossgrad.workloads import (CPU_SIZES, DENSE_N, GPU_SIZES, PHASES, WORKLOADS, build_callable,
@@ -67,7 +68,8 @@ def timing_specs(frameworks_modes: Mapping[str, Iterable[str]] | Iterable[tuple[
     given, keeps only those modes. sizes: N for relu; None means CPU_SIZES on
     cpu and GPU_SIZES (up to 10^8) on gpu. dense has a fixed shape and gets one
     n (its width), whatever `sizes` says. copy_reference: start each framework's
-    specs with the copy-bandwidth spec (cpu only).
+    specs with the copy-bandwidth spec (numpy, cpu), end them with each other
+    device's own copy (crossgrad.device_copy).
     """
     pairs = [(f, m) for f, m in _pairs(frameworks_modes) if modes is None or m in modes]
     devices = tuple(devices)
@@ -82,6 +84,8 @@ def timing_specs(frameworks_modes: Mapping[str, Iterable[str]] | Iterable[tuple[
                 specs += [dict(framework=framework, device=device, dtype=dtype, workload=workload,
                                n=n, mode=mode, phase=phase)
                           for mode in modes for phase in phases]
+        if copy_reference:  # a GPU's reference is its own device copy (crossgrad.device_copy)
+            specs += [copy_spec(framework, d, COPY_BYTES) for d in devices if d != "cpu"]
     return specs
 
 
@@ -137,6 +141,9 @@ def _input_key(spec: dict) -> tuple:
 
 def _run_group(adapter, group: list[dict], options: HarnessOptions, context: dict) -> Iterator[dict]:
     spec0 = group[0]
+    if spec0["workload"] == "copy" and spec0["device"] != "cpu":  # the device's own copy
+        yield from (measure_device_copy(adapter, s, options, **context) for s in group)
+        return
     if spec0["workload"] == "copy":  # the machine's reference, no framework involved
         yield from (measure_copy_bandwidth(options, nbytes=int(s["n"]) * 4) for s in group)
         return

@@ -232,4 +232,4 @@ def test_relu_in_16_bit_end_to_end(tmp_path):
         assert all(math.isnan(value[fw, d, "nan"]["value"]) for d in SIXTEEN)
         assert value[fw, "bfloat16", "zero_neg"]["verdict"] in ("exact", "sign-of-zero")
     report = (tmp_path / "run" / "report.md").read_text()
-    assert "relu — bfloat16" in report and "relu — float16" in report
+    assert "| bfloat16 |" in report and "| float16 |" in report  # a summary row per 16-bit dtype

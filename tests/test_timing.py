@@ -149,8 +149,10 @@ FAST = {"min_time": 0.002, "min_samples": 3, "max_time": 0.05, "block_time": 1e-
 
 def test_specs_are_grouped_by_inputs_and_dense_has_one_size():
     specs = timing_specs({"a": ("eager", "compiled")}, ("cpu", "gpu"), ("relu", "dense"), None)
-    assert specs[0]["workload"] == "copy" and [s["workload"] for s in specs].count("copy") == 1
-    specs = specs[1:]
+    # the cpu copy first, the gpu's own copy (crossgrad.device_copy) last
+    assert specs[0]["workload"] == specs[-1]["workload"] == "copy" and specs[-1]["device"] == "gpu"
+    assert [s["workload"] for s in specs].count("copy") == 2
+    specs = specs[1:-1]
     keys = [(s["device"], s["workload"], s["n"]) for s in specs]
     groups = [k for i, k in enumerate(keys) if i == 0 or keys[i - 1] != k]
     assert len(groups) == len(set(groups))  # each input group is contiguous
@@ -167,7 +169,7 @@ def test_run_specs_yields_one_row_per_spec_errors_included():
     specs = timing_specs({"fake": ("eager", "broken")}, ("cpu", "gpu"), ("relu",), (10,))
     specs[0]["n"] = 1000  # the copy reference, small here
     rows = list(run_timing_specs(adapter, specs, FAST))
-    assert len(rows) == len(specs) == 9
+    assert len(rows) == len(specs) == 10  # with the gpu's copy, unavailable here
     assert (rows[0]["framework"], rows[0]["workload"], rows[0]["outcome"]) == ("numpy", "copy", "ok")
     by = {(r["device"], r["mode"], r["phase"]): r for r in rows}
     ok = by["cpu", "eager", "gradient"]
