@@ -37,6 +37,8 @@ def build_parser() -> Parser:
     run.add_argument("--sizes", help="N for the relu timing workload, e.g. 1,100,10000")
     run.add_argument("--workloads", help="timing workloads (relu, dense)")
     run.add_argument("--threads", help="threads per framework (default: the framework's own)")
+    run.add_argument("--scope", help="full (default: every case, dtype and mode) or quick (every case "
+                                     "eager; compiled modes and 16-bit dtypes for a stated subset: cases/scope.py)")
     run.add_argument("--no-timings", action="store_true", help="values only")
     run.add_argument("--timings-only", action="store_true", help="timings only")
     add_cases_from(sub.add_parser("list", help="frameworks (installed or not), cases, points"))

@@ -16,6 +16,7 @@ from crossgrad.adapter import DEVICES, MODES
 from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_PARTIAL, UsageError, choose,
                                  positive_ints, positive_number, refuse_unused)
 from crossgrad.bench_json import rows_from_benchmark_json
+from cases.scope import SCOPES
 from crossgrad.case import DTYPES
 from crossgrad.check import check_rows
 from crossgrad.env import host_env
@@ -61,6 +62,11 @@ def selection(args) -> RunConfig:
         optional["timeout"] = positive_number(args.timeout, "timeout")
     if getattr(args, "threads", None):
         optional["threads"] = positive_ints(args.threads, "threads", (None,))[0]
+    if getattr(args, "scope", None):
+        scopes = choose(args.scope, SCOPES, "scope", ())
+        if len(scopes) != 1:
+            raise UsageError(f"--scope takes one of: {', '.join(SCOPES)}")
+        optional["scope"] = scopes[0]
     return RunConfig(frameworks=chosen_fws, cases=chosen_cases, modes=modes,
                      devices=choose(args.devices, DEVICES, "devices", ("cpu",)),
                      dtypes=choose(args.dtypes, DTYPES, "dtypes", DTYPES), points=points, **optional)
@@ -161,7 +167,7 @@ def cmd_run(args, argv) -> int:
     if args.no_timings:
         refuse_unused(args, dict.fromkeys(("sizes", "workloads"), "with --no-timings (values only)"))
     if args.timings_only:
-        refuse_unused(args, dict.fromkeys(("cases", "points", "dtypes", "jobs"),
+        refuse_unused(args, dict.fromkeys(("cases", "points", "dtypes", "jobs", "scope"),
                                           "with --timings-only (timings have their own workloads, "
                                           "float32, one framework at a time)"))
     config = selection(args)

@@ -65,6 +65,7 @@ class RunConfig:
     dtypes: tuple[str, ...]
     points: tuple[str, ...] = ()
     seeds: tuple[float, ...] = DEFAULT_SEEDS
+    scope: str = "full"  # cases.scope: "quick" computes a stated subset of the catalogue
     timeout: float = 300.0
     threads: int | None = None
 
@@ -72,16 +73,16 @@ class RunConfig:
         return asdict(self)
 
 
-def tasks_for(config: RunConfig, framework: str, modes_supported: tuple[str, ...], case_dtypes: dict,
-              case_frameworks: dict | None = None) -> list[Task]:
+def tasks_for(config: RunConfig, framework: str, modes_supported: tuple[str, ...], catalogue: dict) -> list[Task]:
     """Tasks of one framework: modes it lacks are left out, not failed; so are the
-    cases that belong to other frameworks (case_frameworks[c], a spelling variant:
-    () or absent means every framework)."""
-    case_frameworks = case_frameworks or {}
+    cases that belong to other frameworks (Case.frameworks: a spelling variant) and
+    what the run's scope leaves out (cases.scope). `catalogue`: name -> Case."""
+    from cases.scope import in_scope  # the catalogue's own rule (cases/ sits beside crossgrad/)
+
     return [
-        Task(framework, c, dt, dev, m)
-        for c in config.cases if framework in (case_frameworks.get(c) or (framework,))
-        for dt in config.dtypes if dt in case_dtypes[c]
+        Task(framework, name, dt, dev, m)
+        for name, case in catalogue.items() if framework in (case.frameworks or (framework,))
+        for dt in config.dtypes if dt in case.dtypes
         for dev in config.devices
-        for m in config.modes if m in modes_supported
+        for m in config.modes if m in modes_supported and in_scope(config.scope, case, dt, m)
     ]

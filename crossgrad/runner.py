@@ -151,9 +151,8 @@ def unavailable(run: Run, framework: str, tasks: list[dict], kind: str, progress
 
 
 def value_tasks(config: RunConfig) -> dict[str, list[dict]]:
-    case_dtypes = {name: cases()[name].dtypes for name in config.cases}
-    case_frameworks = {name: cases()[name].frameworks for name in config.cases}  # spelling variants
-    return {fw: [t.to_dict() for t in tasks_for(config, fw, frameworks()[fw].modes, case_dtypes, case_frameworks)]
+    catalogue = {name: cases()[name] for name in config.cases}
+    return {fw: [t.to_dict() for t in tasks_for(config, fw, frameworks()[fw].modes, catalogue)]
             for fw in config.frameworks}
 
 

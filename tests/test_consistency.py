@@ -23,12 +23,11 @@ and cached, so tests of one task share one compilation. Under pytest-xdist
 task's tests are contiguous, so the default scheduler mostly keeps them on one
 worker (`--dist loadgroup` with a group per task measured slower here).
 
-Scope: eager (and TensorFlow's graph) modes for every case; `compiled` modes for
-COMPILED_CASES only, since torch.compile costs 1-2 s per function (four per
-task) with a cold inductor cache: 188 tasks, about 9,600 tests. CROSSGRAD_FULL=1
-runs compiled modes for every case too: the whole catalogue, 266 tasks, about
-13,400 tests. Measured on this 2-core machine (cold inductor cache): default
-about 3.3 min plain and 2 min with `-n 2`; CROSSGRAD_FULL=1 about 4.5 min plain.
+Scope: the quick scope of `make run` (cases/scope.py): every case in eager
+(and TensorFlow's graph) mode in float32 and float64; compiled modes, the 16-bit
+dtypes and the spelling variants for the subset stated there; the special points
+of cases.special.in_test_subset. CROSSGRAD_FULL=1 runs the whole catalogue, as
+`crossgrad check` always does.
 """
 from __future__ import annotations
 
@@ -42,6 +41,7 @@ from pathlib import Path
 
 import pytest
 
+from cases.scope import in_scope
 from cases.special import in_test_subset
 from crossgrad.check import compare, format_diff, load_expectations, quantity_key, row_key
 from crossgrad.dtypes import is_subnormal, program_z, round_to
@@ -52,12 +52,6 @@ pytestmark = pytest.mark.integration
 
 EXPECTATIONS = Path(__file__).resolve().parent.parent / "cases" / "expectations.csv"
 FULL = os.environ.get("CROSSGRAD_FULL", "") == "1"
-# The compiled subset: the seed, the Python-control-flow case (jax.jit refuses
-# it, torch.compile breaks the graph), and the cases whose compiled values
-# differ from eager in a full run: XLA selects where TF eager multiplies
-# (relu, relu6: the sign of zero), XLA keeps the NaN through where that TF eager
-# avoids, and rewrites transcendental formulas (gelu, softplus: other roundings).
-COMPILED_CASES = ("relu", "relu_python", "relu6", "where_sqrt", "gelu", "softplus")
 SMOOTH_OK = ("exact", "close", "imprecise", "flushed", "definitional")  # crossgrad.verdicts: valid, or explained
 KNOWN_FORMS = {
     ("jax", "gelu"): "jax.nn.gelu defaults to approximate=True, the tanh form, not z*Phi(z)",
@@ -121,9 +115,9 @@ def smooth_finding(row: dict, truth) -> str:
 
 
 def selected(case: str, mode: str, dtype: str = "float32") -> bool:
-    """Compiled modes for COMPILED_CASES only; the 16-bit dtypes and special points
-    for cases.special.TEST_SUBSET_CASES only (CROSSGRAD_FULL=1: everything)."""
-    return FULL or ((mode != "compiled" or case in COMPILED_CASES) and in_test_subset(case, dtype, mode=mode))
+    """The quick scope of `make run` (cases/scope.py: compiled modes, 16-bit dtypes
+    and spelling variants for a stated subset); CROSSGRAD_FULL=1: everything."""
+    return FULL or in_scope("quick", cases()[case], dtype, mode)
 
 
 def _seed_id(q) -> str:

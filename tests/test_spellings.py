@@ -8,6 +8,7 @@ import numpy as np
 from cases.seed import CASES as SEED
 from cases.spellings import label, variants
 from crossgrad import compare
+from crossgrad.case import Case
 from crossgrad.plan import RunConfig, tasks_for
 from crossgrad.respell import ops_for
 from crossgrad.spellings_report import spelling_section, spelling_table
@@ -44,11 +45,11 @@ def test_variant_names_stay_unique_and_method_calls_read_as_z():
 def test_a_variant_runs_only_on_its_framework():
     config = RunConfig(frameworks=("fa", "fb"), cases=("relu", "relu~fa:np.clip"), modes=("eager",),
                        devices=("cpu",), dtypes=("float32",))
-    dtypes = {"relu": ("float32",), "relu~fa:np.clip": ("float32",)}
-    owners = {"relu": (), "relu~fa:np.clip": ("fa",)}
-    assert [t.case for t in tasks_for(config, "fa", ("eager",), dtypes, owners)] == ["relu", "relu~fa:np.clip"]
-    assert [t.case for t in tasks_for(config, "fb", ("eager",), dtypes, owners)] == ["relu"]
-    assert len(tasks_for(config, "fb", ("eager",), dtypes)) == 2  # without owners: every case, as before
+    catalogue = {"relu": Case("relu", RELU.fn, RELU.points, dtypes=("float32",)),
+                 "relu~fa:np.clip": Case("relu~fa:np.clip", RELU.fn, RELU.points, dtypes=("float32",),
+                                         frameworks=("fa",), variant_of="relu")}
+    assert [t.case for t in tasks_for(config, "fa", ("eager",), catalogue)] == ["relu", "relu~fa:np.clip"]
+    assert [t.case for t in tasks_for(config, "fb", ("eager",), catalogue)] == ["relu"]
 
 
 def test_respelled_ops_call_the_alias_and_name_it():
