@@ -5,21 +5,29 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: run test install unit clean
+.PHONY: run full test install unit clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -c constraints.txt -e '.[frameworks,test]'
+	$(BIN)/pip install -q -c constraints.txt -e '.[frameworks,test,drift]'
 	touch $(STAMP)
 
 install: $(STAMP)
 
+# The quick scope (cases/scope.py): every case eager in float32/float64, a stated
+# subset compiled and in 16 bits, then the timings. `make full` runs everything.
 run: $(STAMP)
+	$(BIN)/crossgrad run --scope quick
+
+full: $(STAMP)
 	$(BIN)/crossgrad run
 
+# crossgrad's own suite (two workers: the machine has two cores), then the
+# example user project's suite, which uses crossgrad.testing as a user would.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
+	cd examples/squareplus && ../../$(BIN)/python -m pytest --benchmark-disable -q
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration"
