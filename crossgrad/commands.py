@@ -16,7 +16,7 @@ from crossgrad.adapter import DEVICES, MODES
 from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_PARTIAL, UsageError, choose,
                                  positive_ints, positive_number, refuse_unused)
 from crossgrad.bench_json import rows_from_benchmark_json
-from cases.scope import SCOPES
+from cases.scope import QUICK_SIZES, SCOPES
 from crossgrad.case import DTYPES
 from crossgrad.check import check_rows
 from crossgrad.env import host_env
@@ -96,6 +96,8 @@ def timing_plan(args, config: RunConfig) -> tuple[dict, dict | None]:
 
     workloads = choose(args.workloads, timing_run.WORKLOADS, "workloads", timing_run.WORKLOADS)
     sizes = positive_ints(args.sizes, "sizes", (None,)) if args.sizes else None  # None: per-device defaults
+    if sizes is None and config.scope == "quick":
+        sizes = QUICK_SIZES  # the scope's stated sizes, on every device
     specs = {fw: timing_run.timing_specs({fw: frameworks()[fw].modes}, config.devices, workloads, sizes,
                                          modes=config.modes)
              for fw in config.frameworks}
