@@ -131,7 +131,7 @@ def bytes_moved(workload: str, n: int, phase: str, itemsize: int = 4) -> int | N
     da/dw = x * (z > 0), da/db = (z > 0) need no other input). Unfused eager
     execution moves more (z, masks, temporaries); that shows as lower achieved
     bandwidth, which is the point of the figure.
-    copy (the machine's reference, timing_run.measure_copy_bandwidth): read n
+    copy (the machine's reference, timing.run.measure_copy_bandwidth): read n
     elements, write n -> 2 arrays.
     """
     arrays = {("relu", "primal"): 4, ("relu", "gradient"): 5, ("copy", "primal"): 2}
