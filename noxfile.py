@@ -145,7 +145,7 @@ def smoke(session, framework: str) -> bool:
 
 def version_in(python: str, framework: str) -> str:
     """The framework's version as crossgrad sees it under `python` ("" if not installed)."""
-    code = f"from crossgrad.registry import frameworks; print(frameworks()[{framework!r}].version() or '')"
+    code = f"from crossgrad.core.registry import frameworks; print(frameworks()[{framework!r}].version() or '')"
     out = subprocess.run([python, "-c", code], cwd=ROOT, capture_output=True, text=True)
     return out.stdout.strip()
 

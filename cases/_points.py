@@ -6,7 +6,7 @@ negative (x=-3, w=2, b=1: z=-5). Every z here is exact in every dtype.
 
 Which z a truth is stated at (the rule for every dtype): the z the program
 computes in that dtype, x, w and b rounded to it, then the product rounded, then
-the sum (crossgrad.dtypes.program_z; no fused multiply-add, no wider
+the sum (crossgrad.core.dtypes.program_z; no fused multiply-add, no wider
 intermediate). AD is judged on the op at the z it receives; how rounding moved z
 is the forward pass's doing, shown by the near-kink points below. So a point
 runs only in the dtypes where its inputs are exact and its z is the z its truth
@@ -19,7 +19,7 @@ import math
 from typing import Callable
 
 from crossgrad.case import DTYPES, Point, Truth
-from crossgrad.dtypes import FACTS, program_z, representable, round_to
+from crossgrad.core.dtypes import FACTS, program_z, representable, round_to
 
 STANDARD = (("smooth", 3.0, 2.0, 1.0), ("kink", -1.0, 1.0, 1.0),
             ("kink_xpos", 1.0, 1.0, -1.0), ("negative", -3.0, 2.0, 1.0))

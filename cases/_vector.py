@@ -1,14 +1,14 @@
 """Truths of vector points (ties, masks): each recorded quantity per element.
 
 A vector case is f(z), z = x*w + b element-wise (x, w, b of one length n), with
-a scalar output. crossgrad records, per point (crossgrad.derivatives):
+a scalar output. crossgrad records, per point (crossgrad.running.derivatives):
 
     reverse w / b   the gradient, one element per w_i / b_i: x_i * df/dz_i / df/dz_i
     forward w / b   the tangent seed * ones on w / b: sum_i x_i df/dz_i / sum_i df/dz_i
     second w        d/dw of the w-gradient pulled back from ones (the engine's
                     vjp of vjp): element i is x_i * sum_j H_ij x_j, H = d2f/dz2
 
-all at seed 1 here (crossgrad.truth multiplies by the seed). The sign of a zero
+all at seed 1 here (crossgrad.judging.truth multiplies by the seed). The sign of a zero
 gradient element follows the chain-rule product, as in the atlas: 0 * x_i with
 x_i < 0 is -0.0. A forward value is a sum and a second-order zero a structural
 zero: their zeros are unsigned.

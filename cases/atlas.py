@@ -7,7 +7,7 @@ clip(z, 0) and where(z > 0, z, 0) are the same function but five programs.
 Truth (see crossgrad.case): value, d1 = d op/dz and d2 = d²op/dz² at z.
 - exact(v) where the derivative exists. Values of transcendental ops are the
   float64 results of `math` (erfc, expm1, log1p): a few ulps from the real
-  number, well inside the `close` tolerance of crossgrad.truth.
+  number, well inside the `close` tolerance of crossgrad.judging.truth.
 - subgradients(lo, hi) at a kink of a continuous op: the Clarke subdifferential,
   the convex hull of the one-sided slopes ([0, 1] for relu at 0). Where d1 is
   itself continuous but kinked (elu at 0), d2 is the same kind of set.
@@ -22,7 +22,7 @@ framework's *default* gelu, `gelu_exact` the erf form asked for by name (JAX's
 approximate=False), so the AD of one function compares across all frameworks.
 Case.forms lists documented alternative definitions (the tanh approximation, a
 float32 constant inside a float64 op): a value matching one is `definitional`
-(crossgrad.verdicts), and which framework computes which form is measured.
+(crossgrad.judging.verdicts), and which framework computes which form is measured.
 
 KINKS lists each op's own kink points (beyond the standard z = 0 points), so
 the tests can check that every one reaches its kink exactly in float32 and

@@ -6,7 +6,7 @@ every swept base case below and every alias of its op, one variant case: the
 base case's function, points and truths, with that op spelled the other way,
 run on its framework only (Case.frameworks, Case.respell). Its name says all
 three: "relu~torch:F.relu". The report's spelling section
-(crossgrad.spellings_report) compares each variant with its base case bit for
+(crossgrad.reporting.spellings_report) compares each variant with its base case bit for
 bit, per framework.
 
 Variants are built from the adapters' tables, read without importing any
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from crossgrad.spelling import call_name
+from crossgrad.core.spelling import call_name
 
 ORDER = 200  # after every case it varies
 
@@ -85,7 +85,7 @@ def _base_cases() -> dict:
 
 
 def _adapters() -> dict:
-    from crossgrad.registry import frameworks
+    from crossgrad.core.registry import frameworks
 
     return frameworks()
 

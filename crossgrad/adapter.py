@@ -29,7 +29,7 @@ Rules every adapter follows:
   as functions), never `.backward()`, which accumulates hidden state.
 - Normalise as little as possible and say what was done: a transform that yields
   no gradient (TensorFlow's None) returns None there, never a silent zero.
-- Adapters never time themselves: the harness in crossgrad.timing owns the loop
+- Adapters never time themselves: the harness in crossgrad.timing.harness owns the loop
   and calls `block` inside the timed region.
 """
 from __future__ import annotations
@@ -133,7 +133,7 @@ def ops_from_table(framework: str, table: dict, namespace: dict) -> types.Simple
 
 @dataclass(frozen=True)
 class Snippets:
-    """The text crossgrad.repro needs to write a standalone snippet for one framework.
+    """The text crossgrad.reporting.repro needs to write a standalone snippet for one framework.
 
     Templates use str.format fields: {value}, {dtype} (array), {like}, {value}
     (full_like), {fn}, {wrt}, {cotangent}, {tangent} (pullback, pushforward lines;
@@ -166,7 +166,7 @@ class Adapter(Protocol):
     Optional: `gradient_apis() -> {label: fn(f, args, wrt, cotangent) -> tuple}`,
     the reverse-mode APIs people write (torch.autograd.grad beside torch.func.vjp);
     without it, callers use {"vjp": adapter.vjp}.
-    Optional: `snippets`, the text of repro snippets (see crossgrad.repro).
+    Optional: `snippets`, the text of repro snippets (see crossgrad.reporting.repro).
 
     Optional: `notes() -> str`, called after each compiled group of calls, says
     what the compiler did that a reader must know (torch's graph breaks); the

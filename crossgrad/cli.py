@@ -13,9 +13,9 @@ import argparse
 import os
 import sys
 
-from crossgrad import commands
+from crossgrad import commands, __version__
 from crossgrad.arguments import EXIT_USAGE, UsageError
-from crossgrad.plan import RunConfig
+from crossgrad.running.plan import RunConfig
 
 DEFAULT_TIMEOUT = RunConfig.__dataclass_fields__["timeout"].default  # one default, in the plan
 FILTERS = ("frameworks", "cases", "points", "modes", "devices", "dtypes")
@@ -62,7 +62,7 @@ def build_parser() -> Parser:
 
 
 def add_compare_parser(sub) -> None:
-    """`crossgrad compare` (crossgrad.drift): what changed between run folders or devices."""
+    """`crossgrad compare` (crossgrad.drift.command): what changed between run folders or devices."""
     compare = sub.add_parser("compare", help="what changed between run folders (versions, devices, machines)")
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders; later ones are compared with the first")
     compare.add_argument("--by", choices=("run", "device"), default="run",
@@ -89,7 +89,6 @@ def version_text() -> str:
     try:
         return f"crossgrad {version('crossgrad')}"
     except PackageNotFoundError:  # run from a checkout that was never installed
-        from crossgrad import __version__
 
         return f"crossgrad {__version__}"
 

@@ -11,31 +11,31 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from crossgrad import timing_run
+from cases.scope import QUICK_SIZES, SCOPES
 from crossgrad.adapter import DEVICES, MODES
 from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_PARTIAL, UsageError, choose,
                                  positive_ints, positive_number, refuse_unused)
-from crossgrad.bench_json import rows_from_benchmark_json
-from cases.scope import QUICK_SIZES, SCOPES
-from crossgrad.case import DTYPES
-from crossgrad.check import check_rows
-from crossgrad.env import host_env
-from crossgrad.finish import finish, load_run
-from crossgrad.plan import RunConfig
-from crossgrad.progress import Progress
-from crossgrad.records import RecordFormatError, atomic_write_text
-from crossgrad.registry import cases, frameworks
-from crossgrad.runner import Run, execute, new_run_id, value_tasks
-from crossgrad.snippet_file import write_snippets
-from crossgrad.timing_report import timing_section, write_timings_csv
-from crossgrad.truth import annotate
+from crossgrad.timing import run as timing_run
+from crossgrad.timing.bench_json import rows_from_benchmark_json
+from crossgrad.core.case import DTYPES
+from crossgrad.core.records import RecordFormatError, atomic_write_text
+from crossgrad.core.registry import cases, frameworks, use_case_files
+from crossgrad.core.run_folder import MANIFEST, is_run_folder, REPORT
+from crossgrad.core.user_cases import CaseSourceError
+from crossgrad.drift.command import compare
+from crossgrad.judging.check import check_rows
+from crossgrad.judging.verdicts import annotate
+from crossgrad.reporting.finish import finish, load_run
+from crossgrad.reporting.snippet_file import write_snippets
+from crossgrad.running.env import host_env
+from crossgrad.running.plan import RunConfig
+from crossgrad.running.progress import Progress
+from crossgrad.running.runner import Run, execute, new_run_id, value_tasks
+from crossgrad.timing.report import timing_section, write_timings_csv
 
 
 def load_case_sources(args) -> None:
     """--cases-from PATH.py (repeatable, comma-separated): the user's cases join the catalogue."""
-    from crossgrad.registry import use_case_files
-    from crossgrad.user_cases import CaseSourceError
-
     paths = [p.strip() for text in getattr(args, "cases_from", None) or () for p in text.split(",") if p.strip()]
     try:
         use_case_files(paths)
@@ -220,7 +220,6 @@ def cmd_report(args, argv) -> int:
 def existing_run(text: str | None) -> Path:
     if not text:
         raise UsageError("report needs a run folder (results/<run-id>) or --from-benchmark-json FILE")
-    from crossgrad.run_folder import MANIFEST, is_run_folder
 
     run_dir = Path(text)
     if not is_run_folder(run_dir):
@@ -230,8 +229,6 @@ def existing_run(text: str | None) -> Path:
 
 
 def list_runs() -> list[str]:
-    from crossgrad.run_folder import is_run_folder
-
     root = Path("results")
     return sorted(str(p) for p in root.glob("*") if is_run_folder(p))[-5:] if root.is_dir() else []
 
@@ -246,7 +243,6 @@ def report_benchmark_json(args) -> int:
         raise UsageError(f"{source}: {exc}") from None
     out = run_dir_for(args, prefix="bench-")
     write_timings_csv(out, rows)
-    from crossgrad.run_folder import REPORT
 
     report = out / REPORT
     atomic_write_text(report, f"# crossgrad timings from {source.name}\n\n" + timing_section(rows, out))
@@ -271,7 +267,5 @@ def cmd_check(args, argv) -> int:
 
 
 def cmd_compare(args, argv) -> int:
-    from crossgrad.drift import compare
-
     load_case_sources(args)  # the user's cases give their rows truths and snippets
     return compare(args)

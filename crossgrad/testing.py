@@ -25,10 +25,10 @@ The same marker spells it without the helper:
     @pytest.mark.crossgrad_case("squareplus", cases_from=..., expectations=...)
     def test_squareplus(crossgrad_quantity, crossgrad_values): crossgrad_values(crossgrad_quantity)
 
-Values come from crossgrad's runner (crossgrad.case_session says why).
+Values come from crossgrad's runner (crossgrad.running.case_session says why).
 case_benchmarks times the case through pytest-benchmark's `benchmark` fixture,
 in-process, the adapter's block() inside the timed call
-(crossgrad.case_benchmark). Importing this module imports no framework.
+(crossgrad.running.case_benchmark). Importing this module imports no framework.
 """
 from __future__ import annotations
 
@@ -37,14 +37,17 @@ from pathlib import Path
 
 import pytest
 
-from crossgrad.case_session import CaseSession, QuantityId, Selection
+from crossgrad.benchmarks.options import add_options
+from crossgrad.core.registry import case_files as in_use, cases, use_case_files, frameworks
+from crossgrad.core.user_cases import CaseSourceError
+from crossgrad.running.case_benchmark import run_benchmark, TimedCase
+from crossgrad.running.case_session import CaseSession, QuantityId, Selection
+from crossgrad.running.plan import quantities
 
 _SESSION_KEY = pytest.StashKey[CaseSession]()
 
 
 def pytest_addoption(parser):
-    from crossgrad.benchmarks.options import add_options
-
     group = parser.getgroup("crossgrad")
     group.addoption("--crossgrad-update", action="store_true",
                     help="accept crossgrad's results: rewrite the expectations files (review with git diff)")
@@ -71,11 +74,9 @@ def case_tests(case: str, *, cases_from=None, expectations=None, **selection):
 
 
 def case_benchmarks(case: str, *, cases_from=None, **selection):
-    """A benchmark test function: `case` timed per framework x mode x ad (crossgrad.case_benchmark)."""
+    """A benchmark test function: `case` timed per framework x mode x ad (crossgrad.running.case_benchmark)."""
     @pytest.mark.crossgrad_benchmark(case, cases_from=cases_from, **selection)
     def test(crossgrad_timed, benchmark):
-        from crossgrad.case_benchmark import run_benchmark
-
         run_benchmark(crossgrad_timed, benchmark)
 
     test.__name__ = f"test_{case}_speed"
@@ -94,9 +95,6 @@ def _paths(value, here: Path) -> tuple[str, ...]:
 
 def _load(case: str, case_files: tuple[str, ...]):
     """The Case, with its files joined to the registry (so the workers load them too)."""
-    from crossgrad.registry import case_files as in_use, cases, use_case_files
-    from crossgrad.user_cases import CaseSourceError
-
     wanted = list(dict.fromkeys(in_use() + list(case_files)))
     try:
         if wanted != in_use():
@@ -110,8 +108,6 @@ def _load(case: str, case_files: tuple[str, ...]):
 
 
 def _frameworks(config, asked) -> list[str]:
-    from crossgrad.registry import frameworks
-
     chosen = tuple(asked or ()) or tuple((config.getoption("--crossgrad-frameworks") or "").split(",")) or ()
     chosen = tuple(c for c in chosen if c) or tuple(frameworks())
     unknown = [c for c in chosen if c not in frameworks()]
@@ -121,8 +117,6 @@ def _frameworks(config, asked) -> list[str]:
 
 
 def _installed(name: str):
-    from crossgrad.registry import frameworks
-
     adapter = frameworks()[name]
     if adapter.version() is None:
         return pytest.mark.skip(reason=f"{name} is not installed ({getattr(adapter, 'install_hint', 'install it')})")
@@ -130,9 +124,6 @@ def _installed(name: str):
 
 
 def _quantity_params(metafunc, marker) -> list:
-    from crossgrad.plan import quantities
-    from crossgrad.registry import frameworks
-
     here = metafunc.definition.path.parent
     kw = dict(marker.kwargs)
     case_files = _paths(kw.pop("cases_from", None), here)
@@ -156,9 +147,6 @@ def _quantity_params(metafunc, marker) -> list:
 
 
 def _benchmark_params(metafunc, marker) -> list:
-    from crossgrad.case_benchmark import TimedCase
-    from crossgrad.registry import frameworks
-
     kw = dict(marker.kwargs)
     case = _load(marker.args[0], _paths(kw.pop("cases_from", None), metafunc.definition.path.parent))
     fws = _frameworks(metafunc.config, kw.pop("frameworks", None))

@@ -124,7 +124,7 @@ class TorchAdapter(LazyFramework):
     @staticmethod
     def _raise_recompile_limit(torch):
         # Dynamo caches per code object: every task's derivative functions share
-        # code objects (crossgrad.derivatives), differing in closures and dtypes, so
+        # code objects (crossgrad.running.derivatives), differing in closures and dtypes, so
         # each task recompiles. Past the default limit (8) torch.compile silently
         # runs the function eagerly; a "compiled" row would then be an eager one.
         import torch._dynamo.config as config

@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """Fidelity of crossgrad's timing harness: its median against torch.utils.benchmark and timeit.
 
-On the very callables the harness times (crossgrad.workloads.build_callable:
+On the very callables the harness times (crossgrad.timing.workloads.build_callable:
 one compiled call, then the adapter's block), for each N it measures, in rounds:
-  - ours:   crossgrad.timing.measure(call).median  (default HarnessOptions)
+  - ours:   crossgrad.timing.harness.measure(call).median  (default HarnessOptions)
   - Timer:  torch.utils.benchmark.Timer("call()").blocked_autorange(min_run_time).median,
             min_run_time = max(0.2 s (its default), min_samples calls): at 0.2 s a
             0.3 s call would leave Timer a single sample, a reference as noisy as the noise
@@ -51,9 +51,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import torch  # noqa: E402,F401  (before TensorFlow: the other order can segfault; Timer needs it)
 from torch.utils.benchmark import Timer  # noqa: E402
 
-from crossgrad.registry import frameworks  # noqa: E402
-from crossgrad.timing import HarnessOptions, measure, steady_malloc  # noqa: E402
-from crossgrad.workloads import CPU_SIZES, build_callable, device_inputs  # noqa: E402
+from crossgrad.core.registry import frameworks  # noqa: E402
+from crossgrad.timing.harness import HarnessOptions, measure, steady_malloc  # noqa: E402
+from crossgrad.timing.workloads import CPU_SIZES, build_callable, device_inputs  # noqa: E402
 
 
 CLOCK = time.perf_counter  # --clock process_time swaps it in all three methods
@@ -162,7 +162,7 @@ def quiet_process(cpu: int | None, malloc_steady: bool) -> str:
       spinning while XLA computes), so pinned it runs slower (N=1e7 gradient 61 ms
       against 40 ms); all three methods time the same pinned callable, and
       --cpu none turns pinning off.
-    - malloc_steady: crossgrad.timing.steady_malloc, as `crossgrad run`'s timing
+    - malloc_steady: crossgrad.timing.harness.steady_malloc, as `crossgrad run`'s timing
       workers do (page faults of a trimmed heap moved one method's median by up
       to 14% between measurements).
     """
@@ -207,7 +207,7 @@ def main(argv=None) -> int:
                         choices=[str(c) for c in allowed] + ["none"],
                         help="core to pin the process to, or 'none' (default: the last allowed core)")
     parser.add_argument("--malloc-defaults", action="store_true",
-                        help="leave glibc's trim/mmap behaviour as it is (see crossgrad.timing.steady_malloc)")
+                        help="leave glibc's trim/mmap behaviour as it is (see crossgrad.timing.harness.steady_malloc)")
     args = parser.parse_args(argv)
     pairs = [tuple(p.split(":", 1)) for p in args.pairs.split(",")]
     known = {f"{name}:{mode}" for name, adapter in frameworks().items() for mode in adapter.modes}

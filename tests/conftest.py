@@ -6,7 +6,7 @@ changes another project's pytest (tests/test_plugin_entry_point.py proves it).
 """
 import pytest
 
-from crossgrad.pytest_plugin import apply_untimed_default
+from crossgrad.benchmarks.untimed import apply_untimed_default
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-benchmark's trylast pytest_configure reads the option

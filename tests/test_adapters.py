@@ -1,6 +1,6 @@
-"""Integration tests of every registered framework adapter (crossgrad.registry:
+"""Integration tests of every registered framework adapter (crossgrad.core.registry:
 built-ins and installed plug-ins alike), run through crossgrad's own derivative
-pipeline (crossgrad.derivatives.compute_task) where possible.
+pipeline (crossgrad.running.derivatives.compute_task) where possible.
 
 A framework that is not installed is skipped with a reason. torch is always
 imported before tensorflow in this process (a known crash otherwise).
@@ -20,10 +20,10 @@ import pytest
 
 from crossgrad.adapter import (DTYPE_NAMES, OP_NAMES, OP_SIGNATURES, Adapter, UnsupportedOp,
                                op_from_template, ops_from_table, unsupported_reason)
-from crossgrad.derivatives import compute_task
-from crossgrad.plan import Task
-from crossgrad.records import same_bits
-from crossgrad.registry import frameworks
+from crossgrad.core.records import same_bits
+from crossgrad.core.registry import frameworks
+from crossgrad.running.derivatives import compute_task
+from crossgrad.running.plan import Task
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -232,7 +232,7 @@ def test_unconnected_gradient_is_reported_as_the_framework_gives_it(adapter):
         assert db is None
     else:
         assert_bits(float(adapter.to_numpy(db)[0]), 0.0, "db")
-    # Second order in w of x*b, composed as crossgrad.derivatives does: TF's first
+    # Second order in w of x*b, composed as crossgrad.running.derivatives does: TF's first
     # derivative is already None, and the second stays None (not an exception).
     def dw(x, w, b):
         return adapter.vjp(lambda x, w, b: x * b, (x, w, b), (1,), one)[0]
@@ -254,7 +254,7 @@ def test_environment_facts(adapter):
 
 def test_adapter_modules_do_not_import_their_framework():
     """crossgrad list and the unit tests must work with no framework installed."""
-    code = ("import sys; from crossgrad.registry import frameworks; fw = frameworks(); "
+    code = ("import sys; from crossgrad.core.registry import frameworks; fw = frameworks(); "
             "[a.version() for a in fw.values()]; "
             "print(sorted(m for m in ('torch', 'jax', 'tensorflow') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -10,9 +10,9 @@ import types
 
 import pytest
 
-from crossgrad.bench_json import rows_from_benchmark_json
 from crossgrad.benchmarks import options
 from crossgrad.benchmarks.timed import time_call
+from crossgrad.timing.bench_json import rows_from_benchmark_json
 
 
 class FakeBenchmark:

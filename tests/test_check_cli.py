@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from cli_helpers import ROOT, run_cli
-from crossgrad.registry import frameworks
+from crossgrad.core.registry import frameworks
 
 pytestmark = pytest.mark.integration
 

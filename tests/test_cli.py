@@ -134,7 +134,7 @@ def test_progress_off_a_terminal_is_one_line_per_finished_group(tmp_path):
 def test_progress_groups_count_every_task_once():
     import io
 
-    from crossgrad.progress import Progress
+    from crossgrad.running.progress import Progress
 
     plan = {"values": {"a": [{"case": "relu"}, {"case": "relu"}, {"case": "abs"}]},
             "timings": {"a": [{"workload": "relu"}]}}

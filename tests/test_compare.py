@@ -1,11 +1,11 @@
 """Bitwise classification of a matrix row, and the matrices and summary built on it."""
 import math
 
-from crossgrad import compare
 from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
-from crossgrad.compare import (ALL_AGREE, DIFFER, ERRORED, SIGN_OF_ZERO, build_matrices,
-                               classify, columns, summary_cell)
-from crossgrad.verdicts import annotate
+from crossgrad.judging import compare
+from crossgrad.judging.compare import (ALL_AGREE, DIFFER, ERRORED, SIGN_OF_ZERO, build_matrices,
+                                       classify, columns, summary_cell)
+from crossgrad.judging.verdicts import annotate
 
 TE, TC, JE, JC, FE = "torch eager", "torch compiled", "jax eager", "jax compiled", "tf eager"
 

@@ -1,13 +1,13 @@
-"""The GPU's bandwidth reference: crossgrad.device_copy, wired into the timing specs
+"""The GPU's bandwidth reference: crossgrad.timing.device_copy, wired into the timing specs
 and the report (no GPU needed: a NumPy-backed adapter stands in for one)."""
 from __future__ import annotations
 
 import numpy as np
 
-from crossgrad.device_copy import copy_function, copy_spec, measure_device_copy
-from crossgrad.timing import HarnessOptions
-from crossgrad.timing_report import copy_bandwidth
-from crossgrad.timing_run import timing_specs
+from crossgrad.timing.device_copy import copy_function, copy_spec, measure_device_copy
+from crossgrad.timing.harness import HarnessOptions
+from crossgrad.timing.report import copy_bandwidth
+from crossgrad.timing.run import timing_specs
 
 FAST = HarnessOptions(min_time=0.01, min_samples=2, max_time=0.2)
 

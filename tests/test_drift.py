@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 from crossgrad.cli import main
-from crossgrad.drift_join import ulps
-from crossgrad.drift_timing import join_timings
-from crossgrad.env import cpu_flags
-from crossgrad.run_folder import load_run
+from crossgrad.core.run_folder import load_run
+from crossgrad.drift.join import ulps
+from crossgrad.drift.timing import join_timings
+from crossgrad.running.env import cpu_flags
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "drift"
 RUN_A, RUN_B, RUN_C = (str(FIXTURES / n) for n in ("run-a", "run-b", "run-c"))
@@ -241,7 +241,7 @@ def test_by_device_needs_two_devices(tmp_path, capsys):
 def test_an_older_schema_maps_its_names_to_today_s(tmp_path, monkeypatch):
     """A later schema that renames a column and a verdict: reading the older run maps them
     (here a made-up version 0 that called `value` "result" and sign-of-zero "signed_zero")."""
-    from crossgrad import run_folder
+    from crossgrad.core import run_folder
 
     monkeypatch.setitem(run_folder.SCHEMA_RENAMES, 0, {"columns": {"result": "value"},
                                                        "verdicts": {"signed_zero": "sign-of-zero"},

@@ -1,4 +1,4 @@
-"""crossgrad.dtypes and the 16-bit / special-input points: no framework needed
+"""crossgrad.core.dtypes and the 16-bit / special-input points: no framework needed
 (except the end-to-end run at the bottom, marked integration)."""
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from cases._points import NEAR_KINK, faithful, points, per_dtype
 from cases.special import CLAMP_FAMILY, NAN_SELECTS
 from cli_helpers import run_cli
 from crossgrad.case import DTYPES
-from crossgrad.dtypes import (FACTS, NAMES, TOLERANCES, UnknownDtype, as_dtype, bits, from_bits, is_subnormal,
-                              numpy_dtype, program_z, round_to, unsupported_kernel)
-from crossgrad.records import same_bits
-from crossgrad.registry import cases
-from crossgrad.truth import quantity_truth, verdict
+from crossgrad.core.dtypes import (FACTS, NAMES, TOLERANCES, UnknownDtype, as_dtype, bits, from_bits, is_subnormal,
+                                   numpy_dtype, program_z, round_to, unsupported_kernel)
+from crossgrad.core.records import same_bits
+from crossgrad.core.registry import cases
+from crossgrad.judging.truth import quantity_truth
+from crossgrad.judging.verdicts import verdict
 
 SIXTEEN = ("bfloat16", "float16")
 
@@ -211,14 +212,14 @@ def test_subnormal_points_exist_per_dtype():
 def test_relu_in_16_bit_end_to_end(tmp_path):
     """A real run of the seed case in bfloat16 and float16 (eager: compilation is
     what costs, and this test is about the dtypes)."""
-    from crossgrad.registry import frameworks
+    from crossgrad.core.registry import frameworks
     chosen = [f for f in ("torch", "jax") if frameworks()[f].version()]
     if not chosen:
         pytest.skip("neither torch nor jax is installed")
     proc = run_cli("run", "--cases", "relu", "--dtypes", "bfloat16,float16", "--modes", "eager",
                    "--frameworks", ",".join(chosen), "--no-timings", "--out", str(tmp_path / "run"))
     assert proc.returncode == 0, proc.stderr[-2000:]
-    from crossgrad.records import read_gradients_csv
+    from crossgrad.core.records import read_gradients_csv
     rows = read_gradients_csv(tmp_path / "run" / "gradients.csv")
     assert {(r["framework"], r["dtype"]) for r in rows} == {(f, d) for f in chosen for d in SIXTEEN}
     assert all(r["outcome"] == "ok" for r in rows)

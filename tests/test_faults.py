@@ -2,7 +2,7 @@
 costs only its own rows; the run completes, says what was lost, and exits 3.
 
 Faults are injected into the test plug-in framework fake_a through
-CROSSGRAD_INJECT_FAULT="framework:where:kind" (see crossgrad.worker); fake_b
+CROSSGRAD_INJECT_FAULT="framework:where:kind" (see crossgrad.running.worker); fake_b
 runs beside it untouched.
 """
 from __future__ import annotations

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from crossgrad.records import same_bits
+from crossgrad.core.records import same_bits
 
 pytestmark = pytest.mark.integration
 mx = pytest.importorskip("mlx.core", reason="mlx not installed (pip install 'mlx[cpu]')")
@@ -22,7 +22,7 @@ mx = pytest.importorskip("mlx.core", reason="mlx not installed (pip install 'mlx
 
 @pytest.fixture(scope="module")
 def mlx():
-    from crossgrad.registry import frameworks
+    from crossgrad.core.registry import frameworks
 
     adapter = frameworks()["mlx"]
     adapter.load()
@@ -260,7 +260,7 @@ def test_listing_the_adapter_does_not_import_mlx():
     import subprocess
     import sys
 
-    code = ("import sys; from crossgrad.registry import frameworks; a = frameworks()['mlx']; "
+    code = ("import sys; from crossgrad.core.registry import frameworks; a = frameworks()['mlx']; "
             "print(a.version(), a.modes, a.dtypes, 'mlx' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split()[-1] == "False"

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from crossgrad.adapter import DTYPE_NAMES, OP_NAMES, OP_SIGNATURES, UnsupportedOp, ops_from_table, placeholder_count
-from crossgrad.derivatives import compute_task
-from crossgrad.plan import Task
-from crossgrad.registry import frameworks
+from crossgrad.core.registry import frameworks
+from crossgrad.running.derivatives import compute_task
+from crossgrad.running.plan import Task
 
 
 def test_every_adapter_spells_every_op_of_the_catalogue():

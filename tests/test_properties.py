@@ -1,7 +1,7 @@
 """Property tests: at random points where an op is smooth, every installed framework
 matches an independent reference (the case's own truth function, plain `math` in
 float64, evaluated at z rounded as the framework computes it), in reverse and
-forward mode, within crossgrad.truth's stated tolerance (the sign of a zero
+forward mode, within crossgrad.judging.truth's stated tolerance (the sign of a zero
 is left to the atlas, which compares it bit for bit at fixed points).
 
 Points are drawn from normal, tiny (subnormal included), large and signed-zero
@@ -21,9 +21,10 @@ from hypothesis import strategies as st
 
 from crossgrad.adapter import unsupported_reason
 from crossgrad.case import Point
-from crossgrad.derivatives import build_functions
-from crossgrad.registry import cases, frameworks
-from crossgrad.truth import quantity_scale, quantity_truth, verdict
+from crossgrad.core.registry import cases, frameworks
+from crossgrad.judging.truth import quantity_scale, quantity_truth
+from crossgrad.judging.verdicts import verdict
+from crossgrad.running.derivatives import build_functions
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ import pytest
 
 from cli_helpers import run_cli
 from crossgrad import SCHEMA_VERSION
-from crossgrad.records import (GRADIENT_COLUMNS, RecordFormatError, JsonlAppender, bits, fmt,
-                               parse_float, read_csv, read_gradients_csv, read_jsonl, same_bits, write_csv)
+from crossgrad.core.records import (GRADIENT_COLUMNS, RecordFormatError, JsonlAppender, bits, fmt,
+                                    parse_float, read_csv, read_gradients_csv, read_jsonl, same_bits, write_csv)
 
 SPECIAL = [0.0, -0.0, math.nan, math.inf, -math.inf, 5e-324, -1.401298464324817e-45, 0.1, 1 / 3]
 

@@ -2,8 +2,8 @@
 import re
 
 from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
-from crossgrad.report import render_pages, render_report, write_report
-from crossgrad.verdicts import annotate
+from crossgrad.judging.verdicts import annotate
+from crossgrad.reporting.report import render_pages, render_report, write_report
 
 
 def relu(ops, x, w, b):

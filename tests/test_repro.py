@@ -11,8 +11,8 @@ import pytest
 
 from crossgrad.adapter import placeholder_count
 from crossgrad.case import Point
-from crossgrad.registry import frameworks
-from crossgrad.repro import SnippetError, rewrite_case, snippet
+from crossgrad.core.registry import frameworks
+from crossgrad.reporting.repro import SnippetError, rewrite_case, snippet
 
 ROOT = Path(__file__).resolve().parent.parent
 KINK = Point("kink", -1.0, 1.0, 1.0)
@@ -125,9 +125,9 @@ SPECS += [("relu", "kink", "float32", "reverse", "w", 1.0, "compiled"),
 
 REFERENCE = textwrap.dedent("""
     import json, sys
-    from crossgrad.derivatives import compute_task
-    from crossgrad.plan import Task
-    from crossgrad.registry import cases, frameworks
+    from crossgrad.running.derivatives import compute_task
+    from crossgrad.running.plan import Task
+    from crossgrad.core.registry import cases, frameworks
     fw, specs = sys.argv[1], json.loads(sys.argv[2])
     adapter = frameworks()[fw]
     adapter.load()
@@ -171,9 +171,9 @@ def test_snippets_print_what_crossgrad_records(framework):
         pytest.skip(f"{framework} is not installed")
     if getattr(adapter, "snippets", None) is None:
         pytest.skip(f"{framework}'s adapter has no snippets")
-    from crossgrad.registry import cases
+    from crossgrad.core.registry import cases
 
-    modes = python(["-c", "from crossgrad.registry import frameworks; import json; "
+    modes = python(["-c", "from crossgrad.core.registry import frameworks; import json; "
                     f"print(json.dumps(list(frameworks()[{framework!r}].modes)))"])
     specs = sorted((s for s in SPECS if s[6] in modes), key=lambda s: s[2] == "float64")
     ref = python(["-c", REFERENCE, framework, json.dumps(specs)])

@@ -7,11 +7,11 @@ import numpy as np
 
 from cases.seed import CASES as SEED
 from cases.spellings import label, variants
-from crossgrad import compare
 from crossgrad.case import Case
-from crossgrad.plan import RunConfig, tasks_for
-from crossgrad.respell import ops_for
-from crossgrad.spellings_report import spelling_section, spelling_table
+from crossgrad.core.respell import ops_for
+from crossgrad.judging import compare
+from crossgrad.reporting.spellings_report import spelling_section, spelling_table
+from crossgrad.running.plan import RunConfig, tasks_for
 
 RELU = {c.name: c for c in SEED}["relu"]
 
@@ -111,9 +111,9 @@ def test_spelling_section_says_which_spellings_disagree_and_where():
 
 
 def test_a_variant_asked_of_another_framework_is_unsupported_not_an_error():
-    from crossgrad.derivatives import compute_task
-    from crossgrad.plan import Task
-    from crossgrad.registry import cases
+    from crossgrad.running.derivatives import compute_task
+    from crossgrad.running.plan import Task
+    from crossgrad.core.registry import cases
 
     variant = next(c for c in cases().values() if c.frameworks == ("torch",))  # torch's adapter has aliases
     adapter = types.SimpleNamespace(version=lambda: "x", devices=lambda: ("cpu",))

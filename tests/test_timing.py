@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 
 from crossgrad import SCHEMA_VERSION
-from crossgrad.bench_json import rows_from_benchmark_json
-from crossgrad.pytest_plugin import untimed_by_default, wants_timing
-from crossgrad.timing import HarnessOptions, Measurement, is_noisy, measure, steady_malloc
-from crossgrad.timing_report import (TIMING_COLUMNS, break_even, read_timings_csv, timing_section,
+from crossgrad.benchmarks.untimed import untimed_by_default, wants_timing
+from crossgrad.timing.bench_json import rows_from_benchmark_json
+from crossgrad.timing.harness import HarnessOptions, Measurement, is_noisy, measure, steady_malloc
+from crossgrad.timing.report import (TIMING_COLUMNS, break_even, read_timings_csv, timing_section,
                                      with_derived, write_timings_csv)
-from crossgrad.timing_run import default_options, measure_copy_bandwidth, run_timing_specs, timing_specs
-from crossgrad.workloads import GPU_SIZES, bytes_moved, flops
+from crossgrad.timing.run import default_options, measure_copy_bandwidth, run_timing_specs, timing_specs
+from crossgrad.timing.workloads import GPU_SIZES, bytes_moved, flops
 
 
 class FakeClock:
@@ -149,7 +149,7 @@ FAST = {"min_time": 0.002, "min_samples": 3, "max_time": 0.05, "block_time": 1e-
 
 def test_specs_are_grouped_by_inputs_and_dense_has_one_size():
     specs = timing_specs({"a": ("eager", "compiled")}, ("cpu", "gpu"), ("relu", "dense"), None)
-    # the cpu copy first, the gpu's own copy (crossgrad.device_copy) last
+    # the cpu copy first, the gpu's own copy (crossgrad.timing.device_copy) last
     assert specs[0]["workload"] == specs[-1]["workload"] == "copy" and specs[-1]["device"] == "gpu"
     assert [s["workload"] for s in specs].count("copy") == 2
     specs = specs[1:-1]
@@ -444,20 +444,20 @@ def test_a_timings_csv_without_api_and_cache_columns_still_reads(tmp_path):
     assert rows[0]["api"] == "" and rows[0]["compile_cache"] == "" and rows[0]["median_s"] == repr(1e-3)
 
 
-def test_timing_plots_import_nothing_of_crossgrad():
-    """plots <- timing_report, never back: no import circle."""
+@pytest.mark.parametrize("module", ["crossgrad.timing.plots", "crossgrad.reporting.plots"])
+def test_plots_import_nothing_of_crossgrad(module):
+    """plots <- the timing report and the report, never back: no import circle."""
     import ast
+    import importlib
     from pathlib import Path
 
-    import crossgrad.plots as plots
-
-    tree = ast.parse(Path(plots.__file__).read_text())
+    tree = ast.parse(Path(importlib.import_module(module).__file__).read_text())
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert not {m for m in imported if m and m.startswith("crossgrad")}
 
 
 def test_built_in_adapters_report_their_compile_cache_from_folders_and_environment(tmp_path, monkeypatch):
-    from crossgrad.registry import frameworks
+    from crossgrad.core.registry import frameworks
 
     fws = frameworks()
     monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path))

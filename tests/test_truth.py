@@ -4,9 +4,9 @@ import math
 import pytest
 
 from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
-from crossgrad.records import same_bits
-from crossgrad.truth import TOLERANCES, quantity_scale, quantity_truth, round_to, truth_text
-from crossgrad.verdicts import annotate, verdict
+from crossgrad.core.records import same_bits
+from crossgrad.judging.truth import TOLERANCES, quantity_scale, quantity_truth, round_to, truth_text
+from crossgrad.judging.verdicts import annotate, verdict
 
 NZ = -0.0
 

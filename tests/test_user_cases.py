@@ -12,7 +12,7 @@ import textwrap
 import pytest
 from cli_helpers import run_cli
 
-from crossgrad.native import as_case_function, native_import
+from crossgrad.core.native import as_case_function, native_import
 
 HEADER = "from crossgrad.case import Case, Point, exact\n"
 

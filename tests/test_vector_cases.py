@@ -18,7 +18,7 @@ import pytest
 
 from cases import masking, ties
 from crossgrad.case import Truth, exact
-from crossgrad.truth import quantity_truth, truth_text
+from crossgrad.judging.truth import quantity_truth, truth_text
 
 
 def _max_pool(z):

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 from crossgrad.case import Point
-from crossgrad.derivatives import arg_text, compute_task, point_arrays
-from crossgrad.plan import Task
-from crossgrad.registry import cases
-from crossgrad.truth import annotate
+from crossgrad.core.registry import cases
+from crossgrad.judging.verdicts import annotate
+from crossgrad.running.derivatives import arg_text, compute_task, point_arrays
+from crossgrad.running.plan import Task
 
 
 class NumpyAdapter:

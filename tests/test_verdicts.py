@@ -5,11 +5,11 @@ import math
 
 import pytest
 
-from crossgrad import compare
-from crossgrad.registry import cases
-from crossgrad.report_conventions import KEEP, MULTIPLY, zero_rule, zero_rules
-from crossgrad.report_findings import KINDS, findings
-from crossgrad.verdicts import VALID, annotate, flushed_point, zero_sign_differs
+from crossgrad.core.registry import cases
+from crossgrad.judging import compare
+from crossgrad.judging.verdicts import VALID, annotate, flushed_point, zero_sign_differs
+from crossgrad.reporting.report_conventions import KEEP, MULTIPLY, zero_rule, zero_rules
+from crossgrad.reporting.report_findings import KINDS, findings
 
 CASES = cases()
 
@@ -142,7 +142,7 @@ def test_findings_are_ordered_by_severity_with_the_seed_kink_as_a_convention():
 def test_flushed_result_and_a_cancelled_zero():
     """Two values measured by tests/test_properties.py (hypothesis, eager mode)."""
     from crossgrad.case import exact
-    from crossgrad.verdicts import judge
+    from crossgrad.judging.verdicts import judge
 
     # jax leaky_relu float32 at z = -1.8178040e-38: 0.01*z is subnormal, written as -0.0
     assert judge(-0.0, "ok", exact(-1.8178040246686931e-40), "float32") == (

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 
+from crossgrad.adapter import DEVICES
+
 DEFAULT_SIZES = "1,100,10000,1000000"  # smaller than the CLI's sweep: --benchmark-only stays minutes
 DEFAULT_DEVICES = "cpu"
 
@@ -45,8 +47,6 @@ def sizes(config) -> tuple[int, ...]:
 
 
 def devices(config) -> tuple[str, ...]:
-    from crossgrad.adapter import DEVICES
-
     text = _option(config, "--crossgrad-devices") or os.environ.get("CROSSGRAD_BENCH_DEVICES") or DEFAULT_DEVICES
     chosen = tuple(d.strip() for d in text.split(",") if d.strip())
     bad = [d for d in chosen if d not in DEVICES]

@@ -6,7 +6,7 @@ timings.csv and the report's timing section. With timing off
 (--benchmark-disable, or crossgrad's own test suite, whose tests/conftest.py
 turns it off in a plain `pytest`) each runs once and checks what the callable
 computed. The timed callable is the harness's own
-(crossgrad.workloads.build_callable: one compiled call, then the adapter's
+(crossgrad.timing.workloads.build_callable: one compiled call, then the adapter's
 block), so both measure the same thing through the same sync; its first call
 and the cores it kept busy go into extra_info (crossgrad.benchmarks.timed).
 
@@ -20,9 +20,9 @@ import pytest
 
 from crossgrad.benchmarks import options
 from crossgrad.benchmarks.timed import loaded_adapter, time_call
-from crossgrad.registry import frameworks
-from crossgrad.timing_run import threads_label
-from crossgrad.workloads import DENSE_N, PHASES, build_callable, device_inputs, numpy_inputs, shape_label
+from crossgrad.core.registry import frameworks
+from crossgrad.timing.run import threads_label
+from crossgrad.timing.workloads import DENSE_N, PHASES, build_callable, device_inputs, numpy_inputs, shape_label
 
 
 def pytest_generate_tests(metafunc):

@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from crossgrad.registry import frameworks
-from crossgrad.timing import steady_malloc, time_block
-from crossgrad.timing_run import default_options
+from crossgrad.core.registry import frameworks
+from crossgrad.timing.harness import steady_malloc, time_block
+from crossgrad.timing.run import default_options
 
 _LOADED: dict = {}
 

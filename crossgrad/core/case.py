@@ -1,0 +1,148 @@
+"""The case model: a differentiable function written once, its points and their truth.
+
+A case is `fn(ops, x, w, b)`, written against an adapter's `ops` namespace and
+Python operators, so one definition serves every framework. x is data; the
+differentiated arguments are listed in `wrt` (w and b for the seed's shape).
+
+Truth is stated per point for the op applied to z = x*w + b: the value, the
+first derivative d op/dz and the second d²op/dz². The runner derives the truth
+of each recorded quantity by the chain rule (see `crossgrad.judging.truth`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from crossgrad.core.dtypes import NAMES as DTYPES  # every case runs in all of them by default
+from crossgrad.core.native import as_case_function
+
+
+@dataclass(frozen=True)
+class Truth:
+    """The mathematical truth of one derivative at one point.
+
+    kind "exact": the derivative exists and equals `value`.
+    kind "set": it does not exist; valid values are the closed interval [lo, hi]
+                (the Clarke subdifferential: [0, 1] for relu at 0).
+    kind "undefined": no valid value exists (a jump, or an infinite slope).
+
+    signed: whether the sign of an exact zero is part of the truth. First-order
+    zeros are signed (the IEEE chain-rule product, see crossgrad.judging.truth); a
+    second-order zero is a structural zero whose sign no rule fixes.
+    """
+
+    kind: str
+    value: float = math.nan
+    lo: float = math.nan
+    hi: float = math.nan
+    signed: bool = True
+    reason: str = ""  # why an "undefined" truth has no valid value (the report shows it)
+
+    def __post_init__(self):
+        if self.kind not in ("exact", "set", "undefined"):
+            raise ValueError(f"unknown truth kind {self.kind!r}")
+
+
+def exact(value: float) -> Truth:
+    return Truth("exact", value=float(value))
+
+
+def subgradients(lo: float, hi: float) -> Truth:
+    return Truth("set", lo=float(lo), hi=float(hi))
+
+
+def undefined(reason: str) -> Truth:
+    """No valid value exists, and why (a jump, outside the domain, ...)."""
+    return Truth("undefined", reason=reason)
+
+
+UNDEFINED = Truth("undefined")
+
+
+@dataclass(frozen=True)
+class Point:
+    """Named inputs, and the truth of the op at z = x*w + b (None: not stated).
+
+    x, w and b are floats (1-element arrays, the atlas) or tuples of floats (a
+    vector point: ties, masks). Tuples have one length n; a float beside them is
+    a 1-element array the framework broadcasts. A vector point states its truth
+    per recorded element in `elements` instead of value/d1/d2 (crossgrad.judging.truth).
+    """
+
+    name: str
+    x: float | tuple[float, ...]
+    w: float | tuple[float, ...]
+    b: float | tuple[float, ...]
+    value: Truth | None = None
+    d1: Truth | None = None
+    d2: Truth | None = None
+    dtypes: tuple[str, ...] = DTYPES  # a point that only exists in some dtypes (a float64 subnormal)
+    # Vector points: (ad, wrt) -> one Truth per recorded element, at seed 1 (ad
+    # "none" has wrt ""); crossgrad.judging.truth multiplies by the seed. See cases/_vector.py.
+    elements: dict | None = field(default=None, hash=False)
+
+    def __post_init__(self):
+        lengths = {len(v) for v in (self.x, self.w, self.b) if isinstance(v, tuple)}
+        if len(lengths) > 1:
+            raise ValueError(f"point {self.name!r}: x, w and b have lengths {sorted(lengths)}")
+
+    @property
+    def is_vector(self) -> bool:
+        return any(isinstance(v, tuple) for v in (self.x, self.w, self.b))
+
+    @property
+    def z(self) -> float | tuple[float, ...]:
+        if not self.is_vector:
+            return self.x * self.w + self.b
+        n = max(len(v) for v in (self.x, self.w, self.b) if isinstance(v, tuple))
+        x, w, b = (v if isinstance(v, tuple) else (v,) * n for v in (self.x, self.w, self.b))
+        return tuple(xi * wi + bi for xi, wi, bi in zip(x, w, b))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One differentiable function and the points where it is evaluated.
+
+    `native` maps a framework name to its own implementation of the case, a
+    function (x, w, b) written in that framework or its import path
+    "module:function" (see crossgrad.core.native); the report says so.
+    """
+
+    name: str
+    fn: Callable
+    points: tuple[Point, ...]
+    description: str = ""
+    wrt: tuple[str, ...] = ("w", "b")
+    dtypes: tuple[str, ...] = DTYPES
+    native: dict = field(default_factory=dict)
+    # truth_at(z) -> (value, d1, d2): the op's truth at any z, the reference of
+    # the property tests (tests/test_properties.py); None where not stated.
+    truth_at: Callable | None = None
+    # Documented alternative definitions of the op, name -> truth_at-like function
+    # of z (e.g. {"tanh approximation": ...}): a value that misses the truth but
+    # matches one of these is `definitional`, not invalid (crossgrad.judging.verdicts).
+    # Which framework uses which form is measured, never declared here.
+    forms: dict = field(default_factory=dict)
+    # A spelling variant (cases/spellings.py): the case `variant_of` with its op
+    # written another way, {op name: template} in `respell`; it runs only on
+    # `frameworks` (the one whose spelling it is). () and {}: every framework, as written.
+    frameworks: tuple[str, ...] = ()
+    respell: dict = field(default_factory=dict)
+    variant_of: str = ""
+
+    def point(self, name: str) -> Point:
+        for p in self.points:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def function_for(self, framework: str) -> Callable:
+        """fn(ops, x, w, b) for `framework`: the native implementation where one is given."""
+        if framework not in self.native:
+            return self.fn
+
+        return as_case_function(self.native[framework], framework)
+
+
+ARG_NAMES = ("x", "w", "b")

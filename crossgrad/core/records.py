@@ -1,0 +1,153 @@
+"""Records: the public data format of a run folder. Keep column names stable.
+
+One record per scalar element. Values are written as Python's round-trip
+`repr` (so -0.0, nan and inf read back exactly) plus `bits`, the hex bit pattern
+in the computed dtype at its own width (crossgrad.core.dtypes.bits: 0x3f80 for
+bfloat16 1.0), for comparisons that must not trust `==` (-0.0 == 0.0).
+
+records.jsonl is appended line by line, flushed, while a run goes on;
+gradients.csv is built from it at the end. Reading never evaluates anything.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import struct
+from pathlib import Path
+
+from crossgrad.core.dtypes import bits  # noqa: F401  (part of this module's interface: records carry bits)
+
+# Version of the record format written to results/<run-id>/ (records.jsonl,
+# gradients.csv, timings.csv). Bump when a column changes meaning or disappears.
+SCHEMA_VERSION = 1
+
+GRADIENT_COLUMNS = (
+    "schema_version", "framework", "framework_version", "device", "dtype", "mode", "ad",
+    "case", "point", "cotangent", "tangent", "wrt", "index", "value", "bits",
+    "outcome", "detail", "primitive", "truth", "verdict", "x", "w", "b",
+)
+
+
+class RecordFormatError(ValueError):
+    """A run folder's file is malformed; the message names the file and line."""
+
+
+def fmt(value: float | None) -> str:
+    """Round-trip text of a float: repr keeps -0.0, nan, inf and every digit."""
+    return "" if value is None else repr(float(value))
+
+
+def parse_float(text: str) -> float | None:
+    """Inverse of fmt; only plain float literals are accepted (never eval)."""
+    if text == "":
+        return None
+    return float(text)  # float() accepts 'nan', 'inf', '-0.0'; raises on anything else
+
+
+def same_bits(a: float, b: float) -> bool:
+    """Bitwise equality of two floats: -0.0 differs from 0.0, nan equals nan."""
+    if math.isnan(a) and math.isnan(b):
+        return True
+    return struct.pack("<d", a) == struct.pack("<d", b)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write then rename, so a reader never sees half a file."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+class JsonlAppender:
+    """Appends one JSON object per line and flushes it to disk at once."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._fh = open(self.path, "a", encoding="utf-8")
+
+    def append(self, record: dict) -> None:
+        self._fh.write(json.dumps(record, allow_nan=False) + "\n")
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def read_jsonl(path: Path, required: tuple[str, ...] = ()) -> list[dict]:
+    """Records of a .jsonl file; a torn last line (a killed writer) is skipped."""
+    path = Path(path)
+    rows = []
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if number == len(lines) and not line.endswith("}"):
+                break  # interrupted mid-write: everything before it is intact
+            raise RecordFormatError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
+        check_row(row, path, number, required)
+        rows.append(row)
+    return rows
+
+
+def check_row(row, path, number, required) -> None:
+    if not isinstance(row, dict):
+        raise RecordFormatError(f"{path}:{number}: expected a JSON object")
+    version = row.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise RecordFormatError(
+            f"{path}:{number}: schema_version {version!r}, this crossgrad reads {SCHEMA_VERSION}")
+    missing = [c for c in required if c not in row]
+    if missing:
+        raise RecordFormatError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
+
+
+def write_csv(path: Path, rows: list[dict], columns: tuple[str, ...]) -> None:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: ("" if row.get(c) is None else row.get(c)) for c in columns})
+    atomic_write_text(path, buf.getvalue())
+
+
+def read_csv(path: Path, columns: tuple[str, ...]) -> list[dict]:
+    """Rows of a CSV written by write_csv, checked against `columns` and the schema."""
+    path = Path(path)
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in columns if c not in (reader.fieldnames or ())]
+        if missing:
+            raise RecordFormatError(f"{path}:1: missing column(s) {', '.join(missing)}")
+        rows = []
+        for row in reader:
+            number = reader.line_num
+            if None in row or any(v is None for v in row.values()):
+                raise RecordFormatError(f"{path}:{number}: wrong number of fields")
+            if row["schema_version"] != str(SCHEMA_VERSION):
+                raise RecordFormatError(
+                    f"{path}:{number}: schema_version {row['schema_version']!r}, "
+                    f"this crossgrad reads {SCHEMA_VERSION}")
+            rows.append(row)
+    return rows
+
+
+def read_gradients_csv(path: Path) -> list[dict]:
+    """gradients.csv with `value` parsed back to float (exactly)."""
+    rows = read_csv(path, GRADIENT_COLUMNS)
+    for row in rows:
+        try:
+            row["value"] = parse_float(row["value"])
+        except ValueError:
+            raise RecordFormatError(f"{path}: row {row.get('index')!r}: value {row['value']!r} is not a float") from None
+    return rows

@@ -1,0 +1,186 @@
+"""The run folder: its file names, and reading and writing them (one module owns them).
+
+    results/<run-id>/
+        manifest.json   configuration and status (running, complete, partial, interrupted)
+        env.json        where and with what the run was made (crossgrad.running.env + each worker)
+        records.jsonl   gradient rows, appended and flushed one by one while the run goes on
+        timings.jsonl   timing rows, likewise
+        gradients.csv   records.jsonl with truth and verdict, written by crossgrad.reporting.finish
+        timings.csv     timings.jsonl summarised (crossgrad.timing.report)
+        report.md       the report
+        logs/           one log per framework worker
+
+`load_run(path)` is the public way to read a finished (or interrupted) run as
+pandas DataFrames, whatever schema version wrote it: each version's reader maps
+its names to today's (SCHEMA_RENAMES), so a later change of a column or verdict
+name is one entry there, and a version this crossgrad does not know is refused
+with a message, never misread.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crossgrad.core.records import RecordFormatError, atomic_write_text, SCHEMA_VERSION, read_jsonl
+
+MANIFEST = "manifest.json"
+ENV = "env.json"
+RECORDS = "records.jsonl"
+TIMINGS_JSONL = "timings.jsonl"
+GRADIENTS = "gradients.csv"
+TIMINGS = "timings.csv"
+REPORT = "report.md"
+LOGS = "logs"
+
+# Fields every gradient record carries (schema 1 onwards).
+REQUIRED = ("framework", "case", "point", "ad", "wrt", "value", "outcome", "dtype", "mode", "device")
+
+# schema version -> {"columns": {old: new}, "verdicts": {old: new}, "outcomes": {old: new}}:
+# how to read that version's names as today's. Version 1 is today's.
+SCHEMA_RENAMES: dict[int, dict[str, dict[str, str]]] = {1: {"columns": {}, "verdicts": {}, "outcomes": {}}}
+
+
+class NotARunFolder(ValueError):
+    """The path is missing or holds no manifest.json."""
+
+
+def is_run_folder(path: Path) -> bool:
+    return (Path(path) / MANIFEST).is_file()
+
+
+def read_json(path: Path) -> dict:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RecordFormatError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise RecordFormatError(f"{path}:1: expected a JSON object")
+    return data
+
+
+def write_json(path: Path, data: dict) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def write_state(run_dir: Path, manifest: dict, env: dict) -> None:
+    """manifest.json and env.json of a run being written (each replaced atomically)."""
+    write_json(Path(run_dir) / MANIFEST, manifest)
+    write_json(Path(run_dir) / ENV, env)
+
+
+def read_records(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
+    """(gradient rows, timing rows, env, manifest) as the writing crossgrad left them:
+    rows are dicts of the JSON lines; only today's schema version is accepted."""
+    run_dir = Path(run_dir)
+    manifest, env = read_json(run_dir / MANIFEST), read_json(run_dir / ENV)
+    for name, data in ((MANIFEST, manifest), (ENV, env)):
+        if data.get("schema_version") != SCHEMA_VERSION:
+            raise RecordFormatError(f"{run_dir / name}:1: schema_version {data.get('schema_version')!r}, "
+                                    f"this crossgrad reads {SCHEMA_VERSION}")
+    rows = read_jsonl(run_dir / RECORDS, REQUIRED) if (run_dir / RECORDS).exists() else []
+    timings = read_jsonl(run_dir / TIMINGS_JSONL) if (run_dir / TIMINGS_JSONL).exists() else []
+    return rows, timings, env, manifest
+
+
+@dataclass
+class LoadedRun:
+    """A run folder read back: gradients and timings as DataFrames of text
+    (values exactly as written: "-0.0", "nan"), plus env.json and manifest.json."""
+
+    path: Path
+    gradients: "object"  # pandas.DataFrame
+    timings: "object"  # pandas.DataFrame
+    env: dict
+    manifest: dict
+    schema_version: int = 1
+    notes: list = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        """complete, partial, interrupted; a run whose writer died says "running": interrupted."""
+        status = self.manifest.get("status", "unknown")
+        return "interrupted" if status == "running" else status
+
+
+def load_run(path) -> LoadedRun:
+    """Read a run folder of any schema version this crossgrad knows (public API).
+
+    gradients: one row per recorded scalar, the columns of gradients.csv (all
+    text; `value` is the round-trip repr). timings: the rows of timings.csv
+    (empty when the run took none). Raises NotARunFolder for a path that is not
+    a run folder and crossgrad.core.records.RecordFormatError for an unknown schema.
+    """
+    run_dir = Path(path)
+    if not run_dir.is_dir():
+        raise NotARunFolder(f"{str(run_dir)!r} does not exist")
+    if not is_run_folder(run_dir):
+        raise NotARunFolder(f"{str(run_dir)!r} is not a run folder (no {MANIFEST})")
+    manifest = read_json(run_dir / MANIFEST)
+    env = read_json(run_dir / ENV) if (run_dir / ENV).is_file() else {}
+    version = _schema_version(run_dir, manifest)
+    renames = SCHEMA_RENAMES[version]
+    notes = [] if (run_dir / ENV).is_file() else [f"no {ENV}: versions and machine unknown"]
+    gradients = _renamed(_gradients_frame(run_dir, notes), renames)
+    timings = _renamed(_table(run_dir / TIMINGS), renames)
+    return LoadedRun(run_dir, gradients, timings, env, manifest, version, notes)
+
+
+def _schema_version(run_dir: Path, manifest: dict) -> int:
+    version = manifest.get("schema_version")
+    if version not in SCHEMA_RENAMES:
+        raise RecordFormatError(f"{run_dir / MANIFEST}:1: schema_version {version!r}; this crossgrad reads "
+                                f"{', '.join(map(str, sorted(SCHEMA_RENAMES)))}")
+    return version
+
+
+def _table(path: Path):
+    import pandas as pd
+
+    if not path.is_file() or path.stat().st_size == 0:
+        return pd.DataFrame()
+    # Text, never parsed by pandas: "-0.0" and "nan" stay exactly what was written.
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def _gradients_frame(run_dir: Path, notes: list):
+    """gradients.csv (with the verdicts recorded then) or, when the run was never
+    finished, the raw records.jsonl (no verdicts recorded)."""
+    import pandas as pd
+
+    if (run_dir / GRADIENTS).is_file():
+        return _table(run_dir / GRADIENTS)
+    if not (run_dir / RECORDS).is_file() or (run_dir / RECORDS).stat().st_size == 0:
+        return pd.DataFrame(columns=list(REQUIRED))
+    notes.append(f"no {GRADIENTS} (run never finished): read {RECORDS}, no recorded verdicts")
+    rows = [{k: "" if v is None else str(v) for k, v in r.items()} for r in _jsonl_any_version(run_dir / RECORDS)]
+    return pd.DataFrame(rows)
+
+
+def _jsonl_any_version(path: Path) -> list[dict]:
+    """JSON lines without the schema check (the manifest's version was checked);
+    a torn last line (a killed writer) is skipped."""
+    lines = Path(path).read_text(encoding="utf-8").split("\n")
+    rows = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            if number == len(lines) and not line.endswith("}"):
+                break
+
+            raise RecordFormatError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
+    return rows
+
+
+def _renamed(frame, renames: dict):
+    """Today's names for an older version's columns and labels."""
+    if frame.empty:
+        return frame
+    frame = frame.rename(columns=renames["columns"])
+    for column, kind in (("verdict", "verdicts"), ("outcome", "outcomes")):
+        if renames[kind] and column in frame:
+            frame[column] = frame[column].replace(renames[kind])
+    return frame

@@ -1,0 +1,1 @@
+"""Comparing two runs (`crossgrad compare`): versions, devices or machines."""

@@ -1,0 +1,155 @@
+"""`crossgrad compare RUN_A RUN_B [RUN_C ...]` and `crossgrad compare RUN --by device`.
+
+Each later run is compared with the first (A); with `--by device` the devices of
+one run are the sides (cpu first). Quantities line up by crossgrad.drift.join,
+timings by crossgrad.drift.timing, and crossgrad.drift.report writes
+compare.md and compare.csv. Exit 0: nothing changed; 1: something did (a value,
+a verdict, an outcome, a quantity on one side only); 2: bad input (a missing
+folder, a folder that is not a run, an unknown filter value, no quantity in
+common), one line each.
+"""
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crossgrad.arguments import UsageError, choose
+from crossgrad.core.records import RecordFormatError
+from crossgrad.core.run_folder import NotARunFolder, load_run
+from crossgrad.running.runner import new_run_id
+
+FILTERS = {"frameworks": "framework", "cases": "case", "points": "point", "modes": "mode",
+           "devices": "device", "dtypes": "dtype"}
+
+
+@dataclass
+class Side:
+    label: str
+    name: str
+    run: object  # crossgrad.core.run_folder.LoadedRun
+    gradients: object  # pandas.DataFrame
+    timings: object
+
+
+@dataclass
+class Pair:
+    a: Side
+    b: Side
+    key: tuple
+    lines: object = None
+    timings: object = None
+    duplicates: int = 0
+    title: str = field(default="")
+
+
+def compare(args) -> int:
+    """The command (args: runs, by, out and the FILTERS); returns the exit status."""
+    runs = [_load(path) for path in args.runs]
+    if args.by == "device":
+        if len(runs) != 1:
+            raise UsageError(f"--by device compares the devices of one run; got {len(runs)} runs")
+        sides = device_sides(runs[0], args.devices)
+    else:
+        if len(runs) < 2:
+            raise UsageError("compare needs two run folders or more (or one with --by device)")
+        sides = [Side(string.ascii_uppercase[i % 26], str(r.path), r, r.gradients, r.timings)
+                 for i, r in enumerate(runs)]
+    sides = [_filtered(s, args, sides) for s in sides]
+    pairs = [make_pair(sides[0], side, by_device=args.by == "device") for side in sides[1:]]
+    for pair in pairs:
+        if pair.lines["category"].isin(["only in A", "only in B"]).all():
+            raise UsageError(f"no quantity in common between {pair.a.name} and {pair.b.name} "
+                             f"(A: {_summary(pair.a)}; B: {_summary(pair.b)})")
+    out = _out_dir(args.out)
+    # here, not at the top: these modules import pandas, which `crossgrad list` never needs
+    from crossgrad.drift import report as drift_report
+    from crossgrad.drift.snippets import snippets_for
+
+    snippets = {}
+    for pair in pairs:
+        snippets.update(snippets_for(pair))
+    drift_report.write(out, header(sides, args), pairs, snippets)
+    print(out / "compare.md")
+    changed = sum(int((p.lines["category"] != "same").sum()) for p in pairs)
+    return 1 if changed else 0
+
+
+def _load(path: str):
+    try:
+        return load_run(path)
+    except NotARunFolder as exc:
+        raise UsageError(f"{exc}; give a results/<run-id> folder written by crossgrad run") from None
+    except (RecordFormatError, OSError, ValueError) as exc:
+        raise UsageError(f"cannot read {path!r}: {exc}") from None
+
+
+def device_sides(run, devices_text) -> list[Side]:
+    """One side per device of the run, cpu first; --devices picks which."""
+    present = sorted(run.gradients["device"].unique(), key=lambda d: (d != "cpu", d)) \
+        if "device" in run.gradients else []
+    chosen = choose(devices_text, present, "devices", present)
+    if len(chosen) < 2:
+        raise UsageError(f"--by device needs two devices in {str(run.path)!r}; "
+                         f"it has: {', '.join(present) or 'none'}")
+    timings = run.timings
+    return [Side(string.ascii_uppercase[i % 26], f"{run.path} · {device}", run,
+                 run.gradients[run.gradients["device"] == device],
+                 timings[timings["device"] == device] if "device" in timings else timings)
+            for i, device in enumerate(sorted(chosen, key=lambda d: (d != "cpu", d)))]
+
+
+def _filtered(side: Side, args, sides: list[Side]) -> Side:
+    """The side with run's filters applied; a value no side has is bad input (exit 2)."""
+    grads, timings = side.gradients, side.timings
+    for option, column in FILTERS.items():
+        text = getattr(args, option, None)
+        if text is None or (option == "devices" and args.by == "device"):
+            continue
+        valid = sorted({v for s in sides if column in s.gradients for v in s.gradients[column].unique()})
+        chosen = choose(text, valid, option, valid)
+        grads = grads[grads[column].isin(chosen)] if column in grads else grads
+        if column in timings:
+            timings = timings[timings[column].isin(chosen)]
+    return Side(side.label, side.name, side.run, grads, timings)
+
+
+def make_pair(a: Side, b: Side, by_device: bool = False) -> Pair:
+    # here, not at the top: these modules import pandas, which `crossgrad list` never needs
+    from crossgrad.drift.join import KEY, join, prepare
+    from crossgrad.drift.timing import TIMING_KEY, join_timings
+
+    key = tuple(k for k in KEY if not (by_device and k == "device"))
+    timing_key = tuple(k for k in TIMING_KEY if not (by_device and k == "device"))
+    lines, duplicates = join(prepare(a.gradients), prepare(b.gradients), key)
+    title = f"{a.label} `{a.name}` → {b.label} `{b.name}`"
+    return Pair(a, b, key, lines, join_timings(a.timings, b.timings, timing_key), duplicates, title)
+
+
+def header(sides: list[Side], args) -> list[str]:
+    # here, not at the top: these modules import pandas, which `crossgrad list` never needs
+    from crossgrad.drift.report import side_lines
+
+    filters = ", ".join(f"--{o} {getattr(args, o)}" for o in FILTERS if getattr(args, o, None))
+    out = ["# crossgrad compare", "", f"Sides{' (by device)' if args.by == 'device' else ''}; "
+           f"each later side is compared with A. Filters: {filters or 'none'}.", ""]
+    for side in sides:
+        out += side_lines(side.label, side)
+    return out + [""]
+
+
+def _summary(side: Side) -> str:
+    g = side.gradients
+    if g.empty:
+        return "no gradient rows"
+    return "; ".join(f"{c}s {', '.join(sorted(g[c].unique()))}" for c in ("framework", "device", "mode", "dtype")
+                     if c in g)
+
+
+def _out_dir(text: str | None) -> Path:
+    path = Path(text) if text else Path("results") / f"compare-{new_run_id()}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write the output folder {str(path)!r}: {exc.strerror or exc}") from None
+    return path

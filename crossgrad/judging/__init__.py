@@ -1,0 +1,1 @@
+"""Judging recorded values: the truth of each quantity, verdicts, bitwise comparison, the expectations gate."""

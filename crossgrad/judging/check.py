@@ -1,0 +1,343 @@
+"""The consistency gate: results against the committed expectations file.
+
+cases/expectations.csv holds the known divergences: every recorded value whose
+verdict (crossgrad.judging.verdicts) is not `exact` or `close`, and every zero whose sign
+is a convention (an `exact` zero of the other sign than the truth's IEEE
+product, or a -0.0 where the truth is an unsigned zero), so a release that
+changes a zero's sign fails the gate too; each with the framework version range
+it holds for. `crossgrad check` runs the catalogue and calls `check_rows`:
+a value that changed (bitwise: the sign of a zero counts, NaN equals NaN), a new
+divergence, or an expected divergence that went away makes it exit 1 with a diff,
+old value beside new. `--update` rewrites the file after review: an entry whose
+value changed in a newer release is closed (">=2.13" becomes ">=2.13,<2.14") and
+a new entry opens (">=2.14"), so older versions keep their own expectations.
+
+Only what was run is judged: an expectation whose quantity was not run (another
+framework, device, dtype, mode, point, seed) or whose version range does not
+hold the run's version is skipped. Versions are compared by their release
+numbers; a local part ("2.13.0+cpu") and pre-release tags are ignored.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crossgrad.core.records import atomic_write_text, same_bits
+from crossgrad.core.registry import cases
+from crossgrad.judging.verdicts import zero_sign_differs, annotate
+from crossgrad.judging.versions import parse_range, parse_version, release, version_matches  # noqa: F401 (re-exported)
+
+KEY_FIELDS = ("framework", "device", "case", "point", "dtype", "mode", "ad",
+              "cotangent", "tangent", "wrt", "index")
+EXPECTATION_COLUMNS = ("framework", "versions", "device", "case", "point", "dtype", "mode",
+                       "ad", "cotangent", "tangent", "wrt", "index", "value", "verdict")
+AGREES = ("exact", "close")
+NOT_RUN_OUTCOMES = ("unavailable",)  # asked for a device that is not there: nothing ran
+
+
+class ExpectationsError(ValueError):
+    """The expectations file is malformed; the message names the file and line."""
+
+
+# --- rows and expectations -------------------------------------------------------
+
+
+def value_text(value) -> str:
+    """Canonical text of a value: repr of the float, "" for no value."""
+    if value is None or value == "":
+        return ""
+    return repr(float(value))
+
+
+def same_value(a: str, b: str) -> bool:
+    """Bitwise: -0.0 differs from 0.0, NaN equals NaN, "" (no value) only equals ""."""
+    if a == "" or b == "":
+        return a == b
+    return same_bits(float(a), float(b))
+
+
+def row_key(row: dict) -> tuple[str, ...]:
+    out = []
+    for name in KEY_FIELDS:
+        v = row.get(name)
+        v = "" if v is None else str(v)
+        if name in ("cotangent", "tangent") and v:
+            v = repr(float(v))  # "1" and "1.0" name the same seed
+        out.append(str(int(v or 0)) if name == "index" else v)
+    return tuple(out)
+
+
+def quantity_key(key: tuple[str, ...]) -> tuple[str, ...]:
+    return key[:-1]  # everything but the element index
+
+
+def load_expectations(path) -> list[dict]:
+    """Entries of the expectations file (an absent file has none), validated."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    with open(path, encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in EXPECTATION_COLUMNS if c not in (reader.fieldnames or ())]
+        if missing:
+            raise ExpectationsError(f"{path}:1: missing column(s) {', '.join(missing)}")
+        entries = [_validated(row, path, reader.line_num) for row in reader]
+    seen = set()
+    for entry in entries:
+        ident = (row_key(entry), entry["versions"])
+        if ident in seen:
+            raise ExpectationsError(f"{path}: duplicate entry {_label(entry)} for {entry['versions']!r}")
+        seen.add(ident)
+    return entries
+
+
+def _validated(row: dict, path: Path, line: int) -> dict:
+    if None in row or any(v is None for v in row.values()):
+        raise ExpectationsError(f"{path}:{line}: wrong number of fields")
+    try:
+        parse_range(row["versions"])
+        row["value"] = value_text(row["value"])
+        row_key(row)
+    except ValueError as exc:
+        raise ExpectationsError(f"{path}:{line}: {exc}") from None
+    return {c: row[c] for c in EXPECTATION_COLUMNS}
+
+
+# --- comparison ------------------------------------------------------------------
+
+
+@dataclass
+class CheckResult:
+    """changed: (expectation, row) whose value differs bitwise; new: divergent rows
+    with no expectation; resolved: (expectation, row or None) whose quantity ran
+    but is no longer divergent (None: the element was not produced); matched:
+    (expectation, row) met; skipped: expectations not judged (not run).
+
+    Only values are compared: a verdict depends on the stated truth too, so a
+    verdict that moved with an unchanged value is no framework change (an
+    update rewrites the verdict text)."""
+
+    changed: list = field(default_factory=list)
+    new: list = field(default_factory=list)
+    resolved: list = field(default_factory=list)
+    matched: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    judged: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not (self.changed or self.new or self.resolved)
+
+
+def is_divergent(row: dict) -> bool:
+    """Whether the file keeps this row: not exact/close, or a zero's sign convention."""
+    if row.get("verdict") not in AGREES:
+        return True
+
+    value = value_text(row.get("value"))
+    return zero_sign_differs(row) or (row.get("truth") == "±0.0" and value == "-0.0")
+
+
+def _applicable(entries: list[dict], ran: dict) -> dict:
+    """key -> the one expectation that holds for the version its quantity ran with."""
+    table: dict = {}
+    for entry in entries:
+        key = row_key(entry)
+        version = ran.get(quantity_key(key))
+        if version is None or not version_matches(entry["versions"], version):
+            continue
+        if key in table:
+            raise ExpectationsError(f"two expectations hold for {_label(entry)} at version {version}: "
+                                    f"{table[key]['versions']!r} and {entry['versions']!r}")
+        table[key] = entry
+    return table
+
+
+def compare(rows: list[dict], expectations: list[dict]) -> CheckResult:
+    """Judge the rows that were run against the expectations (see CheckResult)."""
+    rows = [r for r in rows if r.get("outcome") not in NOT_RUN_OUTCOMES]
+    ran = {quantity_key(row_key(r)): str(r.get("framework_version") or "") for r in rows}
+    table = _applicable(expectations, ran)
+    result = CheckResult(judged=len(rows))
+    by_key = {row_key(r): r for r in rows}
+    for key, row in by_key.items():
+        entry = table.get(key)
+        if entry is None:
+            if is_divergent(row):
+                result.new.append(row)
+        elif not is_divergent(row):
+            result.resolved.append((entry, row))
+        elif same_value(entry["value"], value_text(row.get("value"))):
+            result.matched.append((entry, row))
+        else:
+            result.changed.append((entry, row))
+    result.resolved += [(e, None) for k, e in table.items() if k not in by_key]
+    result.skipped = [e for e in expectations if row_key(e) not in table]
+    return result
+
+
+# --- the diff ----------------------------------------------------------------------
+
+
+def _label(item: dict) -> str:
+    seed = item.get("cotangent") or item.get("tangent") or ""
+    seed = f" {'ct' if item.get('cotangent') else 'tan'}={seed}" if seed else ""
+    wrt = f" {item.get('wrt')}[{item.get('index')}]" if item.get("wrt") else ""
+    return (f"{item.get('framework')} {item.get('device')} {item.get('case')}/{item.get('point')} "
+            f"{item.get('dtype')} {item.get('mode')} {item.get('ad')}{seed}{wrt}")
+
+
+def _shown(value, verdict) -> str:
+    text = value_text(value) or "no value"
+    return f"{text} ({verdict or 'no verdict'})"
+
+
+def _section(title: str, lines: list[tuple[str, str]]) -> list[str]:
+    if not lines:
+        return []
+    width = max(len(label) for label, _ in lines)
+    return [f"{title} ({len(lines)}):"] + [f"  {label:<{width}}  {text}" for label, text in sorted(lines)]
+
+
+def format_diff(result: CheckResult, path: str = "the expectations") -> str:
+    """Readable report: one line per difference, grouped, old value beside new."""
+    changed = [(_label(e), f"{_shown(e['value'], e['verdict'])}  ->  {_shown(r.get('value'), r.get('verdict'))}"
+                f"   [{r.get('framework_version')}; expected for {e['versions'] or '*'}]") for e, r in result.changed]
+    new = [(_label(r), f"{_shown(r.get('value'), r.get('verdict'))}   [{r.get('framework_version')}]")
+           for r in result.new]
+    resolved = [(_label(e), f"{_shown(e['value'], e['verdict'])}  ->  "
+                 + (_shown(r.get("value"), r.get("verdict")) if r else "not produced")) for e, r in result.resolved]
+    differences = len(changed) + len(new) + len(resolved)
+    head = (f"crossgrad check: {differences} difference(s) from {path}" if differences
+            else f"crossgrad check: results agree with {path}")
+    lines = [head + f" ({result.judged} values judged, {len(result.matched)} known divergences met)"]
+    for title, part in (("changed: expected value -> new value", changed),
+                        ("new divergences: not in the file", new),
+                        ("resolved: expected a divergence, now exact/close or absent", resolved)):
+        lines += _section(title, part)
+    if result.skipped:
+        counts: dict = {}
+        for e in result.skipped:
+            counts[e["framework"]] = counts.get(e["framework"], 0) + 1
+        lines.append(f"skipped: {len(result.skipped)} expectation(s) not run or for other versions ("
+                     + ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) + ")")
+    if not result.judged:
+        lines.append("nothing was run: no framework result to judge")
+    if differences:
+        lines.append("after review, `crossgrad check --update` records these results")
+    return "\n".join(lines)
+
+
+# --- update ----------------------------------------------------------------------
+
+
+def _starts_at_or_after(spec: str, rel: tuple[int, ...]) -> bool:
+    """Whether the range holds no version older than the release `rel`."""
+    for op, bound in parse_range(spec):
+        if op == "==" or (op in (">=", ">") and bound >= rel):
+            return True
+    return False
+
+
+def _join(clauses: list[str]) -> str:
+    return ",".join(clauses) or "*"
+
+
+def _upper_clauses(spec: str) -> list[str]:
+    return [f"{op}{'.'.join(map(str, v))}" for op, v in parse_range(spec) if op in ("<", "<=")]
+
+
+def _succeed(entry: dict, version: str) -> tuple[list[dict], str]:
+    """(what stays of `entry` for older versions, the range a successor gets).
+
+    An entry that starts at the run's release is simply replaced; an older one is
+    closed at that release, and its successor opens there.
+    """
+    rel = release(version)
+    if not rel or _starts_at_or_after(entry["versions"], parse_version(rel)):
+        return [], entry["versions"]
+    closed = [c for c in entry["versions"].split(",") if c.strip() and c.strip()[0] not in "<*"]
+    kept = dict(entry, versions=_join(closed + [f"<{rel}"]))
+    return [kept], _join([f">={rel}"] + _upper_clauses(entry["versions"]))
+
+
+def _opening(row: dict, by_key: dict) -> str:
+    """Range of a new entry: from the run's release up to the next entry of its key."""
+    version = str(row.get("framework_version") or "")
+    rel = release(version)
+    if not rel:
+        return "*"
+    later = [bound for e in by_key.get(row_key(row), ())
+             for op, bound in parse_range(e["versions"])
+             if op in (">=", ">") and bound > parse_version(version)]
+    upper = [f"<{'.'.join(map(str, min(later)))}"] if later else []
+    return _join([f">={rel}"] + upper)
+
+
+def entry_for(row: dict, versions: str) -> dict:
+    key = dict(zip(KEY_FIELDS, row_key(row)))
+    return dict(key, versions=versions, value=value_text(row.get("value")), verdict=row.get("verdict", ""))
+
+
+def updated_entries(rows: list[dict], existing: list[dict]) -> list[dict]:
+    """The expectations after accepting `rows`: entries not judged stay as they are."""
+    result = compare(rows, existing)
+    out = list(result.skipped) + [dict(e, verdict=r.get("verdict", "")) for e, r in result.matched]
+    for entry, row in result.changed:
+        kept, spec = _succeed(entry, str(row.get("framework_version") or ""))
+        out += kept + [entry_for(row, spec)]
+    ran = {quantity_key(row_key(r)): str(r.get("framework_version") or "") for r in rows}
+    for entry, _ in result.resolved:
+        out += _succeed(entry, ran[quantity_key(row_key(entry))])[0]
+    by_key: dict = {}
+    for entry in existing:
+        by_key.setdefault(row_key(entry), []).append(entry)
+    out += [entry_for(row, _opening(row, by_key)) for row in result.new]
+    return sorted(out, key=_sort_key)
+
+
+def _sort_key(entry: dict):
+    key = row_key(entry)
+    lower = [b for op, b in parse_range(entry["versions"]) if op in (">=", ">", "==")]
+    return key[:-1] + (int(key[-1]), min(lower) if lower else ())
+
+
+def render_expectations(entries: list[dict]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=EXPECTATION_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({c: e.get(c, "") for c in EXPECTATION_COLUMNS} for e in entries)
+    return buf.getvalue()
+
+
+def update_expectations(path, rows: list[dict], existing: list[dict]) -> None:
+    """Rewrite the file (atomically) so that `rows` pass; see updated_entries."""
+    atomic_write_text(Path(path), render_expectations(updated_entries(rows, existing)))
+
+
+# --- the command's body --------------------------------------------------------------
+
+
+def check_rows(rows: list[dict], path, update: bool = False) -> tuple[int, str]:
+    """(exit status, text) of `crossgrad check [--update]` over annotated rows.
+
+    Rows without a verdict are annotated here (crossgrad.judging.verdicts). Exit 1 when a
+    result differs from the file; with update, the file is rewritten and 0.
+    """
+    if any("verdict" not in r for r in rows):
+        annotate(rows, cases())
+    try:
+        existing = load_expectations(path)
+        result = compare(rows, existing)
+    except ExpectationsError as exc:
+        return 2, f"crossgrad check: {exc}"
+    text = format_diff(result, str(path))
+    if not update:
+        return (0 if result.ok else 1), text
+    update_expectations(path, rows, existing)
+    if result.ok:
+        return 0, text + f"\n{path}: no value changed (verdict texts refreshed)"
+    return 0, text + f"\nupdated {path}: {len(result.changed)} changed, {len(result.new)} added, " \
+                     f"{len(result.resolved)} resolved"

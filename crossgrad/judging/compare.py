@@ -1,0 +1,250 @@
+"""Bitwise comparison of one matrix row across its columns (framework x mode).
+
+A row is one quantity (dtype, case, point, ad, seed, wrt, index) as computed by
+every column. Values are compared by their bits, never with == alone (which
+calls -0.0 equal to 0.0) and never with a tolerance (which can fold NaN into
+"equal"): two NaNs agree (a NaN is a NaN, whatever its payload), -0.0 and 0.0
+do not.
+
+Labels, in order of precedence:
+    "some errored"                    a cell has no value (error, unsupported, ...)
+    "all agree"                       every value has the same bits
+    "differ only in the sign of zero" every value is a zero, of both signs
+    "differ in value"                 anything else
+
+The odd ones out are the cells outside the majority, voted per framework: each
+framework has one vote, split evenly among its columns (modes, devices), so
+three TensorFlow modes weigh what one torch mode weighs, and a framework whose
+modes disagree splits its vote between their values. The majority is the group
+of equal bits with the largest weight, strictly above every other eligible
+group; a group whose values are `invalid` (NaN/inf where a finite value is
+valid: the verdicts say so) is never eligible. Without a clear majority nobody
+is odd. Each odd cell gets a cause (CAUSES): a different subgradient, last-bits
+(ulp) difference, the sign of a zero, an invalid value, or another value.
+With fewer than two values there is nothing to be odd against.
+"""
+from __future__ import annotations
+
+import math
+import struct
+from dataclasses import dataclass, field
+from typing import Hashable, Mapping
+
+ALL_AGREE = "all agree"
+SIGN_OF_ZERO = "differ only in the sign of zero"
+DIFFER = "differ in value"
+ERRORED = "some errored"
+LABELS = (ALL_AGREE, SIGN_OF_ZERO, DIFFER, ERRORED)
+
+
+CAUSES = ("invalid", "subgradient", "value", "sign of zero", "ulp")
+"""Why a cell is odd, most severe first: an invalid value; another valid
+subgradient; another value (a definitional form, a flushed input); only the
+sign of a zero; only the last bits (within the `close` tolerance of each other)."""
+
+
+@dataclass(frozen=True)
+class RowVerdict:
+    """How the cells of one row compare.
+
+    label: one of LABELS. values_label: the label the cells with a value get
+    among themselves (tells "some errored" rows apart: the rest may still differ).
+    odd: columns outside the majority group. errored: columns with no value.
+    causes: odd column -> its cause (CAUSES).
+    """
+
+    label: str
+    values_label: str
+    odd: tuple = ()
+    errored: tuple = ()
+    groups: tuple = field(default=(), compare=False)
+    causes: dict = field(default_factory=dict, compare=False)
+
+
+def bit_key(value: float) -> str:
+    """Identity of a value for grouping: its float64 bits; every NaN is one key."""
+    if math.isnan(value):
+        return "nan"
+    return struct.pack("<d", value).hex()
+
+
+def voter(column) -> str:
+    """The framework a column votes for: ("torch", "eager", "cpu") or "torch eager" -> "torch"."""
+    return column[0] if isinstance(column, tuple) else str(column).split()[0]
+
+
+def classify(cells: Mapping[Hashable, float | None], reference: float | None = None,
+             invalid: frozenset | None = None, is_set: bool = False, rtol: float = 2.0 ** -18) -> RowVerdict:
+    """Compare the cells of one row; `cells` maps column -> value (None: no value).
+
+    invalid: columns whose verdict is `invalid` (default: those holding NaN).
+    reference: the truth rounded to the dtype; only breaks an exact tie of
+    weights in its favour when it is one of the tied groups. is_set: the truth
+    is a set (an odd valid value is another subgradient). rtol: "last bits".
+    """
+    errored = tuple(c for c, v in cells.items() if v is None)
+    valued = {c: v for c, v in cells.items() if v is not None}
+    groups = _groups(valued)
+    values_label = _values_label(valued, groups)
+    label = ERRORED if errored else values_label
+    bad = set(invalid) if invalid is not None else {c for c, v in valued.items() if math.isnan(v)}
+    majority = _majority(groups, valued, bad, reference) if len(valued) >= 2 else None
+    odd = () if majority is None else tuple(c for c in valued if c not in majority)
+    causes = {} if majority is None else {
+        c: _cause(valued[c], valued[majority[0]], c in bad, is_set, rtol) for c in odd}
+    return RowVerdict(label, values_label, odd, errored, tuple(groups), causes)
+
+
+def _groups(valued: dict) -> list[tuple]:
+    """Columns grouped by bits, in order of each group's first column."""
+    by_key: dict[str, list] = {}
+    for column, value in valued.items():
+        by_key.setdefault(bit_key(value), []).append(column)
+    return [tuple(cols) for cols in by_key.values()]
+
+
+def _values_label(valued: dict, groups: list) -> str:
+    if len(groups) <= 1:
+        return ALL_AGREE
+    if all(v == 0.0 for v in valued.values()):  # == here on purpose: +0 and -0 alike
+        return SIGN_OF_ZERO
+    return DIFFER
+
+
+def _majority(groups: list, valued: dict, bad: set, reference: float | None) -> tuple | None:
+    """The group with the clear majority of framework votes, or None."""
+    if len(groups) <= 1:
+        return None
+    share: dict = {}
+    for column in valued:
+        share[voter(column)] = share.get(voter(column), 0) + 1
+    weight = {g: sum(1.0 / share[voter(c)] for c in g) for g in groups}
+    eligible = [g for g in groups if not all(c in bad for c in g)]
+    if not eligible:
+        return None
+    top = max(weight[g] for g in eligible)
+    tied = [g for g in eligible if abs(weight[g] - top) < 1e-9]
+    if len(tied) > 1 and reference is not None:
+        tied = [g for g in tied if bit_key(valued[g[0]]) == bit_key(reference)] or tied
+    return tied[0] if len(tied) == 1 else None
+
+
+def _cause(value: float, majority: float, invalid: bool, is_set: bool, rtol: float) -> str:
+    if invalid:
+        return "invalid"
+    if value == 0.0 and majority == 0.0:
+        return "sign of zero"
+    if is_set:
+        return "subgradient"
+    both_finite = math.isfinite(value) and math.isfinite(majority)
+    if both_finite and value * majority > 0 and abs(value - majority) <= rtol * max(abs(value), abs(majority)):
+        return "ulp"
+    return "value"
+
+
+def row_cells(rows: list[dict], column_of) -> dict:
+    """column -> value (float or None) for the rows of one matrix row.
+
+    `column_of(row)` gives a row's column key. Values may be repr strings (as
+    the worker writes them), floats (as read back) or None.
+    """
+    return {column_of(r): as_float(r.get("value")) for r in rows}
+
+
+# --- Matrices: a run's rows arranged as the report shows them ----------------
+
+MODE_ORDER = ("eager", "graph", "compiled")
+AD_ORDER = ("none", "reverse", "forward", "second")
+DEVICE_ORDER = ("cpu", "gpu")
+DTYPE_ORDER = ("float32", "float64")
+
+
+@dataclass
+class MatrixRow:
+    """One quantity of one (case, dtype) across every column.
+
+    key: (point, ad, seed text, wrt, index). cells: column -> gradient row.
+    column: (framework, mode, device).
+    """
+
+    key: tuple
+    truth: str
+    cells: dict
+    verdict: RowVerdict
+
+
+def column_of(row: dict) -> tuple:
+    return (row.get("framework", ""), row.get("mode", ""), row.get("device", ""))
+
+
+def columns(rows: list[dict], framework_order: tuple = ("torch", "jax", "tensorflow")) -> list[tuple]:
+    """Every column of a run, frameworks in `framework_order` (others after, by first
+    appearance), then modes and devices in their usual order."""
+    seen = list(dict.fromkeys(column_of(r) for r in rows))
+    first = {fw: i for i, (fw, _, _) in reversed(list(enumerate(seen)))}
+
+    def rank(col):
+        fw, mode, device = col
+        known = framework_order.index(fw) if fw in framework_order else len(framework_order)
+        return (known, first[fw], _pos(MODE_ORDER, mode), _pos(DEVICE_ORDER, device), mode, device)
+    return sorted(seen, key=rank)
+
+
+def _pos(order: tuple, item) -> int:
+    return order.index(item) if item in order else len(order)
+
+
+def seed_text(row: dict) -> str:
+    return (row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent")) or ""
+
+
+def row_key(row: dict) -> tuple:
+    return (row.get("point", ""), row.get("ad", ""), seed_text(row), row.get("wrt", ""),
+            int(row.get("index") or 0))
+
+
+def build_matrices(rows: list[dict], cases: dict) -> dict:
+    """(case, dtype) -> [MatrixRow], both in report order (catalogue, points, ad, seed)."""
+    grouped: dict = {}
+    for row in rows:
+        table = grouped.setdefault((row.get("case", ""), row.get("dtype", "")), {})
+        table.setdefault(row_key(row), {})[column_of(row)] = row
+    rank = {col: i for i, col in enumerate(columns(rows))}
+    out = {}
+    for (case, dtype) in sorted(grouped, key=lambda k: _matrix_rank(k, cases)):
+        table = grouped[(case, dtype)]
+        point_order = [p.name for p in cases[case].points] if case in cases else []
+        out[(case, dtype)] = [_matrix_row(key, table[key], rank, cases, dtype)
+                              for key in sorted(table, key=lambda k: _row_rank(k, point_order))]
+    return out
+
+
+def _matrix_row(key: tuple, cells: dict, rank: dict, cases: dict, dtype: str) -> MatrixRow:
+    # In column order: ties and groups read in report order.
+    cells = dict(sorted(cells.items(), key=lambda item: rank[item[0]]))
+    any_row = next(iter(cells.values()))
+    truth = row_truth(any_row, cases)
+    reference = round_to(truth.value, dtype) if truth and truth.kind == "exact" else None
+    invalid = frozenset(c for c, r in cells.items() if r.get("verdict") == "invalid")
+    verdict = classify(row_cells(list(cells.values()), column_of), reference, invalid,
+                       is_set=bool(truth and truth.kind == "set"),
+                       rtol=TOLERANCES.get(dtype, TOLERANCES["float64"])[0])
+    return MatrixRow(key, any_row.get("truth") or "", cells, verdict)
+
+
+def _matrix_rank(key: tuple, cases: dict) -> tuple:
+    case, dtype = key
+    names = list(cases)
+    return (names.index(case) if case in names else len(names), case, _pos(DTYPE_ORDER, dtype), dtype)
+
+
+def _row_rank(key: tuple, point_order: list) -> tuple:
+    point, ad, seed, wrt, index = key
+    positive_first = seed.startswith("-")  # the default cotangent +1 before -1
+    return (_pos(tuple(point_order), point), point, _pos(AD_ORDER, ad), positive_first, seed,
+            wrt, index)
+
+
+# The summary of a matrix column lives in crossgrad.judging.summary; these names stay here.
+from crossgrad.judging.summary import SEVERITY, summary_cell  # noqa: E402,F401
+from crossgrad.judging.truth import as_float, TOLERANCES, round_to, row_truth

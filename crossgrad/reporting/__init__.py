@@ -1,0 +1,1 @@
+"""Reports of a run: report.md, its case pages, plots, repro snippets."""

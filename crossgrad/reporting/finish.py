@@ -1,0 +1,50 @@
+"""Turns a run folder's appended records into gradients.csv, timings.csv and report.md.
+
+Used at the end of `crossgrad run`, and by `crossgrad report RUN_DIR` on a run
+that was interrupted: whatever finished is reported, marked partial.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from crossgrad.core import run_folder
+from crossgrad.core.records import GRADIENT_COLUMNS, write_csv
+from crossgrad.core.registry import cases, case_files, use_case_files
+from crossgrad.core.user_cases import CaseSourceError
+from crossgrad.judging.verdicts import annotate
+from crossgrad.reporting.report import write_report
+from crossgrad.timing.report import write_timings_csv
+
+REQUIRED = run_folder.REQUIRED
+read_json = run_folder.read_json
+
+
+def load_run(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
+    """(gradient rows, timing rows, env, manifest) of a run folder, as dicts
+    (crossgrad.load_run gives the DataFrames of a finished run)."""
+    return run_folder.read_records(run_dir)
+
+
+def finish(run_dir: Path) -> Path:
+    """Writes the derived files of `run_dir`; returns the report's path."""
+    run_dir = Path(run_dir)
+    rows, timings, env, manifest = load_run(run_dir)
+    _use_case_files_of(manifest)
+    if manifest.get("status") == "running":
+        manifest["status"] = "interrupted"  # its writer died before saying it finished
+    annotate(rows, cases())
+    write_csv(run_dir / run_folder.GRADIENTS, rows, GRADIENT_COLUMNS)
+    if timings:
+        write_timings_csv(run_dir, timings)
+    return write_report(run_dir, rows, env, manifest, cases(), timings)
+
+
+def _use_case_files_of(manifest: dict) -> None:
+    """A run made with --cases-from is reported with those cases (their truth,
+    their snippets); a file since moved or broken leaves them out of the report."""
+    wanted = manifest.get("case_files") or []
+    if wanted and wanted != case_files():
+        try:
+            use_case_files(wanted)
+        except CaseSourceError:
+            use_case_files([])

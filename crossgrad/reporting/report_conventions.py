@@ -1,0 +1,111 @@
+"""The conventions table: how each framework x mode (x device) forms what mathematics
+leaves open, measured from the rows, never written by hand.
+
+- zero gradients, per ad mode: at first order, a correct zero (verdict exact or
+  subgradient) reached with a negative seed tells two rules apart. With d op/dz = 0, the
+  framework either keeps the op's +0 (then only the chain rule's x of z = x*w + b
+  signs d/dw) or multiplies the seed in (IEEE: seed * x * 0). A positive seed
+  cannot tell them apart, so only negative seeds are counted. The rule belongs to
+  each op's derivative, so the table names the cases that follow each rule.
+- second-order zeros: the signs of zero second derivatives (no rule fixes them).
+- subnormals: at points whose input is subnormal in the dtype, whether values
+  came back `flushed` (read as 0) or right.
+- no gradient: how many quantities came back as None, and in which cases.
+"""
+from __future__ import annotations
+
+import math
+
+from crossgrad.judging.compare import column_of
+from crossgrad.judging.truth import as_float, row_point, row_seed
+from crossgrad.judging.verdicts import flushed_point
+from crossgrad.reporting.report_text import col_label, table
+
+KEEP, MULTIPLY, OTHER = "keeps +0", "follows the cotangent's sign", "other"
+
+
+def zero_rule(row: dict, cases: dict) -> str | None:
+    """Which rule a zero first-order row follows (KEEP / MULTIPLY / OTHER), or None
+    where the row cannot tell (not a correct zero, a positive seed, no point)."""
+    value, seed = as_float(row.get("value")), row_seed(row)
+    if row.get("ad") not in ("reverse", "forward") or value is None or value != 0.0:
+        return None
+    if row.get("verdict") not in ("exact", "subgradient") or seed is None or seed >= 0:
+        return None
+    point = row_point(row, cases)
+    if point is None:
+        return None
+    x = point.x
+    if isinstance(x, tuple):  # a vector point: element `index` of x (forward mode sums them: no rule)
+        if row.get("ad") != "reverse":
+            return None
+        x = x[int(row.get("index") or 0)] if len(x) > 1 else x[0]
+    x_sign = math.copysign(1.0, x) if row.get("wrt") == "w" else 1.0
+    sign = math.copysign(1.0, value)
+    if sign == x_sign:
+        return KEEP
+    if sign == x_sign * math.copysign(1.0, seed):
+        return MULTIPLY
+    return OTHER
+
+
+def zero_rules(rows: list[dict], cases: dict, ad: str) -> str:
+    """"keeps +0: relu, where; follows the cotangent's sign: abs": each rule met in
+    `ad` mode with the cases that follow it (a case may follow both)."""
+    by_rule: dict = {}
+    for row in rows:
+        rule = zero_rule(row, cases) if row.get("ad") == ad else None
+        if rule:
+            by_rule.setdefault(rule, [])
+            if row.get("case") not in by_rule[rule]:
+                by_rule[rule].append(row.get("case"))
+    if not by_rule:
+        return "not measured"
+    if len(by_rule) == 1:
+        rule, names = next(iter(by_rule.items()))
+        return f"{rule} (all {len(names)} cases)"
+    return "; ".join(f"{rule}: {', '.join(names)}" for rule, names in sorted(by_rule.items()))
+
+
+def _second_zeros(rows: list[dict]) -> str:
+    signs = [math.copysign(1.0, v) for r in rows if r.get("ad") == "second"
+             and (v := as_float(r.get("value"))) is not None and v == 0.0]
+    if not signs:
+        return "not measured"
+    plus = sum(1 for s in signs if s > 0)
+    return f"+0.0 ×{plus}, -0.0 ×{len(signs) - plus}"
+
+
+def _subnormals(rows: list[dict], cases: dict) -> str:
+    measured = [r for r in rows if r.get("verdict") not in ("", "undefined", "error", "unavailable",
+                                                            "unsupported", "no_gradient")
+                and (p := row_point(r, cases)) is not None
+                and flushed_point(cases.get(r.get("case")), p, r.get("dtype", "float64")) is not None]
+    if not measured:
+        return "not measured"
+    flushed = sorted({r.get("dtype") for r in measured if r.get("verdict") == "flushed"})
+    kept = sorted({r.get("dtype") for r in measured} - set(flushed))
+    parts = ([f"flushes ({', '.join(flushed)})"] if flushed else []) + ([f"keeps ({', '.join(kept)})"] if kept else [])
+    return "; ".join(parts)
+
+
+def _no_gradient(rows: list[dict]) -> str:
+    none = [r.get("case") for r in rows if r.get("outcome") == "no_gradient"]
+    if not none:
+        return "never"
+    names = list(dict.fromkeys(none))
+    return f"×{len(none)} ({', '.join(names)})"
+
+
+def conventions_table(rows: list[dict], cols: list, cases: dict) -> str:
+    """Markdown: one line per column, each convention measured from its rows."""
+    by_col: dict = {}
+    for row in rows:
+        by_col.setdefault(column_of(row), []).append(row)
+    head = ["framework × mode", "zero gradients, reverse (negative cotangent)",
+            "zero gradients, forward (negative tangent)", "second-order zeros", "subnormal inputs",
+            "no gradient (None)"]
+    body = [[col_label(c, cols), zero_rules(by_col.get(c, []), cases, "reverse"),
+             zero_rules(by_col.get(c, []), cases, "forward"), _second_zeros(by_col.get(c, [])),
+             _subnormals(by_col.get(c, []), cases), _no_gradient(by_col.get(c, []))] for c in cols]
+    return table(head, body)

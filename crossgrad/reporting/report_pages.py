@@ -1,0 +1,124 @@
+"""One page per case, `cases/<case>.md` in the run folder: the case's findings with
+their repro snippets, why its undefined points have no value, and its matrices
+(every quantity x every column, each value as its repr, verdicts marked).
+
+Links are relative, so the pages read on GitHub as in the folder."""
+from __future__ import annotations
+
+from crossgrad.judging import compare
+from crossgrad.reporting.report_findings import snippet_block
+from crossgrad.reporting.report_text import col_label, distinct, table
+
+ODD_MARK = "◆"
+ABBREV = {"exact": "✓", "close": "≈", "subgradient": "∈", "imprecise": "≈?", "flushed": "⁰",
+          "definitional": "≡", "invalid": "✗", "undefined": "undef", "error": "error",
+          "unavailable": "n/a", "unsupported": "n/a", "no_gradient": "None", "": ""}
+LEGEND = ("Cells: value (repr) and verdict vs the truth: ✓ exact (bit-equal; where the truth is "
+          "a zero, a zero of either sign), ≈ close (within the relative tolerance), ∈ subgradient "
+          "(inside the Clarke set), ≈? imprecise (beyond close, within the absolute floor: "
+          "cancellation), ⁰ flushed (right for the input with subnormals read as 0), ≡ definitional "
+          "(matches an alternative form of the op, named in the findings), ✗ invalid (no convention "
+          "explains it), undef (no valid value exists: see above). A cell without a value names its "
+          "outcome and the id of its message under the report's Errors. "
+          f"**Bold** {ODD_MARK} cause: the cell is outside the per-framework majority of its row, "
+          "and why (subgradient, value, ±0, ulp, invalid).")
+REPORT = "../report.md"
+
+
+def page_path(case: str) -> str:
+    return f"cases/{case}.md"
+
+
+def render_page(case, matrices, cols, cases, found, env, errors) -> str:
+    parts = [f"# {case}", "", f"[← report]({REPORT})"]
+    if case in cases and cases[case].description:
+        parts += ["", cases[case].description]
+    parts += _agreement_only_note(cases.get(case))
+    mine = [f for f in found if f.case == case]
+    if mine:
+        parts += ["", "## Findings", ""] + [snippet_block(f, env, cases) + "\n" for f in mine]
+    undefined = _undefined_lines(cases.get(case))
+    if undefined:
+        parts += ["", "## Where no valid value exists", ""] + undefined
+    parts += ["", "## Matrices", "", LEGEND]
+    for (name, dtype), matrix in matrices.items():
+        if name != case:
+            continue
+        mcols = [c for c in cols if any(c in m.cells for m in matrix)]
+        parts += ["", f"### {case} — {dtype}", "", _points_line(matrix), "",
+                  matrix_table(matrix, mcols, errors), "", _primitives(case, matrix, mcols, cases)]
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def _agreement_only_note(case) -> list[str]:
+    """A case that states no truth (a user's case) is judged by agreement alone: say so."""
+    if case is None or any(p.value or p.d1 or p.d2 for p in case.points):
+        return []
+    return ["", "No truth is stated for this case: its values are compared for agreement only "
+            "(the row verdict), none is judged against mathematics."]
+
+
+def _undefined_lines(case) -> list[str]:
+    lines = []
+    for p in case.points if case is not None else ():
+        for label, truth in (("value", p.value), ("d1", p.d1), ("d2", p.d2)):
+            if truth is not None and truth.kind == "undefined":
+                lines.append(f"- `{p.name}` (z = {p.z!r}) {label}: {truth.reason or 'no reason stated'}")
+    return lines
+
+
+def _points_line(matrix) -> str:
+    seen = {}
+    for m in matrix:
+        row = next(iter(m.cells.values()))
+        seen.setdefault(m.key[0], (row.get("x"), row.get("w"), row.get("b")))
+    return "Points: " + "; ".join(f"`{p}` x={x}, w={w}, b={b}" for p, (x, w, b) in seen.items())
+
+
+def matrix_table(matrix, mcols, errors) -> str:
+    indexed = any(m.key[4] for m in matrix)
+    head = ["point", "ad", "seed", "wrt"] + (["index"] if indexed else []) + ["truth"]
+    head += [col_label(c, mcols) for c in mcols] + ["row verdict"]
+    body = []
+    for m in matrix:
+        point, ad, seed, wrt, index = m.key
+        cells = [_cell(m, c, errors) for c in mcols]
+        row = [point, "value" if ad == "none" else ad, seed, wrt] + ([str(index)] if indexed else [])
+        body.append(row + [f"`{m.truth}`" if m.truth else "—"] + cells + [_row_verdict(m.verdict)])
+    return table(head, body)
+
+
+def _cell(m, col, errors) -> str:
+    row = m.cells.get(col)
+    if row is None:
+        return ""
+    value = row.get("value")
+    if value is None or value == "":  # no value: say which outcome, and where its detail is
+        ref = errors.get((row.get("outcome"), row.get("detail") or ""), "")
+        return f"{row.get('outcome') or 'error'} {ref}".strip()
+    mark = ABBREV.get(row.get("verdict", ""), row.get("verdict", ""))
+    text = f"`{value if isinstance(value, str) else repr(float(value))}`"
+    if col in m.verdict.odd:
+        cause = m.verdict.causes.get(col, "")
+        text = f"**{text}** {ODD_MARK} {cause.replace('sign of zero', '±0')}".rstrip()
+    return f"{text} {mark}".strip()
+
+
+def _row_verdict(v: compare.RowVerdict) -> str:
+    label = v.label
+    if v.label == compare.ERRORED and v.values_label != compare.ALL_AGREE:
+        label = f"{v.label}; others {v.values_label}"
+    if v.values_label != compare.ALL_AGREE and not v.odd and len(v.groups) > 1:
+        label += " (no clear majority)"
+    return label
+
+
+def _primitives(case, matrix, mcols, cases) -> str:
+    parts = []
+    for fw in distinct(c[0] for c in mcols):
+        prims = distinct(r.get("primitive") for m in matrix for c, r in m.cells.items()
+                         if c[0] == fw and r.get("primitive"))
+        native = case in cases and fw in (cases[case].native or {})
+        note = " (the case's native override for this framework)" if native else ""
+        parts.append(f"{fw}: {', '.join(f'`{p}`' for p in prims) or 'not recorded'}{note}")
+    return "Primitives used — " + "; ".join(parts)

@@ -1,0 +1,315 @@
+"""Repro snippets: a few lines of plain framework code that reproduce one recorded value.
+
+A case is written once against `ops` (`def relu(ops, x, w, b): return
+ops.relu(x * w + b)`). A snippet rewrites its source into one framework's own
+calls, using the adapter's spelling templates (`ops.spelling`, e.g.
+"torch.clamp({0}, min={1})"), then adds the imports, the inputs (1-element
+arrays of the dtype) and the same transform crossgrad ran (vjp with an explicit
+cotangent, jvp, vjp of vjp), compiled the same way. The result is standalone:
+paste it into an issue tracker, run it, and it prints the value with repr.
+
+Every framework-specific line (imports, array literal, the transforms, the
+compile wrapper) comes from the adapter's `snippets` (crossgrad.adapter.Snippets):
+this module names no framework. Nothing here imports a framework: snippets are text.
+"""
+from __future__ import annotations
+
+import ast
+import math
+import inspect
+import textwrap
+from typing import Callable
+
+from crossgrad.core.native import native_import
+from crossgrad.core.registry import frameworks
+
+class SnippetError(ValueError):
+    """The case cannot be written out for this framework (a missing spelling, ...)."""
+
+
+class _OpsToSpelling(ast.NodeTransformer):
+    """Replaces every `ops.NAME(args)` by the framework's template for NAME."""
+
+    def __init__(self, spelling: dict, ops_name: str):
+        self.spelling, self.ops_name = spelling, ops_name
+
+    def visit_Call(self, node: ast.Call):
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                and func.value.id == self.ops_name):
+            return self.generic_visit(node)
+        # Inner calls first (ops.max(ops.concat(z, z))); not node.func: it is ops.NAME.
+        node.args = [self.visit(a) for a in node.args]
+        node.keywords = [self.visit(k) for k in node.keywords]
+        if func.attr not in self.spelling:
+            raise SnippetError(f"no spelling for ops.{func.attr}")
+        if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
+            raise SnippetError(f"ops.{func.attr}: only positional arguments can be spelled")
+        # Parentheses keep precedence ("{0}.clamp(...)" on "x * w + b"); the
+        # final ast.unparse drops the ones that are not needed.
+        text = self.spelling[func.attr].format(*(f"({ast.unparse(a)})" for a in node.args))
+        return ast.parse(text, mode="eval").body
+
+    def visit_Attribute(self, node: ast.Attribute):
+        self.generic_visit(node)
+        if isinstance(node.value, ast.Name) and node.value.id == self.ops_name:
+            raise SnippetError(f"ops.{node.attr} is used other than as a call")
+        return node
+
+
+class _InlineClosure(ast.NodeTransformer):
+    """Case factories (`unary("abs")`) close over plain constants: the op's name,
+    extra arguments. Writes them in, and turns `getattr(ops, "abs")` into `ops.abs`,
+    so the snippet stands alone."""
+
+    def __init__(self, constants: dict, ops_name: str):
+        self.constants, self.ops_name = constants, ops_name
+
+    def visit_Name(self, node: ast.Name):
+        if isinstance(node.ctx, ast.Load) and node.id in self.constants:
+            return ast.parse(repr(self.constants[node.id]), mode="eval").body
+        return node
+
+    def visit_Call(self, node: ast.Call):
+        self.generic_visit(node)
+        args = []
+        for a in node.args:  # f(z, *("const",)) -> f(z, "const")
+            if isinstance(a, ast.Starred) and isinstance(a.value, (ast.Tuple, ast.List)):
+                args.extend(a.value.elts)
+            else:
+                args.append(a)
+        node.args = args
+        if (isinstance(node.func, ast.Name) and node.func.id == "getattr" and len(args) == 2
+                and isinstance(args[0], ast.Name) and args[0].id == self.ops_name
+                and isinstance(args[1], ast.Constant) and isinstance(args[1].value, str)):
+            return ast.Attribute(value=args[0], attr=args[1].value, ctx=ast.Load())
+        return node
+
+
+def _closure_constants(case_fn: Callable) -> dict:
+    """The case function's free variables that are plain literals (str, numbers, tuples)."""
+    try:
+        free = inspect.getclosurevars(case_fn).nonlocals
+    except TypeError:
+        return {}
+    plain = (str, int, float, bool, type(None))
+    return {k: v for k, v in free.items() if isinstance(v, plain)
+            or (isinstance(v, tuple) and all(isinstance(i, plain) for i in v))}
+
+
+def rewrite_case(case_fn: Callable, spelling: dict) -> tuple[str, str]:
+    """(function name, source) of case_fn in the framework's own calls, without `ops`."""
+    if native_import(case_fn) is not None:  # a native implementation: the snippet imports it
+        return native_import(case_fn)
+    tree = ast.parse(textwrap.dedent(inspect.getsource(case_fn)))
+    fn = tree.body[0]
+    if not isinstance(fn, ast.FunctionDef) or not fn.args.args:
+        raise SnippetError(f"{case_fn.__name__}: expected a plain function fn(ops, x, w, b)")
+    ops_name = fn.args.args[0].arg
+    fn.args.args = fn.args.args[1:]
+    fn.decorator_list = []
+    if case_fn.__name__.isidentifier():
+        fn.name = case_fn.__name__  # a factory's inner `fn` carries the op's name
+    if ast.get_docstring(fn) is not None and len(fn.body) > 1:
+        fn.body = fn.body[1:]  # the docstring talks about ops; the snippet needs none
+    fn = _InlineClosure(_closure_constants(case_fn), ops_name).visit(fn)
+    fn = _OpsToSpelling(spelling, ops_name).visit(fn)
+    return fn.name, ast.unparse(ast.fix_missing_locations(fn))
+
+
+def snippet(framework: str, case_fn: Callable, spelling: dict, point, dtype: str, ad: str,
+            wrt: str, seed: float | None, mode: str, recorded: str | None = None,
+            index: int = 0) -> str:
+    """Standalone code that prints, with repr, the quantity crossgrad recorded.
+
+    point: has x, w, b (a crossgrad.core.case.Point). ad: none / reverse / forward /
+    second; wrt: "w" or "b" ("" for none); seed: the cotangent (reverse, second)
+    or the tangent on `wrt` (forward). mode: eager, graph or compiled.
+    recorded: the value crossgrad recorded (text), quoted in a comment.
+    """
+    text = snippet_text(framework)
+    name, source = rewrite_case(case_fn, spelling)
+    seed = 1.0 if seed is None else float(seed)
+    parts = [_header(text, dtype), source, _inputs(text, point, dtype),
+             _derivative(text, name, ad, wrt or "w", seed), _compiled(framework, text, mode),
+             _print(text, index, recorded, ad, wrt, seed, mode, dtype, point)]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def case_snippet(case, framework: str, spelling: dict, point_name: str, dtype: str, ad: str, wrt: str,
+                 seed, mode: str, recorded: str | None = None, index: int = 0) -> str:
+    """`snippet` for a catalogue Case: its function for `framework` (a native
+    override where it has one), a spelling variant's alias over the adapter's
+    spelling, its point by name; `seed` may be row text ("-1.0", "")."""
+    seed = float(seed) if seed not in (None, "") else None
+    return snippet(framework, case.function_for(framework), dict(spelling, **case.respell),
+                   case.point(point_name), dtype, ad, wrt, seed, mode, recorded=recorded, index=index)
+
+
+def snippet_text(framework: str):
+    """The registered adapter's Snippets; SnippetError where it has none."""
+    text = getattr(frameworks().get(framework), "snippets", None)
+    if text is None:
+        raise SnippetError(f"no snippet template for framework {framework!r} (its adapter has no `snippets`)")
+    return text
+
+
+def _header(text, dtype: str) -> str:
+    return "\n".join(filter(None, [text.imports, text.preamble.get(dtype, "")]))
+
+
+def _inputs(text, point, dtype: str) -> str:
+    return "\n".join(f"{n} = " + text.array.format(value=_elements(getattr(point, n)), dtype=dtype)
+                     for n in ("x", "w", "b"))
+
+
+def _elements(value) -> str:
+    """x, w or b as the elements of a list literal: "1.0, float('-inf')" (a tuple: a vector point)."""
+    values = value if isinstance(value, tuple) else (value,)
+    return ", ".join(repr(float(v)) if math.isfinite(v) else f"float('{float(v)!r}')" for v in values)
+
+
+def _lines(template: tuple, text, fn: str, wrt: str, seed: float) -> list[str]:
+    """Body lines of a transform; the seed array is filled like the output (a
+    cotangent) and like `wrt` (a tangent)."""
+    fields = dict(fn=fn, wrt=wrt, cotangent=text.full_like.format(like="out", value=repr(seed)),
+                  tangent=text.full_like.format(like=wrt, value=repr(seed)))
+    return [line.format(**fields) for line in template]
+
+
+def _define(name: str, comment: str, body: list[str]) -> str:
+    lines = [f"def {name}(x, w, b):", f"    # {comment}"] + ["    " + line for line in body]
+    return "\n".join(lines)
+
+
+def _derivative(text, fn: str, ad: str, wrt: str, seed: float) -> str:
+    """`derivative(x, w, b)`: the function crossgrad compiled and ran."""
+    if ad == "none":
+        return _define("derivative", "the primal value", [f"return {fn}(x, w, b)"])
+    if ad == "reverse":
+        return _define("derivative", f"reverse mode: cotangent {seed!r} pulled back to {wrt}",
+                       _lines(text.pullback, text, fn, wrt, seed))
+    if ad == "forward":
+        return _define("derivative", f"forward mode: tangent {seed!r} on {wrt}",
+                       _lines(text.pushforward, text, fn, wrt, seed))
+    if ad == "second":
+        first = _define("first", f"reverse mode: cotangent {seed!r} pulled back to w",
+                        _lines(text.pullback, text, fn, "w", seed))
+        again = _define("derivative", "second order: d/dw of the above, cotangent 1.0",
+                        _lines(text.pullback, text, "first", "w", 1.0))
+        return first + "\n\n" + again
+    raise SnippetError(f"unknown ad kind {ad!r}")
+
+
+def _compiled(framework: str, text, mode: str) -> str:
+    """The adapter's own wrapper for `mode` (the template its compile() runs)."""
+    if mode == "eager":
+        return ""
+    if mode not in text.wrap:
+        raise SnippetError(f"{framework} has no mode {mode!r}")
+    return f"derivative = {text.wrap[mode].format('derivative')}  # mode {mode}"
+
+
+def _print(text, index: int, recorded, ad, wrt, seed, mode, dtype, point) -> str:
+    flat = text.flatten.format(index=index)
+    what = f"{ad} {wrt}".strip() + ("" if ad == "none" else f", seed {seed!r}")
+    lines = ["result = derivative(x, w, b)",
+             f"print(repr({flat}) if result is not None else None)"]
+    if recorded is not None:
+        lines[-1] += f"  # crossgrad recorded: {recorded}"
+    head = f"# {what}, {mode}, {dtype}, x={point.x!r} w={point.w!r} b={point.b!r}"
+    return head + "\n" + "\n".join(lines)
+
+
+# --- the report's section: one snippet per divergent (case, framework, point, ad) ---
+
+DIVERGENT_VERDICTS = ("sign-of-zero", "invalid")
+
+
+def divergent_cells(matrices: dict, cols: list) -> list[tuple]:
+    """(case, dtype, matrix row, column) of every divergent cell, in report order:
+    verdict sign-of-zero or invalid, or the bitwise odd one out of its row."""
+    found = []
+    for (case, dtype), matrix in matrices.items():
+        for mrow in matrix:
+            for col in cols:
+                row = mrow.cells.get(col)
+                if row is None or row.get("value") in (None, ""):
+                    continue  # no value: the Errors section says why
+                if row.get("verdict") in DIVERGENT_VERDICTS or col in mrow.verdict.odd:
+                    found.append((case, dtype, mrow, col))
+    return found
+
+
+def section(matrices: dict, cols: list, env: dict, cases: dict, cap: int = 30) -> str:
+    """Markdown of the repro snippets, at most one per (case, framework, point, ad)
+    and `cap` in all; says how many were left out and which frameworks had no spelling.
+    Spellings come from env["frameworks"][name]["spelling"] (the worker reports them)."""
+    spellings = {fw: info.get("spelling") for fw, info in (env.get("frameworks") or {}).items()
+                 if isinstance(info, dict) and info.get("spelling")}
+    cells = divergent_cells(matrices, cols)
+    unspelled: dict[str, int] = {}
+    for *_, col in cells:
+        if col[0] not in spellings:
+            unspelled[col[0]] = unspelled.get(col[0], 0) + 1
+    picked = _pick([c for c in cells if c[3][0] in spellings])  # (position, cell), best first
+    if not cells:
+        return ""
+    out = ["## Repro snippets", "",
+           "One per divergent case x framework x (point, ad); each runs alone and prints the value."]
+    for _, (case, dtype, mrow, col) in sorted(picked[:cap], key=lambda item: item[0]):
+        out += ["", _one(case, dtype, mrow, col, spellings[col[0]], cases)]
+    if len(picked) > cap:
+        out += ["", f"{len(picked) - cap} more left out (at most {cap} snippets)."]
+    for fw, n in unspelled.items():
+        out += ["", f"No snippets for {fw} ({n} divergent cells): env.json has no spelling for it."]
+    return "\n".join(out)
+
+
+def _priority(mrow, col) -> int:
+    """Which divergent cells get a snippet first when there are more than the cap:
+    an odd one out that is also wrong, then one that is not exact (a subgradient
+    nobody else picks), then one that is exact (the others are wrong), then a
+    wrong value that every framework shares (least news)."""
+    row, odd = mrow.cells[col], col in mrow.verdict.odd
+    wrong = row.get("verdict") in DIVERGENT_VERDICTS
+    if odd:
+        return 0 if wrong else 2 if row.get("verdict") == "exact" else 1
+    return 3
+
+
+def _pick(cells: list[tuple]) -> list[tuple]:
+    """(position in `cells`, cell): one per (case, framework, point, ad), best first.
+    Cases take turns (each case's best cell, then each one's second best, ...),
+    so under the cap every case in the atlas shows its most telling divergence."""
+    best: dict = {}
+    for position, cell in enumerate(cells):
+        case, _, mrow, col = cell
+        key = (case, col[0], mrow.key[0], mrow.key[1])
+        if key not in best or _priority(mrow, col) < _priority(best[key][1][2], best[key][1][3]):
+            best[key] = (position, cell)
+    per_case: dict = {}
+    for position, cell in best.values():
+        per_case.setdefault(cell[0], []).append(((_priority(cell[2], cell[3]), position), (position, cell)))
+    ranked = [((turn,) + rank, item) for items in per_case.values()
+              for turn, (rank, item) in enumerate(sorted(items, key=lambda r: r[0]))]
+    return [item for _, item in sorted(ranked, key=lambda r: r[0])]
+
+
+def _one(case: str, dtype: str, mrow, col: tuple, spelling: dict, cases: dict) -> str:
+    fw, mode, device = col
+    row = mrow.cells[col]
+    point_name, ad, seed, wrt, index = mrow.key
+    why = [row.get("verdict") or "", "odd one out" if col in mrow.verdict.odd else ""]
+    title = (f"### {case} · {fw} {mode} · `{point_name}` {ad} {wrt}".rstrip()
+             + (f", seed {seed}" if seed else "") + f", {dtype} → `{row.get('value')}` "
+             f"({'; '.join(w for w in why if w)})")
+    note = f"\nRecorded on {device}; the snippet runs on the CPU.\n" if device != "cpu" else ""
+    if case not in cases:
+        return f"{title}\n\nNo snippet: the case {case!r} is not in this catalogue."
+    try:
+        code = case_snippet(cases[case], fw, spelling, point_name, dtype, ad, wrt, seed, mode,
+                            recorded=str(row.get("value")), index=index)
+    except (SnippetError, OSError, TypeError, KeyError, SyntaxError) as exc:
+        return f"{title}\n\nNo snippet: {type(exc).__name__}: {exc}"
+    return f"{title}\n{note}\n```python\n{code}```"

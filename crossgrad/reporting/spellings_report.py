@@ -1,0 +1,116 @@
+"""The report's spelling section: which spellings of one function disagree inside
+one framework, and where (issue 11, item 5).
+
+A spelling variant (cases/spellings.py) is its base case with one op written
+another way, run on one framework. Here every value of a variant is compared
+bit for bit (crossgrad.judging.compare.bit_key: -0.0 is not 0.0, a NaN is a NaN) with
+the base case's value of the same quantity (dtype, mode, device, point, ad,
+seed, wrt, element) in the same framework. Nothing here imports a framework.
+"""
+from __future__ import annotations
+
+from crossgrad.judging.compare import bit_key, seed_text
+from crossgrad.judging.truth import as_float
+
+EXAMPLES = 3  # disagreements quoted per spelling
+
+
+def quantity(row: dict) -> tuple:
+    """What a value is of, apart from case and framework."""
+    return (row.get("dtype", ""), row.get("mode", ""), row.get("device", ""), row.get("point", ""),
+            row.get("ad", ""), seed_text(row), row.get("wrt", ""), int(row.get("index") or 0))
+
+
+def _values(rows: list[dict], case: str, framework: str) -> dict:
+    """quantity -> value (float, or None where the row has none) of one case in one framework."""
+    return {quantity(r): as_float(r.get("value")) for r in rows
+            if r.get("case") == case and r.get("framework") == framework}
+
+
+def compare_spelling(base: dict, variant: dict) -> dict:
+    """Counts and examples of one variant against its base, quantity by quantity."""
+    shared = [k for k in variant if k in base]
+    valued = [k for k in shared if base[k] is not None and variant[k] is not None]
+    differ = [k for k in valued if bit_key(base[k]) != bit_key(variant[k])]
+    one_sided = [k for k in shared if (base[k] is None) != (variant[k] is None)]
+    return {"compared": len(valued), "differ": differ, "sign_only": [k for k in differ if base[k] == variant[k]],
+            "one_sided": one_sided, "examples": [(k, base[k], variant[k]) for k in differ[:EXAMPLES]]}
+
+
+def _where(key: tuple, base_value, variant_value) -> str:
+    dtype, mode, device, point, ad, seed, wrt, index = key
+    what = "value" if ad == "none" else f"{ad} {wrt}[{index}] seed {seed}"
+    return f"`{point}` {what} ({dtype} {mode}{'' if device == 'cpu' else ' ' + device}): `{base_value!r}` vs `{variant_value!r}`"
+
+
+def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> list[dict]:
+    """One entry per variant that has rows: base, framework, spelling, comparison.
+    The base case's spelling of the op comes from env.json's spelling table when
+    given, else from the base rows' `primitive` (every call the case made)."""
+    out = []
+    for name, case in cases.items():
+        if not getattr(case, "variant_of", ""):
+            continue
+        for fw in case.frameworks:
+            variant = _values(rows, name, fw)
+            if not variant:
+                continue
+            base = _values(rows, case.variant_of, fw)
+            op = next(iter(case.respell), "")
+            out.append({"base": case.variant_of, "framework": fw, "op": op,
+                        "spelling": next(iter(case.respell.values()), ""), "case": name,
+                        "base_spelling": _env_spelling(env, fw, op) or _base_spelling(rows, case.variant_of, fw),
+                        **compare_spelling(base, variant)})
+    return out
+
+
+def _env_spelling(env: dict | None, framework: str, op: str) -> str:
+    info = ((env or {}).get("frameworks") or {}).get(framework)
+    return ((info.get("spelling") or {}).get(op) or "") if isinstance(info, dict) else ""
+
+
+def _base_spelling(rows, case: str, framework: str) -> str:
+    return next((r.get("primitive") for r in rows if r.get("case") == case
+                 and r.get("framework") == framework and r.get("primitive")), "")
+
+
+def spelling_section(rows: list[dict], cases: dict, env: dict | None = None) -> str:
+    """Markdown of the section; "" when the run has no spelling variant. `env`
+    (env.json) names the base case's own spelling of each op."""
+    table = spelling_table(rows, cases, env)
+    if not table:
+        return ""
+    out = ["## Spellings", "",
+           "Other spellings of one op, each run as its own case (`base~framework:spelling`) at the base "
+           "case's points and compared bit for bit with the base case in the same framework, quantity "
+           "by quantity (dtype, mode, point, derivative, seed, element). `differ`: values whose bits "
+           "are not the base case's (of them, `sign only`: equal but for the sign of a zero); "
+           "`one-sided`: a value on one side only (an error or unsupported on the other). "
+           "`where`: the base case's value, then the spelling's."]
+    for base in dict.fromkeys(e["base"] for e in table):
+        entries = [e for e in table if e["base"] == base]
+        out += ["", f"### {base} (op `{entries[0]['op']}`)", "", _verdict_lines(entries), "",
+                "| framework | spelling | compared | differ | sign only | one-sided | where (first ones) |",
+                "| --- | --- | --- | --- | --- | --- | --- |"]
+        for e in entries:
+            where = "; ".join(_where(*ex) for ex in e["examples"]) or "—"
+            out.append(f"| {e['framework']} | `{e['spelling']}` | {e['compared']} | {len(e['differ'])} | "
+                       f"{len(e['sign_only'])} | {len(e['one_sided'])} | {where.replace('|', chr(92) + '|')} |")
+    return "\n".join(out)
+
+
+def _verdict_lines(entries: list[dict]) -> str:
+    """Per framework: which spellings disagree with the base spelling."""
+    lines = []
+    for fw in dict.fromkeys(e["framework"] for e in entries):
+        mine = [e for e in entries if e["framework"] == fw]
+        odd = [e for e in mine if e["differ"] or e["one_sided"]]
+        base = mine[0]["base_spelling"] or "the base case"
+        if not odd:
+            which = "the other spelling agrees" if len(mine) == 1 else f"all {len(mine)} other spellings agree"
+            lines.append(f"- **{fw}**: {which} bit for bit with `{base}`.")
+        else:
+            names = ", ".join(f"`{e['spelling']}` ({len(e['differ'])} differ, {len(e['one_sided'])} one-sided)"
+                              for e in odd)
+            lines.append(f"- **{fw}**: {len(odd)} of {len(mine)} other spellings disagree with `{base}`: {names}.")
+    return "\n".join(lines)

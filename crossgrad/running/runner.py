@@ -1,0 +1,199 @@
+"""The runner: one worker subprocess per framework, records appended as they arrive.
+
+A run folder holds records.jsonl (gradient rows, appended and flushed one by
+one), timings.jsonl, env.json, manifest.json (configuration and status) and
+logs/. `finish` builds gradients.csv, timings.csv and report.md from them, so
+an interrupted run can still be reported (`crossgrad report RUN_DIR`).
+"""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+
+from crossgrad.core.records import JsonlAppender
+from crossgrad.core.records import SCHEMA_VERSION
+from crossgrad.core.registry import case_files, cases, frameworks
+from crossgrad.running.derivatives import failed_rows
+from crossgrad.running.plan import RunConfig, quantities, tasks_for
+from crossgrad.running.supervisor import Supervisor
+
+from crossgrad.core.run_folder import LOGS, RECORDS, TIMINGS_JSONL as TIMINGS, write_state
+from crossgrad.core.run_folder import write_json  # noqa: F401  (scripts/gpu-check imports it from here)
+from crossgrad.timing.rows import failed_row
+
+
+def new_run_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+
+
+class Run:
+    """The state of one run folder while it is being written."""
+
+    def __init__(self, run_dir: Path, config: RunConfig, env: dict, timing: dict | None):
+        self.dir = Path(run_dir)
+        (self.dir / LOGS).mkdir(parents=True, exist_ok=True)
+        self.config, self.env, self.timing = config, env, timing
+        self.lock = threading.Lock()
+        self.records = JsonlAppender(self.dir / RECORDS)
+        self.timings = JsonlAppender(self.dir / TIMINGS)
+        self.manifest = {"schema_version": SCHEMA_VERSION, "status": "running",
+                         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                         "config": config.to_dict(), "timing": timing, "failures": [],
+                         "case_files": case_files()}
+        self.supervisors: list = []
+        self.stopping = False
+        self.save()
+
+    def save(self) -> None:
+        with self.lock:
+            write_state(self.dir, self.manifest, self.env)
+
+    def append(self, kind: str, row: dict) -> None:
+        row = dict(row, schema_version=SCHEMA_VERSION)
+        row.pop("event", None)
+        with self.lock:
+            (self.records if kind == "record" else self.timings).append(row)
+
+    def close(self, status: str) -> None:
+        self.manifest.update(status=status, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.save()
+        self.records.close()
+        self.timings.close()
+
+
+def _value_failure(run: Run, framework: str, done_keys: set):
+    """Rows for a value task that did not finish: one per quantity still missing."""
+    adapter = frameworks()[framework]
+
+    def fail(task: dict, outcome: str, detail: str) -> None:
+        case = cases()[task["case"]]
+        qs = [q for q in quantities(case, run.config.points or None, run.config.seeds, task["dtype"])
+              if (task["case"], task["dtype"], task["device"], task["mode"]) + q.key() not in done_keys]
+        base = {k: task[k] for k in ("framework", "device", "dtype", "mode")}
+        base["framework_version"] = adapter.version() or ""
+        for row in failed_rows(base, case, qs, outcome, detail):
+            run.append("record", row)
+        run.manifest["failures"].append({"task": task, "outcome": outcome, "detail": detail})
+    return fail
+
+
+def row_key(row: dict) -> tuple:
+    """The identity of a quantity a row belongs to (every element shares it)."""
+    seed = row.get("cotangent") or row.get("tangent") or ""
+    return (row["case"], row["dtype"], row["device"], row["mode"], row["point"], row["ad"],
+            row["wrt"], float(seed) if seed != "" else None)
+
+
+def _timing_failure(run: Run, framework: str):
+    adapter = frameworks()[framework]
+
+    def fail(spec: dict, outcome: str, detail: str) -> None:
+        run.append("timing", failed_row(spec, outcome, detail, adapter.version() or ""))
+        run.manifest["failures"].append({"task": spec, "outcome": outcome, "detail": detail})
+    return fail
+
+
+def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progress) -> bool:
+    """Runs one framework's tasks of one kind ("values" or "timings") in a worker."""
+    done_keys: set = set()
+
+    def on_event(event: dict) -> None:
+        name = event.get("event")
+        if name == "record":
+            done_keys.add(row_key(event))
+            run.append("record", event)
+        elif name == "timing":
+            run.append("timing", event)
+        elif name == "loaded":
+            info = dict(event.get("info") or {}, version=event.get("version"),
+                        devices=event.get("devices"), spelling=event.get("spelling"))
+            run.env["frameworks"][framework] = info
+            run.save()
+        elif name == "load_failed":
+            run.env["frameworks"][framework] = {"load_error": event.get("error")}
+            run.save()
+        elif name == "task_done":
+            progress.advance(f"{framework} {kind}", event.get("task"))
+
+    def on_failure(task: dict, outcome: str, detail: str) -> None:
+        if kind == "values":
+            _value_failure(run, framework, done_keys)(task, outcome, detail)
+        else:
+            _timing_failure(run, framework)(task, outcome, detail)
+        progress.advance(f"{framework} {kind}", task)
+
+    job = {"kind": kind, "framework": framework, "threads": run.config.threads,
+           "points": list(run.config.points), "seeds": list(run.config.seeds), "timing": run.timing,
+           "case_files": case_files()}  # the user's --cases-from files: the worker loads them too
+    supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / LOGS / f"{framework}.log",
+                            on_event, on_failure)
+    run.supervisors.append(supervisor)
+    try:
+        return supervisor.run()
+    finally:
+        run.supervisors.remove(supervisor)
+
+
+def unavailable(run: Run, framework: str, tasks: list[dict], kind: str, progress) -> None:
+    """A framework that is not installed: rows say so, with how to install it."""
+    adapter = frameworks()[framework]
+    reason = f"{framework} is not installed ({getattr(adapter, 'install_hint', 'install it')})"
+    run.env["frameworks"][framework] = {"version": None, "unavailable": reason}
+    for task in tasks:
+        if kind == "values":
+            _value_failure(run, framework, set())(task, "unavailable", reason)
+        else:
+            _timing_failure(run, framework)(task, "unavailable", reason)
+        progress.advance(f"{framework} {kind}", task)
+    run.manifest["failures"] = [f for f in run.manifest["failures"] if f["outcome"] != "unavailable"]
+
+
+def value_tasks(config: RunConfig) -> dict[str, list[dict]]:
+    catalogue = {name: cases()[name] for name in config.cases}
+    return {fw: [t.to_dict() for t in tasks_for(config, fw, frameworks()[fw].modes, catalogue)]
+            for fw in config.frameworks}
+
+
+def execute(run: Run, plan: dict[str, dict[str, list[dict]]], progress, jobs: int = 1) -> bool:
+    """Runs plan[kind][framework] -> tasks. Values run up to `jobs` frameworks at
+    once; timings run one framework at a time, so no worker shares the CPU with
+    a timed one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    complete = True
+    for kind in ("values", "timings"):
+        work = [(fw, tasks) for fw, tasks in plan.get(kind, {}).items() if tasks]
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs if kind == "values" else 1))
+        try:
+            futures = [pool.submit(_run_one, run, fw, kind, tasks, progress) for fw, tasks in work]
+            for future in futures:
+                complete &= _wait(future)
+        except BaseException:  # Ctrl-C or SIGTERM: stop every worker, then let it propagate
+            run.stopping = True
+            for supervisor in list(run.supervisors):
+                supervisor.kill()
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+        pool.shutdown()
+    return complete
+
+
+def _wait(future) -> bool:
+    """future.result(), waking up regularly so Ctrl-C reaches the main thread."""
+    from concurrent.futures import TimeoutError as FutureTimeout
+
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except FutureTimeout:
+            continue
+
+
+def _run_one(run: Run, framework: str, kind: str, tasks: list[dict], progress) -> bool:
+    if run.stopping:
+        return False
+    if frameworks()[framework].version() is None:
+        unavailable(run, framework, tasks, kind, progress)
+        return True
+    return run_framework(run, framework, kind, tasks, progress)

@@ -1,0 +1,107 @@
+"""The worker: runs one framework's tasks in its own process (python -m crossgrad.running.worker).
+
+It reads the task list as JSON on stdin and writes events, one JSON object per
+line, to the file descriptor that was stdout when it started; the framework's
+own prints are sent to stderr so they cannot corrupt the protocol. A crash or
+hang here costs only this framework's remaining tasks: the runner notices.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+
+from crossgrad.core.records import SCHEMA_VERSION
+from crossgrad.core.registry import frameworks, use_case_files
+from crossgrad.running.derivatives import compute_task
+from crossgrad.running.plan import Task
+from crossgrad.timing.harness import steady_malloc
+from crossgrad.timing.run import run_timing_specs
+
+
+class Channel:
+    """Protocol output on a private copy of stdout; fd 1 then points at stderr."""
+
+    def __init__(self):
+        self._out = os.fdopen(os.dup(1), "w", encoding="utf-8")
+        os.dup2(2, 1)
+        sys.stdout = sys.stderr
+
+    def send(self, event: str, **fields) -> None:
+        fields.update(event=event, schema_version=SCHEMA_VERSION)
+        self._out.write(json.dumps(fields, allow_nan=False) + "\n")
+        self._out.flush()
+
+
+def load_adapter(name: str, threads: int | None):
+    adapter = frameworks()[name]
+    adapter.load(threads=threads)
+    return adapter
+
+
+def main() -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    job = json.load(sys.stdin)
+    channel = Channel()
+    if job.get("kind") == "timings" and (job.get("timing") or {}).get("steady_malloc", True):
+        steady_malloc()  # before the framework allocates anything (see its docstring)
+    try:
+        _maybe_inject_fault("import", job)
+        adapter = load_adapter(job["framework"], job.get("threads"))
+        if job.get("case_files"):  # the user's --cases-from files, after the framework loaded
+
+            use_case_files(job["case_files"])
+    except Exception as exc:  # an import failure is a result: rows say why
+        channel.send("load_failed", error=f"{type(exc).__name__}: {exc}",
+                     traceback=traceback.format_exc())
+        return 0
+    channel.send("loaded", version=adapter.version(), devices=list(adapter.devices()),
+                 info=adapter.info(), spelling=dict(getattr(adapter.ops, "spelling", {})))
+    for spec in job["tasks"]:
+        channel.send("task", task=spec)
+        _maybe_inject_fault(spec.get("case", spec.get("workload", "")), job)
+        if job.get("kind", "values") == "values":
+            for record in compute_task(adapter, Task(**spec), job):
+                channel.send("record", **record)
+        else:
+            for row in run_timing(adapter, spec, job):
+                channel.send("timing", **row)
+        channel.send("task_done", task=spec)
+    return 0
+
+
+def run_timing(adapter, spec: dict, job: dict):
+    """Timing rows of one spec (the harness lives in crossgrad.timing.run)."""
+    return run_timing_specs(adapter, [spec], job.get("timing") or {}, threads=job.get("threads"))
+
+
+def _maybe_inject_fault(where: str, job: dict) -> None:
+    """Test hook: CROSSGRAD_INJECT_FAULT="framework:where:kind" makes this worker
+    fail on purpose (kind: abort, segv, hang, raise, exit), so the tests can show
+    that the runner survives each fault. Unset in normal use."""
+    spec = os.environ.get("CROSSGRAD_INJECT_FAULT", "")
+    if not spec:
+        return
+    framework, at, kind = spec.split(":")
+    if framework != job["framework"] or at != where:
+        return
+    import signal
+    import time
+
+    if kind == "abort":
+        os.abort()
+    if kind == "segv":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if kind == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if kind == "hang":
+        time.sleep(3600)
+    if kind == "raise":
+        raise RuntimeError("injected fault")
+    if kind == "exit":
+        os._exit(7)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

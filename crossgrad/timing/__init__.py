@@ -1,0 +1,1 @@
+"""Timing: the harness, the workloads it times, timing rows and the timing report."""
