@@ -72,12 +72,22 @@ def _roughly(row: dict, truth) -> bool:
     return abs(float(row["value"]) - truth.value) <= atol + 1e-3 * abs(truth.value)
 
 
+def _float32_accurate(row: dict, truth) -> bool:
+    """A float64 value within float32's accuracy of the op's O(1) terms (a few
+    float32 eps, absolute): right to float32, wrong to float64."""
+    if row["dtype"] != "float64" or row["value"] in (None, "") or not math.isfinite(float(row["value"])):
+        return False
+    return abs(float(row["value"]) - truth.value) <= 8 * 2.0 ** -24 * max(1.0, abs(truth.value))
+
+
 # XLA (JAX, TensorFlow's XLA) and TensorFlow's Eigen kernels flush subnormals to
 # zero on CPU: the atlas keeps it as relu's points `subnormal` and `subnormal64`.
 FLUSHES_SUBNORMALS = ("jax", "tensorflow")
 
 
 def _subnormal_involved(row: dict) -> bool:
+    if row["x"].startswith("["):  # a vector point (cases/ties.py, masking.py): none is subnormal
+        return False
     dtype = row["dtype"]
     x, w, b = (round_to(float(row[k]), dtype) for k in ("x", "w", "b"))
     chain = (x, w, b, round_to(x * w, dtype), program_z(x, w, b, dtype))
@@ -85,6 +95,16 @@ def _subnormal_involved(row: dict) -> bool:
 
 
 NORM_RANGE_POINTS = ("large", "tiny", "large64", "tiny64")  # cases/atlas.py NORM_RANGE
+# cases/masking.py: the traps the catalogue exists to show, each a finding pinned bit for bit.
+NAN_THROUGH_WHERE = ("where_sqrt", "where_log", "where_div")
+NAN_AT_ZERO = {
+    "norm_zero": "norm of a zero vector: sqrt's infinite slope at 0 times the zero vector is NaN",
+    "euclidean_norm_zero": "norm of a zero vector: sqrt's infinite slope at 0 times the zero vector is NaN",
+    "nan_to_num_div": "nan_to_num after a division: the division's NaN derivative passes through",
+    "xlogy_zero": "xlogy at (0, 0): the derivative in y, x / y, is 0/0",
+    "logsumexp_masked": "logsumexp over all -inf: the max-shift subtracts -inf from -inf",
+    "softmax_masked": "softmax over all -inf: exp(-inf - -inf) is NaN",
+}
 
 
 def smooth_finding(row: dict, truth) -> str:
@@ -94,8 +114,12 @@ def smooth_finding(row: dict, truth) -> str:
     fw, case = row["framework"], row["case"]
     if (fw, case) in KNOWN_FORMS:
         return KNOWN_FORMS[fw, case]
-    if case == "where_sqrt" and truth.value == 0 and _is_nan(row["value"]):
-        return "NaN through where: the untaken sqrt branch's NaN derivative times 0 leaks into the sum"
+    if case.split("~")[0] in NAN_THROUGH_WHERE and _is_nan(row["value"]):
+        return "NaN through where: the untaken branch's NaN (or inf) derivative times 0 leaks into the sum"
+    if case.split("~")[0] in NAN_AT_ZERO and _is_nan(row["value"]):
+        return NAN_AT_ZERO[case.split("~")[0]]
+    if row["outcome"] == "unsupported":
+        return "the framework has no such op (or dtype): unsupported, the reason in `detail`"
     if row["outcome"] == "no_gradient" or (row["outcome"] == "error" and "(None)" in row["detail"]):
         return "the framework returns None for an unconnected gradient (and cannot differentiate it again)"
     if case == "relu_python" and row["mode"] != "eager" and row["outcome"] == "error":
@@ -109,6 +133,8 @@ def smooth_finding(row: dict, truth) -> str:
             return "tf.clip_by_value needs an upper bound, the dtype's largest finite: clamp(inf) is that, slope 0"
     if fw in FLUSHES_SUBNORMALS and _subnormal_involved(row):
         return "flush-to-zero on CPU: a subnormal input or z is read as 0, relu's kink"
+    if row["verdict"] == "invalid" and _float32_accurate(row, truth):
+        return "float32 accuracy inside a float64 op (MLX computes float64 exp and erf in float32: docs/mlx.md)"
     if row["verdict"] == "invalid" and _roughly(row, truth):
         return "less accurate than `close` (cancellation in the framework's formula, a float32 constant)"
     return ""
@@ -235,12 +261,15 @@ def test_smooth_finding_names_findings_and_rejects_wrong_derivatives():
     from crossgrad.case import exact
 
     row = dict(framework="torch", case="softplus", dtype="float32", mode="eager", outcome="ok",
-               detail="", verdict="invalid")
+               detail="", verdict="invalid", point="smooth", ad="reverse", x="3.0", w="2.0", b="1.0")
     assert smooth_finding(dict(row, value="0.0081915"), exact(0.008191990621096441))
     assert not smooth_finding(dict(row, value="-0.0081915"), exact(0.008191990621096441))
     assert not smooth_finding(dict(row, value="0.016383981"), exact(0.008191990621096441))
     assert not smooth_finding(dict(row, value="nan"), exact(0.0))
     assert smooth_finding(dict(row, case="where_sqrt", value="nan"), exact(0.0))
+    # float32 accuracy in a float64 op is named; twice the value is not
+    assert smooth_finding(dict(row, dtype="float64", value="-1.4901161193847656e-06"), exact(-1.4332578593959731e-06))
+    assert not smooth_finding(dict(row, dtype="float64", value="-2.9e-06"), exact(-1.4332578593959731e-06))
 
 
 def test_runs_under_xdist():
