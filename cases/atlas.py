@@ -246,6 +246,10 @@ HARDTANH_KINKS = (("kink_hi", -1.0, -1.0, 0.0), ("kink_hi_xpos", 1.0, 1.0, 0.0),
 # Every standard z (7, 0, -5) is an integer, where floor jumps: these are
 # floor's smooth points, z = 0.75 (exact in binary), reached with x > 0 and x < 0.
 FLOOR_FRACTIONS = (("fraction", 0.5, 1.0, 0.25), ("fraction_xneg", -0.5, -1.0, 0.25))
+# Found by the property tests: an elu written as where(z > 0, z, exp(z) - 1) overflows
+# exp in the branch it does not take (float32 past z = 88.7, float64 past 709.8), and
+# the untaken branch's inf slope times 0 is NaN: the NaN-through-where trap inside the op.
+ELU_OVERFLOW = (("exp_overflow", 1.0, 100.0, 0.0), ("exp_overflow64", 1.0, 800.0, 0.0, ("float64",)))
 
 # Found by the property tests: a norm computed through z*z overflows or underflows
 # long before |z| does. In float32 2**70 squares past the range and 2**-80
@@ -281,7 +285,7 @@ CASES = [
          forms={"float32 alpha": leaky_relu_float32_alpha}),
     case("relu6", unary("relu6"), relu6_truth, "relu6(z) = min(max(z, 0), 6)", RELU6_KINKS),
     case("hardtanh", unary("hardtanh"), hardtanh_truth, "hardtanh(z) = clip(z, -1, 1)", HARDTANH_KINKS),
-    case("elu", unary("elu"), elu_truth, "elu(z): z above 0, exp(z) - 1 below (alpha 1)"),
+    case("elu", unary("elu"), elu_truth, "elu(z): z above 0, exp(z) - 1 below (alpha 1)", ELU_OVERFLOW),
     case("gelu", unary("gelu"), gelu_truth, "gelu(z), the framework's default form; truth is the exact z*Phi(z)",
          forms=GELU_FORMS),
     case("gelu_exact", unary("gelu_exact"), gelu_truth, "gelu in its exact erf form, asked for by name "
