@@ -116,6 +116,8 @@ def smooth_finding(row: dict, truth) -> str:
         return KNOWN_FORMS[fw, case]
     if case.split("~")[0] in NAN_THROUGH_WHERE and _is_nan(row["value"]):
         return "NaN through where: the untaken branch's NaN (or inf) derivative times 0 leaks into the sum"
+    if case == "elu" and row["point"].startswith("exp_overflow") and _is_nan(row["value"]):
+        return "NaN through where inside elu: exp overflows in the branch it does not take"
     if case.split("~")[0] in NAN_AT_ZERO and _is_nan(row["value"]):
         return NAN_AT_ZERO[case.split("~")[0]]
     if row["outcome"] == "unsupported":
