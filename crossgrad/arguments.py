@@ -12,9 +12,9 @@ import difflib
 # Exit statuses of the `crossgrad` command (README "Exit status").
 EXIT_OK, EXIT_DIFFERS, EXIT_USAGE, EXIT_PARTIAL, EXIT_NOTHING_JUDGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
-# Other names people write for a valid one (compared lower-case).
+# Other names people write for a valid one (compared lower-case); a framework's own
+# come from its adapter (`synonyms`), passed in by the caller.
 SYNONYMS = {
-    "pytorch": "torch", "pt": "torch", "tf": "tensorflow", "jaxlib": "jax",
     "cuda": "gpu", "gpus": "gpu", "cpus": "cpu",
     "fp32": "float32", "f32": "float32", "single": "float32",
     "fp64": "float64", "f64": "float64", "double": "float64",
@@ -27,28 +27,30 @@ class UsageError(Exception):
     """Bad input: printed as one line, exit status 2."""
 
 
-def suggestion(name: str, valid) -> str | None:
+def suggestion(name: str, valid, synonyms: dict | None = None) -> str | None:
     """The valid name `name` most likely meant: same letters in another case, a
     common synonym, or difflib's closest match; None when nothing is near."""
     valid = list(valid)
     lower = {v.lower(): v for v in valid}
     if name.lower() in lower:
         return lower[name.lower()]
-    if SYNONYMS.get(name.lower()) in valid:
-        return SYNONYMS[name.lower()]
+    meant = {**SYNONYMS, **(synonyms or {})}.get(name.lower())
+    if meant in valid:
+        return meant
     close = difflib.get_close_matches(name.lower(), list(lower), n=1, cutoff=0.7)
     return lower[close[0]] if close else None
 
 
-def unknown(what: str, bad: list[str], valid) -> UsageError:
+def unknown(what: str, bad: list[str], valid, synonyms: dict | None = None) -> UsageError:
     """`unknown case 'Relu' (did you mean 'relu'?); valid: ...`"""
-    hints = {b: suggestion(b, valid) for b in bad}
+    hints = {b: suggestion(b, valid, synonyms) for b in bad}
     named = ", ".join(repr(b) + (f" (did you mean {hints[b]!r}?)" if hints[b] else "") for b in bad)
     return UsageError(f"unknown {what.rstrip('s')} {named}; valid: {', '.join(valid)}")
 
 
-def choose(text: str | None, valid, what: str, default) -> tuple:
-    """A comma-separated selection, checked against the valid names."""
+def choose(text: str | None, valid, what: str, default, synonyms: dict | None = None) -> tuple:
+    """A comma-separated selection, checked against the valid names (`synonyms`:
+    other names for them, used only to suggest)."""
     if text is None:
         return tuple(default)
     valid = list(valid)
@@ -57,7 +59,7 @@ def choose(text: str | None, valid, what: str, default) -> tuple:
         raise UsageError(f"--{what} is empty; valid: {', '.join(valid)}")
     bad = [i for i in items if i not in valid]
     if bad:
-        raise unknown(what, bad, valid)
+        raise unknown(what, bad, valid, synonyms)
     return items
 
 

@@ -47,7 +47,8 @@ def selection(args) -> RunConfig:
     load_case_sources(args)
     fws, all_cases = frameworks(), cases()
     installed = [n for n, a in fws.items() if a.version() is not None]
-    chosen_fws = choose(args.frameworks, list(fws), "frameworks", installed)
+    synonyms = {other: name for name, adapter in fws.items() for other in getattr(adapter, "synonyms", ())}
+    chosen_fws = choose(args.frameworks, list(fws), "frameworks", installed, synonyms)
     if not chosen_fws:
         raise UsageError(f"no framework is installed; known: {', '.join(fws)} (make install sets them up)")
     chosen_cases = choose(args.cases, list(all_cases), "cases", all_cases)

@@ -102,6 +102,7 @@ def _grad(jax, f, args, wrt, cotangent):
 
 class JaxAdapter(LazyFramework):
     name = "jax"
+    synonyms = ("jaxlib",)  # what people also type on the command line
     package = "jax"
     install_hint = "pip install jax"
     modes = ("eager", "compiled")

@@ -127,6 +127,7 @@ def _kernel_gaps_unsupported(ops, table: dict):
 
 class MlxAdapter(LazyFramework):
     name = "mlx"
+    synonyms = ("mlx.core", "apple")  # what people also type on the command line
     package = "mlx"
     install_hint = "pip install 'mlx[cpu]' (Linux) or pip install mlx (macOS)"
     modes = ("eager", "compiled")

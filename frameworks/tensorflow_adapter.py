@@ -88,6 +88,7 @@ SNIPPETS = Snippets(
 
 class TensorflowAdapter(LazyFramework):
     name = "tensorflow"
+    synonyms = ("tf", "keras")  # what people also type on the command line
     install_hint = "pip install tensorflow-cpu"
     modes = ("eager", "graph", "compiled")
     dtypes = ("float32", "float64", "bfloat16", "float16")

@@ -100,6 +100,7 @@ def _autograd_grad(torch, f, args, wrt, cotangent):
 
 class TorchAdapter(LazyFramework):
     name = "torch"
+    synonyms = ("pytorch", "pt")  # what people also type on the command line
     package = "torch"
     install_hint = "pip install torch"
     modes = ("eager", "compiled")

@@ -34,7 +34,8 @@ def _builtin_adapters() -> list:
         if info.name.endswith("_adapter"):
             module = importlib.import_module(f"frameworks.{info.name}")
             found.append(module.ADAPTER)
-    return found
+    order = frameworks.BUILTIN_ORDER
+    return sorted(found, key=lambda a: (order.index(a.name) if a.name in order else len(order), a.name))
 
 
 def _entry_point_adapters() -> list:

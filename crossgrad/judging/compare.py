@@ -30,6 +30,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import Hashable, Mapping
 
+from crossgrad.core.registry import frameworks
+
 ALL_AGREE = "all agree"
 SIGN_OF_ZERO = "differ only in the sign of zero"
 DIFFER = "differ in value"
@@ -177,9 +179,11 @@ def column_of(row: dict) -> tuple:
     return (row.get("framework", ""), row.get("mode", ""), row.get("device", ""))
 
 
-def columns(rows: list[dict], framework_order: tuple = ("torch", "jax", "tensorflow")) -> list[tuple]:
-    """Every column of a run, frameworks in `framework_order` (others after, by first
-    appearance), then modes and devices in their usual order."""
+def columns(rows: list[dict], framework_order: tuple | None = None) -> list[tuple]:
+    """Every column of a run, frameworks in `framework_order` (default: the
+    registry's, built-ins first; others after, by first appearance), then modes
+    and devices in their usual order."""
+    framework_order = tuple(frameworks()) if framework_order is None else framework_order
     seen = list(dict.fromkeys(column_of(r) for r in rows))
     first = {fw: i for i, (fw, _, _) in reversed(list(enumerate(seen)))}
 
