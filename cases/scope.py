@@ -14,7 +14,8 @@ a stated subset:
   through where; rewritten transcendental formulas: gelu, softplus; norm's z*z;
   a tie and a mask), plus the hand-written relu (jit refuses Python control flow);
 - bfloat16 and float16: SIXTEEN_BIT_CASES in eager mode, the seed alone compiled;
-- spelling variants (cases/spellings.py): float32, eager;
+- spelling variants (cases/spellings.py), and the tie and mask cases (vector
+  points) outside QUICK_COMPILED: float32, eager;
 - timings: relu at N = 1, 10^4 and 10^6 (QUICK_SIZES) beside the dense workload.
 """
 from __future__ import annotations
@@ -32,6 +33,8 @@ def in_scope(scope: str, case, dtype: str, mode: str) -> bool:
         return True
     if case.variant_of:
         return dtype == "float32" and mode == "eager"
+    if case.name not in QUICK_COMPILED and any(p.is_vector for p in case.points):
+        return dtype == "float32" and mode == "eager"  # ties and masks: their finding is the split
     if dtype in ("bfloat16", "float16"):
         return case.name in SIXTEEN_BIT_CASES and (mode == "eager" or case.name == "relu")
     return mode == "eager" or case.name in QUICK_COMPILED
