@@ -79,7 +79,7 @@ def add_selection(p: Parser) -> None:
     add_cases_from(p)
     p.add_argument("--timeout", help="seconds a framework may spend on one task before it is killed "
                                      f"(default {DEFAULT_TIMEOUT:g})")
-    p.add_argument("--jobs", help="frameworks computing values at once (default: the CPU count + 1, at most 4); "
+    p.add_argument("--jobs", help="frameworks computing values at once (default: the CPU count, at most 3); "
                                   "timings always run one framework at a time")
 
 

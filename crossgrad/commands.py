@@ -74,10 +74,7 @@ def selection(args) -> RunConfig:
 
 
 def jobs_of(args) -> int:
-    # One more worker than cores: the frameworks' runs differ in length, and with
-    # exactly one per core the last one runs alone while a core idles (values are
-    # not timed, so sharing a core costs nothing but wall time).
-    default = min(4, (os.cpu_count() or 1) + 1)
+    default = min(3, os.cpu_count() or 1)
     return positive_ints(args.jobs, "jobs", (default,))[0]
 
 

@@ -54,7 +54,8 @@ def outputs_of(ad: str, wrt: tuple[str, ...]) -> tuple[str, ...]:
 def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
     """Every record of one task; an exception in one group becomes `error` rows."""
     case = cases()[task.case]
-    qs = quantities(case, tuple(job.get("points") or ()), tuple(job.get("seeds") or (1.0, -1.0)), task.dtype)
+    qs = quantities(case, tuple(job.get("points") or ()), tuple(job.get("seeds") or (1.0, -1.0)), task.dtype,
+                    job.get("scope", "full"))
     base = _base_row(adapter, task)
     if task.device not in adapter.devices():
         yield from failed_rows(base, case, qs, "unavailable", f"no {task.device} device for {task.framework}")

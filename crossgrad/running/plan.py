@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from cases.scope import in_scope, point_in_scope
+
 DEFAULT_SEEDS = (1.0, -1.0)
 
 
@@ -38,15 +40,17 @@ class Quantity:
 
 
 def quantities(case, points: tuple[str, ...] | None = None, seeds=DEFAULT_SEEDS,
-               dtype: str | None = None) -> list[Quantity]:
+               dtype: str | None = None, scope: str = "full") -> list[Quantity]:
     """Every quantity of `case` at the selected points (those that exist in
-    `dtype`), in report order.
+    `dtype`, and that the run's scope keeps: cases.scope), in report order.
 
     second is d/dw (cotangent * da/dw): second order in w, as the atlas asks.
     """
     out = []
     for p in case.points:
         if (points and p.name not in points) or (dtype and dtype not in p.dtypes):
+            continue
+        if not point_in_scope(scope, case, p.name):
             continue
         out.append(Quantity(p.name, "none"))
         for ad in ("reverse", "forward"):
@@ -77,8 +81,6 @@ def tasks_for(config: RunConfig, framework: str, modes_supported: tuple[str, ...
     """Tasks of one framework: modes it lacks are left out, not failed; so are the
     cases that belong to other frameworks (Case.frameworks: a spelling variant) and
     what the run's scope leaves out (cases.scope). `catalogue`: name -> Case."""
-    from cases.scope import in_scope  # the catalogue's own rule (cases/ sits beside crossgrad/)
-
     return [
         Task(framework, name, dt, dev, m)
         for name, case in catalogue.items() if framework in (case.frameworks or (framework,))

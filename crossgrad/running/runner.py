@@ -68,7 +68,7 @@ def _value_failure(run: Run, framework: str, done_keys: set):
 
     def fail(task: dict, outcome: str, detail: str) -> None:
         case = cases()[task["case"]]
-        qs = [q for q in quantities(case, run.config.points or None, run.config.seeds, task["dtype"])
+        qs = [q for q in quantities(case, run.config.points or None, run.config.seeds, task["dtype"], run.config.scope)
               if (task["case"], task["dtype"], task["device"], task["mode"]) + q.key() not in done_keys]
         base = {k: task[k] for k in ("framework", "device", "dtype", "mode")}
         base["framework_version"] = adapter.version() or ""
@@ -124,7 +124,8 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
         progress.advance(f"{framework} {kind}", task)
 
     job = {"kind": kind, "framework": framework, "threads": run.config.threads,
-           "points": list(run.config.points), "seeds": list(run.config.seeds), "timing": run.timing,
+           "points": list(run.config.points), "seeds": list(run.config.seeds), "scope": run.config.scope,
+           "timing": run.timing,
            "case_files": case_files()}  # the user's --cases-from files: the worker loads them too
     supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / LOGS / f"{framework}.log",
                             on_event, on_failure)
