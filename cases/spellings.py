@@ -69,7 +69,7 @@ def variants(base_cases: dict, adapters: dict, sweeps: dict = SWEEPS) -> list:
 
 
 def _base_cases() -> dict:
-    """The catalogue's other case modules (not through the registry, which is
+    """The catalogue's other case modules (not through crossgrad.catalogue, which is
     collecting this module's CASES right now)."""
     import importlib
     import pkgutil

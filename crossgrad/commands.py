@@ -19,7 +19,8 @@ from crossgrad.timing import run as timing_run
 from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.core.case import DTYPES
 from crossgrad.core.records import RecordFormatError, atomic_write_text
-from crossgrad.core.registry import cases, frameworks, use_case_files
+from crossgrad.core.registry import frameworks
+from crossgrad.catalogue import cases, use_case_files
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, REPORT
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.drift.command import compare

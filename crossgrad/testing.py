@@ -38,7 +38,8 @@ from pathlib import Path
 import pytest
 
 from crossgrad.benchmarks.options import add_options
-from crossgrad.core.registry import case_files as in_use, cases, use_case_files, frameworks
+from crossgrad.core.registry import frameworks
+from crossgrad.catalogue import case_files as in_use, cases, use_case_files
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.running.case_benchmark import run_benchmark, TimedCase
 from crossgrad.running.case_session import CaseSession, QuantityId, Selection

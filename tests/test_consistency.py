@@ -44,8 +44,10 @@ import pytest
 from cases.scope import in_scope
 from cases.special import in_test_subset
 from crossgrad.core.dtypes import is_subnormal, program_z, round_to
-from crossgrad.core.registry import cases, frameworks
-from crossgrad.judging.check import compare, format_diff, load_expectations, quantity_key, row_key
+from crossgrad.core.registry import frameworks
+from crossgrad.catalogue import cases
+from crossgrad.core.rows import RowKey
+from crossgrad.judging.check import compare, format_diff, load_expectations
 from crossgrad.running.plan import Task, quantities
 
 pytestmark = pytest.mark.integration
@@ -211,7 +213,7 @@ def _expectations_by_quantity() -> dict:
     """quantity -> its entries: each test compares against its own few, not all."""
     table: dict = {}
     for entry in expectations():
-        table.setdefault(quantity_key(row_key(entry)), []).append(entry)
+        table.setdefault(RowKey.of(entry).quantity(), []).append(entry)
     return table
 
 
@@ -240,7 +242,7 @@ def test_consistency(framework, case, dtype, mode, q):
             assert smooth_finding(r, truth), (
                 f"{framework} differs from the truth at a smooth point, a bug in its adapter or "
                 f"in the case, never a finding: {_describe(r)}")
-    quantity = quantity_key(row_key(mine[0]))
+    quantity = RowKey.of(mine[0]).quantity()
     result = compare(mine, _expectations_by_quantity().get(quantity, []))
     assert result.ok, format_diff(result, str(EXPECTATIONS))
 
@@ -255,7 +257,7 @@ def test_ids_are_unique_and_readable():
 def test_every_expectation_names_a_known_quantity():
     """A stale entry (a renamed case or point) would be skipped forever: catch it."""
     known = {(c.name, p.name) for c in cases().values() for p in c.points}
-    stale = [row_key(e) for e in expectations() if (e["case"], e["point"]) not in known]
+    stale = [RowKey.of(e) for e in expectations() if (e["case"], e["point"]) not in known]
     assert not stale, stale
 
 

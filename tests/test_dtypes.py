@@ -15,7 +15,7 @@ from crossgrad.case import DTYPES
 from crossgrad.core.dtypes import (FACTS, NAMES, TOLERANCES, UnknownDtype, as_dtype, bits, from_bits, is_subnormal,
                                    numpy_dtype, program_z, round_to, unsupported_kernel)
 from crossgrad.core.records import same_bits
-from crossgrad.core.registry import cases
+from crossgrad.catalogue import cases
 from crossgrad.judging.truth import quantity_truth
 from crossgrad.judging.verdicts import verdict
 

@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from crossgrad.adapter import unsupported_reason
 from crossgrad.case import Point
-from crossgrad.core.registry import cases, frameworks
+from crossgrad.core.registry import frameworks
+from crossgrad.catalogue import cases
 from crossgrad.judging.truth import quantity_scale, quantity_truth
 from crossgrad.judging.verdicts import verdict
 from crossgrad.running.derivatives import build_functions

@@ -127,7 +127,8 @@ REFERENCE = textwrap.dedent("""
     import json, sys
     from crossgrad.running.derivatives import compute_task
     from crossgrad.running.plan import Task
-    from crossgrad.core.registry import cases, frameworks
+    from crossgrad.core.registry import frameworks
+    from crossgrad.catalogue import cases
     fw, specs = sys.argv[1], json.loads(sys.argv[2])
     adapter = frameworks()[fw]
     adapter.load()
@@ -171,7 +172,7 @@ def test_snippets_print_what_crossgrad_records(framework):
         pytest.skip(f"{framework} is not installed")
     if getattr(adapter, "snippets", None) is None:
         pytest.skip(f"{framework}'s adapter has no snippets")
-    from crossgrad.core.registry import cases
+    from crossgrad.catalogue import cases
 
     modes = python(["-c", "from crossgrad.core.registry import frameworks; import json; "
                     f"print(json.dumps(list(frameworks()[{framework!r}].modes)))"])

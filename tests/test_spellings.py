@@ -113,7 +113,7 @@ def test_spelling_section_says_which_spellings_disagree_and_where():
 def test_a_variant_asked_of_another_framework_is_unsupported_not_an_error():
     from crossgrad.running.derivatives import compute_task
     from crossgrad.running.plan import Task
-    from crossgrad.core.registry import cases
+    from crossgrad.catalogue import cases
 
     variant = next(c for c in cases().values() if c.frameworks == ("torch",))  # torch's adapter has aliases
     adapter = types.SimpleNamespace(version=lambda: "x", devices=lambda: ("cpu",))

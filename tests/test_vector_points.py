@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from crossgrad.case import Point
-from crossgrad.core.registry import cases
+from crossgrad.catalogue import cases
 from crossgrad.judging.verdicts import annotate
 from crossgrad.running.derivatives import arg_text, compute_task, point_arrays
 from crossgrad.running.plan import Task

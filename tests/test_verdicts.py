@@ -5,7 +5,7 @@ import math
 
 import pytest
 
-from crossgrad.core.registry import cases
+from crossgrad.catalogue import cases
 from crossgrad.judging import compare
 from crossgrad.judging.verdicts import VALID, annotate, flushed_point, zero_sign_differs
 from crossgrad.reporting.report_conventions import KEEP, MULTIPLY, zero_rule, zero_rules

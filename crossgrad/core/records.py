@@ -19,16 +19,11 @@ import struct
 from pathlib import Path
 
 from crossgrad.core.dtypes import bits  # noqa: F401  (part of this module's interface: records carry bits)
+from crossgrad.core.rows import GRADIENT_COLUMNS
 
 # Version of the record format written to results/<run-id>/ (records.jsonl,
 # gradients.csv, timings.csv). Bump when a column changes meaning or disappears.
 SCHEMA_VERSION = 1
-
-GRADIENT_COLUMNS = (
-    "schema_version", "framework", "framework_version", "device", "dtype", "mode", "ad",
-    "case", "point", "cotangent", "tangent", "wrt", "index", "value", "bits",
-    "outcome", "detail", "primitive", "truth", "verdict", "x", "w", "b",
-)
 
 
 class RecordFormatError(ValueError):

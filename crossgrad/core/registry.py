@@ -1,12 +1,10 @@
-"""Discovery of framework adapters and cases.
+"""Discovery of framework adapters.
 
-Frameworks: every module `frameworks/*_adapter.py` exposing `ADAPTER`, plus any
-installed package exposing the entry point group "crossgrad.frameworks" (the
-entry point loads to an adapter object or a zero-argument factory). Cases: every
-module in `cases/` exposing `CASES`, then every installed package's entry point
-in the group "crossgrad.cases" (loads to a list of Case, or a module with
-CASES), then the user's case files (`crossgrad run --cases-from PATH.py`, see
-crossgrad.core.user_cases). Neither imports a framework.
+Every module `frameworks/*_adapter.py` exposing `ADAPTER`, plus any installed
+package exposing the entry point group "crossgrad.frameworks" (the entry point
+loads to an adapter object or its class). Importing an adapter module imports
+no framework: adapters load theirs on first use. The case catalogue is found
+by crossgrad.catalogue.
 """
 from __future__ import annotations
 
@@ -15,11 +13,9 @@ import importlib.metadata
 import pkgutil
 from functools import lru_cache
 
-from crossgrad.core.case import Case
-from crossgrad.core.user_cases import CaseSourceError, entry_point_sources, load_case_file
+import frameworks as builtin_frameworks
 
 ENTRY_POINT_GROUP = "crossgrad.frameworks"
-CASES_ENTRY_POINT_GROUP = "crossgrad.cases"
 
 
 class RegistryError(ValueError):
@@ -27,14 +23,12 @@ class RegistryError(ValueError):
 
 
 def _builtin_adapters() -> list:
-    import frameworks
-
     found = []
-    for info in pkgutil.iter_modules(frameworks.__path__):
+    for info in pkgutil.iter_modules(builtin_frameworks.__path__):
         if info.name.endswith("_adapter"):
             module = importlib.import_module(f"frameworks.{info.name}")
             found.append(module.ADAPTER)
-    order = frameworks.BUILTIN_ORDER
+    order = builtin_frameworks.BUILTIN_ORDER
     return sorted(found, key=lambda a: (order.index(a.name) if a.name in order else len(order), a.name))
 
 
@@ -56,66 +50,3 @@ def frameworks() -> dict:
             raise RegistryError(f"two adapters named {adapter.name!r}")
         table[adapter.name] = adapter
     return table
-
-
-def _case_modules() -> list:
-    import cases
-
-    modules = [importlib.import_module(f"cases.{i.name}") for i in pkgutil.iter_modules(cases.__path__)]
-    # A module's ORDER puts it in the catalogue (the seed case first); then by name.
-    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
-
-
-def register(table: dict, case: Case) -> None:
-    if case.name in table:
-        raise RegistryError(f"two cases named {case.name!r}")
-    table[case.name] = case
-
-
-@lru_cache(maxsize=None)
-def builtin_cases() -> dict:
-    """name -> Case of crossgrad's own catalogue (cases/*.py)."""
-    table: dict = {}
-    for module in _case_modules():
-        for case in getattr(module, "CASES", ()):
-            register(table, case)
-    return table
-
-
-@lru_cache(maxsize=None)
-def cases() -> dict:
-    """name -> Case: the catalogue, then installed packages' cases, then the
-    case files in use (use_case_files); a duplicate name is an error."""
-    table = dict(builtin_cases())
-    for origin, found in entry_point_sources(CASES_ENTRY_POINT_GROUP):
-        add_user_cases(table, found, origin)
-    for path in _CASE_FILES:
-        add_user_cases(table, load_case_file(path), path)
-    return table
-
-
-_CASE_FILES: list[str] = []
-
-
-def use_case_files(paths) -> None:
-    """From now on cases() also holds the cases of these files (absolute paths kept,
-    so a worker started elsewhere finds them); raises CaseSourceError on a bad one."""
-    from pathlib import Path
-
-    _CASE_FILES[:] = [str(Path(p).resolve()) for p in paths]
-    cases.cache_clear()
-    cases()  # load now: a bad file fails here, before any worker starts
-
-
-def case_files() -> list[str]:
-    """The case files in use, as absolute paths (what a worker's job carries)."""
-    return list(_CASE_FILES)
-
-
-def add_user_cases(table: dict, found: list[Case], origin: str) -> None:
-    """Add `found` to table (name -> Case); a name already there is a CaseSourceError."""
-    for case in found:
-        if case.name in table:
-            where = "a built-in case" if case.name in builtin_cases() else "a case loaded before it"
-            raise CaseSourceError(f"{origin}: case {case.name!r} clashes with {where} of that name; rename it")
-        table[case.name] = case

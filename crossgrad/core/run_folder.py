@@ -30,6 +30,7 @@ RECORDS = "records.jsonl"
 TIMINGS_JSONL = "timings.jsonl"
 GRADIENTS = "gradients.csv"
 TIMINGS = "timings.csv"
+TIMINGS_RAW = "timings_raw.csv"  # every timed block of every row
 REPORT = "report.md"
 LOGS = "logs"
 

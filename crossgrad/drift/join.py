@@ -25,12 +25,13 @@ import math
 import numpy as np
 import pandas as pd
 
-from crossgrad.core.registry import cases
+from crossgrad.catalogue import cases
+from crossgrad.core.rows import RowKey, seed_text
 from crossgrad.judging.compare import bit_key, SEVERITY
 from crossgrad.judging.truth import as_float
 from crossgrad.judging.verdicts import annotate
 
-KEY = ("framework", "mode", "device", "dtype", "case", "point", "ad", "seed", "wrt", "index")
+KEY = RowKey._fields
 # Up to this many units in the last place apart (at the dtype): an op's rounding
 # (a fused multiply-add, another vector width), not a different formula.
 LAST_BITS_ULPS = 8
@@ -55,7 +56,8 @@ def prepare(gradients: pd.DataFrame) -> pd.DataFrame:
     for column in ("cotangent", "tangent", "detail", "primitive", "verdict", "truth", "framework_version"):
         if column not in frame:
             frame[column] = ""
-    frame["seed"] = frame["tangent"].where(frame["ad"] == "forward", frame["cotangent"])
+    frame["seed"] = [seed_text({"ad": ad, "tangent": t, "cotangent": c})
+                     for ad, t, c in zip(frame["ad"], frame["tangent"], frame["cotangent"])]
     frame["index"] = pd.to_numeric(frame["index"], errors="coerce").fillna(0).astype(int)
     frame["recorded_verdict"] = frame["verdict"]
     if len(frame):

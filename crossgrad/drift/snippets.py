@@ -6,7 +6,7 @@ either environment to see that side's value.
 """
 from __future__ import annotations
 
-from crossgrad.core.registry import cases
+from crossgrad.catalogue import cases
 from crossgrad.drift.join import CHANGES
 from crossgrad.reporting.repro import SnippetError, case_snippet
 

@@ -1,7 +1,7 @@
 """Lining up two sides' timings.csv rows and flagging what moved beyond the noise.
 
-Rows line up on (framework, workload, n, phase, mode, device, dtype), the
-device leaving the key with `--by device`. The ratio is B's median over A's. A
+Rows line up on their key (core.rows.TimingKey: framework, device, dtype, mode,
+workload, n, phase, gradient API), the device leaving the key with `--by device`. The ratio is B's median over A's. A
 row is flagged only where the difference of the medians exceeds the IQR of both
 sides: inside either side's own spread it is noise, whatever the ratio says.
 Absolute times from different machines are not a framework's doing: the table
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-TIMING_KEY = ("framework", "workload", "n", "phase", "mode", "device", "dtype")
+from crossgrad.core.rows import TimingKey
+
+TIMING_KEY = TimingKey._fields
 TIMING_SIDE = ("framework_version", "device", "median_s", "iqr_s", "outcome", "threads")
 
 

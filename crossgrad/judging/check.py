@@ -25,10 +25,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crossgrad.core.records import atomic_write_text, same_bits
-from crossgrad.core.registry import cases
+from crossgrad.core.rows import RowKey
+from crossgrad.catalogue import cases
 from crossgrad.judging.verdicts import zero_sign_differs, annotate
 from crossgrad.judging.versions import parse_range, parse_version, release, version_matches  # noqa: F401 (re-exported)
 
+# The file's key columns, in its own sort order; the identity is core.rows.RowKey.
 KEY_FIELDS = ("framework", "device", "case", "point", "dtype", "mode", "ad",
               "cotangent", "tangent", "wrt", "index")
 EXPECTATION_COLUMNS = ("framework", "versions", "device", "case", "point", "dtype", "mode",
@@ -58,21 +60,6 @@ def same_value(a: str, b: str) -> bool:
     return same_bits(float(a), float(b))
 
 
-def row_key(row: dict) -> tuple[str, ...]:
-    out = []
-    for name in KEY_FIELDS:
-        v = row.get(name)
-        v = "" if v is None else str(v)
-        if name in ("cotangent", "tangent") and v:
-            v = repr(float(v))  # "1" and "1.0" name the same seed
-        out.append(str(int(v or 0)) if name == "index" else v)
-    return tuple(out)
-
-
-def quantity_key(key: tuple[str, ...]) -> tuple[str, ...]:
-    return key[:-1]  # everything but the element index
-
-
 def load_expectations(path) -> list[dict]:
     """Entries of the expectations file (an absent file has none), validated."""
     path = Path(path)
@@ -86,7 +73,7 @@ def load_expectations(path) -> list[dict]:
         entries = [_validated(row, path, reader.line_num) for row in reader]
     seen = set()
     for entry in entries:
-        ident = (row_key(entry), entry["versions"])
+        ident = (RowKey.of(entry), entry["versions"])
         if ident in seen:
             raise ExpectationsError(f"{path}: duplicate entry {_label(entry)} for {entry['versions']!r}")
         seen.add(ident)
@@ -99,7 +86,7 @@ def _validated(row: dict, path: Path, line: int) -> dict:
     try:
         parse_range(row["versions"])
         row["value"] = value_text(row["value"])
-        row_key(row)
+        RowKey.of(row)
     except ValueError as exc:
         raise ExpectationsError(f"{path}:{line}: {exc}") from None
     return {c: row[c] for c in EXPECTATION_COLUMNS}
@@ -144,8 +131,8 @@ def _applicable(entries: list[dict], ran: dict) -> dict:
     """key -> the one expectation that holds for the version its quantity ran with."""
     table: dict = {}
     for entry in entries:
-        key = row_key(entry)
-        version = ran.get(quantity_key(key))
+        key = RowKey.of(entry)
+        version = ran.get(key.quantity())
         if version is None or not version_matches(entry["versions"], version):
             continue
         if key in table:
@@ -158,10 +145,10 @@ def _applicable(entries: list[dict], ran: dict) -> dict:
 def compare(rows: list[dict], expectations: list[dict]) -> CheckResult:
     """Judge the rows that were run against the expectations (see CheckResult)."""
     rows = [r for r in rows if r.get("outcome") not in NOT_RUN_OUTCOMES]
-    ran = {quantity_key(row_key(r)): str(r.get("framework_version") or "") for r in rows}
+    ran = {RowKey.of(r).quantity(): str(r.get("framework_version") or "") for r in rows}
     table = _applicable(expectations, ran)
     result = CheckResult(judged=len(rows))
-    by_key = {row_key(r): r for r in rows}
+    by_key = {RowKey.of(r): r for r in rows}
     for key, row in by_key.items():
         entry = table.get(key)
         if entry is None:
@@ -174,7 +161,7 @@ def compare(rows: list[dict], expectations: list[dict]) -> CheckResult:
         else:
             result.changed.append((entry, row))
     result.resolved += [(e, None) for k, e in table.items() if k not in by_key]
-    result.skipped = [e for e in expectations if row_key(e) not in table]
+    result.skipped = [e for e in expectations if RowKey.of(e) not in table]
     return result
 
 
@@ -269,7 +256,7 @@ def _opening(row: dict, by_key: dict) -> str:
     rel = release(version)
     if not rel:
         return "*"
-    later = [bound for e in by_key.get(row_key(row), ())
+    later = [bound for e in by_key.get(RowKey.of(row), ())
              for op, bound in parse_range(e["versions"])
              if op in (">=", ">") and bound > parse_version(version)]
     upper = [f"<{'.'.join(map(str, min(later)))}"] if later else []
@@ -277,8 +264,12 @@ def _opening(row: dict, by_key: dict) -> str:
 
 
 def entry_for(row: dict, versions: str) -> dict:
-    key = dict(zip(KEY_FIELDS, row_key(row)))
-    return dict(key, versions=versions, value=value_text(row.get("value")), verdict=row.get("verdict", ""))
+    key = RowKey.of(row)
+    entry = {name: str(row.get(name) or "") for name in KEY_FIELDS}
+    entry.update(cotangent="", tangent="", index=str(key.index))
+    if key.seed:
+        entry["tangent" if key.ad == "forward" else "cotangent"] = key.seed
+    return dict(entry, versions=versions, value=value_text(row.get("value")), verdict=row.get("verdict", ""))
 
 
 def updated_entries(rows: list[dict], existing: list[dict]) -> list[dict]:
@@ -288,20 +279,21 @@ def updated_entries(rows: list[dict], existing: list[dict]) -> list[dict]:
     for entry, row in result.changed:
         kept, spec = _succeed(entry, str(row.get("framework_version") or ""))
         out += kept + [entry_for(row, spec)]
-    ran = {quantity_key(row_key(r)): str(r.get("framework_version") or "") for r in rows}
+    ran = {RowKey.of(r).quantity(): str(r.get("framework_version") or "") for r in rows}
     for entry, _ in result.resolved:
-        out += _succeed(entry, ran[quantity_key(row_key(entry))])[0]
+        out += _succeed(entry, ran[RowKey.of(entry).quantity()])[0]
     by_key: dict = {}
     for entry in existing:
-        by_key.setdefault(row_key(entry), []).append(entry)
+        by_key.setdefault(RowKey.of(entry), []).append(entry)
     out += [entry_for(row, _opening(row, by_key)) for row in result.new]
     return sorted(out, key=_sort_key)
 
 
 def _sort_key(entry: dict):
-    key = row_key(entry)
+    """The file's order: its key columns left to right, then the versions' lower bound."""
+    key = entry_for(entry, entry["versions"])
     lower = [b for op, b in parse_range(entry["versions"]) if op in (">=", ">", "==")]
-    return key[:-1] + (int(key[-1]), min(lower) if lower else ())
+    return tuple(key[c] for c in KEY_FIELDS[:-1]) + (int(key["index"]), min(lower) if lower else ())
 
 
 def render_expectations(entries: list[dict]) -> str:

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Hashable, Mapping
 
 from crossgrad.core.registry import frameworks
+from crossgrad.core.rows import RowKey
 
 ALL_AGREE = "all agree"
 SIGN_OF_ZERO = "differ only in the sign of zero"
@@ -176,7 +177,7 @@ class MatrixRow:
 
 
 def column_of(row: dict) -> tuple:
-    return (row.get("framework", ""), row.get("mode", ""), row.get("device", ""))
+    return RowKey.of(row).column()
 
 
 def columns(rows: list[dict], framework_order: tuple | None = None) -> list[tuple]:
@@ -198,21 +199,13 @@ def _pos(order: tuple, item) -> int:
     return order.index(item) if item in order else len(order)
 
 
-def seed_text(row: dict) -> str:
-    return (row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent")) or ""
-
-
-def row_key(row: dict) -> tuple:
-    return (row.get("point", ""), row.get("ad", ""), seed_text(row), row.get("wrt", ""),
-            int(row.get("index") or 0))
-
-
 def build_matrices(rows: list[dict], cases: dict) -> dict:
     """(case, dtype) -> [MatrixRow], both in report order (catalogue, points, ad, seed)."""
     grouped: dict = {}
     for row in rows:
         table = grouped.setdefault((row.get("case", ""), row.get("dtype", "")), {})
-        table.setdefault(row_key(row), {})[column_of(row)] = row
+        key = RowKey.of(row)
+        table.setdefault(key.element(), {})[key.column()] = row
     rank = {col: i for i, col in enumerate(columns(rows))}
     out = {}
     for (case, dtype) in sorted(grouped, key=lambda k: _matrix_rank(k, cases)):

@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from crossgrad.core import run_folder
-from crossgrad.core.records import GRADIENT_COLUMNS, write_csv
-from crossgrad.core.registry import cases, case_files, use_case_files
+from crossgrad.core.records import write_csv
+from crossgrad.core.rows import GRADIENT_COLUMNS
+from crossgrad.catalogue import cases, case_files, use_case_files
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.report import write_report

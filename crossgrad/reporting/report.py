@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crossgrad.core.records import atomic_write_text
+from crossgrad.core.rows import seed_text
 from crossgrad.judging import compare
 from crossgrad.reporting import report_pages, report_findings, plots
 from crossgrad.reporting.report_conventions import conventions_table
@@ -87,7 +88,7 @@ def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,
 
 def _header(rows, env, manifest) -> str:
     config = manifest.get("config") or {}
-    fws = _distinct(r.get("framework") for r in rows) or list(config.get("frameworks") or ())
+    fws = list(dict.fromkeys(fw for fw, _, _ in compare.columns(rows))) or list(config.get("frameworks") or ())
     lines = [f"# crossgrad report{' — ' + str(manifest['run_id']) if manifest.get('run_id') else ''}",
              "", f"- **Status:** {manifest.get('status', 'unknown')}",
              f"- **When:** {_when(env, manifest)}",
@@ -96,7 +97,7 @@ def _header(rows, env, manifest) -> str:
                                ("Dtypes", "dtype", "dtypes")):
         values = _distinct(r.get(column) for r in rows) or list(config.get(key) or ())
         lines.append(f"- **{label}:** {', '.join(map(str, values)) or '—'}")
-    seeds = _distinct(compare.seed_text(r) for r in rows)
+    seeds = _distinct(seed_text(r) for r in rows)
     lines.append(f"- **Seeds (cotangent / tangent):** {', '.join(seeds) or '—'}")
     lines.append(f"- **Where:** {_where(env)}")
     lines.append(f"- **Threads:** {_threads(env)}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from crossgrad.arguments import choose
 from crossgrad.core.records import atomic_write_text
-from crossgrad.core.registry import cases
+from crossgrad.catalogue import cases
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import load_run
 from crossgrad.reporting.repro import SnippetError, case_snippet

@@ -9,16 +9,16 @@ seed, wrt, element) in the same framework. Nothing here imports a framework.
 """
 from __future__ import annotations
 
-from crossgrad.judging.compare import bit_key, seed_text
+from crossgrad.core.rows import RowKey
+from crossgrad.judging.compare import bit_key
 from crossgrad.judging.truth import as_float
 
 EXAMPLES = 3  # disagreements quoted per spelling
 
 
-def quantity(row: dict) -> tuple:
-    """What a value is of, apart from case and framework."""
-    return (row.get("dtype", ""), row.get("mode", ""), row.get("device", ""), row.get("point", ""),
-            row.get("ad", ""), seed_text(row), row.get("wrt", ""), int(row.get("index") or 0))
+def quantity(row: dict) -> RowKey:
+    """What a value is of, apart from case and framework (both left blank)."""
+    return RowKey.of(row)._replace(framework="", case="")
 
 
 def _values(rows: list[dict], case: str, framework: str) -> dict:
@@ -37,10 +37,10 @@ def compare_spelling(base: dict, variant: dict) -> dict:
             "one_sided": one_sided, "examples": [(k, base[k], variant[k]) for k in differ[:EXAMPLES]]}
 
 
-def _where(key: tuple, base_value, variant_value) -> str:
-    dtype, mode, device, point, ad, seed, wrt, index = key
-    what = "value" if ad == "none" else f"{ad} {wrt}[{index}] seed {seed}"
-    return f"`{point}` {what} ({dtype} {mode}{'' if device == 'cpu' else ' ' + device}): `{base_value!r}` vs `{variant_value!r}`"
+def _where(key: RowKey, base_value, variant_value) -> str:
+    what = "value" if key.ad == "none" else f"{key.ad} {key.wrt}[{key.index}] seed {key.seed}"
+    device = "" if key.device == "cpu" else " " + key.device
+    return f"`{key.point}` {what} ({key.dtype} {key.mode}{device}): `{base_value!r}` vs `{variant_value!r}`"
 
 
 def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> list[dict]:

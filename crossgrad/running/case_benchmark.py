@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from crossgrad.benchmarks.timed import loaded_adapter, time_call
-from crossgrad.core.registry import cases
+from crossgrad.catalogue import cases
 from crossgrad.running.derivatives import build_functions
 from crossgrad.timing.run import threads_label
 

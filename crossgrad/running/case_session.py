@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crossgrad.core.records import same_bits
-from crossgrad.core.registry import cases
-from crossgrad.judging.check import compare, format_diff, load_expectations, quantity_key, row_key, update_expectations
+from crossgrad.catalogue import cases
+from crossgrad.core.rows import RowKey
+from crossgrad.judging.check import compare, format_diff, load_expectations, update_expectations
 from crossgrad.judging.truth import row_seed
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import finish, load_run
@@ -112,8 +113,8 @@ class CaseSession:
         if update:
             self.judged.setdefault(path, []).extend(rows)
             return None
-        mine = {quantity_key(row_key(r)) for r in rows}  # this test's entries only: no "skipped" noise
-        checked = compare(rows, [e for e in load_expectations(path) if quantity_key(row_key(e)) in mine])
+        mine = {RowKey.of(r).quantity() for r in rows}  # this test's entries only: no "skipped" noise
+        checked = compare(rows, [e for e in load_expectations(path) if RowKey.of(e).quantity() in mine])
         if checked.ok:
             return None
         return failure_text(qid, checked, format_diff(checked, path), rows, result)

@@ -15,7 +15,7 @@ from crossgrad.adapter import UnsupportedOp, unsupported_reason
 from crossgrad.core.case import ARG_NAMES
 from crossgrad.core.dtypes import ASSUMED_DTYPES, as_dtype, missing_dtype_reason, unsupported_kernel
 from crossgrad.core.records import bits, fmt
-from crossgrad.core.registry import cases
+from crossgrad.catalogue import cases
 from crossgrad.core.respell import ops_for
 from crossgrad.core.spelling import RecordingOps
 from crossgrad.running.plan import Quantity, Task, quantities

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from cases.scope import in_scope, point_in_scope
+from crossgrad.core.rows import RowKey
 
 DEFAULT_SEEDS = (1.0, -1.0)
 
@@ -35,8 +36,11 @@ class Quantity:
     wrt: str = ""
     seed: float | None = None
 
-    def key(self) -> tuple:
-        return (self.point, self.ad, self.wrt, self.seed)
+    def row_key(self, task: Task) -> RowKey:
+        """The key its rows carry when `task` computes it (core.rows.RowKey.quantity)."""
+        seed = "" if self.seed is None else repr(float(self.seed))
+        return RowKey(task.framework, task.mode, task.device, task.dtype, task.case,
+                      self.point, self.ad, seed, self.wrt, 0)
 
 
 def quantities(case, points: tuple[str, ...] | None = None, seeds=DEFAULT_SEEDS,

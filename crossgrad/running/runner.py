@@ -13,9 +13,11 @@ from pathlib import Path
 
 from crossgrad.core.records import JsonlAppender
 from crossgrad.core.records import SCHEMA_VERSION
-from crossgrad.core.registry import case_files, cases, frameworks
+from crossgrad.core.registry import frameworks
+from crossgrad.catalogue import case_files, cases
+from crossgrad.core.rows import RowKey
 from crossgrad.running.derivatives import failed_rows
-from crossgrad.running.plan import RunConfig, quantities, tasks_for
+from crossgrad.running.plan import RunConfig, Task, quantities, tasks_for
 from crossgrad.running.supervisor import Supervisor
 
 from crossgrad.core.run_folder import LOGS, RECORDS, TIMINGS_JSONL as TIMINGS, write_state
@@ -69,20 +71,13 @@ def _value_failure(run: Run, framework: str, done_keys: set):
     def fail(task: dict, outcome: str, detail: str) -> None:
         case = cases()[task["case"]]
         qs = [q for q in quantities(case, run.config.points or None, run.config.seeds, task["dtype"], run.config.scope)
-              if (task["case"], task["dtype"], task["device"], task["mode"]) + q.key() not in done_keys]
+              if q.row_key(Task(**task)) not in done_keys]
         base = {k: task[k] for k in ("framework", "device", "dtype", "mode")}
         base["framework_version"] = adapter.version() or ""
         for row in failed_rows(base, case, qs, outcome, detail):
             run.append("record", row)
         run.manifest["failures"].append({"task": task, "outcome": outcome, "detail": detail})
     return fail
-
-
-def row_key(row: dict) -> tuple:
-    """The identity of a quantity a row belongs to (every element shares it)."""
-    seed = row.get("cotangent") or row.get("tangent") or ""
-    return (row["case"], row["dtype"], row["device"], row["mode"], row["point"], row["ad"],
-            row["wrt"], float(seed) if seed != "" else None)
 
 
 def _timing_failure(run: Run, framework: str):
@@ -101,7 +96,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
     def on_event(event: dict) -> None:
         name = event.get("event")
         if name == "record":
-            done_keys.add(row_key(event))
+            done_keys.add(RowKey.of(event).quantity())
             run.append("record", event)
         elif name == "timing":
             run.append("timing", event)

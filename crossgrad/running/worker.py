@@ -13,7 +13,8 @@ import sys
 import traceback
 
 from crossgrad.core.records import SCHEMA_VERSION
-from crossgrad.core.registry import frameworks, use_case_files
+from crossgrad.core.registry import frameworks
+from crossgrad.catalogue import use_case_files
 from crossgrad.running.derivatives import compute_task
 from crossgrad.running.plan import Task
 from crossgrad.timing.harness import steady_malloc

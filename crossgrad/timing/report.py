@@ -21,36 +21,25 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from crossgrad.core.records import SCHEMA_VERSION
-from crossgrad.core.records import fmt, read_csv, write_csv
+from crossgrad.core import run_folder
+from crossgrad.core.records import SCHEMA_VERSION, fmt, read_csv, write_csv
+from crossgrad.core.rows import DERIVED_COLUMNS, TIMING_COLUMNS, TimingKey
 from crossgrad.timing.plots import plot_compile_cost, plot_ratio, plot_relu_times
 from crossgrad.timing.rows import api_suffix, human_time, n_label, num, ok, series
 from crossgrad.timing.summary import summary_markdown
 from crossgrad.timing.workloads import PHASES, bytes_moved, flops
 
-LABEL_COLUMNS = ("schema_version", "framework", "framework_version", "device", "dtype", "mode",
-                 "workload", "n", "shape", "phase", "api", "threads", "compile_cache")
-STAT_COLUMNS = ("first_call_s", "median_s", "iqr_s", "min_s", "samples", "inner_loops", "cores_busy",
-                "noisy", "outcome", "detail")
 LATER_COLUMNS = ("cores_busy", "api", "compile_cache")  # added within schema 1: older timings.csv still read
-DERIVED_COLUMNS = ("gradient_primal_ratio", "bytes_moved", "bandwidth_bytes_per_s", "flop",
-                   "flop_per_s", "break_even_calls")
-TIMING_COLUMNS = LABEL_COLUMNS + STAT_COLUMNS + DERIVED_COLUMNS
 RAW_COLUMNS = ("schema_version", "framework", "device", "dtype", "mode", "workload", "n", "phase",
                "block", "seconds_per_call")
-RAW_FILE = "timings_raw.csv"
 NOISY_MARK = "⚠"
-
-
-def _key(row: dict, *extra: str) -> tuple:
-    return tuple(str(row.get(k, "")) for k in ("framework", "device", "dtype", "workload", "n") + extra)
 
 
 def with_derived(rows: list[dict]) -> list[dict]:
     """Copies of the rows with DERIVED_COLUMNS filled (strings; empty where not applicable).
     A gradient row's primal is its mode's (which has no api); its eager, the same api's."""
-    by_mode_phase = {_key(r, "mode", "phase", "api"): r for r in rows if ok(r)}
-    return [dict(r, **_derived(r, by_mode_phase)) for r in rows]
+    measured = {TimingKey.of(r): r for r in rows if ok(r)}
+    return [dict(r, **_derived(r, measured)) for r in rows]
 
 
 def _derived(row: dict, index: dict) -> dict:
@@ -58,7 +47,8 @@ def _derived(row: dict, index: dict) -> dict:
     if not ok(row):
         return out
     median, n, phase = num(row, "median_s"), int(row["n"]), row["phase"]
-    primal = index.get(_key(row, "mode") + ("primal", ""))
+    key = TimingKey.of(row)
+    primal = index.get(key._replace(phase="primal", api=""))
     if phase == "gradient" and primal is not None:
         out["gradient_primal_ratio"] = fmt(median / num(primal, "median_s"))
     nbytes, nflop = bytes_moved(row["workload"], n, phase), flops(row["workload"], phase)
@@ -66,7 +56,7 @@ def _derived(row: dict, index: dict) -> dict:
         out.update(bytes_moved=str(nbytes), bandwidth_bytes_per_s=fmt(nbytes / median))
     if nflop is not None:
         out.update(flop=str(nflop), flop_per_s=fmt(nflop / median))
-    eager = index.get(_key(row) + ("eager", phase, str(row.get("api", ""))))
+    eager = index.get(key._replace(mode="eager"))
     if row["mode"] != "eager" and eager is not None:
         out["break_even_calls"] = break_even(row, eager)
     return out
@@ -88,12 +78,12 @@ def write_timings_csv(run_dir: Path, rows: list[dict]) -> Path:
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     rows = [dict(r, schema_version=r.get("schema_version", SCHEMA_VERSION)) for r in rows]
-    write_csv(run_dir / "timings.csv", with_derived(rows), TIMING_COLUMNS)
+    write_csv(run_dir / run_folder.TIMINGS, with_derived(rows), TIMING_COLUMNS)
     raw = [dict(r, block=i, seconds_per_call=fmt(s))
            for r in rows for i, s in enumerate(r.get("raw_samples") or ())]
     if raw:
-        write_csv(run_dir / RAW_FILE, raw, RAW_COLUMNS)
-    return run_dir / "timings.csv"
+        write_csv(run_dir / run_folder.TIMINGS_RAW, raw, RAW_COLUMNS)
+    return run_dir / run_folder.TIMINGS
 
 
 def read_timings_csv(path: Path) -> list[dict]:

@@ -5,7 +5,7 @@ API (used by the worker subprocess, tests/test_benchmarks.py and scripts):
     specs = timing_specs({"torch": ("eager", "compiled")}, devices=("cpu",),
                          workloads=("relu", "dense"), sizes=None)
     for row in run_timing_specs(adapter, specs, HarnessOptions(), threads=None):
-        ...  # one dict per spec, columns timing.report.TIMING_COLUMNS + "raw_samples"
+        ...  # one dict per spec, columns core.rows.TimingRow + "raw_samples"
     row = measure_copy_bandwidth()   # the machine's copy bandwidth, as a row
 
 A spec is a JSON-able dict: framework, device, dtype, workload, n, mode, phase.

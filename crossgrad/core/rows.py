@@ -1,0 +1,149 @@
+"""The two row types of a run folder, each defined once: its columns and its key.
+
+A GradientRow is one recorded scalar element (records.jsonl, gradients.csv);
+a TimingRow one measurement (timings.jsonl, timings.csv). Rows travel as plain
+dicts (JSON lines, CSV, pandas frames), so the types are TypedDicts: the column
+list of each file is read off the type, and a type checker sees every column
+name. A row's identity is a NamedTuple built by `RowKey.of(row)` and
+`TimingKey.of(row)`, the one place that says which columns identify a row and
+how their text is made canonical ("1" and "1.0" name the same seed).
+"""
+from __future__ import annotations
+
+from typing import NamedTuple, TypedDict
+
+
+class GradientRow(TypedDict):
+    """One scalar element of one recorded quantity, in gradients.csv's column order.
+    Values are text as written: floats as Python's round-trip repr."""
+
+    schema_version: int
+    framework: str
+    framework_version: str
+    device: str
+    dtype: str
+    mode: str
+    ad: str  # none (the primal value), reverse, forward, second
+    case: str
+    point: str
+    cotangent: str  # the seed of reverse and second; "" otherwise
+    tangent: str  # the seed of forward; "" otherwise
+    wrt: str  # the input differentiated: x, w, b; "" for the primal value
+    index: int  # the element of a vector quantity; 0 for a scalar
+    value: str
+    bits: str  # hex bit pattern at the dtype's own width (core.dtypes.bits)
+    outcome: str  # ok, error, no_gradient, unsupported, unavailable, crashed, timeout
+    detail: str
+    primitive: str  # the framework call that computed it (its spelling)
+    truth: str  # filled when the run is judged (judging.verdicts.annotate)
+    verdict: str
+    x: str
+    w: str
+    b: str
+
+
+GRADIENT_COLUMNS = tuple(GradientRow.__annotations__)
+
+
+def seed_text(row) -> str:
+    """The seed of a row's quantity, canonical: the tangent of a forward row,
+    else the cotangent, as repr(float) ("" for the primal value)."""
+    seed = row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent")
+    return "" if seed in (None, "") else repr(float(seed))
+
+
+class RowKey(NamedTuple):
+    """The identity of a gradient row: which element of which quantity, computed
+    by which framework how. The same columns key expectations entries and both
+    sides of `crossgrad compare`."""
+
+    framework: str
+    mode: str
+    device: str
+    dtype: str
+    case: str
+    point: str
+    ad: str
+    seed: str
+    wrt: str
+    index: int
+
+    @classmethod
+    def of(cls, row) -> "RowKey":
+        """The key of a row of any flavour (records.jsonl, CSV text, an expectation)."""
+        return cls(*(str(row.get(name) or "") for name in cls._fields[:7]),
+                   seed_text(row), str(row.get("wrt") or ""), int(row.get("index") or 0))
+
+    def quantity(self) -> "RowKey":
+        """The key shared by every element of this row's quantity (index 0)."""
+        return self._replace(index=0)
+
+    def column(self) -> tuple[str, str, str]:
+        """Where the value was computed: a column of the report's matrices."""
+        return (self.framework, self.mode, self.device)
+
+    def element(self) -> tuple[str, str, str, str, int]:
+        """What was computed, inside one (case, dtype) matrix: a row of it."""
+        return (self.point, self.ad, self.seed, self.wrt, self.index)
+
+
+class TimingRow(TypedDict):
+    """One timing measurement (or a failed one), in timings.csv's column order;
+    timings.csv adds TimingDerived's columns."""
+
+    schema_version: int
+    framework: str
+    framework_version: str
+    device: str
+    dtype: str
+    mode: str
+    workload: str  # relu, dense, or copy (the bandwidth reference)
+    n: int
+    shape: str
+    phase: str  # primal or gradient
+    api: str  # the gradient API timed ("" for primal rows and an adapter's only one)
+    threads: str
+    compile_cache: str
+    first_call_s: str
+    median_s: str
+    iqr_s: str
+    min_s: str
+    samples: int
+    inner_loops: int
+    cores_busy: str
+    noisy: str
+    outcome: str
+    detail: str
+
+
+class TimingDerived(TypedDict):
+    """Columns timings.csv derives from other rows of the same run."""
+
+    gradient_primal_ratio: str
+    bytes_moved: str
+    bandwidth_bytes_per_s: str
+    flop: str
+    flop_per_s: str
+    break_even_calls: str
+
+
+TIMING_ROW_COLUMNS = tuple(TimingRow.__annotations__)
+DERIVED_COLUMNS = tuple(TimingDerived.__annotations__)
+TIMING_COLUMNS = TIMING_ROW_COLUMNS + DERIVED_COLUMNS
+
+
+class TimingKey(NamedTuple):
+    """The identity of a timing row."""
+
+    framework: str
+    device: str
+    dtype: str
+    mode: str
+    workload: str
+    n: str
+    phase: str
+    api: str
+
+    @classmethod
+    def of(cls, row) -> "TimingKey":
+        return cls(*(str(row.get(name) or "") for name in cls._fields))
