@@ -152,6 +152,39 @@ class Snippets:
     preamble: dict = field(default_factory=dict)  # dtype -> lines it needs (JAX's x64 switch)
 
 
+@dataclass(frozen=True)
+class KnownDifference:
+    """A measured way a framework's op differs from the case's truth by its own
+    rule, kept as atlas points (and pinned bit for bit by cases/expectations.csv).
+    The tests excuse exactly this and nothing wider: `dtype`, `mode` and
+    `points` narrow it (None / empty: any). `accuracy`: the value is right to a
+    lower precision only (a float32 constant inside a float64 op), which the
+    consistency test still bounds; the property tests, which sample everywhere,
+    leave such a combination out."""
+
+    case: str
+    why: str
+    dtype: str | None = None
+    mode: str | None = None
+    points: tuple[str, ...] = ()
+    accuracy: bool = False
+
+    def covers(self, case: str, dtype: str, mode: str, point: str | None = None) -> bool:
+        """Whether it holds for this combination (at `point`; None: at every point)."""
+        return (case == self.case and self.dtype in (None, dtype) and self.mode in (None, mode)
+                and (not self.points or (point is not None and point in self.points)))
+
+
+def known_difference(adapter, case: str, dtype: str, mode: str, point: str | None = None,
+                     accuracy: bool | None = None) -> str:
+    """Why the adapter's framework differs there by its own rule ("" when it does not);
+    `accuracy` False/True keeps only the entries of that kind."""
+    for known in getattr(adapter, "known_differences", ()):
+        if known.covers(case, dtype, mode, point) and accuracy in (None, known.accuracy):
+            return known.why
+    return ""
+
+
 @runtime_checkable
 class Adapter(Protocol):
     """What a framework adapter provides. Arrays are the framework's own type.
@@ -171,6 +204,17 @@ class Adapter(Protocol):
     Optional: `notes() -> str`, called after each compiled group of calls, says
     what the compiler did that a reader must know (torch's graph breaks); the
     text lands in the rows' `detail`.
+
+    Optional facts the tests read (a plug-in declares its own, so it is tested
+    like a built-in, with no framework name in the tests):
+    `flushes_subnormals` (bool): the framework flushes subnormal inputs and
+    results to zero on CPU, so a subnormal z reads as relu's kink;
+    `known_differences` (tuple of KnownDifference): where its ops differ from
+    the catalogue's truths by the framework's own rule;
+    `costly_modes` (tuple of modes): a first call per function costs seconds
+    there, too slow for tests that compile one function per random example;
+    `import_first` (tuple of module names): modules to import before this
+    framework when one process holds both (crossgrad.core.registry.load_adapter).
     """
 
     name: str

@@ -41,6 +41,11 @@ class LazyFramework:
 
     package: str  # distribution whose version is reported
     snippets: "Snippets"  # crossgrad.adapter.Snippets: repro text and the compile wrappers
+    # The optional facts of crossgrad.adapter.Adapter, at their defaults.
+    flushes_subnormals = False
+    known_differences: tuple = ()
+    costly_modes: tuple = ()
+    import_first: tuple = ()
 
     def __init__(self):
         self._module = None

@@ -7,7 +7,6 @@ imported before tensorflow in this process (a known crash otherwise).
 """
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 import os
@@ -21,7 +20,7 @@ import pytest
 from crossgrad.adapter import (DTYPE_NAMES, OP_NAMES, OP_SIGNATURES, Adapter, UnsupportedOp,
                                op_from_template, ops_from_table, unsupported_reason)
 from crossgrad.core.records import same_bits
-from crossgrad.core.registry import frameworks
+from crossgrad.core.registry import frameworks, load_adapter
 from crossgrad.running.derivatives import compute_task
 from crossgrad.running.plan import Task
 
@@ -37,12 +36,9 @@ SEEDS = {"seeds": [1.0, -1.0]}
 def _adapter(name):
     """The registered adapter, loaded once per process; skip if not installed."""
     adapter = frameworks()[name]
-    if name == "tensorflow" and importlib.util.find_spec("torch"):
-        import torch  # noqa: F401  (before tensorflow, always)
     if adapter.version() is None:
         pytest.skip(f"{name} not installed ({adapter.install_hint})")
-    adapter.load()
-    return adapter
+    return load_adapter(name)  # after its import_first
 
 
 @pytest.fixture(scope="module", params=list(MODES))

@@ -10,10 +10,13 @@ Each test runs the two checks of issue 3 on its rows:
   exact or close, or sign-of-zero: mathematically 0 has no sign, and which sign
   a framework produces is a convention, judged by the second check). A failure
   here is a bug in an adapter or a case, unless it is one of the few named
-  kinds of finding in `smooth_finding` (a different default function, NaN
-  through where, TensorFlow's None gradients, jit refusing Python control flow,
-  flush-to-zero of subnormals, accuracy short of `close`), each of which the
-  expectations file pins bit for bit.
+  kinds of finding in `smooth_finding`: what the framework's adapter declares
+  (its `known_differences` and `flushes_subnormals`: a different default
+  function, jit refusing Python control flow, a float32 constant in a float64
+  op, flush-to-zero of subnormals), or a kind any framework may show (NaN
+  through where, None gradients, accuracy short of `close`). The tests name no
+  framework: a plug-in adapter is judged by its own declarations. The
+  expectations file pins each finding bit for bit.
 - every value is compared with cases/expectations.csv exactly as `crossgrad
   check` does (crossgrad.judging.check.compare): a known divergence must keep its bits.
 
@@ -32,7 +35,6 @@ of cases.special.in_test_subset. CROSSGRAD_FULL=1 runs the whole catalogue, as
 from __future__ import annotations
 
 import functools
-import importlib
 import math
 import os
 import subprocess
@@ -44,7 +46,8 @@ import pytest
 from cases.scope import in_scope
 from cases.special import in_test_subset
 from crossgrad.core.dtypes import is_subnormal, program_z, round_to
-from crossgrad.core.registry import frameworks
+from crossgrad.adapter import known_difference
+from crossgrad.core.registry import frameworks, load_adapter
 from crossgrad.catalogue import cases
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.check import compare, format_diff, load_expectations
@@ -55,9 +58,6 @@ pytestmark = pytest.mark.integration
 EXPECTATIONS = Path(__file__).resolve().parent.parent / "cases" / "expectations.csv"
 FULL = os.environ.get("CROSSGRAD_FULL", "") == "1"
 SMOOTH_OK = ("exact", "close", "imprecise", "flushed", "definitional")  # crossgrad.judging.verdicts: valid, or explained
-KNOWN_FORMS = {
-    ("jax", "gelu"): "jax.nn.gelu defaults to approximate=True, the tanh form, not z*Phi(z)",
-}
 
 
 def _is_nan(value) -> bool:
@@ -80,11 +80,6 @@ def _float32_accurate(row: dict, truth) -> bool:
     if row["dtype"] != "float64" or row["value"] in (None, "") or not math.isfinite(float(row["value"])):
         return False
     return abs(float(row["value"]) - truth.value) <= 8 * 2.0 ** -24 * max(1.0, abs(truth.value))
-
-
-# XLA (JAX, TensorFlow's XLA) and TensorFlow's Eigen kernels flush subnormals to
-# zero on CPU: the atlas keeps it as relu's points `subnormal` and `subnormal64`.
-FLUSHES_SUBNORMALS = ("jax", "tensorflow")
 
 
 def _subnormal_involved(row: dict) -> bool:
@@ -113,9 +108,11 @@ def smooth_finding(row: dict, truth) -> str:
     """Why a value that misses an exact truth is a measured finding, not a bug
     ("" when it is none of these, and so a bug in an adapter or a case). Every
     one of them is pinned, bit for bit, by the expectations file."""
-    fw, case = row["framework"], row["case"]
-    if (fw, case) in KNOWN_FORMS:
-        return KNOWN_FORMS[fw, case]
+    case, dtype, mode, point = row["case"], row["dtype"], row["mode"], row["point"]
+    adapter = frameworks().get(row["framework"])  # its declared differences (crossgrad.adapter.KnownDifference)
+    known = known_difference(adapter, case, dtype, mode, point, accuracy=False)
+    if known:
+        return known
     if case.split("~")[0] in NAN_THROUGH_WHERE and _is_nan(row["value"]):
         return "NaN through where: the untaken branch's NaN (or inf) derivative times 0 leaks into the sum"
     if case == "elu" and row["point"].startswith("exp_overflow") and _is_nan(row["value"]):
@@ -126,19 +123,15 @@ def smooth_finding(row: dict, truth) -> str:
         return "the framework has no such op (or dtype): unsupported, the reason in `detail`"
     if row["outcome"] == "no_gradient" or (row["outcome"] == "error" and "(None)" in row["detail"]):
         return "the framework returns None for an unconnected gradient (and cannot differentiate it again)"
-    if case == "relu_python" and row["mode"] != "eager" and row["outcome"] == "error":
-        return "Python `if` on a traced value cannot be compiled"
     if case == "norm" and row["point"] in NORM_RANGE_POINTS:
         return "norm through z*z: z*z overflows or underflows although |z| does not"
     if row["point"] in ("inf", "neg_inf"):  # cases/special.py
         if row["ad"] == "forward" and _is_nan(row["value"]):
             return "forward mode at w = ±inf: the product rule's other term, w times x's zero tangent, is NaN"
-        if (fw, case) == ("tensorflow", "clamp"):
-            return "tf.clip_by_value needs an upper bound, the dtype's largest finite: clamp(inf) is that, slope 0"
-    if fw in FLUSHES_SUBNORMALS and _subnormal_involved(row):
+    if getattr(adapter, "flushes_subnormals", False) and _subnormal_involved(row):
         return "flush-to-zero on CPU: a subnormal input or z is read as 0, relu's kink"
     if row["verdict"] == "invalid" and _float32_accurate(row, truth):
-        return "float32 accuracy inside a float64 op (MLX computes float64 exp and erf in float32: docs/mlx.md)"
+        return known_difference(adapter, case, dtype, mode, point, accuracy=True)
     if row["verdict"] == "invalid" and _roughly(row, truth):
         return "less accurate than `close` (cancellation in the framework's formula, a float32 constant)"
     return ""
@@ -181,14 +174,10 @@ def _params():
 @functools.lru_cache(maxsize=None)
 def _loaded(framework: str):
     """The framework's adapter, loaded once per process (or the error loading it)."""
-    if framework == "tensorflow" and frameworks().get("torch") and frameworks()["torch"].version():
-        importlib.import_module("torch")  # torch before TensorFlow: a known segfault otherwise
-    adapter = frameworks()[framework]
     try:
-        adapter.load()
+        return load_adapter(framework)  # after the modules it must follow (its import_first)
     except Exception as exc:  # reported by every test of the framework, loaded once
         return exc
-    return adapter
 
 
 @functools.lru_cache(maxsize=None)

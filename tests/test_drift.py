@@ -17,7 +17,7 @@ import pytest
 
 from crossgrad.cli import main
 from crossgrad.core.run_folder import load_run
-from crossgrad.drift.join import ulps
+from crossgrad.judging.difference import ulps
 from crossgrad.drift.timing import join_timings
 from crossgrad.running.env import cpu_flags
 

@@ -6,8 +6,8 @@ is left to the atlas, which compares it bit for bit at fixed points).
 
 Points are drawn from normal, tiny (subnormal included), large and signed-zero
 magnitudes. A divergence that is the framework's own is kept as an atlas case
-(cases/atlas.py) and listed in KNOWN with where the atlas shows it; never
-silenced without that.
+(cases/atlas.py) and declared by its adapter (known_differences, with where the
+atlas shows it); never silenced without that.
 """
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from crossgrad.adapter import unsupported_reason
+from crossgrad.adapter import known_difference, unsupported_reason
 from crossgrad.case import Point
-from crossgrad.core.registry import frameworks
+from crossgrad.core.registry import frameworks, load_adapter
 from crossgrad.catalogue import cases
 from crossgrad.judging.truth import quantity_scale, quantity_truth
 from crossgrad.judging.verdicts import verdict
@@ -31,35 +31,17 @@ pytestmark = pytest.mark.integration
 
 EXAMPLES = int(os.environ.get("CROSSGRAD_PROPERTY_EXAMPLES", "25"))
 # Every registered framework in every mode it has (a plug-in is tested like a
-# built-in), except modes whose per-function compile cost makes 25 examples per
-# case too slow here; the atlas and test_consistency cover those modes.
-SLOW_TO_COMPILE = {("torch", "compiled"), ("tensorflow", "compiled")}
-MODES = {name: tuple(m for m in adapter.modes if (name, m) not in SLOW_TO_COMPILE)
+# built-in), except modes whose per-function compile cost (the adapter's
+# costly_modes) makes 25 examples per case too slow here; the atlas and
+# test_consistency cover those modes.
+MODES = {name: tuple(m for m in adapter.modes if m not in getattr(adapter, "costly_modes", ()))
          for name, adapter in frameworks().items()}
 
-# Whole combinations that differ from the reference by design, and the atlas
-# entry that records each: (framework, case, dtype, mode; None matches any).
-KNOWN = {
-    ("jax", "gelu", None, None): "jax.nn.gelu defaults to the tanh approximation (atlas: gelu, every point)",
-    ("tensorflow", "leaky_relu", "float64", None):
-        "tf.nn.leaky_relu keeps alpha in float32 (atlas: leaky_relu negative)",
-    ("tensorflow", "gelu", "float64", None): "tf.nn.gelu uses a float32 1/sqrt(2) inside erfc (atlas: gelu float64)",
-    ("tensorflow", "gelu_exact", "float64", None):
-        "tf.nn.gelu(approximate=False) uses a float32 1/sqrt(2) inside erfc (atlas: gelu_exact float64)",
-    ("jax", "relu_python", None, "compiled"):
-        "a Python `if` on a traced value raises TracerBoolConversionError (atlas: relu_python, outcome error)",
-    ("mlx", "relu_python", None, "compiled"):
-        "mx.compile refuses to evaluate a traced value in a Python `if` (atlas: relu_python, outcome error)",
-    **{("mlx", case, "float64", None): "MLX computes float64 exp and erf in float32 (atlas: "
-       f"{case} negative, docs/mlx.md)" for case in ("gelu", "gelu_exact", "softplus", "elu")},
-}
-
-
-def known_divergence(framework, case, dtype, mode) -> str | None:
-    for (fw, c, dt, m), why in KNOWN.items():
-        if fw == framework and c == case and dt in (None, dtype) and m in (None, mode):
-            return why
-    return None
+def known_divergence(framework, case, dtype, mode) -> str:
+    """Why a whole combination differs from the reference by the framework's own
+    rule, as its adapter declares (crossgrad.adapter.KnownDifference), each an
+    atlas point; "" when it must match."""
+    return known_difference(frameworks()[framework], case, dtype, mode)
 
 
 def squares_out_of_range(z: float, dtype: str) -> bool:
@@ -85,16 +67,9 @@ def known_value_divergence(framework: str, case: str, dtype: str, ad: str, z: fl
         return "softplus is linear above a threshold (torch: F.softplus threshold=20): z and slope 1"
     if case == "norm" and squares_out_of_range(z, dtype):
         return "norm (and its derivatives) via z*z overflows or underflows (atlas: norm large, tiny, large64, tiny64)"
-    if framework == "tensorflow" and value is None and (case == "floor" or (case == "sign" and ad == "forward")):
-        return "TensorFlow returns None, no gradient (atlas: floor and sign, outcome no_gradient)"
+    if value is None and ad != "none":
+        return "the framework returns None, no gradient (atlas: floor and sign, outcome no_gradient)"
     return None
-
-# These frameworks run with flush-to-zero on CPU (XLA; Eigen's thread pool), so a
-# subnormal input or z is read as 0: at relu's kink that turns a slope of 1
-# into 0. The atlas keeps this as the points `subnormal` and `subnormal64` of
-# relu and relu_python; here such draws are left to torch.
-FLUSHES_SUBNORMALS = ("jax", "tensorflow")
-
 
 def subnormal_involved(dtype: str, *values: float) -> bool:
     t = np.dtype(dtype).type
@@ -145,14 +120,8 @@ def combo_id(combo) -> str:
 
 @pytest.fixture(scope="module")
 def loaded():
-    """Adapters loaded once, torch first (TensorFlow before torch can crash)."""
-    table = {}
-    for name in sorted(MODES, key=lambda n: n != "torch"):
-        adapter = frameworks()[name]
-        if adapter.version() is not None:
-            adapter.load()
-            table[name] = adapter
-    return table
+    """Adapters loaded once, each after the modules it must follow (load_adapter)."""
+    return {name: load_adapter(name) for name in MODES if frameworks()[name].version() is not None}
 
 
 @pytest.mark.parametrize("combo", COMBOS, ids=combo_id)
@@ -177,7 +146,8 @@ def test_smooth_points_match_the_reference(loaded, combo):
     def check(x, w, b):
         point = reference_point(case, dtype, x, w, b)
         assume(smooth_here(point))
-        assume(framework not in FLUSHES_SUBNORMALS or not subnormal_involved(dtype, x, w, b))
+        # flush-to-zero reads a subnormal as 0, relu's kink (atlas: relu subnormal, subnormal64)
+        assume(not getattr(adapter, "flushes_subnormals", False) or not subnormal_involved(dtype, x, w, b))
         for ad, wrts in (("none", ("",)), ("reverse", case.wrt), ("forward", case.wrt)):
             values = evaluate(adapter, fns[ad], dtype, x, w, b)
             for wrt, value in zip(wrts, values):

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from crossgrad.core.registry import frameworks
+from crossgrad.core.registry import frameworks, load_adapter
 from crossgrad.timing.harness import steady_malloc, time_block
 from crossgrad.timing.run import default_options
 
@@ -23,8 +23,8 @@ _LOADED: dict = {}
 def loaded_adapter(name: str):
     """The adapter, loaded once per process; skip (with the reason) if not installed.
 
-    torch is imported before TensorFlow when both are installed: the other order
-    can segfault in one process."""
+    Loaded after the modules its adapter must follow (import_first: torch before
+    TensorFlow; the other order can crash one process)."""
     if name not in frameworks():
         pytest.skip(f"no crossgrad adapter named {name!r}; known: {', '.join(frameworks())}")
     adapter = frameworks()[name]
@@ -33,10 +33,7 @@ def loaded_adapter(name: str):
     if not _LOADED and default_options()["steady_malloc"]:
         steady_malloc()  # as crossgrad run's timing workers, before any framework allocates
     if name not in _LOADED:
-        if name == "tensorflow" and frameworks().get("torch") and frameworks()["torch"].version():
-            import torch  # noqa: F401  (torch after TensorFlow in one process can segfault)
-        adapter.load()
-        _LOADED[name] = adapter
+        _LOADED[name] = load_adapter(name)  # after its import_first: one process holds several
     return adapter
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.metadata
+import importlib.util
 import pkgutil
 from functools import lru_cache
 
@@ -50,3 +51,16 @@ def frameworks() -> dict:
             raise RegistryError(f"two adapters named {adapter.name!r}")
         table[adapter.name] = adapter
     return table
+
+
+def load_adapter(name: str, threads: int | None = None):
+    """The adapter, loaded in this process, after the modules it must follow
+    (its `import_first`, where installed: TensorFlow after torch, the other
+    order can crash one process). A crossgrad worker holds one framework and
+    loads it directly; tests and benchmarks that hold several call this."""
+    adapter = frameworks()[name]
+    for module in getattr(adapter, "import_first", ()):
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+    adapter.load(threads=threads)
+    return adapter

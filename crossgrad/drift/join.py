@@ -3,7 +3,8 @@
 A quantity's key is (framework, mode, device, dtype, case, point, ad, seed, wrt,
 index); with `--by device` the device is what differs, so it leaves the key.
 pandas joins the two sides on the key (an outer join: a quantity on one side
-only is a finding too); each joined line then gets one category, worst first:
+only is a finding too); each joined line then gets one category, worst first
+(crossgrad.judging.difference, which the report's cpu-vs-gpu section shares):
 
     verdict worse   today's verdict of B is worse than of A (exact -> invalid, ok -> error)
     outcome         the outcome changed otherwise (error -> ok, unsupported -> unavailable)
@@ -20,23 +21,14 @@ beside them.
 """
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import pandas as pd
 
 from crossgrad.catalogue import cases
 from crossgrad.core.rows import RowKey, seed_text
-from crossgrad.judging.compare import bit_key, SEVERITY
-from crossgrad.judging.truth import as_float
+from crossgrad.judging.difference import change, ulps
 from crossgrad.judging.verdicts import annotate
 
 KEY = RowKey._fields
-# Up to this many units in the last place apart (at the dtype): an op's rounding
-# (a fused multiply-add, another vector width), not a different formula.
-LAST_BITS_ULPS = 8
-CATEGORIES = ("verdict worse", "outcome", "value", "sign of zero", "last bits", "only in A", "only in B", "same")
-CHANGES = CATEGORIES[:-1]
 SIDE_COLUMNS = ("framework_version", "device", "value", "outcome", "verdict", "recorded_verdict", "detail",
                 "primitive", "truth")
 
@@ -86,56 +78,5 @@ def category(line: dict) -> str:
         return "only in A"
     if line["_merge"] == "right_only":
         return "only in B"
-    if worse(line["verdict_a"], line["verdict_b"]):
-        return "verdict worse"
-    va, vb = _float(line["value_a"]), _float(line["value_b"])
-    if line["outcome_a"] != line["outcome_b"] or (va is None) != (vb is None):
-        return "outcome"
-    if va is None or bit_key(va) == bit_key(vb):
-        return "same"
-    if va == 0.0 and vb == 0.0:  # == on purpose: both zeros, bits differ, so the signs do
-        return "sign of zero"
-    distance = line["ulps"]
-    return "last bits" if distance is not None and distance <= LAST_BITS_ULPS else "value"
-
-
-def worse(verdict_a: str, verdict_b: str) -> bool:
-    """Whether B's verdict ranks below A's (crossgrad.judging.compare.SEVERITY: worst first).
-    An empty verdict (no truth stated) ranks with nothing."""
-    if not verdict_a or not verdict_b or verdict_a == verdict_b:
-        return False
-    rank = {v: i for i, v in enumerate(SEVERITY)}
-    return rank.get(verdict_b, len(rank)) < rank.get(verdict_a, len(rank))
-
-
-def _float(text) -> float | None:
-    return None if text in ("", None) else as_float(text)
-
-
-def _int_dtypes(dtype: str):
-    """(float type, signed int type of the same width) of a dtype name."""
-    if dtype == "bfloat16":
-        import ml_dtypes
-
-        return ml_dtypes.bfloat16, np.int16
-    return {"float64": (np.float64, np.int64), "float32": (np.float32, np.int32),
-            "float16": (np.float16, np.int16)}.get(dtype, (np.float64, np.int64))
-
-
-def ulps(text_a, text_b, dtype: str) -> int | None:
-    """Units in the last place between two values at `dtype`, from their bits;
-    None where either is missing or not finite (NaN, inf: no distance)."""
-    a, b = _float(text_a), _float(text_b)
-    if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
-        return None
-    ftype, itype = _int_dtypes(dtype)
-    ia, ib = (_ordered(np.array([v], dtype=ftype).view(itype)[0]) for v in (a, b))
-    return abs(ia - ib)
-
-
-def _ordered(bits) -> int:
-    """Sign-magnitude bits as an integer line: -0.0 and +0.0 are neighbours 1 apart,
-    every float's neighbour is 1 away."""
-    value = int(bits)
-    width = bits.dtype.itemsize * 8
-    return value if value >= 0 else -(value + (1 << (width - 1))) - 1
+    return change(*({k: line[f"{k}_{side}"] for k in ("verdict", "outcome", "value")} for side in "ab"),
+                  line["dtype"])

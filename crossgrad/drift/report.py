@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from crossgrad.core.records import atomic_write_text
-from crossgrad.drift.join import CATEGORIES, LAST_BITS_ULPS
+from crossgrad.judging.difference import CATEGORIES, LAST_BITS_ULPS
 from crossgrad.drift.timing import timing_lines
 
 MACHINE_FIELDS = ("cpu", "cpu_arch", "cpu_flags", "xla_cpu_target", "cpu_count", "gpu", "python", "platform",

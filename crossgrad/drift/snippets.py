@@ -7,7 +7,7 @@ either environment to see that side's value.
 from __future__ import annotations
 
 from crossgrad.catalogue import cases
-from crossgrad.drift.join import CHANGES
+from crossgrad.judging.difference import CHANGES
 from crossgrad.reporting.repro import SnippetError, case_snippet
 
 NO_SNIPPET = ("only in A", "only in B")

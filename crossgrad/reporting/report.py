@@ -15,6 +15,7 @@ from crossgrad.core.rows import seed_text
 from crossgrad.judging import compare
 from crossgrad.reporting import report_pages, report_findings, plots
 from crossgrad.reporting.report_conventions import conventions_table
+from crossgrad.reporting.report_devices import device_section
 from crossgrad.reporting.report_text import col_label as _col_label
 from crossgrad.reporting.report_text import distinct as _distinct
 from crossgrad.reporting.report_text import inline as _inline
@@ -79,7 +80,7 @@ def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,
     example = report_findings.seed_example(matrices, found, cols)
     parts += ["## Findings", FINDINGS_INTRO, example,
               report_findings.findings_table(found, cols) if found else "No findings: every value is exact or close.",
-              "## Conventions", CONVENTIONS_INTRO, conventions_table(rows, cols, cases),
+              device_section(rows).strip(), "## Conventions", CONVENTIONS_INTRO, conventions_table(rows, cols, cases),
               spelling_section(rows, cases, env), timing.strip(), _summary(matrices, cols, heatmap), _errors(rows, errors)]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"
 

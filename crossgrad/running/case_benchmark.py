@@ -5,7 +5,7 @@ derivative function of crossgrad.running.derivatives.build_functions (the case's
 implementation where it has one), compiled once with the adapter's compile for
 the mode, called on arrays of one point, ending in the adapter's block() so the
 values exist before the clock stops. The framework is loaded in the pytest
-process (crossgrad.benchmarks.timed.loaded_adapter: torch before TensorFlow),
+process (crossgrad.benchmarks.timed.loaded_adapter, after its adapter's import_first),
 because a benchmark times a call, not a process start.
 
 extra_info carries crossgrad's timing labels (workload = the case's name, n =

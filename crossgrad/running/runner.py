@@ -89,8 +89,10 @@ def _timing_failure(run: Run, framework: str):
     return fail
 
 
-def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progress) -> bool:
-    """Runs one framework's tasks of one kind ("values" or "timings") in a worker."""
+def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progress, shard: int = 0) -> bool:
+    """Runs one framework's tasks of one kind ("values" or "timings") in a worker;
+    `shard` numbers the workers of one framework (its log: logs/<framework>.log,
+    then logs/<framework>-2.log, ...)."""
     done_keys: set = set()
 
     def on_event(event: dict) -> None:
@@ -122,7 +124,8 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
            "points": list(run.config.points), "seeds": list(run.config.seeds), "scope": run.config.scope,
            "timing": run.timing,
            "case_files": case_files()}  # the user's --cases-from files: the worker loads them too
-    supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / LOGS / f"{framework}.log",
+    log = f"{framework}.log" if not shard else f"{framework}-{shard + 1}.log"
+    supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / LOGS / log,
                             on_event, on_failure)
     run.supervisors.append(supervisor)
     try:
@@ -151,18 +154,31 @@ def value_tasks(config: RunConfig) -> dict[str, list[dict]]:
             for fw in config.frameworks}
 
 
+def shards(per_framework: dict[str, list[dict]], parts: int) -> list[tuple[str, int, list[dict]]]:
+    """(framework, shard, tasks): each framework's value tasks dealt into `parts`
+    workers, every other task to the next, so each gets its share of the costly
+    (compiled) tasks; first shards of every framework first. With more workers
+    than cores, no framework is left computing alone at the end while a core
+    idles (how long each framework takes is not known in advance: a cold
+    compile cache can cost a minute)."""
+    out = [(fw, i, tasks[i::parts]) for i in range(parts) for fw, tasks in per_framework.items()]
+    return [(fw, i, tasks) for fw, i, tasks in out if tasks]
+
+
 def execute(run: Run, plan: dict[str, dict[str, list[dict]]], progress, jobs: int = 1) -> bool:
-    """Runs plan[kind][framework] -> tasks. Values run up to `jobs` frameworks at
-    once; timings run one framework at a time, so no worker shares the CPU with
-    a timed one."""
+    """Runs plan[kind][framework] -> tasks. Values run in up to `jobs` workers at
+    once, each framework's tasks dealt into two workers when jobs > 1 (shards);
+    timings run one framework at a time, so no worker shares the CPU with a
+    timed one."""
     from concurrent.futures import ThreadPoolExecutor
 
     complete = True
     for kind in ("values", "timings"):
-        work = [(fw, tasks) for fw, tasks in plan.get(kind, {}).items() if tasks]
+        parts = 2 if kind == "values" and jobs > 1 else 1
+        work = shards({fw: tasks for fw, tasks in plan.get(kind, {}).items() if tasks}, parts)
         pool = ThreadPoolExecutor(max_workers=max(1, jobs if kind == "values" else 1))
         try:
-            futures = [pool.submit(_run_one, run, fw, kind, tasks, progress) for fw, tasks in work]
+            futures = [pool.submit(_run_one, run, fw, kind, tasks, progress, shard) for fw, shard, tasks in work]
             for future in futures:
                 complete &= _wait(future)
         except BaseException:  # Ctrl-C or SIGTERM: stop every worker, then let it propagate
@@ -186,10 +202,10 @@ def _wait(future) -> bool:
             continue
 
 
-def _run_one(run: Run, framework: str, kind: str, tasks: list[dict], progress) -> bool:
+def _run_one(run: Run, framework: str, kind: str, tasks: list[dict], progress, shard: int = 0) -> bool:
     if run.stopping:
         return False
     if frameworks()[framework].version() is None:
         unavailable(run, framework, tasks, kind, progress)
         return True
-    return run_framework(run, framework, kind, tasks, progress)
+    return run_framework(run, framework, kind, tasks, progress, shard)
