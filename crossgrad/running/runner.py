@@ -21,7 +21,6 @@ from crossgrad.running.plan import RunConfig, Task, quantities, tasks_for
 from crossgrad.running.supervisor import Supervisor
 
 from crossgrad.core.run_folder import LOGS, RECORDS, TIMINGS_JSONL as TIMINGS, write_state
-from crossgrad.core.run_folder import write_json  # noqa: F401  (scripts/gpu-check imports it from here)
 from crossgrad.timing.rows import failed_row
 
 
@@ -154,15 +153,24 @@ def value_tasks(config: RunConfig) -> dict[str, list[dict]]:
             for fw in config.frameworks}
 
 
-def shards(per_framework: dict[str, list[dict]], parts: int) -> list[tuple[str, int, list[dict]]]:
+def shards(per_framework: dict[str, list[dict]], parts: int, cold: tuple = ()) -> list[tuple[str, int, list[dict]]]:
     """(framework, shard, tasks): each framework's value tasks dealt into `parts`
     workers, every other task to the next, so each gets its share of the costly
-    (compiled) tasks; first shards of every framework first. With more workers
-    than cores, no framework is left computing alone at the end while a core
-    idles (how long each framework takes is not known in advance: a cold
-    compile cache can cost a minute)."""
-    out = [(fw, i, tasks[i::parts]) for i in range(parts) for fw, tasks in per_framework.items()]
+    (compiled) tasks. The frameworks in `cold` (an empty compile cache: their
+    compiled tasks cost most) start first, then the first shards of the others.
+    With more workers than cores, no framework is left computing alone at the
+    end while a core idles."""
+    order = [fw for fw in per_framework if fw in cold] + [fw for fw in per_framework if fw not in cold]
+    out = [(fw, i, per_framework[fw][i::parts]) for fw in order if fw in cold for i in range(parts)]
+    out += [(fw, i, per_framework[fw][i::parts]) for i in range(parts) for fw in order if fw not in cold]
     return [(fw, i, tasks) for fw, i, tasks in out if tasks]
+
+
+def cold_caches(names) -> tuple[str, ...]:
+    """The frameworks whose adapter reports an empty compile cache (compile_cache(),
+    which reads folders and imports nothing)."""
+    adapters = frameworks()
+    return tuple(n for n in names if str(getattr(adapters[n], "compile_cache", lambda: "")()).startswith("cold"))
 
 
 def execute(run: Run, plan: dict[str, dict[str, list[dict]]], progress, jobs: int = 1) -> bool:
@@ -175,7 +183,8 @@ def execute(run: Run, plan: dict[str, dict[str, list[dict]]], progress, jobs: in
     complete = True
     for kind in ("values", "timings"):
         parts = 2 if kind == "values" and jobs > 1 else 1
-        work = shards({fw: tasks for fw, tasks in plan.get(kind, {}).items() if tasks}, parts)
+        per_framework = {fw: tasks for fw, tasks in plan.get(kind, {}).items() if tasks}
+        work = shards(per_framework, parts, cold_caches(per_framework) if parts > 1 else ())
         pool = ThreadPoolExecutor(max_workers=max(1, jobs if kind == "values" else 1))
         try:
             futures = [pool.submit(_run_one, run, fw, kind, tasks, progress, shard) for fw, shard, tasks in work]
