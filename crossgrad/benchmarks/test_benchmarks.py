@@ -22,7 +22,8 @@ from crossgrad.benchmarks import options
 from crossgrad.benchmarks.timed import loaded_adapter, time_call
 from crossgrad.core.registry import frameworks
 from crossgrad.timing.run import threads_label
-from crossgrad.timing.workloads import DENSE_N, PHASES, build_callable, device_inputs, numpy_inputs, shape_label
+from crossgrad.timing.workloads import (DENSE_N, PHASES, build_callable, device_inputs, gradient_apis, numpy_inputs,
+                                        shape_label)
 
 
 def pytest_generate_tests(metafunc):
@@ -73,27 +74,25 @@ def check_result(adapter, workload, n, phase, result):
         assert np.all(np.isfinite(dw))
 
 
+API_SLOTS = 2  # gradient APIs per framework benchmarked (the adapters name two; labels need a loaded framework)
+
+
 @pytest.mark.integration
-@pytest.mark.benchmark(group="torch gradient API, relu N=1 eager", min_time=0.01, disable_gc=True)
-@pytest.mark.parametrize("api", ["torch.func.vjp", "torch.autograd.grad"])
-def test_torch_gradient_api(benchmark, api):
-    """What the torch adapter's choice of API costs per call: its vjp is torch.func.vjp
-    (composable to second order, traced by torch.compile); most torch code calls
-    torch.autograd.grad. Same relu gradient at N=1, eager; not a crossgrad timing
-    row (no labels), so --from-benchmark-json leaves it out."""
-    adapter = loaded_adapter("torch")
-    torch = adapter._require()
-    x, w, b = (torch.tensor(a) for a in numpy_inputs("relu", 1))
-    one = torch.ones(1)
-
-    def with_func():
-        out, pullback = torch.func.vjp(lambda w_, b_: torch.relu(x * w_ + b_), w, b)
-        return pullback(one)
-
-    def with_autograd():
-        w_, b_ = w.detach().requires_grad_(), b.detach().requires_grad_()
-        return torch.autograd.grad(torch.relu(x * w_ + b_), (w_, b_), one)
-
-    dw, db = benchmark({"torch.func.vjp": with_func, "torch.autograd.grad": with_autograd}[api])
-    z = float(x * w + b)
-    assert (float(dw), float(db)) == ((float(x), 1.0) if z > 0 else (0.0, 0.0))
+@pytest.mark.benchmark(min_time=0.01, disable_gc=True)
+@pytest.mark.parametrize("framework,slot", [pytest.param(name, slot, id=f"{name}-gradient-api-{slot + 1}")
+                                            for name in frameworks() for slot in range(API_SLOTS)])
+def test_gradient_api(benchmark, framework, slot):
+    """What each reverse-mode API a framework's users write costs per call (the
+    adapter's gradient_apis(): torch.func.vjp beside torch.autograd.grad, jax.vjp
+    beside jax.grad, ...): relu's gradient at N=1, eager, the API's label in
+    extra_info and the benchmark's group. Not a crossgrad timing row (no workload
+    labels), so --from-benchmark-json leaves it out; crossgrad run's timings carry
+    the same comparison in their `api` column."""
+    adapter = loaded_adapter(framework)
+    apis = list(gradient_apis(adapter))
+    if slot >= len(apis):
+        pytest.skip(f"{framework} names {len(apis)} gradient API(s)")
+    benchmark.group = f"{framework} gradient API, relu N=1 eager"
+    benchmark.extra_info["api"] = apis[slot]
+    call = build_callable(adapter, "relu", "gradient", "eager", device_inputs(adapter, "relu", 1, "cpu"), api=apis[slot])
+    check_result(adapter, "relu", 1, "gradient", benchmark(call))
