@@ -112,3 +112,30 @@ def test_interrupted_run_leaves_a_reportable_folder(tmp_path, sig):
     rows = list(csv.DictReader(open(out / "gradients.csv")))
     assert outcomes(rows, "fake_b", "relu_python") == {"ok"}
     assert outcomes(rows, "fake_a", "relu") == {"ok"}
+
+
+def test_a_sharded_run_records_what_one_worker_records(tmp_path):
+    """Past SHARD_FROM tasks each framework's values are dealt into two workers
+    (crossgrad.running.runner.shards): the rows must be the same, bit for bit."""
+    from crossgrad.core.rows import RowKey
+
+    selection = ["--frameworks", "fake_a,fake_b", "--dtypes", "float32,float64", "--no-timings"]
+    folders = {}
+    for jobs in ("1", "3"):
+        out = folders[jobs] = tmp_path / f"jobs{jobs}"
+        result = run_cli("run", *selection, "--jobs", jobs, "--out", str(out))
+        assert result.returncode == 0, result.stderr
+    assert not (folders["1"] / "logs" / "fake_a-2.log").exists()
+    assert (folders["3"] / "logs" / "fake_a-2.log").exists()  # the second shard's worker ran
+    rows = {jobs: {(RowKey.of(r), r["bits"], r["outcome"]) for r in csv.DictReader(open(folder / "gradients.csv"))}
+            for jobs, folder in folders.items()}
+    assert len(rows["1"]) > 100 and rows["1"] == rows["3"]
+
+
+def test_shards_deal_tasks_and_start_cold_caches_first():
+    from crossgrad.running.runner import shards
+
+    plan = {"a": list(range(5)), "b": list(range(3)), "c": [0]}
+    assert shards(plan, 2, cold=("b",)) == [
+        ("b", 0, [0, 2]), ("b", 1, [1]), ("a", 0, [0, 2, 4]), ("c", 0, [0]), ("a", 1, [1, 3])]
+    assert shards(plan, 1) == [("a", 0, [0, 1, 2, 3, 4]), ("b", 0, [0, 1, 2]), ("c", 0, [0])]

@@ -153,6 +153,11 @@ def value_tasks(config: RunConfig) -> dict[str, list[dict]]:
             for fw in config.frameworks}
 
 
+# Tasks a run needs before each framework's values are dealt into two workers:
+# a second worker costs a framework import (seconds), worth it only for a long run.
+SHARD_FROM = 100
+
+
 def shards(per_framework: dict[str, list[dict]], parts: int, cold: tuple = ()) -> list[tuple[str, int, list[dict]]]:
     """(framework, shard, tasks): each framework's value tasks dealt into `parts`
     workers, every other task to the next, so each gets its share of the costly
@@ -175,15 +180,17 @@ def cold_caches(names) -> tuple[str, ...]:
 
 def execute(run: Run, plan: dict[str, dict[str, list[dict]]], progress, jobs: int = 1) -> bool:
     """Runs plan[kind][framework] -> tasks. Values run in up to `jobs` workers at
-    once, each framework's tasks dealt into two workers when jobs > 1 (shards);
+    once, each framework's tasks dealt into two workers when jobs > 1 and the run
+    has SHARD_FROM tasks or more (shards);
     timings run one framework at a time, so no worker shares the CPU with a
     timed one."""
     from concurrent.futures import ThreadPoolExecutor
 
     complete = True
     for kind in ("values", "timings"):
-        parts = 2 if kind == "values" and jobs > 1 else 1
         per_framework = {fw: tasks for fw, tasks in plan.get(kind, {}).items() if tasks}
+        many = sum(map(len, per_framework.values())) >= SHARD_FROM
+        parts = 2 if kind == "values" and jobs > 1 and many else 1
         work = shards(per_framework, parts, cold_caches(per_framework) if parts > 1 else ())
         pool = ThreadPoolExecutor(max_workers=max(1, jobs if kind == "values" else 1))
         try:
