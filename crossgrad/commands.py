@@ -24,7 +24,7 @@ from crossgrad.catalogue import cases, use_case_files
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, REPORT
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.drift.command import compare
-from crossgrad.judging.check import check_rows
+from crossgrad.judging.check_update import check_rows
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import finish, load_run
 from crossgrad.reporting.snippet_file import write_snippets

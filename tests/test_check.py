@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from crossgrad.judging.check import (
-                                     ExpectationsError, check_rows, compare, format_diff, load_expectations, release,
-                                     update_expectations, version_matches,
-                                     )
+from crossgrad.judging.check import ExpectationsError, compare, format_diff, load_expectations
+from crossgrad.judging.check_update import check_rows, update_expectations
+from crossgrad.judging.versions import release, version_matches
 
 
 def row(point="kink", value="-0.0", verdict="subgradient", version="2.13.0+cpu", **over):
@@ -214,7 +213,7 @@ def test_rows_without_a_verdict_are_annotated():
 
 
 def _entries(rows):
-    from crossgrad.judging.check import entry_for
+    from crossgrad.judging.check_update import entry_for
 
     return [entry_for(r, ">=2.13") for r in rows if r["verdict"] not in ("exact", "close")]
 

@@ -3,8 +3,8 @@ import math
 
 from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
 from crossgrad.judging import compare
-from crossgrad.judging.compare import (ALL_AGREE, DIFFER, ERRORED, SIGN_OF_ZERO, build_matrices,
-                                       classify, columns, summary_cell)
+from crossgrad.judging.compare import ALL_AGREE, DIFFER, ERRORED, SIGN_OF_ZERO, build_matrices, classify, columns
+from crossgrad.judging.summary import summary_cell
 from crossgrad.judging.verdicts import annotate
 
 TE, TC, JE, JC, FE = "torch eager", "torch compiled", "jax eager", "jax compiled", "tf eager"

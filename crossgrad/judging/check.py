@@ -5,12 +5,11 @@ verdict (crossgrad.judging.verdicts) is not `exact` or `close`, and every zero w
 is a convention (an `exact` zero of the other sign than the truth's IEEE
 product, or a -0.0 where the truth is an unsigned zero), so a release that
 changes a zero's sign fails the gate too; each with the framework version range
-it holds for. `crossgrad check` runs the catalogue and calls `check_rows`:
+it holds for. `crossgrad check` runs the catalogue and compares:
 a value that changed (bitwise: the sign of a zero counts, NaN equals NaN), a new
 divergence, or an expected divergence that went away makes it exit 1 with a diff,
-old value beside new. `--update` rewrites the file after review: an entry whose
-value changed in a newer release is closed (">=2.13" becomes ">=2.13,<2.14") and
-a new entry opens (">=2.14"), so older versions keep their own expectations.
+old value beside new. `--update` rewrites the file after review
+(crossgrad.judging.check_update, which also holds `check_rows`).
 
 Only what was run is judged: an expectation whose quantity was not run (another
 framework, device, dtype, mode, point, seed) or whose version range does not
@@ -20,15 +19,13 @@ numbers; a local part ("2.13.0+cpu") and pre-release tags are ignored.
 from __future__ import annotations
 
 import csv
-import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crossgrad.core.records import atomic_write_text, same_bits
+from crossgrad.core.records import same_bits
 from crossgrad.core.rows import RowKey
-from crossgrad.catalogue import cases
-from crossgrad.judging.verdicts import zero_sign_differs, annotate
-from crossgrad.judging.versions import parse_range, parse_version, release, version_matches  # noqa: F401 (re-exported)
+from crossgrad.judging.verdicts import zero_sign_differs
+from crossgrad.judging.versions import parse_range, version_matches
 
 # The file's key columns, in its own sort order; the identity is core.rows.RowKey.
 KEY_FIELDS = ("framework", "device", "case", "point", "dtype", "mode", "ad",
@@ -215,121 +212,3 @@ def format_diff(result: CheckResult, path: str = "the expectations") -> str:
     if differences:
         lines.append("after review, `crossgrad check --update` records these results")
     return "\n".join(lines)
-
-
-# --- update ----------------------------------------------------------------------
-
-
-def _starts_at_or_after(spec: str, rel: tuple[int, ...]) -> bool:
-    """Whether the range holds no version older than the release `rel`."""
-    for op, bound in parse_range(spec):
-        if op == "==" or (op in (">=", ">") and bound >= rel):
-            return True
-    return False
-
-
-def _join(clauses: list[str]) -> str:
-    return ",".join(clauses) or "*"
-
-
-def _upper_clauses(spec: str) -> list[str]:
-    return [f"{op}{'.'.join(map(str, v))}" for op, v in parse_range(spec) if op in ("<", "<=")]
-
-
-def _succeed(entry: dict, version: str) -> tuple[list[dict], str]:
-    """(what stays of `entry` for older versions, the range a successor gets).
-
-    An entry that starts at the run's release is simply replaced; an older one is
-    closed at that release, and its successor opens there.
-    """
-    rel = release(version)
-    if not rel or _starts_at_or_after(entry["versions"], parse_version(rel)):
-        return [], entry["versions"]
-    closed = [c for c in entry["versions"].split(",") if c.strip() and c.strip()[0] not in "<*"]
-    kept = dict(entry, versions=_join(closed + [f"<{rel}"]))
-    return [kept], _join([f">={rel}"] + _upper_clauses(entry["versions"]))
-
-
-def _opening(row: dict, by_key: dict) -> str:
-    """Range of a new entry: from the run's release up to the next entry of its key."""
-    version = str(row.get("framework_version") or "")
-    rel = release(version)
-    if not rel:
-        return "*"
-    later = [bound for e in by_key.get(RowKey.of(row), ())
-             for op, bound in parse_range(e["versions"])
-             if op in (">=", ">") and bound > parse_version(version)]
-    upper = [f"<{'.'.join(map(str, min(later)))}"] if later else []
-    return _join([f">={rel}"] + upper)
-
-
-def entry_for(row: dict, versions: str) -> dict:
-    key = RowKey.of(row)
-    entry = {name: str(row.get(name) or "") for name in KEY_FIELDS}
-    entry.update(cotangent="", tangent="", index=str(key.index))
-    if key.seed:
-        entry["tangent" if key.ad == "forward" else "cotangent"] = key.seed
-    return dict(entry, versions=versions, value=value_text(row.get("value")), verdict=row.get("verdict", ""))
-
-
-def updated_entries(rows: list[dict], existing: list[dict]) -> list[dict]:
-    """The expectations after accepting `rows`: entries not judged stay as they are."""
-    result = compare(rows, existing)
-    out = list(result.skipped) + [dict(e, verdict=r.get("verdict", "")) for e, r in result.matched]
-    for entry, row in result.changed:
-        kept, spec = _succeed(entry, str(row.get("framework_version") or ""))
-        out += kept + [entry_for(row, spec)]
-    ran = {RowKey.of(r).quantity(): str(r.get("framework_version") or "") for r in rows}
-    for entry, _ in result.resolved:
-        out += _succeed(entry, ran[RowKey.of(entry).quantity()])[0]
-    by_key: dict = {}
-    for entry in existing:
-        by_key.setdefault(RowKey.of(entry), []).append(entry)
-    out += [entry_for(row, _opening(row, by_key)) for row in result.new]
-    return sorted(out, key=_sort_key)
-
-
-def _sort_key(entry: dict):
-    """The file's order: its key columns left to right, then the versions' lower bound."""
-    key = entry_for(entry, entry["versions"])
-    lower = [b for op, b in parse_range(entry["versions"]) if op in (">=", ">", "==")]
-    return tuple(key[c] for c in KEY_FIELDS[:-1]) + (int(key["index"]), min(lower) if lower else ())
-
-
-def render_expectations(entries: list[dict]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=EXPECTATION_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows({c: e.get(c, "") for c in EXPECTATION_COLUMNS} for e in entries)
-    return buf.getvalue()
-
-
-def update_expectations(path, rows: list[dict], existing: list[dict]) -> None:
-    """Rewrite the file (atomically) so that `rows` pass; see updated_entries."""
-    atomic_write_text(Path(path), render_expectations(updated_entries(rows, existing)))
-
-
-# --- the command's body --------------------------------------------------------------
-
-
-def check_rows(rows: list[dict], path, update: bool = False) -> tuple[int, str]:
-    """(exit status, text) of `crossgrad check [--update]` over annotated rows.
-
-    Rows without a verdict are annotated here (crossgrad.judging.verdicts). Exit 1 when a
-    result differs from the file; with update, the file is rewritten and 0.
-    """
-    if any("verdict" not in r for r in rows):
-        annotate(rows, cases())
-    try:
-        existing = load_expectations(path)
-        result = compare(rows, existing)
-    except ExpectationsError as exc:
-        return 2, f"crossgrad check: {exc}"
-    text = format_diff(result, str(path))
-    if not update:
-        return (0 if result.ok else 1), text
-    update_expectations(path, rows, existing)
-    if result.ok:
-        return 0, text + f"\n{path}: no value changed (verdict texts refreshed)"
-    return 0, text + f"\nupdated {path}: {len(result.changed)} changed, {len(result.new)} added, " \
-                     f"{len(result.resolved)} resolved"

@@ -32,6 +32,7 @@ from typing import Hashable, Mapping
 
 from crossgrad.core.registry import frameworks
 from crossgrad.core.rows import RowKey
+from crossgrad.judging.truth import as_float, TOLERANCES, round_to, row_truth
 
 ALL_AGREE = "all agree"
 SIGN_OF_ZERO = "differ only in the sign of zero"
@@ -241,7 +242,3 @@ def _row_rank(key: tuple, point_order: list) -> tuple:
     return (_pos(tuple(point_order), point), point, _pos(AD_ORDER, ad), positive_first, seed,
             wrt, index)
 
-
-# The summary of a matrix column lives in crossgrad.judging.summary; these names stay here.
-from crossgrad.judging.summary import SEVERITY, summary_cell  # noqa: E402,F401
-from crossgrad.judging.truth import as_float, TOLERANCES, round_to, row_truth

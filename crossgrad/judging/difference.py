@@ -19,7 +19,8 @@ import math
 
 import numpy as np
 
-from crossgrad.judging.compare import SEVERITY, bit_key
+from crossgrad.judging.compare import bit_key
+from crossgrad.judging.summary import SEVERITY
 from crossgrad.judging.truth import as_float
 
 # Up to this many units in the last place apart (at the dtype): an op's rounding
@@ -45,7 +46,7 @@ def change(a: dict, b: dict, dtype: str) -> str:
 
 
 def worse(verdict_a: str, verdict_b: str) -> bool:
-    """Whether B's verdict ranks below A's (crossgrad.judging.compare.SEVERITY: worst first).
+    """Whether B's verdict ranks below A's (crossgrad.judging.summary.SEVERITY: worst first).
     An empty verdict (no truth stated) ranks with nothing."""
     if not verdict_a or not verdict_b or verdict_a == verdict_b:
         return False

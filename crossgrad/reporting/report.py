@@ -13,6 +13,7 @@ from pathlib import Path
 from crossgrad.core.records import atomic_write_text
 from crossgrad.core.rows import seed_text
 from crossgrad.judging import compare
+from crossgrad.judging.summary import summary_cell
 from crossgrad.reporting import report_pages, report_findings, plots
 from crossgrad.reporting.report_conventions import conventions_table
 from crossgrad.reporting.report_devices import device_section
@@ -172,7 +173,7 @@ def summary_grid(matrices: dict, cols: list) -> tuple[list, list, list]:
     """(row labels, standings, texts) of the summary: rows case x dtype, columns `cols`."""
     labels, standings, texts = [], [], []
     for (case, dtype), matrix in matrices.items():
-        cells = [compare.summary_cell(matrix, col) for col in cols]
+        cells = [summary_cell(matrix, col) for col in cols]
         labels.append(f"{case} {dtype}")
         standings.append([s for s, _ in cells])
         texts.append([t for _, t in cells])

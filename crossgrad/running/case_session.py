@@ -20,7 +20,8 @@ from pathlib import Path
 from crossgrad.core.records import same_bits
 from crossgrad.catalogue import cases
 from crossgrad.core.rows import RowKey
-from crossgrad.judging.check import compare, format_diff, load_expectations, update_expectations
+from crossgrad.judging.check import compare, format_diff, load_expectations
+from crossgrad.judging.check_update import update_expectations
 from crossgrad.judging.truth import row_seed
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import finish, load_run
