@@ -32,7 +32,13 @@ GRADIENTS = "gradients.csv"
 TIMINGS = "timings.csv"
 TIMINGS_RAW = "timings_raw.csv"  # every timed block of every row
 REPORT = "report.md"
+CASE_PAGES = "cases"  # one page per case (crossgrad.reporting.report_pages)
 LOGS = "logs"
+
+
+def case_page(case: str) -> str:
+    """A case page's path inside the run folder (also the report's link to it)."""
+    return f"{CASE_PAGES}/{case}.md"
 
 # Fields every gradient record carries (schema 1 onwards).
 REQUIRED = ("framework", "case", "point", "ad", "wrt", "value", "outcome", "dtype", "mode", "device")

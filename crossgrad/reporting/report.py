@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crossgrad.core import run_folder
 from crossgrad.core.records import atomic_write_text
 from crossgrad.core.rows import seed_text
 from crossgrad.judging import compare
@@ -51,9 +52,9 @@ def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cas
         timing = timing_section(timings, run_dir)
     text = render_report(rows, env, manifest, cases, heatmap=HEATMAP if heatmap else None, timing=timing)
     for case, page in render_pages(rows, env, cases).items():
-        (run_dir / "cases").mkdir(parents=True, exist_ok=True)
-        atomic_write_text(run_dir / report_pages.page_path(case), page)
-    path = run_dir / "report.md"
+        (run_dir / run_folder.CASE_PAGES).mkdir(parents=True, exist_ok=True)
+        atomic_write_text(run_dir / run_folder.case_page(case), page)
+    path = run_dir / run_folder.REPORT
     atomic_write_text(path, text)
     return path
 
@@ -183,7 +184,7 @@ def summary_grid(matrices: dict, cols: list) -> tuple[list, list, list]:
 def _summary(matrices, cols, heatmap) -> str:
     labels, _, texts = summary_grid(matrices, cols)
     head = ["case", "dtype"] + [_col_label(c, cols) for c in cols]
-    body = [[f"[{case}](cases/{case}.md)", dtype] + row
+    body = [[f"[{case}]({run_folder.case_page(case)})", dtype] + row
             for (case, dtype), row in zip((k.split(" ", 1) for k in labels), texts)]
     lines = ["## Summary", "",
              "One page per case (linked) holds its findings, repro snippets and matrices. Each "

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from crossgrad.core import run_folder
 from crossgrad.reporting import repro
 from crossgrad.reporting.report_text import table, col_label
 
@@ -41,7 +42,7 @@ class Finding:
         return self.cells[0]
 
     def link(self) -> str:
-        return f"cases/{self.case}.md#{self.ident.lower()}"
+        return f"{run_folder.case_page(self.case)}#{self.ident.lower()}"
 
 
 def cell_findings(mrow, col, row) -> list[tuple[str, str]]:

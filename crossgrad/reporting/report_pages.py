@@ -5,6 +5,7 @@ their repro snippets, why its undefined points have no value, and its matrices
 Links are relative, so the pages read on GitHub as in the folder."""
 from __future__ import annotations
 
+from crossgrad.core import run_folder
 from crossgrad.judging import compare
 from crossgrad.reporting.report_findings import snippet_block
 from crossgrad.reporting.report_text import col_label, distinct, table
@@ -22,11 +23,7 @@ LEGEND = ("Cells: value (repr) and verdict vs the truth: ✓ exact (bit-equal; w
           "outcome and the id of its message under the report's Errors. "
           f"**Bold** {ODD_MARK} cause: the cell is outside the per-framework majority of its row, "
           "and why (subgradient, value, ±0, ulp, invalid).")
-REPORT = "../report.md"
-
-
-def page_path(case: str) -> str:
-    return f"cases/{case}.md"
+REPORT = f"../{run_folder.REPORT}"  # the link back from a page
 
 
 def render_page(case, matrices, cols, cases, found, env, errors) -> str:
