@@ -132,10 +132,10 @@ def test_a_sharded_run_records_what_one_worker_records(tmp_path):
     assert len(rows["1"]) > 100 and rows["1"] == rows["3"]
 
 
-def test_shards_deal_tasks_and_start_cold_caches_first():
+def test_shards_deal_tasks_and_start_the_heavy_first():
     from crossgrad.running.runner import shards
 
     plan = {"a": list(range(5)), "b": list(range(3)), "c": [0]}
-    assert shards(plan, 2, cold=("b",)) == [
+    assert shards(plan, 2, heavy=("b",)) == [
         ("b", 0, [0, 2]), ("b", 1, [1]), ("a", 0, [0, 2, 4]), ("c", 0, [0]), ("a", 1, [1, 3])]
     assert shards(plan, 1) == [("a", 0, [0, 1, 2, 3, 4]), ("b", 0, [0, 1, 2]), ("c", 0, [0])]

@@ -158,24 +158,33 @@ def value_tasks(config: RunConfig) -> dict[str, list[dict]]:
 SHARD_FROM = 100
 
 
-def shards(per_framework: dict[str, list[dict]], parts: int, cold: tuple = ()) -> list[tuple[str, int, list[dict]]]:
+def shards(per_framework: dict[str, list[dict]], parts: int, heavy: tuple = ()) -> list[tuple[str, int, list[dict]]]:
     """(framework, shard, tasks): each framework's value tasks dealt into `parts`
     workers, every other task to the next, so each gets its share of the costly
-    (compiled) tasks. The frameworks in `cold` (an empty compile cache: their
-    compiled tasks cost most) start first, then the first shards of the others.
-    With more workers than cores, no framework is left computing alone at the
-    end while a core idles."""
-    order = [fw for fw in per_framework if fw in cold] + [fw for fw in per_framework if fw not in cold]
-    out = [(fw, i, per_framework[fw][i::parts]) for fw in order if fw in cold for i in range(parts)]
-    out += [(fw, i, per_framework[fw][i::parts]) for i in range(parts) for fw in order if fw not in cold]
+    (compiled) tasks. Every shard of the `heavy` frameworks starts first, in that
+    order, then the first shards of the others. With more workers than cores, no
+    framework is left computing alone at the end while a core idles."""
+    light = [fw for fw in per_framework if fw not in heavy]
+    out = [(fw, i, per_framework[fw][i::parts]) for fw in heavy if fw in per_framework for i in range(parts)]
+    out += [(fw, i, per_framework[fw][i::parts]) for i in range(parts) for fw in light]
     return [(fw, i, tasks) for fw, i, tasks in out if tasks]
 
 
-def cold_caches(names) -> tuple[str, ...]:
-    """The frameworks whose adapter reports an empty compile cache (compile_cache(),
-    which reads folders and imports nothing)."""
+def heaviest_first(per_framework: dict[str, list[dict]]) -> tuple[str, ...]:
+    """The frameworks whose values cost most, costliest first: an empty compile
+    cache (the adapter's compile_cache(), which reads folders and imports
+    nothing: a cold cache cost MLX a minute here), then the most tasks in the
+    adapter's costly_modes (torch.compile, XLA)."""
     adapters = frameworks()
-    return tuple(n for n in names if str(getattr(adapters[n], "compile_cache", lambda: "")()).startswith("cold"))
+
+    def cold(name) -> bool:
+        return str(getattr(adapters[name], "compile_cache", lambda: "")()).startswith("cold")
+
+    def costly(name) -> int:
+        return sum(t["mode"] in getattr(adapters[name], "costly_modes", ()) for t in per_framework[name])
+
+    heavy = [n for n in per_framework if cold(n) or costly(n)]
+    return tuple(sorted(heavy, key=lambda n: (not cold(n), -costly(n))))
 
 
 def execute(run: Run, plan: dict[str, dict[str, list[dict]]], progress, jobs: int = 1) -> bool:
@@ -191,7 +200,7 @@ def execute(run: Run, plan: dict[str, dict[str, list[dict]]], progress, jobs: in
         per_framework = {fw: tasks for fw, tasks in plan.get(kind, {}).items() if tasks}
         many = sum(map(len, per_framework.values())) >= SHARD_FROM
         parts = 2 if kind == "values" and jobs > 1 and many else 1
-        work = shards(per_framework, parts, cold_caches(per_framework) if parts > 1 else ())
+        work = shards(per_framework, parts, heaviest_first(per_framework) if parts > 1 else ())
         pool = ThreadPoolExecutor(max_workers=max(1, jobs if kind == "values" else 1))
         try:
             futures = [pool.submit(_run_one, run, fw, kind, tasks, progress, shard) for fw, shard, tasks in work]
