@@ -1,7 +1,7 @@
 """What each `crossgrad` sub-command does (the parser lives in crossgrad.cli, which imports this).
 
 Frameworks are never imported here (nor by anything imported here): the runner
-starts one worker subprocess per framework.
+starts worker subprocesses, each holding one framework.
 """
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""The runner: one worker subprocess per framework, records appended as they arrive.
+"""The runner: worker subprocesses of one framework each, records appended as they arrive.
+
+A framework's value tasks run in one worker, or in two (shards) in a run of
+SHARD_FROM tasks or more; timings in one worker per framework, alone.
 
 A run folder holds records.jsonl (gradient rows, appended and flushed one by
 one), timings.jsonl, env.json, manifest.json (configuration and status) and
