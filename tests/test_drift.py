@@ -259,3 +259,19 @@ def test_an_older_schema_maps_its_names_to_today_s(tmp_path, monkeypatch):
     assert (new.gradients["verdict"] == "sign-of-zero").any()  # the mapping had something to map
     code, lines, _ = compare(tmp_path, RUN_A, str(run))
     assert code == 0 and set(lines.category) == {"same"}
+
+
+def test_timings_of_two_gradient_apis_line_up_separately():
+    """The timing key includes the gradient API (core.rows.TimingKey): torch.func.vjp and
+    torch.autograd.grad at the same N are two rows, never one dropped as a duplicate."""
+    import pandas as pd
+
+    from crossgrad.drift.timing import join_timings
+
+    base = dict(framework="torch", device="cpu", dtype="float32", mode="eager", workload="relu", n="1",
+                phase="gradient", outcome="ok", framework_version="2.13.0", threads="1", iqr_s="1e-7")
+    side = lambda medians: pd.DataFrame([dict(base, api=api, median_s=m) for api, m in medians.items()])  # noqa: E731
+    joined = join_timings(side({"torch.func.vjp": "2e-5", "torch.autograd.grad": "5e-5"}),
+                          side({"torch.func.vjp": "2e-5", "torch.autograd.grad": "1e-4"}))
+    assert sorted(joined["api"]) == ["torch.autograd.grad", "torch.func.vjp"]
+    assert joined.set_index("api")["ratio"].to_dict() == {"torch.autograd.grad": 2.0, "torch.func.vjp": 1.0}

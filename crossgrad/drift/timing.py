@@ -57,11 +57,12 @@ def timing_lines(joined: pd.DataFrame, machines: str, cap: int = 40) -> list[str
     out = [f"{len(joined)} timing rows line up; {len(flagged)} differ beyond both sides' IQR ({label}).", ""]
     if flagged.empty:
         return out
-    out += ["| framework | workload | N | phase | mode | device | dtype | median A (s) | median B (s) | "
-            "B/A | IQR A | IQR B |", "|" + "---|" * 12]
+    out += ["| framework | workload | N | phase | gradient API | mode | device | dtype | median A (s) | median B (s) | "
+            "B/A | IQR A | IQR B |", "|" + "---|" * 13]
     for r in flagged.head(cap).to_dict("records"):
         device = r.get("device") or f"{r.get('device_a')}→{r.get('device_b')}"
-        out.append(f"| {r['framework']} | {r['workload']} | {r['n']} | {r['phase']} | {r['mode']} | {device} | "
+        api = r.get("api") if isinstance(r.get("api"), str) else ""  # pandas reads an empty cell as NaN
+        out.append(f"| {r['framework']} | {r['workload']} | {r['n']} | {r['phase']} | {api} | {r['mode']} | {device} | "
                    f"{r.get('dtype', '')} | {r['median_s_a']!r} | {r['median_s_b']!r} | {r['ratio']:.3g} | "
                    f"{r['iqr_s_a']!r} | {r['iqr_s_b']!r} |")
     if len(flagged) > cap:
