@@ -1,1 +1,1 @@
-"""The data model and its registries: cases, dtypes, records, the run folder; imports nothing else of crossgrad."""
+"""The data model: case model, dtypes, row types, records, the run folder, the framework registry; imports nothing else of crossgrad (the cases are found by crossgrad.catalogue)."""
