@@ -9,7 +9,9 @@ export TF_CPP_MIN_LOG_LEVEL ?= 3
 
 # uv installs the ~2 GB of frameworks in seconds where pip takes over a minute.
 # It does not read pip's configuration: where pip finds wheels on local disk
-# (PIP_FIND_LINKS: this machine's CPU build of torch), uv is told to look too.
+# (its find-links, from PIP_FIND_LINKS or pip.conf: this machine's CPU build of
+# torch), uv is told to look too. Without it uv would fetch torch's CUDA build.
+PIP_FIND_LINKS ?= $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null)
 ifneq ($(strip $(PIP_FIND_LINKS)),)
 export UV_FIND_LINKS ?= $(PIP_FIND_LINKS)
 endif
