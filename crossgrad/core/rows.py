@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import NamedTuple, TypedDict
 
 
-class GradientRow(TypedDict):
-    """One scalar element of one recorded quantity, in gradients.csv's column order.
-    Values are text as written: floats as Python's round-trip repr."""
+class RowLabels(TypedDict):
+    """The columns both row types start with: which framework computed it, where, how."""
 
     schema_version: int
     framework: str
@@ -23,6 +22,13 @@ class GradientRow(TypedDict):
     device: str
     dtype: str
     mode: str
+
+
+class GradientRow(RowLabels):
+    """One scalar element of one recorded quantity, in gradients.csv's column order
+    (RowLabels' columns first). Values are text as written: floats as Python's
+    round-trip repr."""
+
     ad: str  # none (the primal value), reverse, forward, second
     case: str
     point: str
@@ -87,16 +93,10 @@ class RowKey(NamedTuple):
         return (self.point, self.ad, self.seed, self.wrt, self.index)
 
 
-class TimingRow(TypedDict):
-    """One timing measurement (or a failed one), in timings.csv's column order;
-    timings.csv adds TimingDerived's columns."""
+class TimingRow(RowLabels):
+    """One timing measurement (or a failed one), in timings.csv's column order
+    (RowLabels' columns first); timings.csv adds TimingDerived's columns."""
 
-    schema_version: int
-    framework: str
-    framework_version: str
-    device: str
-    dtype: str
-    mode: str
     workload: str  # relu, dense, or copy (the bandwidth reference)
     n: int
     shape: str
