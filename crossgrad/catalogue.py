@@ -22,8 +22,8 @@ CASES_ENTRY_POINT_GROUP = "crossgrad.cases"
 
 
 def _case_modules() -> list:
-    package = builtin_case_modules
-    modules = [importlib.import_module(f"cases.{i.name}") for i in pkgutil.iter_modules(package.__path__)]
+    modules = [importlib.import_module(f"cases.{i.name}")
+               for i in pkgutil.iter_modules(builtin_case_modules.__path__)]
     # A module's ORDER puts it in the catalogue (the seed case first); then by name.
     return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
 

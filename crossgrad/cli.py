@@ -79,8 +79,9 @@ def add_selection(p: Parser) -> None:
     add_cases_from(p)
     p.add_argument("--timeout", help="seconds a framework may spend on one task before it is killed "
                                      f"(default {DEFAULT_TIMEOUT:g})")
-    p.add_argument("--jobs", help="value workers at once (default: the CPU count plus one; each framework's "
-                                  "tasks are dealt into two workers); timings always run one framework at a time")
+    p.add_argument("--jobs", help="value workers at once (default: the CPU count plus one; in a run of 100 "
+                                  "tasks or more each framework's tasks are dealt into two workers); timings "
+                                  "always run one framework at a time")
 
 
 def version_text() -> str:

@@ -75,8 +75,9 @@ def selection(args) -> RunConfig:
 
 
 def jobs_of(args) -> int:
-    # One worker more than cores: a worker waiting on its compiler or starting up
-    # leaves a core to the others (measured on 2 cores: values 35 s shorter).
+    # One worker more than cores, with a long run's values in two shards per
+    # framework (running.runner.shards): no core idles while the last framework
+    # finishes (measured on 2 cores, quick scope: values 2 min 47-55 s, was 3 min 24 s).
     default = (os.cpu_count() or 1) + 1
     return positive_ints(args.jobs, "jobs", (default,))[0]
 

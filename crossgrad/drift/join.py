@@ -78,5 +78,5 @@ def category(line: dict) -> str:
         return "only in A"
     if line["_merge"] == "right_only":
         return "only in B"
-    return change(*({k: line[f"{k}_{side}"] for k in ("verdict", "outcome", "value")} for side in "ab"),
-                  line["dtype"])
+    a, b = ({k: line[f"{k}_{side}"] for k in ("verdict", "outcome", "value")} for side in ("a", "b"))
+    return change(a, b, line["dtype"])

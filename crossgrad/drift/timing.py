@@ -1,9 +1,10 @@
 """Lining up two sides' timings.csv rows and flagging what moved beyond the noise.
 
 Rows line up on their key (core.rows.TimingKey: framework, device, dtype, mode,
-workload, n, phase, gradient API), the device leaving the key with `--by device`. The ratio is B's median over A's. A
-row is flagged only where the difference of the medians exceeds the IQR of both
-sides: inside either side's own spread it is noise, whatever the ratio says.
+workload, n, phase, gradient API), the device leaving the key with `--by
+device`. The ratio is B's median over A's. A row is flagged only where the
+difference of the medians exceeds the IQR of both sides: inside either side's
+own spread it is noise, whatever the ratio says.
 Absolute times from different machines are not a framework's doing: the table
 says so (`machines`).
 """

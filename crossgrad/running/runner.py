@@ -192,10 +192,9 @@ def heaviest_first(per_framework: dict[str, list[dict]]) -> tuple[str, ...]:
 
 def execute(run: Run, plan: dict[str, dict[str, list[dict]]], progress, jobs: int = 1) -> bool:
     """Runs plan[kind][framework] -> tasks. Values run in up to `jobs` workers at
-    once, each framework's tasks dealt into two workers when jobs > 1 and the run
-    has SHARD_FROM tasks or more (shards);
-    timings run one framework at a time, so no worker shares the CPU with a
-    timed one."""
+    once, each framework's tasks dealt into two workers (shards) when jobs > 1
+    and the run has SHARD_FROM tasks or more; timings run one framework at a
+    time, so no worker shares the CPU with a timed one."""
     from concurrent.futures import ThreadPoolExecutor
 
     complete = True
