@@ -104,8 +104,9 @@ class TensorflowAdapter(LazyFramework):
                         dtype="float64", accuracy=True),
         KnownDifference("gelu_exact", "tf.nn.gelu(approximate=False) uses a float32 1/sqrt(2) inside erfc "
                         "(atlas: gelu_exact float64)", dtype="float64", accuracy=True),
-        KnownDifference("clamp", "tf.clip_by_value needs an upper bound, the dtype's largest finite: "
-                        "clamp(inf) is that, slope 0 (atlas: clamp inf)", points=("inf", "neg_inf")),
+        *(KnownDifference(case, "tf.clip_by_value needs an upper bound, the dtype's largest finite: "
+                          f"clip(inf) is that, slope 0 (atlas: {case} inf)", points=("inf", "neg_inf"))
+          for case in ("clamp", "relu~tensorflow:tf.clip_by_value")),
     )
     costly_modes = ("compiled",)  # XLA compiles each function on its first call
     import_first = ("torch",)  # TensorFlow before torch in one process can crash it
