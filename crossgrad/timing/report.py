@@ -164,6 +164,8 @@ def _ratio_pivot(rows: list[dict]) -> str:
         return ""
     cols = list(dict.fromkeys((r["workload"], str(r["n"])) for r in grads))
     lines = ["### Gradient / primal time ratio\n",
+             "The gradient's median per call over the primal's, same framework, mode, device and size "
+             "(the gradient phase includes its forward pass; measured in this run).\n",
              "| framework mode (device) | " + " | ".join(f"{w} {n_label(n, w)}" for w, n in cols) + " |",
              "|---" * (len(cols) + 1) + "|"]
     for name in dict.fromkeys(series(r) for r in grads):
