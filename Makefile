@@ -3,24 +3,41 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+LOCK   := requirements.lock
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: run full test install unit clean
+.PHONY: run full test install unit lock latest clean
 
 # uv installs the ~2 GB of frameworks in seconds where pip takes over a minute.
-# It does not read pip's configuration: where pip finds wheels on local disk
-# (its find-links, from PIP_FIND_LINKS or pip.conf: this machine's CPU build of
-# torch), uv is told to look too. Without it uv would fetch torch's CUDA build.
+# torch is pinned to its CPU build (requirements.lock: torch==X+cpu on Linux
+# x86_64), which PyTorch serves from its own CPU index, not from PyPI. uv does
+# not read pip's configuration: where pip is configured with local wheel
+# folders (find-links, from PIP_FIND_LINKS or pip.conf), uv looks there;
+# otherwise uv fetches torch from PyTorch's CPU index (--torch-backend cpu).
 PIP_FIND_LINKS ?= $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null)
 ifneq ($(strip $(PIP_FIND_LINKS)),)
 export UV_FIND_LINKS ?= $(PIP_FIND_LINKS)
+else
+export UV_TORCH_BACKEND ?= cpu
 endif
 
-$(STAMP): pyproject.toml constraints.txt
+$(BIN)/uv: constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -c constraints.txt uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -c constraints.txt -e '.[frameworks,test,drift]'
+
+$(STAMP): $(LOCK) $(BIN)/uv
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -r $(LOCK)
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --build-constraints constraints.txt -e .
+	$(BIN)/uv pip check -q --python $(BIN)/python
 	touch $(STAMP)
+
+# The lock: every package `make` installs, the transitive ones included, for
+# Linux and macOS, resolved from pyproject.toml's ranges under constraints.txt's
+# framework pins. Run after changing either; commit the result.
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile -q pyproject.toml --extra frameworks --extra test --extra drift \
+	  -c constraints.txt --universal --python-version 3.11 \
+	  --custom-compile-command "make lock" -o $(LOCK)
 
 install: $(STAMP)
 
@@ -37,6 +54,12 @@ full: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 	cd examples/squareplus && ../../$(BIN)/python -m pytest --benchmark-disable -q
+
+# The newest releases pyproject.toml's ranges allow, in their own environment
+# (never .venv), with the unit tests: what a user installing crossgrad today
+# gets. CI runs it weekly (.github/workflows/latest.yml).
+latest: $(STAMP)
+	$(BIN)/nox -s latest
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration"
