@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from cases._points import NEAR_KINK, faithful, points, per_dtype
 from cases.special import CLAMP_FAMILY, NAN_SELECTS
@@ -58,13 +59,62 @@ def ml_finfo(dtype):
     return ml_dtypes.finfo(numpy_dtype(dtype))
 
 
-def test_round_to_is_correctly_rounded_in_bfloat16_where_ml_dtypes_rounds_twice():
-    value = 1 + 2 ** -8 + 2 ** -30  # just above the tie between 1 and 1 + 2**-7
-    assert round_to(value, "bfloat16") == 1 + 2 ** -7
-    assert float(np.asarray(value).astype(numpy_dtype("bfloat16"))) == 1.0  # the double rounding avoided
+# (significand bits with the implicit one, smallest normal exponent, largest exponent)
+FORMATS = {"bfloat16": (8, -126, 127), "float16": (11, -14, 15), "float32": (24, -126, 127)}
+
+
+def exactly_rounded(value: float, dtype: str) -> float:
+    """IEEE 754 round to nearest, ties to even, computed exactly with Fractions:
+    the reference round_to is held to, whatever NumPy or ml_dtypes does inside."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    digits, emin, emax = FORMATS[dtype]
+    size = abs(Fraction(value))
+    exponent = size.numerator.bit_length() - size.denominator.bit_length()
+    if Fraction(2) ** exponent > size:  # bit lengths give floor(log2) or one more
+        exponent -= 1
+    quantum = Fraction(2) ** (max(exponent, emin) - digits + 1)  # subnormals share emin's quantum
+    steps = size / quantum
+    whole = math.floor(steps)
+    if steps - whole > Fraction(1, 2) or (steps - whole == Fraction(1, 2) and whole % 2):
+        whole += 1
+    largest = (2 - Fraction(2) ** (1 - digits)) * Fraction(2) ** emax
+    rounded = whole * quantum
+    return math.copysign(math.inf if rounded > largest else float(rounded), value)
+
+
+def test_the_exact_reference_rounds_the_known_cases():
+    # the reference itself, against values worked out by hand
+    assert exactly_rounded(1 + 2 ** -8 + 2 ** -30, "bfloat16") == 1 + 2 ** -7  # just above a tie: up
+    assert exactly_rounded(1 + 2 ** -8, "bfloat16") == 1.0  # an exact tie: to even
+    assert exactly_rounded(1 + 3 * 2 ** -8, "bfloat16") == 1 + 2 ** -6  # a tie with an odd neighbour: up
+    # bfloat16's smallest subnormal is 2**-133: half of it is a tie between 0 and it (to even: 0),
+    # one and a half of it a tie between one and two of it (to even: two)
+    assert exactly_rounded(2 ** -134, "bfloat16") == 0.0 and exactly_rounded(3 * 2 ** -134, "bfloat16") == 2 ** -132
+    assert exactly_rounded(1e6, "float16") == math.inf and exactly_rounded(65504.0, "float16") == 65504.0
+    assert exactly_rounded(-(1 + 2 ** -11 + 2 ** -40), "float16") == -(1 + 2 ** -10)
+
+
+def test_round_to_is_correctly_rounded_where_a_double_rounding_would_not_be():
+    # 1 + 2**-8 + 2**-30 lies just above the tie between bfloat16's 1 and 1 + 2**-7;
+    # rounded to float32 first, it would become the tie and then round to even (1.0).
+    value = 1 + 2 ** -8 + 2 ** -30
+    assert round_to(value, "bfloat16") == exactly_rounded(value, "bfloat16") == 1 + 2 ** -7
     assert round_to(1 + 2 ** -8, "bfloat16") == 1.0  # an exact tie goes to even
     assert round_to(1 + 2 ** -11 + 2 ** -40, "float16") == 1 + 2 ** -10
     assert round_to(1e6, "float16") == math.inf and round_to(1e39, "bfloat16") == math.inf
+
+
+@settings(max_examples=2000, deadline=None)
+@given(value=st.floats(allow_nan=False, allow_infinity=False, width=64)
+       | st.builds(lambda m, e: math.ldexp(m, e), st.integers(-2 ** 40, 2 ** 40), st.integers(-180, 90)),
+       dtype=st.sampled_from(sorted(FORMATS)))
+def test_round_to_matches_exact_rounding(value, dtype):
+    """Near ties included (mantissas of 40 bits put values a hair from a tie),
+    subnormals and overflow too: round_to is exact whether or not the library
+    it converts with rounds twice."""
+    want = exactly_rounded(value, dtype)
+    assert same_bits(round_to(value, dtype), want), (value.hex(), dtype)
 
 
 def test_16_bit_tolerances_accept_an_ulp_and_refuse_eight():
