@@ -40,6 +40,10 @@ SMOKE = {"jax": "import jax.numpy as jnp; jnp.zeros(1).block_until_ready()",
          "tensorflow": "import tensorflow as tf; tf.zeros(1).numpy()",
          "mlx": "import mlx.core as mx; mx.eval(mx.zeros(1))"}
 
+# Prints every installed distribution as name==version, sorted.
+SHOW_VERSIONS = ("import importlib.metadata as m; "
+                 "print(*sorted(f'{d.name}=={d.version}' for d in m.distributions()), sep='\\n')")
+
 nox.options.sessions = ["drift"]
 
 
@@ -183,3 +187,17 @@ def git_commit() -> str:
     if head.returncode != 0 or dirty.stdout.strip():
         return ""
     return head.stdout.strip()
+
+
+@nox.session(venv_backend="uv|virtualenv")
+def latest(session: nox.Session) -> None:
+    """The unit tests under the newest releases pyproject.toml's ranges allow (never the lock).
+
+    requirements.lock pins what `make` installs, so a new NumPy, pandas, ml_dtypes or pytest
+    that breaks crossgrad would otherwise be seen first by a user installing it with pip.
+    CI runs this weekly (.github/workflows/latest.yml); locally `make latest`. A fresh
+    environment each time (no reuse): the point is to resolve anew."""
+    session.install("--upgrade", "-e", f"{ROOT}[test]")
+    session.run("python", "-c", SHOW_VERSIONS)  # what was resolved, so a failure names the release
+    session.run("python", "-m", "pytest", "-m", "not integration", "-q", "-p", "no:cacheprovider",
+                *session.posargs, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
