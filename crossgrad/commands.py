@@ -18,6 +18,7 @@ from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_PAR
 from crossgrad.timing import run as timing_run
 from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.core.case import DTYPES
+from crossgrad.core.host import ISA_FLAGS
 from crossgrad.core.records import RecordFormatError, atomic_write_text
 from crossgrad.core.registry import frameworks
 from crossgrad.catalogue import cases, use_case_files
@@ -256,6 +257,10 @@ def report_benchmark_json(args) -> int:
 
 
 def cmd_check(args, argv) -> int:
+    if args.host_specific and not args.update:
+        raise UsageError("--host-specific only makes sense with --update")
+    if args.host_specific and args.host_specific not in ISA_FLAGS:
+        raise UsageError(f"--host-specific: unknown CPU flag {args.host_specific!r}; valid: {', '.join(ISA_FLAGS)}")
     config = selection(args)
     run_dir = run_dir_for(args, prefix="check-")
     code = execute_run(config, run_dir, {"values": value_tasks(config)}, None, argv, jobs_of(args))
@@ -263,10 +268,11 @@ def cmd_check(args, argv) -> int:
         return code
     if not say_what_was_judged(run_dir):  # a gate that checked nothing must not pass
         return EXIT_NOTHING_JUDGED
-    rows, _, _, _ = load_run(run_dir)
+    rows, _, env, _ = load_run(run_dir)
     annotate(rows, cases())
     path = Path(args.expectations) if args.expectations else Path(__file__).parent.parent / "cases" / "expectations.csv"
-    status, text = check_rows(rows, path, update=args.update)
+    status, text = check_rows(rows, path, update=args.update, host_flags=env.get("cpu_flags", []),
+                              host_specific=args.host_specific)
     print(text)
     return status or code
 

@@ -228,3 +228,47 @@ def test_an_older_version_gets_its_own_range_below_a_later_entry(tmp_path):
     ranges = sorted((e["versions"], e["value"]) for e in load_expectations(path))
     assert ranges == [(">=2.13,<2.14", "-0.0"), (">=2.14", "-0.5")]
     assert check_rows(old, path)[0] == 0 and check_rows([row(value="-0.5", version="2.14.0")], path)[0] == 0
+
+
+# --- host conditions: values XLA computes differently on another CPU ------------------
+
+FP16_HOST, OTHER_HOST = ["avx512f", "avx512_fp16"], ["avx512f"]
+
+
+def test_a_host_specific_update_keeps_the_old_value_for_the_other_hosts(tmp_path):
+    path = tmp_path / "expectations.csv"
+    update_expectations(path, [row(value="-0.0")], [], host_flags=OTHER_HOST)
+    assert [e["versions"] for e in load_expectations(path)] == [">=2.13"]
+    fp16 = [row(value="-1.0")]  # the same quantity, another value on a host with avx512_fp16
+    assert check_rows(fp16, path, host_flags=FP16_HOST)[0] == 1
+    update_expectations(path, fp16, load_expectations(path), host_flags=FP16_HOST, host_specific="avx512_fp16")
+    entries = sorted((e["versions"], e["value"]) for e in load_expectations(path))
+    assert entries == [(">=2.13@!avx512_fp16", "-0.0"), (">=2.13@avx512_fp16", "-1.0")]
+    assert check_rows(fp16, path, host_flags=FP16_HOST)[0] == 0
+    assert check_rows([row(value="-0.0")], path, host_flags=OTHER_HOST)[0] == 0
+    assert check_rows([row(value="-0.0")], path, host_flags=FP16_HOST)[0] == 1  # each host holds its own
+    assert check_rows(fp16, path, host_flags=OTHER_HOST)[0] == 1
+
+
+def test_a_divergence_only_one_host_has_is_expected_only_there(tmp_path):
+    path = tmp_path / "expectations.csv"
+    update_expectations(path, [row(value="0.5", verdict="imprecise", point="smooth")], [],
+                        host_flags=FP16_HOST, host_specific="avx512_fp16")
+    assert [e["versions"] for e in load_expectations(path)] == [">=2.13@avx512_fp16"]
+    exact = [row(value="1.0", verdict="exact", point="smooth")]
+    assert check_rows(exact, path, host_flags=OTHER_HOST)[0] == 0  # not expected there, and not divergent
+    assert check_rows(exact, path, host_flags=FP16_HOST)[0] == 1  # resolved on the host that had it
+
+
+def test_host_conditions_are_parsed_and_refused_when_malformed(tmp_path):
+    from crossgrad.judging.versions import host_matches, split_host
+
+    assert split_host(">=0.10.2@!avx512_fp16") == (">=0.10.2", "!avx512_fp16")
+    assert host_matches(">=1@avx512_fp16", FP16_HOST) and not host_matches(">=1@avx512_fp16", OTHER_HOST)
+    assert host_matches(">=1@!avx512_fp16", OTHER_HOST) and not host_matches(">=1@!avx512_fp16", FP16_HOST)
+    assert version_matches(">=0.10.2@avx512_fp16", "0.10.2") and host_matches(">=1", [])
+    path = tmp_path / "expectations.csv"
+    update_expectations(path, [row()], [], host_flags=OTHER_HOST)
+    edit(path, ">=2.13", ">=2.13@no such flag")
+    with pytest.raises(ExpectationsError, match="not a host condition"):
+        load_expectations(path)

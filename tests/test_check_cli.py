@@ -43,3 +43,11 @@ def test_check_passes_then_fails_when_an_expectation_is_edited(tmp_path, expecta
     assert bad.returncode == 1
     line = next(l for l in bad.stdout.splitlines() if "relu/kink" in l and "ct=1.0 w[0]" in l)
     assert target["value"] in line and old in line and "->" in line
+
+
+@pytest.mark.parametrize("args, words", [(["--host-specific", "avx512_fp16"], "only makes sense with --update"),
+                                         (["--update", "--host-specific", "avx9"], "valid: sse4_2, avx")])
+def test_host_specific_is_refused_before_anything_runs(tmp_path, args, words):
+    result = run_cli("check", "--frameworks", "fake_a", "--out", str(tmp_path / "run"), *args)
+    assert result.returncode == 2 and words in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "run").exists()

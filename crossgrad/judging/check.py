@@ -25,7 +25,8 @@ from pathlib import Path
 from crossgrad.core.records import same_bits
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.verdicts import zero_sign_differs
-from crossgrad.judging.versions import parse_range, version_matches
+from crossgrad.core.host import cpu_flags
+from crossgrad.judging.versions import host_matches, parse_range, version_matches
 
 # The file's key columns, in its own sort order; the identity is core.rows.RowKey.
 KEY_FIELDS = ("framework", "device", "case", "point", "dtype", "mode", "ad",
@@ -124,13 +125,15 @@ def is_divergent(row: dict) -> bool:
     return zero_sign_differs(row) or (row.get("truth") == "±0.0" and value == "-0.0")
 
 
-def _applicable(entries: list[dict], ran: dict) -> dict:
-    """key -> the one expectation that holds for the version its quantity ran with."""
+def _applicable(entries: list[dict], ran: dict, host_flags) -> dict:
+    """key -> the one expectation that holds for the version its quantity ran with, on this host."""
     table: dict = {}
     for entry in entries:
         key = RowKey.of(entry)
         version = ran.get(key.quantity())
         if version is None or not version_matches(entry["versions"], version):
+            continue
+        if not host_matches(entry["versions"], host_flags):
             continue
         if key in table:
             raise ExpectationsError(f"two expectations hold for {_label(entry)} at version {version}: "
@@ -139,11 +142,13 @@ def _applicable(entries: list[dict], ran: dict) -> dict:
     return table
 
 
-def compare(rows: list[dict], expectations: list[dict]) -> CheckResult:
-    """Judge the rows that were run against the expectations (see CheckResult)."""
+def compare(rows: list[dict], expectations: list[dict], host_flags=None) -> CheckResult:
+    """Judge the rows that were run against the expectations (see CheckResult).
+    host_flags: the CPU flags of the host that ran them (env.json's cpu_flags);
+    None: this process's host."""
     rows = [r for r in rows if r.get("outcome") not in NOT_RUN_OUTCOMES]
     ran = {RowKey.of(r).quantity(): str(r.get("framework_version") or "") for r in rows}
-    table = _applicable(expectations, ran)
+    table = _applicable(expectations, ran, cpu_flags() if host_flags is None else host_flags)
     result = CheckResult(judged=len(rows))
     by_key = {RowKey.of(r): r for r in rows}
     for key, row in by_key.items():

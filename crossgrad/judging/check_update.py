@@ -17,7 +17,8 @@ from crossgrad.core.rows import RowKey
 from crossgrad.judging.check import (EXPECTATION_COLUMNS, KEY_FIELDS, ExpectationsError, compare, format_diff,
                                      load_expectations, value_text)
 from crossgrad.judging.verdicts import annotate
-from crossgrad.judging.versions import parse_range, parse_version, release
+from crossgrad.core.host import cpu_flags
+from crossgrad.judging.versions import parse_range, parse_version, release, split_host, with_host
 
 
 def _starts_at_or_after(spec: str, rel: tuple[int, ...]) -> bool:
@@ -40,14 +41,26 @@ def _succeed(entry: dict, version: str) -> tuple[list[dict], str]:
     """(what stays of `entry` for older versions, the range a successor gets).
 
     An entry that starts at the run's release is simply replaced; an older one is
-    closed at that release, and its successor opens there.
+    closed at that release, and its successor opens there. Both keep its host condition.
     """
+    versions, host = split_host(entry["versions"])
     rel = release(version)
-    if not rel or _starts_at_or_after(entry["versions"], parse_version(rel)):
+    if not rel or _starts_at_or_after(versions, parse_version(rel)):
         return [], entry["versions"]
-    closed = [c for c in entry["versions"].split(",") if c.strip() and c.strip()[0] not in "<*"]
-    kept = dict(entry, versions=_join(closed + [f"<{rel}"]))
-    return [kept], _join([f">={rel}"] + _upper_clauses(entry["versions"]))
+    closed = [c for c in versions.split(",") if c.strip() and c.strip()[0] not in "<*"]
+    kept = dict(entry, versions=with_host(_join(closed + [f"<{rel}"]), host))
+    return [kept], with_host(_join([f">={rel}"] + _upper_clauses(versions)), host)
+
+
+def _split(entry: dict, flag: str, host_flags) -> tuple[list[dict], str]:
+    """`--host-specific FLAG`: an entry that holds on every host is kept for the
+    hosts on the other side of FLAG; the run's value holds on this side."""
+    versions, host = split_host(entry["versions"])
+    here = flag if flag in host_flags else f"!{flag}"
+    if host:  # already host-specific, and it held here: replaced in place
+        return [], entry["versions"]
+    there = f"!{flag}" if here == flag else flag
+    return [dict(entry, versions=with_host(versions, there))], with_host(versions, here)
 
 
 def _opening(row: dict, by_key: dict) -> str:
@@ -72,20 +85,26 @@ def entry_for(row: dict, versions: str) -> dict:
     return dict(entry, versions=versions, value=value_text(row.get("value")), verdict=row.get("verdict", ""))
 
 
-def updated_entries(rows: list[dict], existing: list[dict]) -> list[dict]:
-    """The expectations after accepting `rows`: entries not judged stay as they are."""
-    result = compare(rows, existing)
+def updated_entries(rows: list[dict], existing: list[dict], host_flags=None, host_specific: str = "") -> list[dict]:
+    """The expectations after accepting `rows`: entries not judged stay as they are.
+    host_specific: a CPU flag; what changed holds from now on only on hosts on the
+    run's side of it, and the old entries on the other side (crossgrad.core.host)."""
+    host_flags = cpu_flags() if host_flags is None else host_flags
+    here = (host_specific if host_specific in host_flags else f"!{host_specific}") if host_specific else ""
+    result = compare(rows, existing, host_flags)
     out = list(result.skipped) + [dict(e, verdict=r.get("verdict", "")) for e, r in result.matched]
-    for entry, row in result.changed:
-        kept, spec = _succeed(entry, str(row.get("framework_version") or ""))
-        out += kept + [entry_for(row, spec)]
     ran = {RowKey.of(r).quantity(): str(r.get("framework_version") or "") for r in rows}
+    for entry, row in result.changed:
+        kept, spec = (_split(entry, host_specific, host_flags) if host_specific
+                      else _succeed(entry, str(row.get("framework_version") or "")))
+        out += kept + [entry_for(row, spec)]
     for entry, _ in result.resolved:
-        out += _succeed(entry, ran[RowKey.of(entry).quantity()])[0]
+        out += (_split(entry, host_specific, host_flags) if host_specific
+                else _succeed(entry, ran[RowKey.of(entry).quantity()]))[0]
     by_key: dict = {}
     for entry in existing:
         by_key.setdefault(RowKey.of(entry), []).append(entry)
-    out += [entry_for(row, _opening(row, by_key)) for row in result.new]
+    out += [entry_for(row, with_host(_opening(row, by_key), here)) for row in result.new]
     return sorted(out, key=_sort_key)
 
 
@@ -93,7 +112,8 @@ def _sort_key(entry: dict):
     """The file's order: its key columns left to right, then the versions' lower bound."""
     key = entry_for(entry, entry["versions"])
     lower = [b for op, b in parse_range(entry["versions"]) if op in (">=", ">", "==")]
-    return tuple(key[c] for c in KEY_FIELDS[:-1]) + (int(key["index"]), min(lower) if lower else ())
+    return tuple(key[c] for c in KEY_FIELDS[:-1]) + (int(key["index"]), min(lower) if lower else (),
+                                                      split_host(entry["versions"])[1])
 
 
 def render_expectations(entries: list[dict]) -> str:
@@ -104,15 +124,16 @@ def render_expectations(entries: list[dict]) -> str:
     return buf.getvalue()
 
 
-def update_expectations(path, rows: list[dict], existing: list[dict]) -> None:
+def update_expectations(path, rows: list[dict], existing: list[dict], host_flags=None, host_specific: str = "") -> None:
     """Rewrite the file (atomically) so that `rows` pass; see updated_entries."""
-    atomic_write_text(Path(path), render_expectations(updated_entries(rows, existing)))
+    atomic_write_text(Path(path), render_expectations(updated_entries(rows, existing, host_flags, host_specific)))
 
 
 # --- the command's body --------------------------------------------------------------
 
 
-def check_rows(rows: list[dict], path, update: bool = False) -> tuple[int, str]:
+def check_rows(rows: list[dict], path, update: bool = False, host_flags=None,
+               host_specific: str = "") -> tuple[int, str]:
     """(exit status, text) of `crossgrad check [--update]` over annotated rows.
 
     Rows without a verdict are annotated here (crossgrad.judging.verdicts). Exit 1 when a
@@ -122,13 +143,13 @@ def check_rows(rows: list[dict], path, update: bool = False) -> tuple[int, str]:
         annotate(rows, cases())
     try:
         existing = load_expectations(path)
-        result = compare(rows, existing)
+        result = compare(rows, existing, host_flags)
     except ExpectationsError as exc:
         return 2, f"crossgrad check: {exc}"
     text = format_diff(result, str(path))
     if not update:
         return (0 if result.ok else 1), text
-    update_expectations(path, rows, existing)
+    update_expectations(path, rows, existing, host_flags, host_specific)
     if result.ok:
         return 0, text + f"\n{path}: no value changed (verdict texts refreshed)"
     return 0, text + f"\nupdated {path}: {len(result.changed)} changed, {len(result.new)} added, " \

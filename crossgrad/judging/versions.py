@@ -1,12 +1,38 @@
 """Framework version ranges of the expectations file (">=2.13,<2.14"), without
 a dependency: versions compare by their release numbers; a local part
-("2.13.0+cpu") and pre-release tags are ignored."""
+("2.13.0+cpu") and pre-release tags are ignored.
+
+A range may end in a host condition, "@flag" or "@!flag" (">=0.10.2@avx512_fp16"):
+the entry then holds only on hosts whose CPU has (or lacks) that instruction-set
+extension (crossgrad.core.host), for the values XLA computes differently there."""
 from __future__ import annotations
 
 import operator
 import re
 
 _CLAUSE = re.compile(r"^(>=|<=|==|>|<)\s*(\d+(?:\.\d+)*)$")
+_HOST = re.compile(r"^!?[a-z0-9_]+$")
+HOST_MARK = "@"
+
+
+def split_host(spec: str) -> tuple[str, str]:
+    """">=0.10.2@!avx512_fp16" -> (">=0.10.2", "!avx512_fp16"); no condition -> (spec, "")."""
+    versions, mark, condition = spec.partition(HOST_MARK)
+    if mark and not _HOST.match(condition.strip()):
+        raise ValueError(f"not a host condition: {condition!r} (use e.g. '@avx512_fp16' or '@!avx512_fp16')")
+    return versions.strip(), condition.strip()
+
+
+def with_host(versions: str, condition: str) -> str:
+    return f"{versions}{HOST_MARK}{condition}" if condition else versions
+
+
+def host_matches(spec: str, flags) -> bool:
+    """Whether the spec's host condition holds for a CPU with these flags (none: always)."""
+    condition = split_host(spec)[1]
+    if not condition:
+        return True
+    return (condition.lstrip("!") in flags) != condition.startswith("!")
 
 
 def parse_version(text: str) -> tuple[int, ...]:
@@ -22,7 +48,9 @@ def parse_version(text: str) -> tuple[int, ...]:
 
 
 def parse_range(spec: str) -> list[tuple[str, tuple[int, ...]]]:
-    """">=2.13,<2.14" -> [(">=", (2, 13)), ("<", (2, 14))]; "" or "*" is any version."""
+    """">=2.13,<2.14" -> [(">=", (2, 13)), ("<", (2, 14))]; "" or "*" is any version.
+    A host condition is not part of the range (split_host)."""
+    spec = split_host(spec)[0]
     if spec.strip() in ("", "*"):
         return []
     clauses = []

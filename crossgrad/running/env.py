@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from crossgrad import __version__
+from crossgrad.core.host import ISA_FLAGS, cpu_flags  # noqa: F401 (env.json's cpu_flags; re-exported)
 from crossgrad.core.records import SCHEMA_VERSION
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -27,30 +28,6 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
-
-
-# Instruction-set extensions that change floating-point results: XLA (jax, and
-# TensorFlow's jit) compiles for the host CPU, so vector width and fused
-# multiply-add decide the last bits of compiled code (issue 14: two machines with
-# the same CPU name differed in 48 float64 values). x86 names first, then Arm.
-ISA_FLAGS = ("sse4_2", "avx", "avx2", "fma", "f16c", "avx512f", "avx512dq", "avx512bw", "avx512vl",
-             "avx512_vnni", "avx512_bf16", "avx512_fp16", "avx_vnni", "amx_tile", "amx_bf16",
-             "asimd", "asimdhp", "fphp", "sve", "sve2", "bf16")
-
-
-def cpu_flags(cpuinfo: str | None = None) -> list[str]:
-    """The ISA_FLAGS the CPU reports in /proc/cpuinfo (its first processor), in ISA_FLAGS order;
-    [] where /proc/cpuinfo cannot be read (macOS, Windows)."""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return []
-    for line in cpuinfo.splitlines():
-        if line.split(":", 1)[0].strip() in ("flags", "Features"):
-            present = set(line.split(":", 1)[1].split())
-            return [f for f in ISA_FLAGS if f in present]
-    return []
 
 
 def xla_cpu_target() -> str:
