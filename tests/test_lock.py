@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import re
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,11 @@ def test_this_environment_is_exactly_the_lock():
     if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
         pytest.skip(f"not the project's .venv ({sys.prefix}): another environment may differ on purpose")
     pinned = pinned_here()
-    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in importlib.metadata.distributions()}
+    site = {Path(sysconfig.get_path(k)).resolve() for k in ("purelib", "platlib")}
+    # Only what is installed in the environment: setuptools puts its vendored copies
+    # (packaging, wheel, ... in setuptools/_vendor) on sys.path once it is imported.
+    installed = {canonicalize_name(d.metadata["Name"]): d.version for d in importlib.metadata.distributions()
+                 if Path(d.locate_file("")).resolve() in site}
     apart = {"crossgrad", "pip", "setuptools", "uv"}  # the project itself and the installers
     wrong = {n: (installed[n], v) for n, v in pinned.items() if n in installed and installed[n] != v}
     assert not wrong, f"installed versions differ from requirements.lock: {wrong}"
