@@ -1,0 +1,80 @@
+"""The study's settings: one frozen value passed down, defaults like the paper's MNIST network.
+
+Bertoin et al.'s volume notebook (deel-ai/relu-prime,
+notebooks/volume_estimation_by_architecture.ipynb) sweeps width at 3 hidden
+layers, depth at width 256, batch size at 3 x 256, batch 256 elsewhere; the
+default network here is that one. `quick()` is the small study the tests run.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+
+DTYPES = ("float16", "bfloat16", "float32", "float64")
+# relu'(0) variants: the two custom derivatives, the framework's relu, and the
+# catalogue's spellings of the same function (Bolte & Pauwels, NeurIPS 2020).
+VARIANTS = ("0", "1", "own", "maximum", "relu(-t)+t")
+VARIANT_TEXT = {"0": "relu'(0)=0 (custom)", "1": "relu'(0)=1 (custom)", "own": "the framework's relu",
+                "maximum": "maximum(z, 0)", "relu(-t)+t": "relu(-t)+t"}
+INITS = ("uniform", "positive", "zero-bias")
+SWEEPS = ("width", "depth", "batch")
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    frameworks: tuple = ("torch", "jax", "tensorflow", "mlx")
+    dtypes: tuple = DTYPES
+    depth: int = 3  # hidden layers
+    width: int = 256
+    batch: int = 256
+    epochs: int = 10
+    seeds: tuple = (0, 1)
+    lr: float = 0.1  # plain SGD: the paper's bifurcation setting without momentum
+    variants: tuple = VARIANTS
+    draws: int = 40  # volume draws per configuration (the paper: 1000)
+    widths: tuple = (16, 64, 256, 512, 1024)
+    depths: tuple = (1, 2, 3, 5, 6)
+    batches: tuple = (16, 64, 256, 512, 1024)
+    # Fewer draws where one draw is costly: a configuration with more relu
+    # inputs than this per draw gets draws scaled down (at least min_draws).
+    draw_budget: int = 40 * 1437 * 3 * 256
+    min_draws: int = 10
+    init: str = "uniform"
+    data: str | None = None  # a .npz (x, y); None: scikit-learn's digits
+    test_fraction: float = 0.2
+    timeout: float = 600.0  # seconds one task may take before its worker is killed
+    jobs: int = 2
+    quick: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def quick(config: StudyConfig) -> StudyConfig:
+    """The --quick study: small network, 2 epochs, few draws, short sweeps (tests, ~1 min)."""
+    return replace(config, depth=2, width=32, batch=128, epochs=2, seeds=(0,), draws=4, widths=(16, 64),
+                   depths=(1, 2), batches=(64, 256), draw_budget=4 * 1437 * 2 * 64, min_draws=2,
+                   quick=True)
+
+
+def draws_for(config: StudyConfig, depth: int, width: int, n_train: int) -> int:
+    """How many draws a volume configuration gets: `draws`, scaled down where one
+    draw passes more relu inputs than the budget allows (stated in volume.csv)."""
+    per_draw = n_train * depth * width
+    if per_draw * config.draws <= config.draw_budget:
+        return config.draws
+    return max(config.min_draws, config.draw_budget // per_draw)
+
+
+def volume_configs(config: StudyConfig) -> list[dict]:
+    """The paper's three sweeps around the default network, each point once per sweep."""
+    base = dict(depth=config.depth, width=config.width, batch=config.batch)
+    points = [("width", dict(base, width=w)) for w in config.widths]
+    points += [("depth", dict(base, depth=d)) for d in config.depths]
+    points += [("batch", dict(base, batch=b)) for b in config.batches]
+    return [dict(point, sweep=sweep) for sweep, point in points]
+
+
+def config_from_dict(values: dict) -> StudyConfig:
+    """A StudyConfig back from its JSON form (lists become the tuples they were)."""
+    return StudyConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
