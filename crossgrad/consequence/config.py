@@ -25,19 +25,20 @@ class StudyConfig:
     dtypes: tuple = DTYPES
     depth: int = 3  # hidden layers
     width: int = 256
-    batch: int = 256
+    batch: int = 32  # training minibatch
+    volume_batch: int = 256  # the volume sweeps' minibatch (the paper's), where batch is not swept
     epochs: int = 10
     seeds: tuple = (0, 1)
     lr: float = 0.1  # plain SGD: the paper's bifurcation setting without momentum
     variants: tuple = VARIANTS
-    draws: int = 40  # volume draws per configuration (the paper: 1000)
+    draws: int = 20  # volume draws per configuration (the paper: 1000)
     widths: tuple = (16, 64, 256, 512, 1024)
     depths: tuple = (1, 2, 3, 5, 6)
     batches: tuple = (16, 64, 256, 512, 1024)
-    # Fewer draws where one draw is costly: a configuration with more relu
-    # inputs than this per draw gets draws scaled down (at least min_draws).
-    draw_budget: int = 40 * 1437 * 3 * 256
-    min_draws: int = 10
+    # Fewer draws where one draw is costly: a configuration whose draws would
+    # multiply more weights than `draws` draws of the default network gets
+    # draws scaled down (at least min_draws).
+    min_draws: int = 5
     init: str = "uniform"
     data: str | None = None  # a .npz (x, y); None: scikit-learn's digits
     test_fraction: float = 0.2
@@ -52,23 +53,25 @@ class StudyConfig:
 
 def quick(config: StudyConfig) -> StudyConfig:
     """The --quick study: small network, 2 epochs, few draws, short sweeps (tests, ~1 min)."""
-    return replace(config, depth=2, width=32, batch=128, epochs=2, seeds=(0,), draws=4, widths=(16, 64),
-                   depths=(1, 2), batches=(64, 256), draw_budget=4 * 1437 * 2 * 64, min_draws=2,
-                   quick=True)
+    return replace(config, depth=2, width=32, batch=32, volume_batch=128, epochs=2, seeds=(0,), draws=3, widths=(16, 32),
+                   depths=(1,), batches=(64,), min_draws=2, quick=True)
 
 
-def draws_for(config: StudyConfig, depth: int, width: int, n_train: int) -> int:
-    """How many draws a volume configuration gets: `draws`, scaled down where one
-    draw passes more relu inputs than the budget allows (stated in volume.csv)."""
-    per_draw = n_train * depth * width
-    if per_draw * config.draws <= config.draw_budget:
-        return config.draws
-    return max(config.min_draws, config.draw_budget // per_draw)
+def weights_of(features: int, depth: int, width: int, classes: int = 10) -> int:
+    """Multiplications per example of one forward pass (the cost of a draw, per example)."""
+    return features * width + (depth - 1) * width * width + width * classes
+
+
+def draws_for(config: StudyConfig, depth: int, width: int, features: int) -> int:
+    """How many draws a volume configuration gets: `draws`, scaled down by its
+    cost against the default network's (volume.csv states each count)."""
+    ratio = weights_of(features, depth, width) / weights_of(features, config.depth, config.width)
+    return config.draws if ratio <= 1 else max(config.min_draws, int(config.draws / ratio))
 
 
 def volume_configs(config: StudyConfig) -> list[dict]:
     """The paper's three sweeps around the default network, each point once per sweep."""
-    base = dict(depth=config.depth, width=config.width, batch=config.batch)
+    base = dict(depth=config.depth, width=config.width, batch=config.volume_batch)
     points = [("width", dict(base, width=w)) for w in config.widths]
     points += [("depth", dict(base, depth=d)) for d in config.depths]
     points += [("batch", dict(base, batch=b)) for b in config.batches]

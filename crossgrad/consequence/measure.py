@@ -5,7 +5,7 @@ import hashlib
 
 import numpy as np
 
-from crossgrad.consequence.network import StudyOps, forward, onehot
+from crossgrad.consequence.network import StudyOps, forward, loss_function, onehot, relu_of
 from crossgrad.core.dtypes import as_dtype
 
 
@@ -28,6 +28,18 @@ class Bench:
         self.one = self.array(as_dtype(1.0, dtype))
         self.mode = study_mode(adapter)
         self._compiled: dict = {}
+
+    def relu(self, variant: str):
+        """The variant's relu, one object per variant (so compiled functions are reused)."""
+        return self._kept(("relu", variant), lambda: relu_of(self.adapter, variant))
+
+    def loss(self, relu, n_params: int):
+        return self._kept(("loss", relu, n_params), lambda: loss_function(self.ops, relu, n_params))
+
+    def _kept(self, key, build):
+        if key not in self._compiled:
+            self._compiled[key] = build()
+        return self._compiled[key]
 
     def _once(self, key, build):
         if key not in self._compiled:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from crossgrad.consequence.measure import Bench, draw_seed, minibatches
-from crossgrad.consequence.network import init_params, layer_sizes, loss_function, loss_of, relu_of
+from crossgrad.consequence.network import init_params, layer_sizes, loss_of
 from crossgrad.core.dtypes import as_dtype
 
 
@@ -20,8 +20,8 @@ def train_run(bench: Bench, config, variant: str, seed: int):
     """(per-epoch rows, per-step weight hashes, per-epoch weights as float64 arrays)."""
     data = bench.data
     sizes = layer_sizes(data.features, config.depth, config.width, data.classes)
-    relu = relu_of(bench.adapter, variant)
-    f = loss_function(bench.ops, relu, 2 * len(sizes))
+    relu = bench.relu(variant)
+    f = bench.loss(relu, 2 * len(sizes))
     params = bench.params(init_params(sizes, bench.dtype, draw_seed(seed), config.init))
     lr = bench.array(as_dtype(config.lr, bench.dtype))
     test = bench.batch(data.x_test, data.y_test)

@@ -17,16 +17,16 @@ import time
 
 from crossgrad.consequence.config import draws_for
 from crossgrad.consequence.measure import Bench, draw_seed, minibatches
-from crossgrad.consequence.network import init_params, layer_sizes, loss_function
+from crossgrad.consequence.network import init_params, layer_sizes
 
 
 def volume_row(bench: Bench, point: dict, config, exhaustive: bool = False) -> dict:
     """One row of volume.csv for a sweep point {sweep, depth, width, batch}."""
     data, start = bench.data, time.perf_counter()
     sizes = layer_sizes(data.features, point["depth"], point["width"], data.classes)
-    draws = draws_for(config, point["depth"], point["width"], len(data.x_train))
-    relus = [bench.adapter.relu_with_derivative_at_zero(s) for s in (0.0, 1.0)]
-    losses = [loss_function(bench.ops, relu, 2 * len(sizes)) for relu in relus]
+    draws = draws_for(config, point["depth"], point["width"], data.features)
+    relus = [bench.relu(v) for v in ("0", "1")]
+    losses = [bench.loss(relu, 2 * len(sizes)) for relu in relus]
     totals = dict(differ=0, differ_w1=0, zeros=0, relu_inputs=0)
     for draw in range(draws):
         seed = draw_seed(point["depth"], point["width"], point["batch"], draw)

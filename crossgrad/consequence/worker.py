@@ -18,7 +18,7 @@ import numpy as np
 from crossgrad.consequence import data as datasets
 from crossgrad.consequence.config import VARIANTS, config_from_dict
 from crossgrad.consequence.kinks import kink_rows
-from crossgrad.consequence.measure import Bench
+from crossgrad.consequence.measure import Bench, study_mode
 from crossgrad.consequence.training import train_run
 from crossgrad.consequence.volume import volume_row
 from crossgrad.core.registry import frameworks
@@ -57,7 +57,7 @@ def main() -> int:
     except Exception as exc:  # an import failure is a result: rows say why
         channel.send("load_failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
         return 0
-    channel.send("loaded", version=adapter.version())
+    channel.send("loaded", version=adapter.version(), mode=study_mode(adapter))
     benches: dict[str, Bench] = {}
     for task in job["tasks"]:
         channel.send("task", task=task)
