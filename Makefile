@@ -19,7 +19,7 @@ endif
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -c constraints.txt uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -c constraints.txt -e '.[frameworks,test,drift]'
+	$(BIN)/uv pip install -q --python $(BIN)/python -c constraints.txt -e '.[frameworks,test,drift,study]'
 	touch $(STAMP)
 
 install: $(STAMP)
