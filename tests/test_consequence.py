@@ -13,7 +13,7 @@ from crossgrad.consequence import data as datasets
 from crossgrad.consequence import study
 from crossgrad.consequence.config import StudyConfig, draws_for, quick, volume_configs
 from crossgrad.consequence.divergence import first_difference, pairs
-from crossgrad.consequence.report import summary
+from crossgrad.consequence.report import docs_block
 from crossgrad.consequence.tables import read, wilson
 
 ROOT = Path(__file__).parent.parent
@@ -111,7 +111,7 @@ def quoted_block(text: str) -> str:
 def test_docs_quote_the_committed_study():
     """docs/consequence.md's figures are results/consequence's, re-rendered from its CSVs now."""
     assert (COMMITTED / "study.json").exists(), "results/consequence/ (a default study) is not committed"
-    assert quoted_block(DOCS.read_text()) == summary(COMMITTED)
+    assert quoted_block(DOCS.read_text()) == docs_block(COMMITTED)
 
 
 def test_committed_study_is_the_default_one():

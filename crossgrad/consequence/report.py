@@ -263,3 +263,12 @@ def write_report(out: Path) -> Path:
     path = out / REPORT
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def docs_block(out: Path) -> str:
+    """What docs/consequence.md quotes: the summary, and the --quick study's cost (out/quick/)."""
+    quick = out / "quick" / "study.json"
+    parts = [summary(out)]
+    if quick.exists():
+        parts.append("The quick study: " + cost_text(json.loads(quick.read_text())).removeprefix("Cost: "))
+    return "\n\n".join(parts)

@@ -6,7 +6,6 @@ The volume's 95% interval is Wilson's score interval (scipy.stats.binomtest).
 """
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import pandas as pd
@@ -76,7 +75,3 @@ def write(out: Path, name: str, rows: list[dict]) -> Path:
 def read(out: Path, name: str) -> pd.DataFrame:
     """A table back (the report and the tests read the CSVs, never the rows in memory)."""
     return pd.read_csv(out / FILES[name], keep_default_na=False, na_values=[""])
-
-
-def is_finite(x) -> bool:
-    return isinstance(x, float) and math.isfinite(x)
