@@ -231,7 +231,7 @@ def differences_text(study: dict) -> str:
         "(`mode` column: compiled where a first compile is cheap, JAX and MLX; eager for torch and TensorFlow).",
         f"- Training: plain SGD (lr {config['lr']}), {config['depth']} x {config['width']}, batch "
         f"{config['batch']}, {config['epochs']} epochs, seeds {', '.join(map(str, config['seeds']))}: not the "
-        "paper's ResNet18/VGG11 runs of 200 epochs; their figures are context, not a like-for-like test.",
+        "paper's ResNet18 (200 epochs) and VGG11 (100 epochs) runs; their figures are context, not a like-for-like test.",
     ])
 
 
