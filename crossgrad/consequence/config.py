@@ -7,7 +7,7 @@ default network here is that one. `quick()` is the small study the tests run.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 DTYPES = ("float16", "bfloat16", "float32", "float64")
 # relu'(0) variants: the two custom derivatives, the framework's relu, and the
@@ -16,7 +16,6 @@ VARIANTS = ("0", "1", "own", "maximum", "relu(-t)+t")
 VARIANT_TEXT = {"0": "relu'(0)=0 (custom)", "1": "relu'(0)=1 (custom)", "own": "the framework's relu",
                 "maximum": "maximum(z, 0)", "relu(-t)+t": "relu(-t)+t"}
 INITS = ("uniform", "positive", "zero-bias")
-SWEEPS = ("width", "depth", "batch")
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,6 @@ class StudyConfig:
     timeout: float = 600.0  # seconds one task may take before its worker is killed
     jobs: int = 2
     quick: bool = False
-    extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return asdict(self)
