@@ -35,7 +35,7 @@ $(STAMP): $(LOCK) $(BIN)/uv
 # Linux and macOS, resolved from pyproject.toml's ranges under constraints.txt's
 # framework pins. Run after changing either; commit the result.
 lock: $(BIN)/uv
-	$(BIN)/uv pip compile -q pyproject.toml --extra frameworks --extra test --extra drift \
+	$(BIN)/uv pip compile -q pyproject.toml --extra frameworks --extra test --extra drift --extra study \
 	  -c constraints.txt --universal --python-version 3.11 \
 	  --custom-compile-command "make lock" -o $(LOCK)
 

@@ -205,6 +205,13 @@ class Adapter(Protocol):
     what the compiler did that a reader must know (torch's graph breaks); the
     text lands in the rows' `detail`.
 
+    Optional: `relu_with_derivative_at_zero(value) -> fn`, the framework's relu
+    with backprop's relu'(0) set to `value` by its own custom-derivative
+    mechanism (torch.autograd.Function, jax.custom_jvp, tf.custom_gradient,
+    mx.custom_function), bit-identical to `ops.relu` in value everywhere and in
+    gradient away from 0; used by `crossgrad consequence`
+    (crossgrad.consequence), which reports a framework without it as failed rows.
+
     Optional facts the tests read (a plug-in declares its own, so it is tested
     like a built-in, with no framework name in the tests):
     `flushes_subnormals` (bool): the framework flushes subnormal inputs and

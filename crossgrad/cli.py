@@ -1,4 +1,4 @@
-"""The `crossgrad` command's parser: run, list, report, check.
+"""The `crossgrad` command's parser: run, list, report, check, compare, consequence.
 
 Bad input exits 2 with one line naming what is wrong and the valid choices
 (and the near one: "did you mean"); never a traceback. Exit statuses
@@ -15,6 +15,7 @@ import sys
 
 from crossgrad import commands, __version__
 from crossgrad.arguments import EXIT_USAGE, UsageError
+from crossgrad.consequence import command as consequence
 from crossgrad.running.plan import RunConfig
 
 DEFAULT_TIMEOUT = RunConfig.__dataclass_fields__["timeout"].default  # one default, in the plan
@@ -61,6 +62,7 @@ def build_parser() -> Parser:
     check.add_argument("--expectations", help="expectations file (default cases/expectations.csv)")
     check.add_argument("--out", help="run folder to write (default results/check-<run-id>)")
     add_compare_parser(sub)
+    consequence.add_parser(sub)
     return parser
 
 
@@ -112,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
             print(version_text())
             return 0
         if args.command is None:
-            raise UsageError("missing command; valid: run, list, report, check, compare")
+            raise UsageError("missing command; valid: run, list, report, check, compare, consequence")
         return getattr(commands, f"cmd_{args.command}")(args, argv)
     except UsageError as exc:
         print(f"crossgrad: error: {exc}", file=sys.stderr)

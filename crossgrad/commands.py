@@ -280,3 +280,10 @@ def cmd_check(args, argv) -> int:
 def cmd_compare(args, argv) -> int:
     load_case_sources(args)  # the user's cases give their rows truths and snippets
     return compare(args)
+
+
+def cmd_consequence(args, argv) -> int:
+    """Does relu'(0) change training? (crossgrad.consequence.command)"""
+    from crossgrad.consequence.command import run
+
+    return run(args, argv)

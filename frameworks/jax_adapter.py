@@ -139,6 +139,24 @@ class JaxAdapter(LazyFramework):
         self._module = jax
         self._ops = ops_from_table(self.name, OPS, self.namespace())
 
+    def relu_with_derivative_at_zero(self, value: float):
+        """jax.nn.relu with derivative `value` at exactly 0 (either sign), by
+        jax.custom_jvp (reverse mode transposes it). Elsewhere jax's own rule:
+        a select, +0 where z < 0."""
+        jax = self._require()
+        jnp = jax.numpy
+
+        @jax.custom_jvp
+        def relu(z):
+            return jax.nn.relu(z)
+
+        @relu.defjvp
+        def relu_jvp(primals, tangents):
+            (z,), (t,) = primals, tangents
+            return jax.nn.relu(z), jnp.where(z > 0, t, jnp.where(z == 0, t * value, jnp.zeros_like(t)))
+
+        return relu
+
     def namespace(self) -> dict:
         return _namespace(self._require())
 

@@ -161,6 +161,25 @@ class MlxAdapter(LazyFramework):
         self._module, self._nn = mx, nn
         self._ops = _kernel_gaps_unsupported(ops_from_table(self.name, OPS, self.namespace()), OPS)
 
+    def relu_with_derivative_at_zero(self, value: float):
+        """nn.relu with derivative `value` at exactly 0 (either sign), by
+        mx.custom_function's vjp. Elsewhere MLX's own rule: the cotangent times
+        (z > 0), so -0.0 where z < 0 under a negative cotangent."""
+        mx, nn = self._require(), self._nn
+
+        @mx.custom_function
+        def relu(z):
+            return nn.relu(z)
+
+        @relu.vjp
+        def relu_vjp(primals, cotangent, output):
+            z = primals[0] if isinstance(primals, (tuple, list)) else primals
+            slope = mx.where(z > 0, mx.array(1, z.dtype), mx.where(z == 0, mx.array(value, z.dtype),
+                                                                   mx.array(0, z.dtype)))
+            return (cotangent * slope,)
+
+        return relu
+
     def namespace(self) -> dict:
         """The names the OPS templates and the snippets use (SNIPPETS.imports binds them)."""
         self._require()

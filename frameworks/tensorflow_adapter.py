@@ -119,6 +119,22 @@ class TensorflowAdapter(LazyFramework):
     def version(self):
         return next((v for v in map(dist_version, DISTRIBUTIONS) if v), None)
 
+    def relu_with_derivative_at_zero(self, value: float):
+        """tf.nn.relu with derivative `value` at exactly 0 (either sign), by
+        tf.custom_gradient. Elsewhere TF's own rule: the cotangent times
+        (z > 0), so -0.0 where z < 0 under a negative cotangent."""
+        tf = self._require()
+
+        @tf.custom_gradient
+        def relu(z):
+            def grad(g):
+                at_zero = tf.fill(tf.shape(z), tf.constant(value, z.dtype))
+                slope = tf.where(z > 0, tf.ones_like(z), tf.where(tf.equal(z, 0), at_zero, tf.zeros_like(z)))
+                return g * slope
+            return tf.nn.relu(z), grad
+
+        return relu
+
     def load(self, *, threads: int | None = None) -> None:
         """float64 needs no switch in TF."""
         if self._module is not None:

@@ -142,6 +142,28 @@ class TorchAdapter(LazyFramework):
             if hasattr(config, key):
                 setattr(config, key, 1 << 16)
 
+    def relu_with_derivative_at_zero(self, value: float):
+        """torch.relu with derivative `value` at exactly 0 (either sign), by
+        torch.autograd.Function (the functorch form: torch.func transforms it).
+        Elsewhere torch's own rule: a select, +0 where z < 0."""
+        torch = self._require()
+
+        class ReluAtZero(torch.autograd.Function):
+            @staticmethod
+            def forward(z):
+                return torch.relu(z)
+
+            @staticmethod
+            def setup_context(ctx, inputs, output):
+                ctx.save_for_backward(inputs[0])
+
+            @staticmethod
+            def backward(ctx, g):
+                (z,) = ctx.saved_tensors
+                return torch.where(z > 0, g, torch.where(z == 0, g * value, torch.zeros_like(g)))
+
+        return ReluAtZero.apply
+
     def namespace(self) -> dict:
         return _namespace(self._require())
 

@@ -18,7 +18,7 @@ tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard libr
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "requirements.lock"
-MAKE_EXTRAS = ("frameworks", "test", "drift")  # what the Makefile's `make lock` resolves
+MAKE_EXTRAS = ("frameworks", "test", "drift", "study")  # what the Makefile's `make lock` resolves
 
 
 def lock_requirements() -> list[Requirement]:

@@ -57,7 +57,10 @@ def _last_line(path: Path) -> str:
 
 
 class Supervisor:
-    """Runs `tasks` of one framework; `on_event(event_dict)` sees every event."""
+    """Runs `tasks` of one framework; `on_event(event_dict)` sees every event.
+    `worker_module` speaks the worker protocol (crossgrad.running.worker's Channel)."""
+
+    worker_module = "crossgrad.running.worker"
 
     def __init__(self, job: dict, tasks: list[dict], timeout: float, log_path: Path,
                  on_event: Callable[[dict], None], on_failure: Callable[[dict, str, str], None]):
@@ -99,7 +102,7 @@ class Supervisor:
     def _start(self, tasks: list[dict]) -> subprocess.Popen:
         env = dict(os.environ, PYTHONUNBUFFERED="1", TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"))
         log = open(self.log_path, "a", encoding="utf-8")
-        proc = subprocess.Popen([sys.executable, "-m", "crossgrad.running.worker"], stdin=subprocess.PIPE,
+        proc = subprocess.Popen([sys.executable, "-m", self.worker_module], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=log, text=True, env=env,
                                 start_new_session=True)  # its own group: we can kill all it spawned
         log.close()

@@ -1,0 +1,127 @@
+"""Unit tests of crossgrad consequence (no framework needed), and the docs against the committed study."""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cli_helpers import run_cli
+from crossgrad.consequence import data as datasets
+from crossgrad.consequence import study
+from crossgrad.consequence.config import StudyConfig, draws_for, quick, volume_configs
+from crossgrad.consequence.divergence import first_difference, pairs
+from crossgrad.consequence.report import docs_block
+from crossgrad.consequence.tables import read, wilson
+
+ROOT = Path(__file__).parent.parent
+COMMITTED = ROOT / "results" / "consequence"
+DOCS = ROOT / "docs" / "consequence.md"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--dtypes", "float8"], "valid: float16, bfloat16, float32, float64"),
+    (["--variants", "2"], "valid: 0, 1, own, maximum, relu(-t)+t"),
+    (["--frameworks", "pytorch2"], "valid:"),
+    (["--init", "ones"], "valid: uniform, positive, zero-bias"),
+    (["--depth", "0"], "--depth must be an integer >= 1"),
+    (["--volume-batch", "x"], "--volume-batch must be an integer"),
+    (["--lr", "-1"], "--lr must be a positive number"),
+    (["--seeds", ","], "--seeds is empty"),
+    (["--data", "no-such-file.npz"], "cannot read"),
+])
+def test_bad_options_exit_2_with_one_line(args, says, tmp_path):
+    result = run_cli("consequence", *args, "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert says in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()  # nothing written for bad input
+
+
+def test_npz_data_is_read_without_pickles(tmp_path):
+    good, pickled, partial = tmp_path / "good.npz", tmp_path / "pickled.npz", tmp_path / "partial.npz"
+    np.savez(good, x=np.arange(40 * 4).reshape(40, 2, 2) % 7, y=np.arange(40) % 3)
+    np.savez(pickled, x=np.array([{"a": 1}] * 20, dtype=object), y=np.zeros(20, dtype=int))
+    np.savez(partial, x=np.zeros((20, 3)))
+    data = datasets.load(str(good))
+    assert data.features == 4 and data.classes == 3 and len(data.x_train) + len(data.x_test) == 40
+    assert data.x_train.max() <= 1.0 and data.x_train.min() >= 0.0
+    with pytest.raises(datasets.DataError, match="cannot read"):
+        datasets.load(str(pickled))
+    with pytest.raises(datasets.DataError, match="lacks array"):
+        datasets.load(str(partial))
+
+
+def test_wilson_interval_matches_its_formula():
+    z = 1.959963984540054  # the normal quantile of 0.975
+    for k, n in [(0, 20), (7, 20), (20, 20), (478, 1000)]:
+        p = k / n
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+        low, high = wilson(k, n)
+        assert low == pytest.approx(max(0.0, centre - half), abs=1e-12)
+        assert high == pytest.approx(min(1.0, centre + half), abs=1e-12)
+
+
+def test_sweeps_and_draw_counts():
+    config = StudyConfig()
+    points = volume_configs(config)
+    assert [p["width"] for p in points if p["sweep"] == "width"] == list(config.widths)
+    assert all(p["batch"] == config.volume_batch for p in points if p["sweep"] != "batch")
+    assert draws_for(config, config.depth, config.width, 64) == config.draws
+    assert draws_for(config, 1, 16, 64) == config.draws
+    # 3 x 1024 multiplies about 14.7 times the weights of 3 x 256: fewer draws, never below min_draws
+    assert draws_for(config, 3, 1024, 64) == config.min_draws
+    assert quick(config).quick and quick(config).epochs < config.epochs
+
+
+def test_first_difference_and_pairs():
+    assert first_difference(["a", "b", "c"], ["a", "b", "c"]) is None
+    assert first_difference(["a", "b", "c"], ["a", "x", "c"]) == 2
+    keys = [("jax", "float32", "0", 0), ("torch", "float32", "0", 0), ("torch", "float32", "1", 0)]
+    assert pairs(keys) == [(keys[0], keys[1]), (keys[1], keys[2])]
+
+
+def test_a_missing_framework_is_rows_saying_so(tmp_path, monkeypatch):
+    class Missing:
+        name, install_hint = "ghost", "pip install ghost"
+
+        def version(self):
+            return None
+
+    monkeypatch.setattr(study, "frameworks", lambda: {"ghost": Missing()})
+    config = StudyConfig(frameworks=("ghost",), dtypes=("float32", "float16"))
+    collector = study.Collector(config)
+    assert study.run_workers(config, tmp_path, collector)
+    for table in study.TABLES:
+        rows = collector.tables[table]
+        assert [(r["dtype"], r["outcome"]) for r in rows] == [("float32", "not_installed"),
+                                                              ("float16", "not_installed")]
+        assert "pip install ghost" in rows[0]["detail"]
+
+
+def quoted_block(text: str) -> str:
+    match = re.search(r"<!-- consequence-summary: begin -->\n(.*?)\n<!-- consequence-summary: end -->", text, re.S)
+    assert match, "docs/consequence.md lacks its summary block"
+    return match.group(1)
+
+
+def test_docs_quote_the_committed_study():
+    """docs/consequence.md's figures are results/consequence's, re-rendered from its CSVs now."""
+    assert (COMMITTED / "study.json").exists(), "results/consequence/ (a default study) is not committed"
+    assert quoted_block(DOCS.read_text()) == docs_block(COMMITTED)
+
+
+def test_committed_study_is_the_default_one():
+    import json
+
+    facts = json.loads((COMMITTED / "study.json").read_text())
+    assert facts["config"]["quick"] is False
+    default = StudyConfig().as_dict()
+    assert {k: facts["config"][k] for k in ("depth", "width", "batch", "epochs", "draws")} == \
+        {k: default[k] for k in ("depth", "width", "batch", "epochs", "draws")}
+    volume = read(COMMITTED, "volume")
+    ok = volume[volume.outcome == "ok"]
+    assert (ok.low <= ok.differ / ok.draws).all() and (ok.differ / ok.draws <= ok.high).all()
