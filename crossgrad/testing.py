@@ -52,6 +52,9 @@ def pytest_addoption(parser):
     group = parser.getgroup("crossgrad")
     group.addoption("--crossgrad-update", action="store_true",
                     help="accept crossgrad's results: rewrite the expectations files (review with git diff)")
+    group.addoption("--crossgrad-host-specific", default="", metavar="FLAG",
+                    help="with --crossgrad-update: what changed holds only on hosts on this machine's side of the "
+                         "CPU flag FLAG (e.g. avx512_fp16), the old values on the other side")
     group.addoption("--crossgrad-frameworks", default=None, metavar="torch,jax,...",
                     help="only these frameworks in crossgrad_case tests (default: every installed one)")
     add_options(parser)
@@ -196,5 +199,5 @@ def pytest_sessionfinish(session, exitstatus):
     case_session = session.config.stash.get(_SESSION_KEY, None)
     if case_session is None or not session.config.getoption("--crossgrad-update"):
         return
-    for line in case_session.write_updates():
+    for line in case_session.write_updates(session.config.getoption("--crossgrad-host-specific")):
         print(line, file=sys.stderr)

@@ -120,11 +120,12 @@ class CaseSession:
             return None
         return failure_text(qid, checked, format_diff(checked, path), rows, result)
 
-    def write_updates(self) -> list[str]:
-        """Rewrite every expectations file the session judged; one line per file."""
+    def write_updates(self, host_specific: str = "") -> list[str]:
+        """Rewrite every expectations file the session judged; one line per file.
+        host_specific: a CPU flag (crossgrad.judging.check_update.updated_entries)."""
         lines = []
         for path, rows in self.judged.items():
-            update_expectations(path, rows, load_expectations(path))
+            update_expectations(path, rows, load_expectations(path), host_specific=host_specific)
             lines.append(f"crossgrad: updated {path} from {len(rows)} value(s); review it with git diff")
         return lines
 
