@@ -52,6 +52,7 @@ def build_parser() -> Parser:
                              "below) to a file in the run folder, uncapped")
     for name in FILTERS:
         report.add_argument(f"--{name}", help=f"with --snippets: comma-separated {name}")
+    add_cases_from(report)  # a run folder's own case_files are named, never imported
     check = sub.add_parser("check", help="CI gate: fail when a result differs from the expectations file")
     add_selection(check)
     check.add_argument("--update", action="store_true", help="rewrite the expectations after review")

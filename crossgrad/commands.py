@@ -20,8 +20,8 @@ from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.core.case import DTYPES
 from crossgrad.core.records import RecordFormatError, atomic_write_text
 from crossgrad.core.registry import frameworks
-from crossgrad.catalogue import cases, use_case_files
-from crossgrad.core.run_folder import MANIFEST, is_run_folder, REPORT
+from crossgrad.catalogue import case_files, cases, use_case_files
+from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.drift.command import compare
 from crossgrad.judging.check_update import check_rows
@@ -211,7 +211,9 @@ def cmd_report(args, argv) -> int:
     if not args.snippets:
         refuse_unused(args, dict.fromkeys(filters, "without --snippets"))
     run_dir = existing_run(args.run_dir)
+    load_case_sources(args)
     try:
+        say_which_case_files_are_not_loaded(run_dir)
         if args.snippets:
             print(write_snippets(run_dir, {f: getattr(args, f) for f in filters}))
         else:
@@ -220,6 +222,16 @@ def cmd_report(args, argv) -> int:
         print(f"crossgrad: error: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def say_which_case_files_are_not_loaded(run_dir: Path) -> None:
+    """A run made with --cases-from names its files in manifest.json; a run folder is
+    data, so they are never imported from it: one stderr line says how to judge them."""
+    named = read_json(run_dir / MANIFEST).get("case_files") or []
+    missing = [str(p) for p in named if isinstance(p, str) and str(Path(p).resolve()) not in case_files()]
+    if missing:
+        print(f"crossgrad: this run used case file(s) {', '.join(missing)}; a run folder's case files are "
+              "never imported: pass --cases-from to judge their cases", file=sys.stderr)
 
 
 def existing_run(text: str | None) -> Path:

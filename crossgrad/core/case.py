@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from crossgrad.core.dtypes import NAMES as DTYPES  # every case runs in all of them by default
+from crossgrad.core.names import check_name
 from crossgrad.core.native import as_case_function
 
 
@@ -83,6 +84,7 @@ class Point:
     elements: dict | None = field(default=None, hash=False)
 
     def __post_init__(self):
+        check_name("point", self.name)
         lengths = {len(v) for v in (self.x, self.w, self.b) if isinstance(v, tuple)}
         if len(lengths) > 1:
             raise ValueError(f"point {self.name!r}: x, w and b have lengths {sorted(lengths)}")
@@ -130,6 +132,9 @@ class Case:
     frameworks: tuple[str, ...] = ()
     respell: dict = field(default_factory=dict)
     variant_of: str = ""
+
+    def __post_init__(self):
+        check_name("case", self.name)  # it becomes a file name: cases/<name>.md
 
     def point(self, name: str) -> Point:
         for p in self.points:

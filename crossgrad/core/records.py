@@ -18,6 +18,7 @@ import os
 import struct
 from pathlib import Path
 
+from crossgrad.core.names import NAME_RULE, is_valid_name
 from crossgrad.core.dtypes import bits  # noqa: F401  (part of this module's interface: records carry bits)
 from crossgrad.core.rows import GRADIENT_COLUMNS
 
@@ -76,8 +77,9 @@ class JsonlAppender:
         self._fh.close()
 
 
-def read_jsonl(path: Path, required: tuple[str, ...] = ()) -> list[dict]:
-    """Records of a .jsonl file; a torn last line (a killed writer) is skipped."""
+def read_jsonl(path: Path, required: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> list[dict]:
+    """Records of a .jsonl file; a torn last line (a killed writer) is skipped.
+    `names`: fields that must be names (crossgrad.core.names), as case and point are."""
     path = Path(path)
     rows = []
     lines = path.read_text(encoding="utf-8").split("\n")
@@ -91,6 +93,7 @@ def read_jsonl(path: Path, required: tuple[str, ...] = ()) -> list[dict]:
                 break  # interrupted mid-write: everything before it is intact
             raise RecordFormatError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
         check_row(row, path, number, required)
+        check_names(row, path, number, names)
         rows.append(row)
     return rows
 
@@ -105,6 +108,15 @@ def check_row(row, path, number, required) -> None:
     missing = [c for c in required if c not in row]
     if missing:
         raise RecordFormatError(f"{path}:{number}: missing field(s) {', '.join(missing)}")
+
+
+def check_names(row: dict, path, number, names: tuple[str, ...]) -> None:
+    """A case or point name outside crossgrad.core.names' pattern is refused: it would
+    become a file name (cases/<case>.md) or a selection key that cannot be typed."""
+    for column in names:
+        if not is_valid_name(row.get(column)):
+            raise RecordFormatError(f"{path}:{number}: {column} name {row.get(column)!r} is not allowed "
+                                    f"({NAME_RULE})")
 
 
 def write_csv(path: Path, rows: list[dict], columns: tuple[str, ...]) -> None:

@@ -22,6 +22,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crossgrad.core.names import NAME_RULE, check_name, is_valid_name
 from crossgrad.core.records import RecordFormatError, atomic_write_text, SCHEMA_VERSION, read_jsonl
 
 MANIFEST = "manifest.json"
@@ -37,11 +38,25 @@ LOGS = "logs"
 
 
 def case_page(case: str) -> str:
-    """A case page's path inside the run folder (also the report's link to it)."""
-    return f"{CASE_PAGES}/{case}.md"
+    """A case page's path inside the run folder (also the report's link to it);
+    a name that is not one (crossgrad.core.names) is refused before it names a file."""
+    return f"{CASE_PAGES}/{check_name('case', case)}.md"
+
+
+def inside(run_dir: Path, relative: str) -> Path:
+    """run_dir/relative, refused (ValueError) when it would resolve outside run_dir:
+    nothing read from a run folder may make crossgrad write elsewhere."""
+    root = Path(run_dir).resolve()
+    path = (root / relative).resolve()
+    if root != path and root not in path.parents:
+        raise ValueError(f"{relative!r} would be written outside the run folder {str(run_dir)!r}")
+    return path
 
 # Fields every gradient record carries (schema 1 onwards).
 REQUIRED = ("framework", "case", "point", "ad", "wrt", "value", "outcome", "dtype", "mode", "device")
+
+# Fields that are names (crossgrad.core.names): file names and selection keys.
+NAMED = ("case", "point")
 
 # schema version -> {"columns": {old: new}, "verdicts": {old: new}, "outcomes": {old: new}}:
 # how to read that version's names as today's. Version 1 is today's.
@@ -85,7 +100,7 @@ def read_records(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
         if data.get("schema_version") != SCHEMA_VERSION:
             raise RecordFormatError(f"{run_dir / name}:1: schema_version {data.get('schema_version')!r}, "
                                     f"this crossgrad reads {SCHEMA_VERSION}")
-    rows = read_jsonl(run_dir / RECORDS, REQUIRED) if (run_dir / RECORDS).exists() else []
+    rows = read_jsonl(run_dir / RECORDS, REQUIRED, NAMED) if (run_dir / RECORDS).exists() else []
     timings = read_jsonl(run_dir / TIMINGS_JSONL) if (run_dir / TIMINGS_JSONL).exists() else []
     return rows, timings, env, manifest
 
@@ -129,8 +144,19 @@ def load_run(path) -> LoadedRun:
     renames = SCHEMA_RENAMES[version]
     notes = [] if (run_dir / ENV).is_file() else [f"no {ENV}: versions and machine unknown"]
     gradients = _renamed(_gradients_frame(run_dir, notes), renames)
+    _check_frame_names(run_dir, gradients)
     timings = _renamed(_table(run_dir / TIMINGS), renames)
     return LoadedRun(run_dir, gradients, timings, env, manifest, version, notes)
+
+
+def _check_frame_names(run_dir: Path, frame) -> None:
+    """The first row whose case or point is not a name (crossgrad.core.names) is refused."""
+    for column in NAMED:
+        if column in frame:
+            bad = frame.index[~frame[column].map(is_valid_name)]
+            if len(bad):
+                raise RecordFormatError(f"{run_dir}: row {int(bad[0]) + 1}: {column} name "
+                                        f"{frame[column][bad[0]]!r} is not allowed ({NAME_RULE})")
 
 
 def _schema_version(run_dir: Path, manifest: dict) -> int:

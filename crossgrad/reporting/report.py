@@ -53,7 +53,7 @@ def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cas
     text = render_report(rows, env, manifest, cases, heatmap=HEATMAP if heatmap else None, timing=timing)
     for case, page in render_pages(rows, env, cases).items():
         (run_dir / run_folder.CASE_PAGES).mkdir(parents=True, exist_ok=True)
-        atomic_write_text(run_dir / run_folder.case_page(case), page)
+        atomic_write_text(run_folder.inside(run_dir, run_folder.case_page(case)), page)
     path = run_dir / run_folder.REPORT
     atomic_write_text(path, text)
     return path
