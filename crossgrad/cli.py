@@ -4,7 +4,9 @@ Bad input exits 2 with one line naming what is wrong and the valid choices
 (and the near one: "did you mean"); never a traceback. Exit statuses
 (crossgrad.arguments): 0 done, 1 `check` found a difference, 2 bad input,
 3 partial (a worker crashed or timed out), 4 nothing judged (every selected
-value unavailable: no such device, framework not installed), 130 interrupted.
+value unavailable: no such device, framework not installed), 5 a file of the
+run folder could not be written (a full disk: the run stopped, its manifest
+says "write_failed"), 130 interrupted.
 The sub-commands themselves are in crossgrad.commands.
 """
 from __future__ import annotations
@@ -78,6 +80,9 @@ def add_selection(p: Parser) -> None:
     for name in FILTERS:
         p.add_argument(f"--{name}", help=f"comma-separated {name}")
     add_cases_from(p)
+    p.add_argument("--resume", action="store_true",
+                   help="continue the interrupted run in --out (the same selection and versions: checked)")
+    p.add_argument("--overwrite", action="store_true", help="empty the run folder --out names, then run")
     p.add_argument("--timeout", help="seconds a framework may spend on one task before it is killed "
                                      f"(default {DEFAULT_TIMEOUT:g})")
     p.add_argument("--jobs", help="value workers at once (default: the CPU count plus one; in a run of 100 "

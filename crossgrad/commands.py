@@ -13,12 +13,13 @@ from pathlib import Path
 
 from cases.scope import QUICK_SIZES, SCOPES
 from crossgrad.adapter import DEVICES, MODES
-from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_PARTIAL, UsageError, choose,
+from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_PARTIAL, EXIT_WRITE_FAILED,
+                                 UsageError, choose,
                                  positive_ints, positive_number, refuse_unused)
 from crossgrad.timing import run as timing_run
 from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.core.case import DTYPES
-from crossgrad.core.records import RecordFormatError, atomic_write_text
+from crossgrad.core.records import RecordFormatError, WriteFailed, atomic_write_text
 from crossgrad.core.registry import frameworks
 from crossgrad.catalogue import case_files, cases, use_case_files
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
@@ -28,9 +29,11 @@ from crossgrad.judging.check_update import check_rows
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import finish, load_run
 from crossgrad.reporting.snippet_file import write_snippets
+from crossgrad.running.claim import FolderLock, claim, writer_of
 from crossgrad.running.env import host_env
 from crossgrad.running.plan import RunConfig
 from crossgrad.running.progress import Progress
+from crossgrad.running.resume import plan_digest, prepare_resume, versions_now
 from crossgrad.running.runner import Run, execute, new_run_id, value_tasks
 from crossgrad.timing.report import timing_section, write_timings_csv
 
@@ -83,6 +86,7 @@ def jobs_of(args) -> int:
 
 
 def run_dir_for(args, prefix: str = "") -> Path:
+    """The output folder of a command that writes only files of its own (--from-benchmark-json)."""
     path = Path(args.out) if args.out else Path("results") / f"{prefix}{new_run_id()}"
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -92,6 +96,30 @@ def run_dir_for(args, prefix: str = "") -> Path:
     except OSError as exc:
         raise UsageError(f"cannot write the output folder {str(path)!r}: {exc.strerror or exc}") from None
     return path
+
+
+def claim_run_dir(args, prefix: str = "") -> tuple[Path, FolderLock]:
+    """The run's folder, created and locked (crossgrad.running.claim): one run per folder."""
+    if args.resume and args.overwrite:
+        raise UsageError("--resume and --overwrite exclude each other")
+    if args.resume and not args.out:
+        raise UsageError("--resume needs --out: the folder of the interrupted run")
+    path = Path(args.out) if args.out else Path("results") / f"{prefix}{new_run_id()}"
+    return path, claim(path, overwrite=args.overwrite, resume=args.resume)
+
+
+def start_run(args, config: RunConfig, plan: dict, timing_options, argv, prefix: str = "") -> tuple[Path, int]:
+    """Claim the folder (resuming where asked), run the plan, release the folder."""
+    run_dir, lock = claim_run_dir(args, prefix)
+    try:
+        identity = {"plan_digest": plan_digest(plan, timing_options), "versions": versions_now(config.frameworks)}
+        resumed = None
+        if args.resume:
+            plan, manifest, env = prepare_resume(run_dir, plan, identity["plan_digest"], identity["versions"])
+            resumed = (manifest, env)
+        return run_dir, execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args), identity, resumed)
+    finally:
+        lock.release()
 
 
 def timing_plan(args, config: RunConfig) -> tuple[dict, dict | None]:
@@ -116,20 +144,31 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, to_interrupt)
 
 
-def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1) -> int:
+def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1,
+                identity: dict | None = None, resumed: tuple | None = None) -> int:
     install_signal_handlers()
-    run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options)
+    run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options, identity, resumed)
     run.manifest["compile_cache"] = compile_caches(config.frameworks)
-    status = "interrupted"
+    status, error = "interrupted", None
     try:
+        run.save()
         with Progress(plan) as progress:
             status = "complete" if execute(run, plan, progress, jobs=jobs) else "partial"
     except KeyboardInterrupt:
         print("crossgrad: interrupted; reporting what finished", file=sys.stderr)
+    except WriteFailed as exc:  # a full disk: stop, say so in the manifest, report nothing half-written
+        status, error = "write_failed", exc
     finally:
-        run.close(status)
-    report = finish(run_dir)
-    print(report)
+        saved = run.close(status, str(error or ""))
+    if error is None:
+        try:
+            print(finish(run_dir))
+        except WriteFailed as exc:
+            error = exc
+    if error is not None:
+        told = "the manifest says so" if saved else "even the manifest could not be updated"
+        print(f"crossgrad: error: {error}; the run stopped ({told}; exit {EXIT_WRITE_FAILED})", file=sys.stderr)
+        return EXIT_WRITE_FAILED
     return {"complete": 0, "partial": EXIT_PARTIAL}.get(status, EXIT_INTERRUPTED)
 
 
@@ -178,11 +217,13 @@ def cmd_run(args, argv) -> int:
                                           "with --timings-only (timings have their own workloads, "
                                           "float32, one framework at a time)"))
     config = selection(args)
+    jobs_of(args)  # a bad --jobs is refused before the folder exists
     timing_specs, timing_options = timing_plan(args, config)
     plan = {"values": {} if args.timings_only else value_tasks(config), "timings": timing_specs}
-    run_dir = run_dir_for(args)
-    code = execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args))
-    if code != EXIT_INTERRUPTED and not say_what_was_judged(run_dir):
+    run_dir, code = start_run(args, config, plan, timing_options, argv)
+    if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
+        return code
+    if not say_what_was_judged(run_dir):
         return EXIT_NOTHING_JUDGED
     return code
 
@@ -242,6 +283,10 @@ def existing_run(text: str | None) -> Path:
     if not is_run_folder(run_dir):
         raise UsageError(f"{str(run_dir)!r} is not a run folder (no {MANIFEST}); "
                          f"runs here: {', '.join(list_runs()) or 'none'}")
+    writer = writer_of(run_dir)
+    if writer is not None:  # a live run: it is not interrupted, and its folder is its own
+        raise UsageError(f"{str(run_dir)!r} is being written by a crossgrad run (PID {writer}); "
+                         "report it when that run ends")
     return run_dir
 
 
@@ -267,17 +312,25 @@ def report_benchmark_json(args) -> int:
     return 0
 
 
+def expectations_path(args) -> Path:
+    """The expectations file, which must exist unless --update writes it."""
+    path = Path(args.expectations) if args.expectations else Path(__file__).parent.parent / "cases" / "expectations.csv"
+    if not args.update and not path.is_file():
+        raise UsageError(f"the expectations file {str(path)!r} is missing (write one with check --update)")
+    return path
+
+
 def cmd_check(args, argv) -> int:
     config = selection(args)
-    run_dir = run_dir_for(args, prefix="check-")
-    code = execute_run(config, run_dir, {"values": value_tasks(config)}, None, argv, jobs_of(args))
-    if code == EXIT_INTERRUPTED:
+    jobs_of(args)  # a bad --jobs is refused before the folder exists
+    path = expectations_path(args)
+    run_dir, code = start_run(args, config, {"values": value_tasks(config)}, None, argv, prefix="check-")
+    if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
         return code
     if not say_what_was_judged(run_dir):  # a gate that checked nothing must not pass
         return EXIT_NOTHING_JUDGED
     rows, _, _, _ = load_run(run_dir)
     annotate(rows, cases())
-    path = Path(args.expectations) if args.expectations else Path(__file__).parent.parent / "cases" / "expectations.csv"
     status, text = check_rows(rows, path, update=args.update)
     print(text)
     return status or code

@@ -50,15 +50,32 @@ def same_bits(a: float, b: float) -> bool:
     return struct.pack("<d", a) == struct.pack("<d", b)
 
 
+class WriteFailed(OSError):
+    """A file of a run folder could not be written (a full disk, a quota, a removed
+    folder); the message names the file. The run ends with its own exit status."""
+
+
+def write_failed(path: Path, exc: OSError) -> WriteFailed:
+    return WriteFailed(exc.errno, f"cannot write {path}: {exc.strerror or exc}")
+
+
 def atomic_write_text(path: Path, text: str) -> None:
-    """Write then rename, so a reader never sees half a file."""
+    """Write then rename, so a reader never sees half a file; on a failed write
+    the temporary file is removed and WriteFailed raised."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise write_failed(path, exc) from None
 
 
 class JsonlAppender:
@@ -69,12 +86,18 @@ class JsonlAppender:
         self._fh = open(self.path, "a", encoding="utf-8")
 
     def append(self, record: dict) -> None:
-        self._fh.write(json.dumps(record, allow_nan=False) + "\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        try:
+            self._fh.write(json.dumps(record, allow_nan=False) + "\n")
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            raise write_failed(self.path, exc) from None
 
     def close(self) -> None:
-        self._fh.close()
+        try:
+            self._fh.close()
+        except OSError:  # the write that failed already said so; its buffer is lost with it
+            pass
 
 
 def read_jsonl(path: Path, required: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> list[dict]:

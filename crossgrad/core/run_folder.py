@@ -9,6 +9,8 @@
         timings.csv     timings.jsonl summarised (crossgrad.timing.report)
         report.md       the report
         logs/           one log per framework worker
+        tasks.jsonl     each task as it finished (ran, failed or unavailable): what --resume skips
+        .crossgrad.lock held by the process writing the folder (its PID inside); gone when it ends
 
 `load_run(path)` is the public way to read a finished (or interrupted) run as
 pandas DataFrames, whatever schema version wrote it: each version's reader maps
@@ -19,6 +21,7 @@ with a message, never misread.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +38,8 @@ TIMINGS_RAW = "timings_raw.csv"  # every timed block of every row
 REPORT = "report.md"
 CASE_PAGES = "cases"  # one page per case (crossgrad.reporting.report_pages)
 LOGS = "logs"
+TASKS_DONE = "tasks.jsonl"
+LOCK = ".crossgrad.lock"
 
 
 def case_page(case: str) -> str:
@@ -83,6 +88,19 @@ def read_json(path: Path) -> dict:
 
 def write_json(path: Path, data: dict) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
+
+
+def rewrite_in_place(path: Path, data: dict) -> None:
+    """The last resort of a run whose disk is full: rewrite the file's own blocks
+    (a manifest is far smaller than one), so it can still say how the run ended."""
+    text = (json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text)
+        os.ftruncate(fd, len(text))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def write_state(run_dir: Path, manifest: dict, env: dict) -> None:

@@ -23,7 +23,8 @@ from crossgrad.running.derivatives import failed_rows
 from crossgrad.running.plan import RunConfig, Task, quantities, tasks_for
 from crossgrad.running.supervisor import Supervisor
 
-from crossgrad.core.run_folder import LOGS, RECORDS, TIMINGS_JSONL as TIMINGS, write_state
+from crossgrad.core.run_folder import (LOGS, MANIFEST, RECORDS, TASKS_DONE, TIMINGS_JSONL as TIMINGS,
+                                      rewrite_in_place, write_state)
 from crossgrad.timing.rows import failed_row
 
 
@@ -34,17 +35,25 @@ def new_run_id() -> str:
 class Run:
     """The state of one run folder while it is being written."""
 
-    def __init__(self, run_dir: Path, config: RunConfig, env: dict, timing: dict | None):
+    def __init__(self, run_dir: Path, config: RunConfig, env: dict, timing: dict | None,
+                 identity: dict | None = None, resumed: tuple[dict, dict] | None = None):
+        """identity: the plan's digest and the versions (crossgrad.running.resume), which
+        --resume checks; resumed: the (manifest, env) of the interrupted run continued here."""
         self.dir = Path(run_dir)
         (self.dir / LOGS).mkdir(parents=True, exist_ok=True)
         self.config, self.env, self.timing = config, env, timing
         self.lock = threading.Lock()
         self.records = JsonlAppender(self.dir / RECORDS)
         self.timings = JsonlAppender(self.dir / TIMINGS)
-        self.manifest = {"schema_version": SCHEMA_VERSION, "status": "running",
-                         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        self.journal = JsonlAppender(self.dir / TASKS_DONE)
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.manifest = {"schema_version": SCHEMA_VERSION, "status": "running", "started": now,
                          "config": config.to_dict(), "timing": timing, "failures": [],
-                         "case_files": case_files()}
+                         "case_files": case_files(), "command": env.get("command"), **(identity or {})}
+        if resumed:
+            old_manifest, old_env = resumed
+            self.manifest = dict(old_manifest, status="running", resumed=[*old_manifest.get("resumed", ()), now])
+            self.env["frameworks"] = dict(old_env.get("frameworks") or {}, **self.env.get("frameworks", {}))
         self.supervisors: list = []
         self.stopping = False
         self.save()
@@ -59,11 +68,27 @@ class Run:
         with self.lock:
             (self.records if kind == "record" else self.timings).append(row)
 
-    def close(self, status: str) -> None:
+    def task_finished(self, kind: str, task: dict) -> None:
+        """Journal a task that ended (ran, failed, unavailable), after its rows: what --resume skips."""
+        with self.lock:
+            self.journal.append({"kind": kind, "task": task})
+
+    def close(self, status: str, error: str = "") -> bool:
+        """Record how the run ended (`error`: why a write failed); False where even the
+        manifest could not be written."""
         self.manifest.update(status=status, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        self.save()
-        self.records.close()
-        self.timings.close()
+        if error:
+            self.manifest["write_error"] = error
+        for appender in (self.records, self.timings, self.journal):
+            appender.close()
+        try:
+            self.save()
+        except OSError:
+            try:
+                rewrite_in_place(self.dir / MANIFEST, self.manifest)
+            except OSError:
+                return False
+        return True
 
 
 def _value_failure(run: Run, framework: str, done_keys: set):
@@ -113,6 +138,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
             run.env["frameworks"][framework] = {"load_error": event.get("error")}
             run.save()
         elif name == "task_done":
+            run.task_finished(kind, event.get("task"))
             progress.advance(f"{framework} {kind}", event.get("task"))
 
     def on_failure(task: dict, outcome: str, detail: str) -> None:
@@ -120,6 +146,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
             _value_failure(run, framework, done_keys)(task, outcome, detail)
         else:
             _timing_failure(run, framework)(task, outcome, detail)
+        run.task_finished(kind, task)
         progress.advance(f"{framework} {kind}", task)
 
     job = {"kind": kind, "framework": framework, "threads": run.config.threads,
@@ -132,6 +159,9 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
     run.supervisors.append(supervisor)
     try:
         return supervisor.run()
+    except BaseException:  # the run cannot go on (its folder cannot be written): no orphan worker
+        supervisor.kill()
+        raise
     finally:
         run.supervisors.remove(supervisor)
 
@@ -146,6 +176,7 @@ def unavailable(run: Run, framework: str, tasks: list[dict], kind: str, progress
             _value_failure(run, framework, set())(task, "unavailable", reason)
         else:
             _timing_failure(run, framework)(task, "unavailable", reason)
+        run.task_finished(kind, task)
         progress.advance(f"{framework} {kind}", task)
     run.manifest["failures"] = [f for f in run.manifest["failures"] if f["outcome"] != "unavailable"]
 
