@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 from crossgrad.core.dtypes import NAMES as DTYPES  # every case runs in all of them by default
@@ -92,6 +93,12 @@ class Point:
     @property
     def is_vector(self) -> bool:
         return any(isinstance(v, tuple) for v in (self.x, self.w, self.b))
+
+    @cached_property
+    def largest_abs_x(self) -> float:
+        """max |x_i| (|x| of a scalar point), computed once: a vector point's rows are
+        judged one element at a time, and each needs it (crossgrad.judging.truth)."""
+        return max(map(abs, self.x)) if isinstance(self.x, tuple) else abs(self.x)
 
     @property
     def z(self) -> float | tuple[float, ...]:

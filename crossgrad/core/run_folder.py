@@ -9,6 +9,7 @@
         timings.csv     timings.jsonl summarised (crossgrad.timing.report)
         report.md       the report
         logs/           one log per framework worker
+        points.jsonl    the inputs of each vector point, once (its rows leave x, w, b empty)
         tasks.jsonl     each task as it finished (ran, failed or unavailable): what --resume skips
         .crossgrad.lock held by the process writing the folder (its PID inside); gone when it ends
 
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crossgrad.core.names import NAME_RULE, check_name, is_valid_name
-from crossgrad.core.records import RecordFormatError, atomic_write_text, SCHEMA_VERSION, read_jsonl
+from crossgrad.core.records import READABLE_VERSIONS, RecordFormatError, atomic_write_text, read_jsonl
 
 MANIFEST = "manifest.json"
 ENV = "env.json"
@@ -39,6 +40,7 @@ REPORT = "report.md"
 CASE_PAGES = "cases"  # one page per case (crossgrad.reporting.report_pages)
 LOGS = "logs"
 TASKS_DONE = "tasks.jsonl"
+POINTS = "points.jsonl"  # schema 2: each vector point's x, w, b, once
 LOCK = ".crossgrad.lock"
 
 
@@ -65,7 +67,11 @@ NAMED = ("case", "point")
 
 # schema version -> {"columns": {old: new}, "verdicts": {old: new}, "outcomes": {old: new}}:
 # how to read that version's names as today's. Version 1 is today's.
-SCHEMA_RENAMES: dict[int, dict[str, dict[str, str]]] = {1: {"columns": {}, "verdicts": {}, "outcomes": {}}}
+# Version 2 renamed nothing (it moved a vector point's inputs to points.jsonl: read_points).
+SCHEMA_RENAMES: dict[int, dict[str, dict[str, str]]] = {
+    1: {"columns": {}, "verdicts": {}, "outcomes": {}},
+    2: {"columns": {}, "verdicts": {}, "outcomes": {}},
+}
 
 
 class NotARunFolder(ValueError):
@@ -115,12 +121,22 @@ def read_records(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
     run_dir = Path(run_dir)
     manifest, env = read_json(run_dir / MANIFEST), read_json(run_dir / ENV)
     for name, data in ((MANIFEST, manifest), (ENV, env)):
-        if data.get("schema_version") != SCHEMA_VERSION:
+        if data.get("schema_version") not in READABLE_VERSIONS:
             raise RecordFormatError(f"{run_dir / name}:1: schema_version {data.get('schema_version')!r}, "
-                                    f"this crossgrad reads {SCHEMA_VERSION}")
+                                    f"this crossgrad reads {', '.join(map(str, READABLE_VERSIONS))}")
     rows = read_jsonl(run_dir / RECORDS, REQUIRED, NAMED) if (run_dir / RECORDS).exists() else []
     timings = read_jsonl(run_dir / TIMINGS_JSONL) if (run_dir / TIMINGS_JSONL).exists() else []
     return rows, timings, env, manifest
+
+
+def read_points(run_dir: Path) -> dict[tuple[str, str], dict]:
+    """(case, point) -> {"x": text, "w": text, "b": text} of each vector point (schema 2;
+    a schema 1 run repeats them in every row and has no such file: {})."""
+    path = Path(run_dir) / POINTS
+    if not path.is_file():
+        return {}
+    return {(p["case"], p["point"]): {n: str(p.get(n, "")) for n in ("x", "w", "b")}
+            for p in read_jsonl(path, ("case", "point"), NAMED)}
 
 
 @dataclass

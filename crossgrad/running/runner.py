@@ -19,12 +19,12 @@ from crossgrad.core.records import SCHEMA_VERSION
 from crossgrad.core.registry import frameworks
 from crossgrad.catalogue import case_files, cases
 from crossgrad.core.rows import RowKey
-from crossgrad.running.derivatives import failed_rows
+from crossgrad.running.derivatives import arg_text, failed_rows
 from crossgrad.running.plan import RunConfig, Task, quantities, tasks_for
 from crossgrad.running.supervisor import Supervisor
 
-from crossgrad.core.run_folder import (LOGS, MANIFEST, RECORDS, TASKS_DONE, TIMINGS_JSONL as TIMINGS,
-                                      rewrite_in_place, write_state)
+from crossgrad.core.run_folder import (LOGS, MANIFEST, POINTS, RECORDS, TASKS_DONE, TIMINGS_JSONL as TIMINGS,
+                                      read_points, rewrite_in_place, write_state)
 from crossgrad.timing.rows import failed_row
 
 
@@ -46,6 +46,7 @@ class Run:
         self.records = JsonlAppender(self.dir / RECORDS)
         self.timings = JsonlAppender(self.dir / TIMINGS)
         self.journal = JsonlAppender(self.dir / TASKS_DONE)
+        self.points, self.points_written = JsonlAppender(self.dir / POINTS), set(read_points(self.dir))
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.manifest = {"schema_version": SCHEMA_VERSION, "status": "running", "started": now,
                          "config": config.to_dict(), "timing": timing, "failures": [],
@@ -66,7 +67,23 @@ class Run:
         row = dict(row, schema_version=SCHEMA_VERSION)
         row.pop("event", None)
         with self.lock:
+            if kind == "record":
+                self._write_point_once(row)
             (self.records if kind == "record" else self.timings).append(row)
+
+    def _write_point_once(self, row: dict) -> None:
+        """A vector point's inputs go to points.jsonl the first time a row of it arrives."""
+        where = (row.get("case"), row.get("point"))
+        if where in self.points_written:
+            return
+        self.points_written.add(where)
+        try:
+            point = cases()[where[0]].point(where[1])
+        except KeyError:
+            return
+        if point.is_vector:
+            self.points.append({"schema_version": SCHEMA_VERSION, "case": where[0], "point": where[1],
+                                **{n: arg_text(getattr(point, n)) for n in ("x", "w", "b")}})
 
     def task_finished(self, kind: str, task: dict) -> None:
         """Journal a task that ended (ran, failed, unavailable), after its rows: what --resume skips."""
@@ -79,7 +96,7 @@ class Run:
         self.manifest.update(status=status, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))
         if error:
             self.manifest["write_error"] = error
-        for appender in (self.records, self.timings, self.journal):
+        for appender in (self.records, self.timings, self.journal, self.points):
             appender.close()
         try:
             self.save()
