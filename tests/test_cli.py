@@ -150,6 +150,23 @@ def test_progress_groups_count_every_task_once():
     ]
 
 
+def test_progress_never_says_done_for_a_task_that_crashed_or_timed_out():
+    import io
+
+    from crossgrad.running.progress import Progress
+
+    plan = {"values": {"a": [{"case": "relu"}, {"case": "relu"}, {"case": "abs"}]}}
+    stream, ticks = io.StringIO(), iter(range(100))
+    with Progress(plan, stream=stream, interactive=False, clock=lambda: float(next(ticks))) as progress:
+        progress.advance("a values", {"case": "relu"})
+        progress.advance("a values", {"case": "relu"}, "crashed")
+        progress.advance("a values", {"case": "abs"}, "timeout")
+    assert stream.getvalue().splitlines() == [
+        "crossgrad: a values relu ended: 1 task(s) crashed (2/3 tasks, 1.0 s elapsed)",
+        "crossgrad: a values abs ended: 1 task(s) timeout (3/3 tasks, 2.0 s elapsed)",
+    ]
+
+
 def test_report_snippets_writes_every_value_of_the_selection(tmp_path):
     """The headline finding (TensorFlow relu at the kink, cotangent -1) on demand, from the sample run."""
     import json

@@ -150,6 +150,8 @@ def test_a_run_that_never_finished_is_read_from_records_jsonl(tmp_path):
     assert code == 1  # the rest of A is missing from the killed run
     assert (lines.category == "same").sum() == 20 and set(lines.category) == {"same", "only in A"}
     assert "no gradients.csv (run never finished)" in text
+    # the words agree with the exit status: not "Nothing changed" (issue 23)
+    assert "Nothing changed" not in text and "on one side only (below): the runs differ (exit 1)" in text
 
 
 def test_ulps_counts_units_in_the_last_place_at_the_dtype():

@@ -130,7 +130,7 @@ class CaseSession:
 
 
 class _Quiet:
-    def advance(self, label: str, task: dict | None = None) -> None:
+    def advance(self, label: str, task: dict | None = None, outcome: str = "") -> None:
         pass
 
 

@@ -164,7 +164,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
         else:
             _timing_failure(run, framework)(task, outcome, detail)
         run.task_finished(kind, task)
-        progress.advance(f"{framework} {kind}", task)
+        progress.advance(f"{framework} {kind}", task, outcome)
 
     job = {"kind": kind, "framework": framework, "threads": run.config.threads,
            "points": list(run.config.points), "seeds": list(run.config.seeds), "scope": run.config.scope,
@@ -194,7 +194,7 @@ def unavailable(run: Run, framework: str, tasks: list[dict], kind: str, progress
         else:
             _timing_failure(run, framework)(task, "unavailable", reason)
         run.task_finished(kind, task)
-        progress.advance(f"{framework} {kind}", task)
+        progress.advance(f"{framework} {kind}", task, "unavailable")
     run.manifest["failures"] = [f for f in run.manifest["failures"] if f["outcome"] != "unavailable"]
 
 
