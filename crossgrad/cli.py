@@ -15,7 +15,7 @@ import argparse
 import os
 import sys
 
-from crossgrad import commands, __version__
+from crossgrad import __version__
 from crossgrad.arguments import EXIT_USAGE, UsageError
 from crossgrad.running.plan import RunConfig
 
@@ -116,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command is None:
             raise UsageError("missing command; valid: run, list, report, check, compare")
+        from crossgrad import commands  # here: printing --help imports no framework, pandas or catalogue
+
         return getattr(commands, f"cmd_{args.command}")(args, argv)
     except UsageError as exc:
         print(f"crossgrad: error: {exc}", file=sys.stderr)

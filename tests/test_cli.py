@@ -200,3 +200,17 @@ def test_the_manifest_records_each_compile_cache_before_the_run(tmp_path):
     assert result.returncode == 0, result.stderr
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["compile_cache"] == {"fake_a": "not reported"}  # the fake adapter has no compile_cache()
+
+
+def test_help_imports_no_framework_pandas_or_catalogue():
+    """`crossgrad --help` took 2.3 s importing the catalogue (ml_dtypes) and pandas (issue 23);
+    measured after: 0.20-0.26 s wall on the shared 2-core machine (README "Exit status")."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom crossgrad.cli import main\nfor argv in (['--help'], ['run', '--help']):\n"
+            "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
+            "heavy = sorted(m for m in ('pandas', 'numpy', 'ml_dtypes', 'matplotlib', 'torch', 'jax', "
+            "'tensorflow', 'cases.scope', 'crossgrad.commands') if m in sys.modules)\nprint(heavy)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr
