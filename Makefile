@@ -5,12 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: run full test install unit clean
+.PHONY: run full test install unit docs clean
 
 # uv installs the ~2 GB of frameworks in seconds where pip takes over a minute.
 # It does not read pip's configuration: where pip finds wheels on local disk
-# (its find-links, from PIP_FIND_LINKS or pip.conf: this machine's CPU build of
-# torch), uv is told to look too. Without it uv would fetch torch's CUDA build.
+# (its find-links, from PIP_FIND_LINKS or pip.conf: a folder of CPU torch wheels,
+# say), uv is told to look too. Without it uv would fetch torch's CUDA build.
 PIP_FIND_LINKS ?= $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null)
 ifneq ($(strip $(PIP_FIND_LINKS)),)
 export UV_FIND_LINKS ?= $(PIP_FIND_LINKS)
@@ -40,6 +40,11 @@ test: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration"
+
+# README's figures regenerated from the committed runs (scripts/readme_figures.py;
+# tests/test_readme_figures.py fails when README and the data disagree).
+docs: $(STAMP)
+	$(BIN)/python scripts/readme_figures.py
 
 clean:
 	rm -rf $(VENV)
