@@ -175,3 +175,13 @@ def test_a_write_failure_ends_the_run_with_its_own_exit_status(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "write_failed" and "records.jsonl" in manifest["write_error"]
     assert not [p for p in out.rglob("*") if ".tmp" in p.name or p.name == ".crossgrad.lock"]
+
+
+def test_a_timings_only_run_writes_its_timing_report(tmp_path):
+    """README question 3's command (issue 23: the report said "No gradient rows were recorded")."""
+    out = tmp_path / "run"
+    result = run_cli("run", "--timings-only", "--frameworks", "fake_a", "--workloads", "relu", "--sizes", "1",
+                     "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    report = (out / "report.md").read_text()
+    assert "## Timings" in report and "### relu, N=1" in report and "No gradient rows" not in report
