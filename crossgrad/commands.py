@@ -5,21 +5,18 @@ starts worker subprocesses, each holding one framework.
 """
 from __future__ import annotations
 
-import os
-import signal
 import sys
 from collections import Counter
 from pathlib import Path
 
 from cases.scope import QUICK_SIZES, SCOPES
 from crossgrad.adapter import DEVICES, MODES
-from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_PARTIAL, EXIT_WRITE_FAILED,
-                                 UsageError, choose,
+from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_WRITE_FAILED, UsageError, choose,
                                  positive_ints, positive_number, refuse_unused)
 from crossgrad.timing import run as timing_run
 from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.core.case import DTYPES
-from crossgrad.core.records import RecordFormatError, WriteFailed, atomic_write_text
+from crossgrad.core.records import RecordFormatError, atomic_write_text
 from crossgrad.core.registry import frameworks
 from crossgrad.catalogue import case_files, cases, use_case_files
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
@@ -29,12 +26,10 @@ from crossgrad.judging.check_update import check_rows
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import finish, load_run
 from crossgrad.reporting.snippet_file import write_snippets
-from crossgrad.running.claim import FolderLock, claim, writer_of
-from crossgrad.running.env import host_env
+from crossgrad.running.claim import writer_of
 from crossgrad.running.plan import RunConfig
-from crossgrad.running.progress import Progress
-from crossgrad.running.resume import plan_digest, prepare_resume, versions_now
-from crossgrad.running.runner import Run, execute, new_run_id, value_tasks
+from crossgrad.running.folder_run import jobs_of, start_run
+from crossgrad.running.runner import new_run_id, value_tasks
 from crossgrad.timing.report import timing_section, write_timings_csv
 
 
@@ -77,14 +72,6 @@ def selection(args) -> RunConfig:
                      dtypes=choose(args.dtypes, DTYPES, "dtypes", DTYPES), points=points, **optional)
 
 
-def jobs_of(args) -> int:
-    # One worker more than cores, with a long run's values in two shards per
-    # framework (running.runner.shards): no core idles while the last framework
-    # finishes (measured on 2 cores, quick scope: values 2 min 47-55 s, was 3 min 24 s).
-    default = (os.cpu_count() or 1) + 1
-    return positive_ints(args.jobs, "jobs", (default,))[0]
-
-
 def run_dir_for(args, prefix: str = "") -> Path:
     """The output folder of a command that writes only files of its own (--from-benchmark-json)."""
     path = Path(args.out) if args.out else Path("results") / f"{prefix}{new_run_id()}"
@@ -96,30 +83,6 @@ def run_dir_for(args, prefix: str = "") -> Path:
     except OSError as exc:
         raise UsageError(f"cannot write the output folder {str(path)!r}: {exc.strerror or exc}") from None
     return path
-
-
-def claim_run_dir(args, prefix: str = "") -> tuple[Path, FolderLock]:
-    """The run's folder, created and locked (crossgrad.running.claim): one run per folder."""
-    if args.resume and args.overwrite:
-        raise UsageError("--resume and --overwrite exclude each other")
-    if args.resume and not args.out:
-        raise UsageError("--resume needs --out: the folder of the interrupted run")
-    path = Path(args.out) if args.out else Path("results") / f"{prefix}{new_run_id()}"
-    return path, claim(path, overwrite=args.overwrite, resume=args.resume)
-
-
-def start_run(args, config: RunConfig, plan: dict, timing_options, argv, prefix: str = "") -> tuple[Path, int]:
-    """Claim the folder (resuming where asked), run the plan, release the folder."""
-    run_dir, lock = claim_run_dir(args, prefix)
-    try:
-        identity = {"plan_digest": plan_digest(plan, timing_options), "versions": versions_now(config.frameworks)}
-        resumed = None
-        if args.resume:
-            plan, manifest, env = prepare_resume(run_dir, plan, identity["plan_digest"], identity["versions"])
-            resumed = (manifest, env)
-        return run_dir, execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args), identity, resumed)
-    finally:
-        lock.release()
 
 
 def timing_plan(args, config: RunConfig) -> tuple[dict, dict | None]:
@@ -135,54 +98,6 @@ def timing_plan(args, config: RunConfig) -> tuple[dict, dict | None]:
                                          modes=config.modes)
              for fw in config.frameworks}
     return specs, timing_run.default_options()
-
-
-def install_signal_handlers() -> None:
-    """SIGTERM ends a run like Ctrl-C does: workers killed, what finished reported."""
-    def to_interrupt(signum, frame):
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-    signal.signal(signal.SIGTERM, to_interrupt)
-
-
-def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1,
-                identity: dict | None = None, resumed: tuple | None = None) -> int:
-    install_signal_handlers()
-    run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options, identity, resumed)
-    run.manifest["compile_cache"] = compile_caches(config.frameworks)
-    status, error = "interrupted", None
-    try:
-        run.save()
-        with Progress(plan) as progress:
-            status = "complete" if execute(run, plan, progress, jobs=jobs) else "partial"
-    except KeyboardInterrupt:
-        print("crossgrad: interrupted; reporting what finished", file=sys.stderr)
-    except WriteFailed as exc:  # a full disk: stop, say so in the manifest, report nothing half-written
-        status, error = "write_failed", exc
-    finally:
-        saved = run.close(status, str(error or ""))
-    if error is None:
-        try:
-            print(finish(run_dir))
-        except WriteFailed as exc:
-            error = exc
-    if error is not None:
-        told = "the manifest says so" if saved else "even the manifest could not be updated"
-        print(f"crossgrad: error: {error}; the run stopped ({told}; exit {EXIT_WRITE_FAILED})", file=sys.stderr)
-        return EXIT_WRITE_FAILED
-    return {"complete": 0, "partial": EXIT_PARTIAL}.get(status, EXIT_INTERRUPTED)
-
-
-def compile_caches(names) -> dict[str, str]:
-    """Each framework's on-disk compile cache before the run began (cold, warm, off), for the
-    manifest: the adapter's optional compile_cache(), which reads folders and imports nothing."""
-    out = {}
-    for name in names:
-        hook = getattr(frameworks()[name], "compile_cache", None)
-        try:
-            out[name] = str(hook()) if callable(hook) else "not reported"
-        except Exception as exc:  # a probe of a folder must not cost the run
-            out[name] = f"not reported ({type(exc).__name__}: {exc})"
-    return out
 
 
 def unavailable_reasons(rows: list[dict], timings: list[dict]) -> tuple[int, Counter]:
