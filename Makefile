@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: run full test install unit lock latest clean
+.PHONY: run full test install unit lock latest docs clean
 
 # uv installs the ~2 GB of frameworks in seconds where pip takes over a minute.
 # torch is pinned to its CPU build (requirements.lock: torch==X+cpu on Linux
@@ -63,6 +63,11 @@ latest: $(STAMP)
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration"
+
+# README's figures regenerated from the committed runs (scripts/readme_figures.py;
+# tests/test_readme_figures.py fails when README and the data disagree).
+docs: $(STAMP)
+	$(BIN)/python scripts/readme_figures.py
 
 clean:
 	rm -rf $(VENV)

@@ -46,7 +46,7 @@ def variant_name(base: str, framework: str, template: str, taken: set) -> str:
     name = f"{base}{SEPARATOR}{framework}:{label(template)}"
     unique, n = name, 2
     while unique in taken:
-        unique, n = f"{name}#{n}", n + 1
+        unique, n = f"{name}~{n}", n + 1  # not "#": a name is one file name and one link (core/names.py)
     return unique
 
 

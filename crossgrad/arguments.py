@@ -11,6 +11,7 @@ import difflib
 
 # Exit statuses of the `crossgrad` command (README "Exit status").
 EXIT_OK, EXIT_DIFFERS, EXIT_USAGE, EXIT_PARTIAL, EXIT_NOTHING_JUDGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
+EXIT_WRITE_FAILED = 5  # a file of the run folder could not be written (a full disk): the run stopped
 
 # Other names people write for a valid one (compared lower-case); a framework's own
 # come from its adapter (`synonyms`), passed in by the caller.

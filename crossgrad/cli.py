@@ -4,7 +4,9 @@ Bad input exits 2 with one line naming what is wrong and the valid choices
 (and the near one: "did you mean"); never a traceback. Exit statuses
 (crossgrad.arguments): 0 done, 1 `check` found a difference, 2 bad input,
 3 partial (a worker crashed or timed out), 4 nothing judged (every selected
-value unavailable: no such device, framework not installed), 130 interrupted.
+value unavailable: no such device, framework not installed), 5 a file of the
+run folder could not be written (a full disk: the run stopped, its manifest
+says "write_failed"), 130 interrupted.
 The sub-commands themselves are in crossgrad.commands.
 """
 from __future__ import annotations
@@ -13,9 +15,9 @@ import argparse
 import os
 import sys
 
-from crossgrad import commands, __version__
+from crossgrad import __version__
 from crossgrad.arguments import EXIT_USAGE, UsageError
-from crossgrad.consequence import command as consequence
+from crossgrad.consequence import options as consequence
 from crossgrad.running.plan import RunConfig
 
 DEFAULT_TIMEOUT = RunConfig.__dataclass_fields__["timeout"].default  # one default, in the plan
@@ -53,6 +55,7 @@ def build_parser() -> Parser:
                              "below) to a file in the run folder, uncapped")
     for name in FILTERS:
         report.add_argument(f"--{name}", help=f"with --snippets: comma-separated {name}")
+    add_cases_from(report)  # a run folder's own case_files are named, never imported
     check = sub.add_parser("check", help="CI gate: fail when a result differs from the expectations file")
     add_selection(check)
     check.add_argument("--update", action="store_true", help="rewrite the expectations after review")
@@ -82,6 +85,9 @@ def add_selection(p: Parser) -> None:
     for name in FILTERS:
         p.add_argument(f"--{name}", help=f"comma-separated {name}")
     add_cases_from(p)
+    p.add_argument("--resume", action="store_true",
+                   help="continue the interrupted run in --out (the same selection and versions: checked)")
+    p.add_argument("--overwrite", action="store_true", help="empty the run folder --out names, then run")
     p.add_argument("--timeout", help="seconds a framework may spend on one task before it is killed "
                                      f"(default {DEFAULT_TIMEOUT:g})")
     p.add_argument("--jobs", help="value workers at once (default: the CPU count plus one; in a run of 100 "
@@ -115,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command is None:
             raise UsageError("missing command; valid: run, list, report, check, compare, consequence")
+        from crossgrad import commands  # here: printing --help imports no framework, pandas or catalogue
+
         return getattr(commands, f"cmd_{args.command}")(args, argv)
     except UsageError as exc:
         print(f"crossgrad: error: {exc}", file=sys.stderr)

@@ -5,15 +5,13 @@ starts worker subprocesses, each holding one framework.
 """
 from __future__ import annotations
 
-import os
-import signal
 import sys
 from collections import Counter
 from pathlib import Path
 
 from cases.scope import QUICK_SIZES, SCOPES
 from crossgrad.adapter import DEVICES, MODES
-from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_PARTIAL, UsageError, choose,
+from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_WRITE_FAILED, UsageError, choose,
                                  positive_ints, positive_number, refuse_unused)
 from crossgrad.timing import run as timing_run
 from crossgrad.timing.bench_json import rows_from_benchmark_json
@@ -21,18 +19,18 @@ from crossgrad.core.case import DTYPES
 from crossgrad.core.host import ISA_FLAGS
 from crossgrad.core.records import RecordFormatError, atomic_write_text
 from crossgrad.core.registry import frameworks
-from crossgrad.catalogue import cases, use_case_files
-from crossgrad.core.run_folder import MANIFEST, is_run_folder, REPORT
+from crossgrad.catalogue import case_files, cases, use_case_files
+from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.drift.command import compare
 from crossgrad.judging.check_update import check_rows
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import finish, load_run
 from crossgrad.reporting.snippet_file import write_snippets
-from crossgrad.running.env import host_env
+from crossgrad.running.claim import writer_of
 from crossgrad.running.plan import RunConfig
-from crossgrad.running.progress import Progress
-from crossgrad.running.runner import Run, execute, new_run_id, value_tasks
+from crossgrad.running.folder_run import jobs_of, start_run
+from crossgrad.running.runner import new_run_id, value_tasks
 from crossgrad.timing.report import timing_section, write_timings_csv
 
 
@@ -75,15 +73,8 @@ def selection(args) -> RunConfig:
                      dtypes=choose(args.dtypes, DTYPES, "dtypes", DTYPES), points=points, **optional)
 
 
-def jobs_of(args) -> int:
-    # One worker more than cores, with a long run's values in two shards per
-    # framework (running.runner.shards): no core idles while the last framework
-    # finishes (measured on 2 cores, quick scope: values 2 min 47-55 s, was 3 min 24 s).
-    default = (os.cpu_count() or 1) + 1
-    return positive_ints(args.jobs, "jobs", (default,))[0]
-
-
 def run_dir_for(args, prefix: str = "") -> Path:
+    """The output folder of a command that writes only files of its own (--from-benchmark-json)."""
     path = Path(args.out) if args.out else Path("results") / f"{prefix}{new_run_id()}"
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -108,43 +99,6 @@ def timing_plan(args, config: RunConfig) -> tuple[dict, dict | None]:
                                          modes=config.modes)
              for fw in config.frameworks}
     return specs, timing_run.default_options()
-
-
-def install_signal_handlers() -> None:
-    """SIGTERM ends a run like Ctrl-C does: workers killed, what finished reported."""
-    def to_interrupt(signum, frame):
-        raise KeyboardInterrupt(signal.Signals(signum).name)
-    signal.signal(signal.SIGTERM, to_interrupt)
-
-
-def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1) -> int:
-    install_signal_handlers()
-    run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options)
-    run.manifest["compile_cache"] = compile_caches(config.frameworks)
-    status = "interrupted"
-    try:
-        with Progress(plan) as progress:
-            status = "complete" if execute(run, plan, progress, jobs=jobs) else "partial"
-    except KeyboardInterrupt:
-        print("crossgrad: interrupted; reporting what finished", file=sys.stderr)
-    finally:
-        run.close(status)
-    report = finish(run_dir)
-    print(report)
-    return {"complete": 0, "partial": EXIT_PARTIAL}.get(status, EXIT_INTERRUPTED)
-
-
-def compile_caches(names) -> dict[str, str]:
-    """Each framework's on-disk compile cache before the run began (cold, warm, off), for the
-    manifest: the adapter's optional compile_cache(), which reads folders and imports nothing."""
-    out = {}
-    for name in names:
-        hook = getattr(frameworks()[name], "compile_cache", None)
-        try:
-            out[name] = str(hook()) if callable(hook) else "not reported"
-        except Exception as exc:  # a probe of a folder must not cost the run
-            out[name] = f"not reported ({type(exc).__name__}: {exc})"
-    return out
 
 
 def unavailable_reasons(rows: list[dict], timings: list[dict]) -> tuple[int, Counter]:
@@ -179,11 +133,13 @@ def cmd_run(args, argv) -> int:
                                           "with --timings-only (timings have their own workloads, "
                                           "float32, one framework at a time)"))
     config = selection(args)
+    jobs_of(args)  # a bad --jobs is refused before the folder exists
     timing_specs, timing_options = timing_plan(args, config)
     plan = {"values": {} if args.timings_only else value_tasks(config), "timings": timing_specs}
-    run_dir = run_dir_for(args)
-    code = execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args))
-    if code != EXIT_INTERRUPTED and not say_what_was_judged(run_dir):
+    run_dir, code = start_run(args, config, plan, timing_options, argv)
+    if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
+        return code
+    if not say_what_was_judged(run_dir):
         return EXIT_NOTHING_JUDGED
     return code
 
@@ -212,7 +168,9 @@ def cmd_report(args, argv) -> int:
     if not args.snippets:
         refuse_unused(args, dict.fromkeys(filters, "without --snippets"))
     run_dir = existing_run(args.run_dir)
+    load_case_sources(args)
     try:
+        say_which_case_files_are_not_loaded(run_dir)
         if args.snippets:
             print(write_snippets(run_dir, {f: getattr(args, f) for f in filters}))
         else:
@@ -223,6 +181,16 @@ def cmd_report(args, argv) -> int:
     return 0
 
 
+def say_which_case_files_are_not_loaded(run_dir: Path) -> None:
+    """A run made with --cases-from names its files in manifest.json; a run folder is
+    data, so they are never imported from it: one stderr line says how to judge them."""
+    named = read_json(run_dir / MANIFEST).get("case_files") or []
+    missing = [str(p) for p in named if isinstance(p, str) and str(Path(p).resolve()) not in case_files()]
+    if missing:
+        print(f"crossgrad: this run used case file(s) {', '.join(missing)}; a run folder's case files are "
+              "never imported: pass --cases-from to judge their cases", file=sys.stderr)
+
+
 def existing_run(text: str | None) -> Path:
     if not text:
         raise UsageError("report needs a run folder (results/<run-id>) or --from-benchmark-json FILE")
@@ -231,6 +199,10 @@ def existing_run(text: str | None) -> Path:
     if not is_run_folder(run_dir):
         raise UsageError(f"{str(run_dir)!r} is not a run folder (no {MANIFEST}); "
                          f"runs here: {', '.join(list_runs()) or 'none'}")
+    writer = writer_of(run_dir)
+    if writer is not None:  # a live run: it is not interrupted, and its folder is its own
+        raise UsageError(f"{str(run_dir)!r} is being written by a crossgrad run (PID {writer}); "
+                         "report it when that run ends")
     return run_dir
 
 
@@ -256,21 +228,29 @@ def report_benchmark_json(args) -> int:
     return 0
 
 
+def expectations_path(args) -> Path:
+    """The expectations file, which must exist unless --update writes it."""
+    path = Path(args.expectations) if args.expectations else Path(__file__).parent.parent / "cases" / "expectations.csv"
+    if not args.update and not path.is_file():
+        raise UsageError(f"the expectations file {str(path)!r} is missing (write one with check --update)")
+    return path
+
+
 def cmd_check(args, argv) -> int:
     if args.host_specific and not args.update:
         raise UsageError("--host-specific only makes sense with --update")
     if args.host_specific and args.host_specific not in ISA_FLAGS:
         raise UsageError(f"--host-specific: unknown CPU flag {args.host_specific!r}; valid: {', '.join(ISA_FLAGS)}")
     config = selection(args)
-    run_dir = run_dir_for(args, prefix="check-")
-    code = execute_run(config, run_dir, {"values": value_tasks(config)}, None, argv, jobs_of(args))
-    if code == EXIT_INTERRUPTED:
+    jobs_of(args)  # a bad --jobs is refused before the folder exists
+    path = expectations_path(args)
+    run_dir, code = start_run(args, config, {"values": value_tasks(config)}, None, argv, prefix="check-")
+    if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
         return code
     if not say_what_was_judged(run_dir):  # a gate that checked nothing must not pass
         return EXIT_NOTHING_JUDGED
     rows, _, env, _ = load_run(run_dir)
     annotate(rows, cases())
-    path = Path(args.expectations) if args.expectations else Path(__file__).parent.parent / "cases" / "expectations.csv"
     status, text = check_rows(rows, path, update=args.update, host_flags=env.get("cpu_flags", []),
                               host_specific=args.host_specific)
     print(text)

@@ -112,8 +112,10 @@ def _load(case: str, case_files: tuple[str, ...]):
 
 
 def _frameworks(config, asked) -> list[str]:
-    chosen = tuple(asked or ()) or tuple((config.getoption("--crossgrad-frameworks") or "").split(",")) or ()
-    chosen = tuple(c for c in chosen if c) or tuple(frameworks())
+    """An explicit --crossgrad-frameworks wins over the test file's frameworks=: the
+    person at the command line chose last; then the file's; then every framework."""
+    given = tuple(c.strip() for c in (config.getoption("--crossgrad-frameworks") or "").split(",") if c.strip())
+    chosen = given or tuple(asked or ()) or tuple(frameworks())
     unknown = [c for c in chosen if c not in frameworks()]
     if unknown:
         raise pytest.UsageError(f"crossgrad: unknown framework {', '.join(unknown)}; known: {', '.join(frameworks())}")
@@ -175,9 +177,24 @@ def pytest_generate_tests(metafunc):
 # --- running ------------------------------------------------------------------------
 
 
+_WANTED_KEY = pytest.StashKey[dict]()
+
+
+def pytest_collection_finish(session):
+    """The quantities of the tests pytest kept (after -k, -m, node ids): a case's run
+    computes only their tasks and points, not the whole selection of the test file."""
+    wanted: dict = {}
+    for item in session.items:
+        qid = getattr(getattr(item, "callspec", None), "params", {}).get("crossgrad_quantity")
+        if isinstance(qid, QuantityId):
+            wanted.setdefault(qid.selection, []).append(qid)
+    session.config.stash[_WANTED_KEY] = wanted
+
+
 @pytest.fixture(scope="session")
 def crossgrad_session(request, tmp_path_factory) -> CaseSession:
-    session = CaseSession(tmp_path_factory.mktemp("crossgrad"))
+    session = CaseSession(tmp_path_factory.mktemp("crossgrad"),
+                          wanted=request.config.stash.get(_WANTED_KEY, None))
     request.config.stash[_SESSION_KEY] = session
     return session
 

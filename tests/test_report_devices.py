@@ -3,12 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from crossgrad.core.run_folder import read_records
 from crossgrad.reporting.report_devices import device_pairs, device_section
 
-H200 = Path(__file__).resolve().parents[2] / "shared" / "runs" / "h200" / "values-eager"
+H200 = Path(__file__).resolve().parents[1] / "results" / "h200" / "values-eager"  # committed, slimmed
 
 
 def row(device: str, value: str, point: str = "kink", outcome: str = "ok", verdict: str = "exact", **extra) -> dict:
@@ -37,9 +34,11 @@ def test_each_pair_gets_its_category():
     assert "last bits" in text and "`1.0000001192092896`" not in text  # last bits are counted, not listed
 
 
-@pytest.mark.skipif(not (H200 / "records.jsonl").is_file(), reason="the H200 run folders are not beside this checkout")
 def test_h200_run_shows_that_jax_flushes_subnormals_on_cpu_only():
-    rows, _, _, _ = read_records(H200)
+    from crossgrad.core.records import read_csv
+    from crossgrad.core.rows import GRADIENT_COLUMNS
+
+    rows = read_csv(H200 / "gradients.csv", GRADIENT_COLUMNS)
     pairs = [(c, g, k) for c, g, k in device_pairs(rows)
              if c["framework"] == "jax" and c["case"] == "relu" and c["point"] == "subnormal" and c["dtype"] == "float32" and c["ad"] == "reverse"]
     assert pairs and all(k == "value" for _, _, k in pairs)

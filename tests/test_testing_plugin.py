@@ -79,3 +79,31 @@ def test_a_bad_cases_file_is_a_usage_error(tmp_path):
     done = pytest_in(project)
     assert done.returncode != 0
     assert "raised ZeroDivisionError: division by zero while importing it" in done.stdout + done.stderr
+
+
+BOOM = CASES + textwrap.dedent('''
+    def boom(ops, x, w, b):
+        raise ValueError("this op is not defined here")
+
+    CASES.append(Case("boom", boom, (Point("p", 1.0, 1.0, 1.0),), dtypes=("float64",)))
+''')
+
+
+def test_selection_options_and_failure_words(tmp_path):
+    """Issue 23: -k runs only what was selected; --crossgrad-frameworks wins over the test
+    file's frameworks=; an error says what it raised; a missing file is called missing."""
+    project = make_project(tmp_path)
+    (project / "my_cases.py").write_text(BOOM)
+    (project / "tests" / "test_mine.py").write_text(TESTS + textwrap.dedent('''
+        test_boom = case_tests("boom", cases_from="../my_cases.py", expectations="../expected.csv",
+                               frameworks=["fake_a"], seeds=(1.0,))
+    '''))
+    base = tmp_path / "base"
+    done = pytest_in(project, "-k", "smooth or boom", "--crossgrad-frameworks", "fake_b", "--basetemp", str(base))
+    out = done.stdout
+    assert "PASSED tests/test_mine.py::test_shifted[shifted-smooth-fake_b-eager-none]" in out, out + done.stderr
+    assert "fake_a" not in out.split("short test summary")[-1]  # the option won over frameworks=["fake_a"]
+    records = [line for path in base.rglob("records.jsonl") for line in path.read_text().splitlines()]
+    assert records and all('"point": "kink"' not in line for line in records)  # kink was not selected: not run
+    assert "boom-p-fake_b-eager-none: fake_b eager gave no value: error: ValueError: this op is not defined here" in out
+    assert "is missing (write it with pytest --crossgrad-update)" in out and "difference(s) from" not in out

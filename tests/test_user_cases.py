@@ -59,14 +59,23 @@ def test_cases_from_a_file_run_end_to_end(tmp_path):
     assert "native" in page and "compared for agreement only" in page
 
 
-def test_report_of_the_run_folder_reloads_the_case_file(tmp_path):
-    cases = write(tmp_path, "my_cases.py", USER_CASES)
+def test_report_never_imports_the_case_files_a_run_folder_names(tmp_path):
+    """A run folder is data: its manifest's case_files are named, never imported;
+    the user names case files on the command line (--cases-from) to judge them."""
+    marker = tmp_path / "imported"
+    cases = write(tmp_path, "my_cases.py", f"open({str(marker)!r}, 'a').write('x')\n" + USER_CASES)
     out = tmp_path / "run"
     assert run_cli("run", "--cases-from", str(cases), "--cases", "shifted_relu", "--frameworks", "fake_a",
                    "--dtypes", "float64", "--no-timings", "--out", str(out)).returncode == 0
+    marker.unlink()
     result = run_cli("report", str(out))
     assert result.returncode == 0, result.stderr
-    assert any(r["verdict"] == "exact" for r in gradient_rows(out))  # truth still known
+    assert not marker.exists()  # the file the manifest names did not run
+    assert str(cases) in result.stderr and "--cases-from" in result.stderr
+    assert all(r["verdict"] == "" for r in gradient_rows(out))  # its truth is not known without it
+    result = run_cli("report", str(out), "--cases-from", str(cases))
+    assert result.returncode == 0, result.stderr
+    assert any(r["verdict"] == "exact" for r in gradient_rows(out))  # named by the user: judged
 
 
 BAD_FILES = {

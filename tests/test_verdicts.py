@@ -105,7 +105,11 @@ def test_zero_rules_are_measured_from_negative_seeds():
     seed_plus = real("torch", "eager", "float32", "relu", "negative", "reverse", "1.0", "w", "-0.0")
     rows = annotate([torch_row, tf_row, seed_plus], CASES)
     assert [zero_rule(r, CASES) for r in rows] == [KEEP, MULTIPLY, None]  # +1 cannot tell
-    assert zero_rules(rows[:1], CASES, "reverse") == "keeps +0 (all 1 cases)"
+    assert zero_rules(rows[:1], CASES, "reverse") == "keeps +0 (relu, the one case run)"
+    # a second case that ran without a zero to judge is counted as run (issue 23: not "all 1 cases")
+    other = annotate([real("torch", "eager", "float32", "abs", "smooth", "reverse", "-1.0", "w", "-3.0")], CASES)
+    assert zero_rules(rows[:1] + other, CASES, "reverse") == (
+        "keeps +0 (1 of the 2 cases run: relu; the others had no zero to judge)")
     assert zero_rules(rows[:2], CASES, "forward") == "not measured"
 
 

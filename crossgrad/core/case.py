@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 from crossgrad.core.dtypes import NAMES as DTYPES  # every case runs in all of them by default
+from crossgrad.core.names import check_name
 from crossgrad.core.native import as_case_function
 
 
@@ -83,6 +85,7 @@ class Point:
     elements: dict | None = field(default=None, hash=False)
 
     def __post_init__(self):
+        check_name("point", self.name)
         lengths = {len(v) for v in (self.x, self.w, self.b) if isinstance(v, tuple)}
         if len(lengths) > 1:
             raise ValueError(f"point {self.name!r}: x, w and b have lengths {sorted(lengths)}")
@@ -90,6 +93,12 @@ class Point:
     @property
     def is_vector(self) -> bool:
         return any(isinstance(v, tuple) for v in (self.x, self.w, self.b))
+
+    @cached_property
+    def largest_abs_x(self) -> float:
+        """max |x_i| (|x| of a scalar point), computed once: a vector point's rows are
+        judged one element at a time, and each needs it (crossgrad.judging.truth)."""
+        return max(map(abs, self.x)) if isinstance(self.x, tuple) else abs(self.x)
 
     @property
     def z(self) -> float | tuple[float, ...]:
@@ -130,6 +139,9 @@ class Case:
     frameworks: tuple[str, ...] = ()
     respell: dict = field(default_factory=dict)
     variant_of: str = ""
+
+    def __post_init__(self):
+        check_name("case", self.name)  # it becomes a file name: cases/<name>.md
 
     def point(self, name: str) -> Point:
         for p in self.points:

@@ -9,6 +9,9 @@
         timings.csv     timings.jsonl summarised (crossgrad.timing.report)
         report.md       the report
         logs/           one log per framework worker
+        points.jsonl    the inputs of each vector point, once (its rows leave x, w, b empty)
+        tasks.jsonl     each task as it finished (ran, failed or unavailable): what --resume skips
+        .crossgrad.lock held by the process writing the folder (its PID inside); gone when it ends
 
 `load_run(path)` is the public way to read a finished (or interrupted) run as
 pandas DataFrames, whatever schema version wrote it: each version's reader maps
@@ -19,10 +22,12 @@ with a message, never misread.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crossgrad.core.records import RecordFormatError, atomic_write_text, SCHEMA_VERSION, read_jsonl
+from crossgrad.core.names import NAME_RULE, check_name, is_valid_name
+from crossgrad.core.records import READABLE_VERSIONS, RecordFormatError, atomic_write_text, read_jsonl
 
 MANIFEST = "manifest.json"
 ENV = "env.json"
@@ -34,18 +39,39 @@ TIMINGS_RAW = "timings_raw.csv"  # every timed block of every row
 REPORT = "report.md"
 CASE_PAGES = "cases"  # one page per case (crossgrad.reporting.report_pages)
 LOGS = "logs"
+TASKS_DONE = "tasks.jsonl"
+POINTS = "points.jsonl"  # schema 2: each vector point's x, w, b, once
+LOCK = ".crossgrad.lock"
 
 
 def case_page(case: str) -> str:
-    """A case page's path inside the run folder (also the report's link to it)."""
-    return f"{CASE_PAGES}/{case}.md"
+    """A case page's path inside the run folder (also the report's link to it);
+    a name that is not one (crossgrad.core.names) is refused before it names a file."""
+    return f"{CASE_PAGES}/{check_name('case', case)}.md"
+
+
+def inside(run_dir: Path, relative: str) -> Path:
+    """run_dir/relative, refused (ValueError) when it would resolve outside run_dir:
+    nothing read from a run folder may make crossgrad write elsewhere."""
+    root = Path(run_dir).resolve()
+    path = (root / relative).resolve()
+    if root != path and root not in path.parents:
+        raise ValueError(f"{relative!r} would be written outside the run folder {str(run_dir)!r}")
+    return path
 
 # Fields every gradient record carries (schema 1 onwards).
 REQUIRED = ("framework", "case", "point", "ad", "wrt", "value", "outcome", "dtype", "mode", "device")
 
+# Fields that are names (crossgrad.core.names): file names and selection keys.
+NAMED = ("case", "point")
+
 # schema version -> {"columns": {old: new}, "verdicts": {old: new}, "outcomes": {old: new}}:
 # how to read that version's names as today's. Version 1 is today's.
-SCHEMA_RENAMES: dict[int, dict[str, dict[str, str]]] = {1: {"columns": {}, "verdicts": {}, "outcomes": {}}}
+# Version 2 renamed nothing (it moved a vector point's inputs to points.jsonl: read_points).
+SCHEMA_RENAMES: dict[int, dict[str, dict[str, str]]] = {
+    1: {"columns": {}, "verdicts": {}, "outcomes": {}},
+    2: {"columns": {}, "verdicts": {}, "outcomes": {}},
+}
 
 
 class NotARunFolder(ValueError):
@@ -70,6 +96,19 @@ def write_json(path: Path, data: dict) -> None:
     atomic_write_text(path, json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n")
 
 
+def rewrite_in_place(path: Path, data: dict) -> None:
+    """The last resort of a run whose disk is full: rewrite the file's own blocks
+    (a manifest is far smaller than one), so it can still say how the run ended."""
+    text = (json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.write(fd, text)
+        os.ftruncate(fd, len(text))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_state(run_dir: Path, manifest: dict, env: dict) -> None:
     """manifest.json and env.json of a run being written (each replaced atomically)."""
     write_json(Path(run_dir) / MANIFEST, manifest)
@@ -82,12 +121,22 @@ def read_records(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
     run_dir = Path(run_dir)
     manifest, env = read_json(run_dir / MANIFEST), read_json(run_dir / ENV)
     for name, data in ((MANIFEST, manifest), (ENV, env)):
-        if data.get("schema_version") != SCHEMA_VERSION:
+        if data.get("schema_version") not in READABLE_VERSIONS:
             raise RecordFormatError(f"{run_dir / name}:1: schema_version {data.get('schema_version')!r}, "
-                                    f"this crossgrad reads {SCHEMA_VERSION}")
-    rows = read_jsonl(run_dir / RECORDS, REQUIRED) if (run_dir / RECORDS).exists() else []
+                                    f"this crossgrad reads {', '.join(map(str, READABLE_VERSIONS))}")
+    rows = read_jsonl(run_dir / RECORDS, REQUIRED, NAMED) if (run_dir / RECORDS).exists() else []
     timings = read_jsonl(run_dir / TIMINGS_JSONL) if (run_dir / TIMINGS_JSONL).exists() else []
     return rows, timings, env, manifest
+
+
+def read_points(run_dir: Path) -> dict[tuple[str, str], dict]:
+    """(case, point) -> {"x": text, "w": text, "b": text} of each vector point (schema 2;
+    a schema 1 run repeats them in every row and has no such file: {})."""
+    path = Path(run_dir) / POINTS
+    if not path.is_file():
+        return {}
+    return {(p["case"], p["point"]): {n: str(p.get(n, "")) for n in ("x", "w", "b")}
+            for p in read_jsonl(path, ("case", "point"), NAMED)}
 
 
 @dataclass
@@ -129,8 +178,19 @@ def load_run(path) -> LoadedRun:
     renames = SCHEMA_RENAMES[version]
     notes = [] if (run_dir / ENV).is_file() else [f"no {ENV}: versions and machine unknown"]
     gradients = _renamed(_gradients_frame(run_dir, notes), renames)
+    _check_frame_names(run_dir, gradients)
     timings = _renamed(_table(run_dir / TIMINGS), renames)
     return LoadedRun(run_dir, gradients, timings, env, manifest, version, notes)
+
+
+def _check_frame_names(run_dir: Path, frame) -> None:
+    """The first row whose case or point is not a name (crossgrad.core.names) is refused."""
+    for column in NAMED:
+        if column in frame:
+            bad = frame.index[~frame[column].map(is_valid_name)]
+            if len(bad):
+                raise RecordFormatError(f"{run_dir}: row {int(bad[0]) + 1}: {column} name "
+                                        f"{frame[column][bad[0]]!r} is not allowed ({NAME_RULE})")
 
 
 def _schema_version(run_dir: Path, manifest: dict) -> int:

@@ -11,6 +11,7 @@ common), one line each.
 from __future__ import annotations
 
 import string
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,8 +72,11 @@ def compare(args) -> int:
         snippets.update(snippets_for(pair))
     drift_report.write(out, header(sides, args), pairs, snippets)
     print(out / "compare.md")
-    changed = sum(int((p.lines["category"] != "same").sum()) for p in pairs)
-    return 1 if changed else 0
+    one_side = sum(int(p.lines["category"].isin(["only in A", "only in B"]).sum()) for p in pairs)
+    changed = sum(int((p.lines["category"] != "same").sum()) for p in pairs) - one_side
+    print(f"crossgrad: {changed} quantities changed, {one_side} on one side only"
+          + (" (exit 1)" if changed or one_side else ": nothing changed"), file=sys.stderr)
+    return 1 if changed or one_side else 0
 
 
 def _load(path: str):

@@ -91,7 +91,10 @@ def change_row(n: int, r: dict, key: tuple) -> str:
             f"`{r['value_a'] or '—'}` | `{r['value_b'] or '—'}` | {ulps} | {verdicts} | {recorded} | {outcome} |")
 
 
-def changes_table(changed: pd.DataFrame, key: tuple) -> list[str]:
+def changes_table(changed: pd.DataFrame, key: tuple, one_side: int = 0) -> list[str]:
+    if changed.empty and one_side:  # the words must agree with the exit status (1)
+        return [f"No value changed among the quantities both sides hold, but {one_side} "
+                "quantities are on one side only (below): the runs differ (exit 1)."]
     if changed.empty:
         return ["Nothing changed: every quantity on both sides has the same bits and outcome."]
     head = ["| # | change | framework mode device | dtype | case | point | quantity | A | B | ulps | "
@@ -155,7 +158,7 @@ def pair_section(pair, snippets: dict) -> list[str]:
            f"### Changes, worst first ({len(changed)})", "",
            f"Last bits: at most {LAST_BITS_ULPS} ulps apart at the dtype. Verdicts are today's code's on both "
            "sides; the recorded ones are beside them.", *machine_note(changed, machine), "",
-           *changes_table(changed, pair.key), "",
+           *changes_table(changed, pair.key, int(pair.lines["category"].isin(["only in A", "only in B"]).sum())), "",
            "### Counts per framework × mode × device", "", *counts_table(pair.lines, pair.key), "",
            "### Quantities on one side only", "", *one_side_table(pair.lines, pair.key), "",
            "### Timings", "", *timing_lines(pair.timings, "same" if same_machine_kind(

@@ -19,7 +19,9 @@ modes disagree splits its vote between their values. The majority is the group
 of equal bits with the largest weight, strictly above every other eligible
 group; a group whose values are `invalid` (NaN/inf where a finite value is
 valid: the verdicts say so) is never eligible. Without a clear majority nobody
-is odd. Each odd cell gets a cause (CAUSES): a different subgradient, last-bits
+is odd, nor against a group only one framework backs while another valid group
+stands (two frameworks that differ are two opinions, not a majority and an odd
+one; against NaN alone one framework is still right). Each odd cell gets a cause (CAUSES): a different subgradient, last-bits
 (ulp) difference, the sign of a zero, an invalid value, or another value.
 With fewer than two values there is nothing to be odd against.
 """
@@ -130,7 +132,11 @@ def _majority(groups: list, valued: dict, bad: set, reference: float | None) -> 
     tied = [g for g in eligible if abs(weight[g] - top) < 1e-9]
     if len(tied) > 1 and reference is not None:
         tied = [g for g in tied if bit_key(valued[g[0]]) == bit_key(reference)] or tied
-    return tied[0] if len(tied) == 1 else None
+    if len(tied) != 1:
+        return None
+    if len({voter(c) for c in tied[0]}) < 2 and len(eligible) > 1:
+        return None  # one framework against another valid value: two opinions, no majority
+    return tied[0]
 
 
 def _cause(value: float, majority: float, invalid: bool, is_set: bool, rtol: float) -> str:

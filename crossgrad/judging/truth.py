@@ -73,7 +73,7 @@ def quantity_scale(point: Point, ad: str, wrt: str, seed: float | None) -> float
     |x| stands for x, times the length n (a forward or second value sums n terms)."""
     seed = 1.0 if seed is None else seed
     xs = {"second": 2, "none": 0}.get(ad, 1 if wrt == "w" else 0)
-    x = max(map(abs, point.x)) * len(point.x) if isinstance(point.x, tuple) else abs(point.x)
+    x = point.largest_abs_x * (len(point.x) if isinstance(point.x, tuple) else 1)
     return max(1.0, abs(0.0 if ad == "none" else seed) * x ** xs)
 
 

@@ -2,6 +2,9 @@
 
 Used at the end of `crossgrad run`, and by `crossgrad report RUN_DIR` on a run
 that was interrupted: whatever finished is reported, marked partial.
+The cases are the catalogue's, the installed packages' and the --cases-from
+files the user named on this command line: a case file a run folder's
+manifest names is never imported from it (a folder someone hands you is data).
 """
 from __future__ import annotations
 
@@ -10,8 +13,7 @@ from pathlib import Path
 from crossgrad.core import run_folder
 from crossgrad.core.records import write_csv
 from crossgrad.core.rows import GRADIENT_COLUMNS
-from crossgrad.catalogue import cases, case_files, use_case_files
-from crossgrad.core.user_cases import CaseSourceError
+from crossgrad.catalogue import cases
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.report import write_report
 from crossgrad.timing.report import write_timings_csv
@@ -30,7 +32,6 @@ def finish(run_dir: Path) -> Path:
     """Writes the derived files of `run_dir`; returns the report's path."""
     run_dir = Path(run_dir)
     rows, timings, env, manifest = load_run(run_dir)
-    _use_case_files_of(manifest)
     if manifest.get("status") == "running":
         manifest["status"] = "interrupted"  # its writer died before saying it finished
     annotate(rows, cases())
@@ -38,14 +39,3 @@ def finish(run_dir: Path) -> Path:
     if timings:
         write_timings_csv(run_dir, timings)
     return write_report(run_dir, rows, env, manifest, cases(), timings)
-
-
-def _use_case_files_of(manifest: dict) -> None:
-    """A run made with --cases-from is reported with those cases (their truth,
-    their snippets); a file since moved or broken leaves them out of the report."""
-    wanted = manifest.get("case_files") or []
-    if wanted and wanted != case_files():
-        try:
-            use_case_files(wanted)
-        except CaseSourceError:
-            use_case_files([])

@@ -46,37 +46,39 @@ def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cas
     crossgrad.timing.report after the conventions.
     """
     run_dir = Path(run_dir)
-    heatmap = _write_heatmap(run_dir / HEATMAP, rows, cases)
+    matrices = compare.build_matrices(rows, cases)  # once: a 10,000-element point has 40,000 rows
+    heatmap = _write_heatmap(run_dir / HEATMAP, rows, cases, matrices)
     timing = ""
     if timings:
         timing = timing_section(timings, run_dir)
-    text = render_report(rows, env, manifest, cases, heatmap=HEATMAP if heatmap else None, timing=timing)
-    for case, page in render_pages(rows, env, cases).items():
+    text = render_report(rows, env, manifest, cases, heatmap=HEATMAP if heatmap else None, timing=timing,
+                         matrices=matrices)
+    for case, page in render_pages(rows, env, cases, matrices).items():
         (run_dir / run_folder.CASE_PAGES).mkdir(parents=True, exist_ok=True)
-        atomic_write_text(run_dir / run_folder.case_page(case), page)
+        atomic_write_text(run_folder.inside(run_dir, run_folder.case_page(case)), page)
     path = run_dir / run_folder.REPORT
     atomic_write_text(path, text)
     return path
 
 
-def render_pages(rows: list[dict], env: dict, cases: dict) -> dict[str, str]:
+def render_pages(rows: list[dict], env: dict, cases: dict, matrices: dict | None = None) -> dict[str, str]:
     """case -> the markdown of its page `cases/<case>.md` (crossgrad.reporting.report_pages)."""
-    matrices = compare.build_matrices(rows, cases)
+    matrices = compare.build_matrices(rows, cases) if matrices is None else matrices
     cols, found, errors = compare.columns(rows), report_findings.findings(matrices), _error_ids(rows)
     return {case: report_pages.render_page(case, matrices, cols, cases, found, env or {}, errors)
             for case in _distinct(case for case, _ in matrices)}
 
 
 def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,
-                  heatmap: str | None = HEATMAP, timing: str = "") -> str:
+                  heatmap: str | None = HEATMAP, timing: str = "", matrices: dict | None = None) -> str:
     """The markdown of report.md; `heatmap` is the PNG's relative link (None: no image)."""
     env, manifest = env or {}, manifest or {}
     cols = compare.columns(rows)
-    matrices = compare.build_matrices(rows, cases)
+    matrices = compare.build_matrices(rows, cases) if matrices is None else matrices
     errors = _error_ids(rows)
     parts = [_header(rows, env, manifest), _banner(rows, manifest)]
-    if not rows:
-        parts.append("## Summary\n\nNo gradient rows were recorded.")
+    if not rows:  # a --timings-only run: its timings are the report
+        parts += [timing.strip() or "## Summary\n\nNo gradient rows were recorded."]
         return "\n\n".join(p for p in parts if p).rstrip() + "\n"
     found = report_findings.findings(matrices)
     example = report_findings.seed_example(matrices, found, cols)
@@ -197,9 +199,9 @@ def _summary(matrices, cols, heatmap) -> str:
     return "\n".join(lines)
 
 
-def _write_heatmap(path: Path, rows, cases) -> Path | None:
+def _write_heatmap(path: Path, rows, cases, matrices: dict) -> Path | None:
     cols = compare.columns(rows)
-    labels, standings, texts = summary_grid(compare.build_matrices(rows, cases), cols)
+    labels, standings, texts = summary_grid(matrices, cols)
     if not labels:
         return None
     return plots.summary_heatmap(path, labels, [_col_label(c, cols) for c in cols], standings, texts)

@@ -63,7 +63,10 @@ def zero_rules(rows: list[dict], cases: dict, ad: str) -> str:
         return "not measured"
     if len(by_rule) == 1:
         rule, names = next(iter(by_rule.items()))
-        return f"{rule} (all {len(names)} cases)"
+        ran = len({r.get("case") for r in rows if r.get("ad") == ad})
+        if len(names) == ran:
+            return f"{rule} (all {ran} cases)" if ran > 1 else f"{rule} ({names[0]}, the one case run)"
+        return f"{rule} ({len(names)} of the {ran} cases run: {', '.join(names)}; the others had no zero to judge)"
     return "; ".join(f"{rule}: {', '.join(names)}" for rule, names in sorted(by_rule.items()))
 
 

@@ -68,7 +68,8 @@ def _points_line(matrix) -> str:
     seen = {}
     for m in matrix:
         row = next(iter(m.cells.values()))
-        seen.setdefault(m.key[0], (row.get("x"), row.get("w"), row.get("b")))
+        # schema 2 leaves a vector argument out of the rows: it is in points.jsonl, once
+        seen.setdefault(m.key[0], tuple(row.get(n) or "(a vector: points.jsonl)" for n in ("x", "w", "b")))
     return "Points: " + "; ".join(f"`{p}` x={x}, w={w}, b={b}" for p, (x, w, b) in seen.items())
 
 

@@ -22,9 +22,7 @@ from typing import Callable
 
 from crossgrad.core.native import native_import
 from crossgrad.core.registry import frameworks
-
-class SnippetError(ValueError):
-    """The case cannot be written out for this framework (a missing spelling, ...)."""
+from crossgrad.reporting.recorded_spelling import SnippetError, trusted_spelling  # SnippetError: re-exported
 
 
 class _OpsToSpelling(ast.NodeTransformer):
@@ -142,6 +140,7 @@ def case_snippet(case, framework: str, spelling: dict, point_name: str, dtype: s
     override where it has one), a spelling variant's alias over the adapter's
     spelling, its point by name; `seed` may be row text ("-1.0", "")."""
     seed = float(seed) if seed not in (None, "") else None
+    spelling = trusted_spelling(framework, spelling)
     return snippet(framework, case.function_for(framework), dict(spelling, **case.respell),
                    case.point(point_name), dtype, ad, wrt, seed, mode, recorded=recorded, index=index)
 

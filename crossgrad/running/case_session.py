@@ -84,6 +84,8 @@ class CaseSession:
     jobs: int = field(default_factory=lambda: min(3, os.cpu_count() or 1))
     runs: dict = field(default_factory=dict)
     judged: dict = field(default_factory=dict)  # expectations path -> rows
+    # Selection -> the QuantityIds pytest kept after -k/-m/node ids; None: every one
+    wanted: dict | None = None
 
     def result(self, selection: Selection) -> RunResult:
         if selection not in self.runs:
@@ -91,13 +93,20 @@ class CaseSession:
         return self.runs[selection]
 
     def _run(self, selection: Selection, run_dir: Path) -> RunResult:
+        chosen = None if self.wanted is None else self.wanted.get(selection, [])
+        points = () if chosen is None else tuple(sorted({q.quantity.point for q in chosen}))
         config = RunConfig(frameworks=selection.frameworks, cases=(selection.case,), modes=selection.modes,
                            devices=selection.devices, dtypes=selection.dtypes, seeds=selection.seeds,
-                           timeout=600.0)
+                           points=points, timeout=600.0)
+        plan = value_tasks(config)
+        if chosen is not None:  # only the tasks of the tests pytest selected (-k, node ids)
+            needed = {(q.framework, q.dtype, q.device, q.mode) for q in chosen}
+            plan = {fw: [t for t in tasks if (fw, t["dtype"], t["device"], t["mode"]) in needed]
+                    for fw, tasks in plan.items()}
         run = Run(run_dir, config, host_env(["pytest", "crossgrad.testing", selection.case]), None)
         status = "interrupted"
         try:
-            status = "complete" if execute(run, {"values": value_tasks(config)}, _Quiet(), jobs=self.jobs) else "partial"
+            status = "complete" if execute(run, {"values": plan}, _Quiet(), jobs=self.jobs) else "partial"
         finally:
             run.close(status)
         report = finish(run_dir)
@@ -118,7 +127,11 @@ class CaseSession:
         checked = compare(rows, [e for e in load_expectations(path) if RowKey.of(e).quantity() in mine])
         if checked.ok:
             return None
-        return failure_text(qid, checked, format_diff(checked, path), rows, result)
+        diff = format_diff(checked, path)
+        if not Path(path).is_file():  # not "1 difference(s) from" a file that is not there
+            diff = diff.replace(f"difference(s) from {path}", f"value(s) with no entry: the expectations file "
+                                f"{path} is missing (write it with pytest --crossgrad-update)", 1)
+        return failure_text(qid, checked, diff, rows, result)
 
     def write_updates(self, host_specific: str = "") -> list[str]:
         """Rewrite every expectations file the session judged; one line per file.
@@ -131,7 +144,7 @@ class CaseSession:
 
 
 class _Quiet:
-    def advance(self, label: str, task: dict | None = None) -> None:
+    def advance(self, label: str, task: dict | None = None, outcome: str = "") -> None:
         pass
 
 
@@ -147,8 +160,12 @@ def _is(row: dict, qid: QuantityId) -> bool:
 def failure_text(qid: QuantityId, checked, diff: str, rows: list[dict], result: RunResult) -> str:
     """What a failing test prints: the id, the diff, the repro snippet, the report's path."""
     diff = diff.replace("`crossgrad check --update`", "`pytest --crossgrad-update`")
-    value = rows[0].get("value")
-    return "\n".join([f"{qid.label()}: {qid.framework} {qid.mode} gave {value} ({rows[0].get('verdict') or 'no truth stated'}), "
+    row = rows[0]
+    if row.get("outcome") not in ("ok", None, ""):  # no value: say what it raised, not "gave None"
+        gave = f"gave no value: {row.get('outcome')}: {row.get('detail') or 'no detail recorded'}"
+    else:
+        gave = f"gave {row.get('value')} ({row.get('verdict') or 'no truth stated'})"
+    return "\n".join([f"{qid.label()}: {qid.framework} {qid.mode} {gave}, "
                       f"not what {Path(qid.selection.expectations).name} expects", diff, "",
                       "repro (runs alone, prints the value):", snippet_for(qid, rows[0], result.env),
                       f"full report of this case: {result.report}"])
@@ -158,8 +175,10 @@ def snippet_for(qid: QuantityId, row: dict, env: dict) -> str:
     spelling = ((env.get("frameworks") or {}).get(qid.framework) or {}).get("spelling") or {}
     case = cases()[qid.selection.case]
     q = qid.quantity
+    ok = row.get("outcome") in ("ok", None, "")
+    recorded = str(row.get("value")) if ok else f"no value, it raised ({row.get('outcome')}): {row.get('detail')}"
     try:
         return case_snippet(case, qid.framework, spelling, q.point, qid.dtype, q.ad, q.wrt, q.seed, qid.mode,
-                            recorded=str(row.get("value")), index=int(row.get("index") or 0))
+                            recorded=recorded, index=int(row.get("index") or 0))
     except Exception as exc:  # a snippet is a help, not the result: say why there is none
         return f"(no snippet: {type(exc).__name__}: {exc})"

@@ -171,7 +171,8 @@ def _quantity_fields(q: Quantity, wrt: str, point) -> dict:
         "ad": q.ad, "point": q.point, "wrt": wrt,
         "cotangent": seed if q.ad in ("reverse", "second") else "",
         "tangent": seed if q.ad == "forward" else "",
-        "x": arg_text(point.x), "w": arg_text(point.w), "b": arg_text(point.b),
+        # A vector argument is written once per point (points.jsonl), not in every element's row.
+        **{n: "" if isinstance(v, tuple) else arg_text(v) for n, v in (("x", point.x), ("w", point.w), ("b", point.b))},
     }
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from cases.scope import in_scope, point_in_scope
 from crossgrad.core.rows import RowKey
 
 DEFAULT_SEEDS = (1.0, -1.0)
@@ -50,6 +49,8 @@ def quantities(case, points: tuple[str, ...] | None = None, seeds=DEFAULT_SEEDS,
 
     second is d/dw (cotangent * da/dw): second order in w, as the atlas asks.
     """
+    from cases.scope import point_in_scope  # here: `crossgrad --help` reads RunConfig's defaults only
+
     out = []
     for p in case.points:
         if (points and p.name not in points) or (dtype and dtype not in p.dtypes):
@@ -85,6 +86,8 @@ def tasks_for(config: RunConfig, framework: str, modes_supported: tuple[str, ...
     """Tasks of one framework: modes it lacks are left out, not failed; so are the
     cases that belong to other frameworks (Case.frameworks: a spelling variant) and
     what the run's scope leaves out (cases.scope). `catalogue`: name -> Case."""
+    from cases.scope import in_scope
+
     return [
         Task(framework, name, dt, dev, m)
         for name, case in catalogue.items() if framework in (case.frameworks or (framework,))

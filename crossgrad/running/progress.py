@@ -41,6 +41,7 @@ class Progress:
         self.interactive = self.stream.isatty() if interactive is None else interactive
         self.clock, self.start = clock, clock()
         self.lock = threading.Lock()  # values run several frameworks at once
+        self.failed: dict[str, Counter] = {}  # group -> {outcome: tasks} of tasks that did not run
         self._bar = None
 
     def __enter__(self):
@@ -55,7 +56,8 @@ class Progress:
             self._task = self._bar.add_task("starting", total=self.total)
         return self
 
-    def advance(self, label: str, task: dict | None = None) -> None:
+    def advance(self, label: str, task: dict | None = None, outcome: str = "") -> None:
+        """`outcome`: why the task did not run (crashed, timeout, unavailable); "" when it ran."""
         with self.lock:
             self.done += 1
             if self._bar is not None:
@@ -63,9 +65,18 @@ class Progress:
                 return
             group = group_of(label, task)
             self.left[group] -= 1
+            if outcome:
+                self.failed.setdefault(group, Counter())[outcome] += 1
             if self.left[group] <= 0:
-                print(f"crossgrad: {group} done ({self.done}/{self.total} tasks, "
+                print(f"crossgrad: {group} {self._ended(group)} ({self.done}/{self.total} tasks, "
                       f"{seconds_text(self.clock() - self.start)} elapsed)", file=self.stream, flush=True)
+
+    def _ended(self, group: str) -> str:
+        """"done", or which of the group's tasks did not run and why: never "done" for a crash."""
+        failed = self.failed.get(group)
+        if not failed:
+            return "done"
+        return "ended: " + ", ".join(f"{n} task(s) {outcome}" for outcome, n in sorted(failed.items()))
 
     def __exit__(self, *exc):
         if self._bar is not None:

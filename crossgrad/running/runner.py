@@ -19,11 +19,12 @@ from crossgrad.core.records import SCHEMA_VERSION
 from crossgrad.core.registry import frameworks
 from crossgrad.catalogue import case_files, cases
 from crossgrad.core.rows import RowKey
-from crossgrad.running.derivatives import failed_rows
+from crossgrad.running.derivatives import arg_text, failed_rows
 from crossgrad.running.plan import RunConfig, Task, quantities, tasks_for
 from crossgrad.running.supervisor import Supervisor
 
-from crossgrad.core.run_folder import LOGS, RECORDS, TIMINGS_JSONL as TIMINGS, write_state
+from crossgrad.core.run_folder import (LOGS, MANIFEST, POINTS, RECORDS, TASKS_DONE, TIMINGS_JSONL as TIMINGS,
+                                      read_points, rewrite_in_place, write_state)
 from crossgrad.timing.rows import failed_row
 
 
@@ -34,17 +35,26 @@ def new_run_id() -> str:
 class Run:
     """The state of one run folder while it is being written."""
 
-    def __init__(self, run_dir: Path, config: RunConfig, env: dict, timing: dict | None):
+    def __init__(self, run_dir: Path, config: RunConfig, env: dict, timing: dict | None,
+                 identity: dict | None = None, resumed: tuple[dict, dict] | None = None):
+        """identity: the plan's digest and the versions (crossgrad.running.resume), which
+        --resume checks; resumed: the (manifest, env) of the interrupted run continued here."""
         self.dir = Path(run_dir)
         (self.dir / LOGS).mkdir(parents=True, exist_ok=True)
         self.config, self.env, self.timing = config, env, timing
         self.lock = threading.Lock()
         self.records = JsonlAppender(self.dir / RECORDS)
         self.timings = JsonlAppender(self.dir / TIMINGS)
-        self.manifest = {"schema_version": SCHEMA_VERSION, "status": "running",
-                         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        self.journal = JsonlAppender(self.dir / TASKS_DONE)
+        self.points, self.points_written = JsonlAppender(self.dir / POINTS), set(read_points(self.dir))
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.manifest = {"schema_version": SCHEMA_VERSION, "status": "running", "started": now,
                          "config": config.to_dict(), "timing": timing, "failures": [],
-                         "case_files": case_files()}
+                         "case_files": case_files(), "command": env.get("command"), **(identity or {})}
+        if resumed:
+            old_manifest, old_env = resumed
+            self.manifest = dict(old_manifest, status="running", resumed=[*old_manifest.get("resumed", ()), now])
+            self.env["frameworks"] = dict(old_env.get("frameworks") or {}, **self.env.get("frameworks", {}))
         self.supervisors: list = []
         self.stopping = False
         self.save()
@@ -57,13 +67,45 @@ class Run:
         row = dict(row, schema_version=SCHEMA_VERSION)
         row.pop("event", None)
         with self.lock:
+            if kind == "record":
+                self._write_point_once(row)
             (self.records if kind == "record" else self.timings).append(row)
 
-    def close(self, status: str) -> None:
+    def _write_point_once(self, row: dict) -> None:
+        """A vector point's inputs go to points.jsonl the first time a row of it arrives."""
+        where = (row.get("case"), row.get("point"))
+        if where in self.points_written:
+            return
+        self.points_written.add(where)
+        try:
+            point = cases()[where[0]].point(where[1])
+        except KeyError:
+            return
+        if point.is_vector:
+            self.points.append({"schema_version": SCHEMA_VERSION, "case": where[0], "point": where[1],
+                                **{n: arg_text(getattr(point, n)) for n in ("x", "w", "b")}})
+
+    def task_finished(self, kind: str, task: dict) -> None:
+        """Journal a task that ended (ran, failed, unavailable), after its rows: what --resume skips."""
+        with self.lock:
+            self.journal.append({"kind": kind, "task": task})
+
+    def close(self, status: str, error: str = "") -> bool:
+        """Record how the run ended (`error`: why a write failed); False where even the
+        manifest could not be written."""
         self.manifest.update(status=status, finished=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        self.save()
-        self.records.close()
-        self.timings.close()
+        if error:
+            self.manifest["write_error"] = error
+        for appender in (self.records, self.timings, self.journal, self.points):
+            appender.close()
+        try:
+            self.save()
+        except OSError:
+            try:
+                rewrite_in_place(self.dir / MANIFEST, self.manifest)
+            except OSError:
+                return False
+        return True
 
 
 def _value_failure(run: Run, framework: str, done_keys: set):
@@ -113,6 +155,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
             run.env["frameworks"][framework] = {"load_error": event.get("error")}
             run.save()
         elif name == "task_done":
+            run.task_finished(kind, event.get("task"))
             progress.advance(f"{framework} {kind}", event.get("task"))
 
     def on_failure(task: dict, outcome: str, detail: str) -> None:
@@ -120,7 +163,8 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
             _value_failure(run, framework, done_keys)(task, outcome, detail)
         else:
             _timing_failure(run, framework)(task, outcome, detail)
-        progress.advance(f"{framework} {kind}", task)
+        run.task_finished(kind, task)
+        progress.advance(f"{framework} {kind}", task, outcome)
 
     job = {"kind": kind, "framework": framework, "threads": run.config.threads,
            "points": list(run.config.points), "seeds": list(run.config.seeds), "scope": run.config.scope,
@@ -132,6 +176,9 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
     run.supervisors.append(supervisor)
     try:
         return supervisor.run()
+    except BaseException:  # the run cannot go on (its folder cannot be written): no orphan worker
+        supervisor.kill()
+        raise
     finally:
         run.supervisors.remove(supervisor)
 
@@ -146,7 +193,8 @@ def unavailable(run: Run, framework: str, tasks: list[dict], kind: str, progress
             _value_failure(run, framework, set())(task, "unavailable", reason)
         else:
             _timing_failure(run, framework)(task, "unavailable", reason)
-        progress.advance(f"{framework} {kind}", task)
+        run.task_finished(kind, task)
+        progress.advance(f"{framework} {kind}", task, "unavailable")
     run.manifest["failures"] = [f for f in run.manifest["failures"] if f["outcome"] != "unavailable"]
 
 

@@ -100,7 +100,8 @@ class Supervisor:
         return not (self.partial or self.stopped)
 
     def _start(self, tasks: list[dict]) -> subprocess.Popen:
-        env = dict(os.environ, PYTHONUNBUFFERED="1", TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"))
+        env = dict(os.environ, PYTHONUNBUFFERED="1", TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
+                   CROSSGRAD_PARENT_PID=str(os.getpid()))  # the worker dies with it (running.worker)
         log = open(self.log_path, "a", encoding="utf-8")
         proc = subprocess.Popen([sys.executable, "-m", self.worker_module], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=log, text=True, env=env,

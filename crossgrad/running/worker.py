@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
+import time
 import traceback
 
 from crossgrad.core.records import SCHEMA_VERSION
@@ -41,8 +43,35 @@ def load_adapter(name: str, threads: int | None):
     return adapter
 
 
+def die_with_parent(parent: int) -> None:
+    """A worker never outlives the crossgrad that started it (kill -9 of the run
+    included): Linux's parent-death signal; elsewhere, or for a parent already
+    gone, a thread that watches the parent's PID. The worker leads its own
+    session, so nothing else would ever stop it."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int, every: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(every)
+    if os.getpgrp() == os.getpid():  # it leads its group (the supervisor starts it so): all it started
+        os.killpg(os.getpgrp(), 9)
+    os.kill(os.getpid(), 9)
+
+
 def main() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    parent = int(os.environ.get("CROSSGRAD_PARENT_PID") or os.getppid())
+    die_with_parent(parent)
     job = json.load(sys.stdin)
     channel = Channel()
     if job.get("kind") == "timings" and (job.get("timing") or {}).get("steady_malloc", True):
