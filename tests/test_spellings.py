@@ -32,7 +32,7 @@ def test_one_variant_per_framework_alias_named_for_all_three():
     first = out[0]
     assert first.frameworks == ("fa",) and first.respell == {"relu": "np.clip({0}, 0., None)"}
     assert first.variant_of == "relu" and first.points == RELU.points and first.fn is RELU.fn
-    assert first.truth_at is None and RELU.truth_at is not None  # property tests stay on the base
+    assert first.truth_at is RELU.truth_at and RELU.truth_at is not None  # the verdicts read it (flushed)
 
 
 def test_variant_names_stay_unique_and_method_calls_read_as_z():
@@ -120,3 +120,36 @@ def test_a_variant_asked_of_another_framework_is_unsupported_not_an_error():
     rows = list(compute_task(adapter, Task("jax", variant.name, "float32", "cpu", "eager"), {}))
     assert rows and {r["outcome"] for r in rows} == {"unsupported"}
     assert "spelling of torch" in rows[0]["detail"]
+
+
+def _verdicts_of(case_name: str, table: dict) -> list:
+    """The verdict of the same values (0.0, 1.0, the smallest float32 subnormal)
+    at every point, ad and dtype of one case."""
+    from crossgrad.judging.verdicts import row_verdict
+
+    out = []
+    for point in table[case_name].points:
+        for dtype in point.dtypes:
+            for ad, wrt, seed in (("none", "", ""), ("reverse", "w", "-1.0"), ("forward", "b", "1.0")):
+                for value in ("0.0", "1.0", "1e-45"):
+                    row = {"case": case_name, "point": point.name, "ad": ad, "wrt": wrt, "dtype": dtype,
+                           "cotangent": seed if ad == "reverse" else "", "tangent": seed if ad == "forward" else "",
+                           "value": value, "outcome": "ok", "index": 0}
+                    out.append((point.name, dtype, ad, value, row_verdict(row, table)[:2]))
+    return out
+
+
+def test_the_same_bits_get_the_same_verdict_in_a_case_and_in_its_spellings():
+    """issue 20 item 6: jax's maximum(z, 0) flushes the float32 subnormal z = 2**-140 to 0;
+    that 0 was `flushed` in the case maximum and `invalid` in relu~jax:jnp.maximum
+    (the variant had no truth_at, so the verdicts could not state the truth at the
+    flushed input). Every variant now judges every value as its base case does."""
+    from crossgrad.catalogue import cases
+
+    table = cases()
+    variants_ = [c for c in table.values() if c.variant_of]
+    assert variants_, "the catalogue has spelling variants"
+    for variant in variants_:
+        assert _verdicts_of(variant.name, table) == _verdicts_of(variant.variant_of, table), variant.name
+    flushed = dict(((p, d, ad, v), j) for p, d, ad, v, j in _verdicts_of("relu~jax:jnp.maximum", table))
+    assert flushed[("subnormal", "float32", "none", "0.0")] == ("flushed", "subnormal inputs read as 0")
