@@ -69,7 +69,12 @@ OP_SIGNATURES = {
     "argmax_gather": "v",  # v[argmax(v)]
     "softmax": "v", "concat": "a b",
     "arange_like": "v",  # [1., 2., ..., n] in v's dtype and device: distinct downstream weights
-    "sign": "z", "floor": "z",
+    "sign": "z", "floor": "z", "ceil": "z", "neg": "z",
+    "frac": "z",  # z - trunc(z), the sign of z's (torch.frac, C's modf)
+    "atan2": "a b",  # atan2(a, b), C99/IEEE 754 at signed zeros: atan2(+-0, -0) = +-pi
+    "argmax": "v", "argmin": "v",  # an integer index; NumPy's rule: the first NaN's index where v has one
+    "clip_range": "z lo hi",  # clip to [lo, hi], Python-float bounds (hardtanh(z, lo, hi))
+    "threshold": "z th value",  # z where z > th, else value (torch's F.threshold)
     "zero_fill": "z",  # the notebook's `z[:] = 0.`, in place where the framework allows; returns z
 }
 OP_NAMES = tuple(OP_SIGNATURES)

@@ -60,6 +60,14 @@ OPS = {
     "euclidean_norm": "tf.math.reduce_euclidean_norm({0})",
     "arange_like": "tf.cast(tf.range(1, tf.size({0}) + 1), {0}.dtype)",
     "divide": "tf.divide({0}, {1})",
+    "ceil": "tf.math.ceil({0})",
+    "neg": "tf.negative({0})",
+    "frac": None,  # TF has no frac or modf
+    "atan2": "tf.math.atan2({0}, {1})",
+    "argmax": "tf.argmax({0})",
+    "argmin": "tf.argmin({0})",
+    "clip_range": "tf.clip_by_value({0}, {1}, {2})",
+    "threshold": None,  # TF has no threshold op (tf.where(z > th, z, value) is a spelling, not one)
 }
 
 # Other spellings people write for the same function (the spelling comparison).
