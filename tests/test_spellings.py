@@ -156,3 +156,16 @@ def test_the_same_bits_get_the_same_verdict_in_a_case_and_in_its_spellings():
         assert _verdicts_of(variant.name, table, shared) == _verdicts_of(variant.variant_of, table, shared), variant.name
     flushed = dict(((p, d, ad, v), j) for p, d, ad, v, j in _verdicts_of("relu~jax:jnp.maximum", table))
     assert flushed[("subnormal", "float32", "none", "0.0")] == ("flushed", "subnormal inputs read as 0")
+
+
+def test_a_function_rewritten_in_every_framework_is_compared_with_its_base_in_each():
+    """relu(-z) + z (cases/bounds.py: variant_of relu, no framework of its own): the
+    same function, another derivative at 0; the table pairs it per framework."""
+    from dataclasses import replace
+
+    mirrored = replace(RELU, name="relu_mirrored", variant_of="relu", description="relu(-z) + z")
+    rows = [_row("relu", fw, "0.0") for fw in ("fa", "fb")] + \
+        [_row("relu_mirrored", "fa", "1.0"), _row("relu_mirrored", "fb", "0.0")]
+    table = spelling_table(rows, {"relu": RELU, "relu_mirrored": mirrored})
+    assert [(e["framework"], e["op"], e["spelling"], len(e["differ"])) for e in table] == \
+        [("fa", "relu", "relu(-z) + z", 1), ("fb", "relu", "relu(-z) + z", 0)]

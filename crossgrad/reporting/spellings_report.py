@@ -57,7 +57,7 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
             if not variant:
                 continue
             base = _values(rows, case.variant_of, fw)
-            op = next(iter(case.respell), "")
+            op = next(iter(case.respell), "") or case.variant_of  # relu(-z) + z: relu itself, rewritten
             out.append({"base": case.variant_of, "framework": fw, "op": op,
                         "spelling": next(iter(case.respell.values()), "") or case.description, "case": name,
                         "base_spelling": _env_spelling(env, fw, op) or _base_spelling(rows, case.variant_of, fw),
