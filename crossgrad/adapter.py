@@ -44,7 +44,7 @@ import numpy as np
 # The catalogue's ops: name -> its parameters. Every adapter's table spells each
 # (None where the framework lacks it). Parameters: z, v, a, b are 1-D arrays (v a
 # vector reduced or selected over; a, b of one shape); cond a boolean array;
-# lo, slope Python floats; k a Python int. Tests build arguments from these names.
+# lo, hi, th, value, slope Python floats; k a Python int. Tests build arguments from these names.
 # The spelling of each op is part of the result (relu, maximum(z, 0) and
 # where(z > 0, z, 0) differ at 0), so `ops.spelling[name]` gives the framework
 # call actually made. Templates are plain Python that, with the adapter's
@@ -78,6 +78,7 @@ OP_SIGNATURES = {
     "zero_fill": "z",  # the notebook's `z[:] = 0.`, in place where the framework allows; returns z
 }
 OP_NAMES = tuple(OP_SIGNATURES)
+INTEGER_OPS = ("argmax", "argmin")  # their result is an integer index, not an array of the input's dtype
 DTYPE_NAMES = ("float32", "float64", "bfloat16", "float16")  # what an adapter's `dtypes` may list
 
 MODES = ("eager", "graph", "compiled")
