@@ -1,6 +1,6 @@
 """NaN from masking, and the safe ops made against it (issue 11, item 4).
 
-z = x*w + b is a vector (cases/_vector.py states the truths per element). Each
+z = x*w + b is a vector (crossgrad/core/vector.py states the truths per element). Each
 case has a point where a masked or zero entry makes naive reverse mode multiply
 0 by inf or NaN, and a smooth control point.
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-from cases._vector import UNSIGNED_ZERO, element_point
+from crossgrad.case import UNSIGNED_ZERO, element_point
 from crossgrad.case import UNDEFINED, Case, exact, subgradients
 
 ORDER = 120  # after the ties

@@ -5,7 +5,7 @@ so the gradient shows, element by element, which tied entry got what. Where
 the op returns several values (pooling, top-k, element-wise maximum) distinct
 downstream weights 1, 2, ... (ops.arange_like) tell its outputs apart too.
 
-Truth (cases/_vector.py): each op is piecewise linear; at a tie its Clarke
+Truth (crossgrad/core/vector.py): each op is piecewise linear; at a tie its Clarke
 generalized gradient is the convex hull of the gradients of the pieces active
 there: `*_vertices` below compute them from z (which entries a tie-break could
 select). Any split of the cotangent among the tied entries (even, first, last)
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 
-from cases._vector import hull_point, picks, z_of
+from crossgrad.case import hull_point, picks, z_of
 from crossgrad.case import Case
 
 ORDER = 110  # after the atlas (100) and its special inputs

@@ -44,7 +44,7 @@ import numpy as np
 # The catalogue's ops: name -> its parameters. Every adapter's table spells each
 # (None where the framework lacks it). Parameters: z, v, a, b are 1-D arrays (v a
 # vector reduced or selected over; a, b of one shape); cond a boolean array;
-# lo, slope Python floats; k a Python int. Tests build arguments from these names.
+# lo, hi, th, value, slope Python floats; k a Python int. Tests build arguments from these names.
 # The spelling of each op is part of the result (relu, maximum(z, 0) and
 # where(z > 0, z, 0) differ at 0), so `ops.spelling[name]` gives the framework
 # call actually made. Templates are plain Python that, with the adapter's
@@ -69,10 +69,16 @@ OP_SIGNATURES = {
     "argmax_gather": "v",  # v[argmax(v)]
     "softmax": "v", "concat": "a b",
     "arange_like": "v",  # [1., 2., ..., n] in v's dtype and device: distinct downstream weights
-    "sign": "z", "floor": "z",
+    "sign": "z", "floor": "z", "ceil": "z", "neg": "z",
+    "frac": "z",  # z - trunc(z), the sign of z's (torch.frac, C's modf)
+    "atan2": "a b",  # atan2(a, b), C99/IEEE 754 at signed zeros: atan2(+-0, -0) = +-pi
+    "argmax": "v", "argmin": "v",  # an integer index; NumPy's rule: the first NaN's index where v has one
+    "clip_range": "z lo hi",  # clip to [lo, hi], Python-float bounds (hardtanh(z, lo, hi))
+    "threshold": "z th value",  # z where z > th, else value (torch's F.threshold)
     "zero_fill": "z",  # the notebook's `z[:] = 0.`, in place where the framework allows; returns z
 }
 OP_NAMES = tuple(OP_SIGNATURES)
+INTEGER_OPS = ("argmax", "argmin")  # their result is an integer index, not an array of the input's dtype
 DTYPE_NAMES = ("float32", "float64", "bfloat16", "float16")  # what an adapter's `dtypes` may list
 
 MODES = ("eager", "graph", "compiled")

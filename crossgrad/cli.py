@@ -73,8 +73,8 @@ def add_compare_parser(sub) -> None:
     """`crossgrad compare` (crossgrad.drift.command): what changed between run folders or devices."""
     compare = sub.add_parser("compare", help="what changed between run folders (versions, devices, machines)")
     compare.add_argument("runs", nargs="+", metavar="RUN", help="run folders; later ones are compared with the first")
-    compare.add_argument("--by", choices=("run", "device"), default="run",
-                         help="device: compare the devices of one run (cpu vs gpu)")
+    compare.add_argument("--by", choices=("run", "device", "mode"), default="run",
+                         help="device: compare the devices of one run (cpu vs gpu); mode: its modes (eager vs compiled, graph)")
     for name in ("frameworks", "cases", "points", "modes", "devices", "dtypes"):
         compare.add_argument(f"--{name}", help=f"comma-separated {name}")
     compare.add_argument("--out", help="folder for compare.md and compare.csv (default results/compare-<time>)")

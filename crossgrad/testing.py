@@ -143,7 +143,7 @@ def _quantity_params(metafunc, marker) -> list:
     params = []
     for fw in fws:
         skip = _installed(fw)
-        for mode in (m for m in modes if m in frameworks()[fw].modes):
+        for mode in (m for m in modes if m in frameworks()[fw].modes and case.runs_on(fw, m)):
             for dtype in dtypes:
                 for device in selection.devices:
                     for q in quantities(case, None, selection.seeds, dtype):

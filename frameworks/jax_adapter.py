@@ -54,6 +54,14 @@ OPS = {
     "euclidean_norm": None,
     "arange_like": "jnp.arange(1, {0}.shape[0] + 1, dtype={0}.dtype)",
     "divide": "jnp.divide({0}, {1})",
+    "ceil": "jnp.ceil({0})",
+    "neg": "jnp.negative({0})",
+    "frac": "jnp.modf({0})[0]",  # jnp has no frac: modf's fractional part is z - trunc(z)
+    "atan2": "jnp.arctan2({0}, {1})",
+    "argmax": "jnp.argmax({0})",
+    "argmin": "jnp.argmin({0})",
+    "clip_range": "jnp.clip({0}, {1}, {2})",
+    "threshold": None,  # jax has no threshold op (jnp.where(z > th, z, value) is a spelling, not one)
 }
 
 # XLA's CPU client reads its thread settings once, at import. Only "one thread"

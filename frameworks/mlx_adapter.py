@@ -63,6 +63,14 @@ OPS = {
     # The notebook's `z[:] = 0.` as an expression. MLX arrays accept item
     # assignment; it replaces z's graph node by a scatter, so vjp/jvp see it.
     "zero_fill": "{0}.__setitem__(slice(None), 0.) or {0}",
+    "ceil": "mx.ceil({0})",
+    "neg": "mx.negative({0})",
+    "frac": None,  # MLX has no frac or modf
+    "atan2": "mx.arctan2({0}, {1})",
+    "argmax": "mx.argmax({0})",
+    "argmin": "mx.argmin({0})",
+    "clip_range": "mx.clip({0}, {1}, {2})",
+    "threshold": None,  # MLX has no threshold op (mx.where(z > th, z, value) is a spelling, not one)
 }
 
 # Other spellings people write for the same function (the spelling comparison).

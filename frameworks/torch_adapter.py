@@ -52,6 +52,14 @@ OPS = {
     "euclidean_norm": None,
     "arange_like": "torch.arange(1, {0}.shape[0] + 1, dtype={0}.dtype, device={0}.device)",
     "divide": "torch.divide({0}, {1})",
+    "ceil": "torch.ceil({0})",
+    "neg": "torch.neg({0})",
+    "frac": "torch.frac({0})",
+    "atan2": "torch.atan2({0}, {1})",
+    "argmax": "torch.argmax({0})",
+    "argmin": "torch.argmin({0})",
+    "clip_range": "F.hardtanh({0}, {1}, {2})",
+    "threshold": "F.threshold({0}, {1}, {2})",
 }
 
 

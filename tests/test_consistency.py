@@ -157,10 +157,10 @@ def _params():
         version = adapter.version()
         skip = [] if version else [pytest.mark.skip(reason=f"{fw} is not installed")]
         for case in cases().values():
-            if case.frameworks and fw not in case.frameworks:
-                continue  # a spelling variant of another framework (cases/spellings.py)
             for dtype in case.dtypes:
                 for mode in adapter.modes:
+                    if not case.runs_on(fw, mode):
+                        continue  # a spelling variant of another framework (cases/spellings.py), a limited case
                     if not selected(case.name, mode, dtype):
                         continue
                     for q in quantities(case, dtype=dtype):  # some points exist in one dtype only

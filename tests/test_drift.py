@@ -266,3 +266,45 @@ def test_timings_of_two_gradient_apis_line_up_separately():
                           side({"torch.func.vjp": "2e-5", "torch.autograd.grad": "1e-4"}))
     assert sorted(joined["api"]) == ["torch.autograd.grad", "torch.func.vjp"]
     assert joined.set_index("api")["ratio"].to_dict() == {"torch.autograd.grad": 2.0, "torch.func.vjp": 1.0}
+
+
+def _with_a_compiled_torch(tmp_path) -> str:
+    """run-a with torch's rows repeated as mode compiled, one value's zero sign flipped
+    (the shape of torch's minimum(-0.0, +0.0) under torch.compile)."""
+    import csv
+    import shutil
+
+    run = tmp_path / "run-modes"
+    shutil.copytree(RUN_A, run)
+    path = run / "gradients.csv"
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    compiled = [dict(r, mode="compiled") for r in rows if r["framework"] == "torch"]
+    flip = next(r for r in compiled if r["case"] == "relu" and r["point"] == "negative" and r["ad"] == "none")
+    flip["value"], flip["bits"] = "-0.0", "0x8000000000000000"
+    with open(path, "w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows + compiled)
+    return str(run)
+
+
+def test_by_mode_compares_each_framework_s_modes_with_its_eager_and_writes_findings(tmp_path):
+    code, lines, text = compare(tmp_path, _with_a_compiled_torch(tmp_path), "--by", "mode")
+    assert code == 1 and "(by mode)" in text
+    assert set(lines.framework) == {"torch"}  # jax has no compiled side: not compared, not "only in A"
+    changed = lines[lines.category != "same"]
+    assert changed[["case", "point", "mode", "value_a", "value_b"]].values.tolist() == \
+        [["relu", "negative", "compiled", "0.0", "-0.0"]]
+    findings = pd.read_csv(tmp_path / "cmp" / "findings.csv", dtype=str, keep_default_na=False)
+    divergence = findings[findings.category == "mode divergence"]
+    assert divergence.summary.tolist() == [
+        "torch compiled differs from torch eager (bits): relu/negative none: "
+        "eager 0.0 (0x0000000000000000), compiled -0.0 (0x8000000000000000)"]
+    assert "torch.compile" in divergence.snippet.iloc[0] and "# mode compiled" in divergence.snippet.iloc[0]
+
+
+def test_by_mode_needs_one_run_with_two_modes(tmp_path, capsys):
+    assert compare(tmp_path, RUN_A, "--by", "mode")[0] == 2
+    assert "needs two modes" in capsys.readouterr().err
+    assert compare(tmp_path, RUN_A, RUN_B, "--by", "mode")[0] == 2

@@ -185,3 +185,33 @@ def test_snippets_print_what_crossgrad_records(framework):
     assert printed == ref["values"], list(zip(specs, printed, ref["values"]))
     if framework == "torch":  # the notebook's finding, through the snippet alone
         assert printed[specs.index(SPECS[1])] == "-0.0"
+
+
+def test_an_input_nan_keeps_its_sign_and_payload_in_the_snippet():
+    """float('nan') is one NaN (0x7ff8000000000000): any other is written by its bits."""
+    import struct
+
+    from crossgrad.reporting.repro import _literal
+
+    for pattern in ("7ff8000000000000", "fff8000000000000", "7ff8000000000001", "7ff4000000000000"):
+        value = struct.unpack(">d", bytes.fromhex(pattern))[0]
+        assert struct.pack(">d", eval(_literal(value))).hex() == pattern  # the snippet's own text, run
+    assert _literal(float("nan")) == "float('nan')" and _literal(-0.0) == "-0.0"
+
+
+def test_a_lambda_case_gets_a_snippet_in_the_frameworks_calls(tmp_path):
+    """A case written as a lambda (docs/own-project.md) is found in its file by line."""
+    import importlib.util
+
+    from crossgrad.reporting.repro import case_snippet
+
+    path = tmp_path / "lambda_cases.py"
+    path.write_text("from crossgrad.case import Case, Point, exact\n"
+                    "CASES = [Case('lam', lambda ops, x, w, b: ops.abs(x * w + b) * 2.0,\n"
+                    "              (Point('smooth', 3.0, 2.0, 1.0, value=exact(14.0), d1=exact(2.0), d2=exact(0.0)),))]\n")
+    spec = importlib.util.spec_from_file_location("lambda_cases", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = case_snippet(module.CASES[0], "torch", {"abs": "torch.abs({0})"}, "smooth", "float32", "none", "", "", "eager")
+    assert "def fn(x, w, b):\n    return torch.abs(x * w + b) * 2.0" in text and "ops." not in text
+    compile(text, "snippet", "exec")

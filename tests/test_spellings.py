@@ -32,7 +32,7 @@ def test_one_variant_per_framework_alias_named_for_all_three():
     first = out[0]
     assert first.frameworks == ("fa",) and first.respell == {"relu": "np.clip({0}, 0., None)"}
     assert first.variant_of == "relu" and first.points == RELU.points and first.fn is RELU.fn
-    assert first.truth_at is None and RELU.truth_at is not None  # property tests stay on the base
+    assert first.truth_at is RELU.truth_at and RELU.truth_at is not None  # the verdicts read it (flushed)
 
 
 def test_variant_names_stay_unique_and_method_calls_read_as_z():
@@ -115,8 +115,57 @@ def test_a_variant_asked_of_another_framework_is_unsupported_not_an_error():
     from crossgrad.running.plan import Task
     from crossgrad.catalogue import cases
 
-    variant = next(c for c in cases().values() if c.frameworks == ("torch",))  # torch's adapter has aliases
+    variant = next(c for c in cases().values() if c.frameworks == ("torch",) and c.variant_of)  # torch has aliases
     adapter = types.SimpleNamespace(version=lambda: "x", devices=lambda: ("cpu",))
     rows = list(compute_task(adapter, Task("jax", variant.name, "float32", "cpu", "eager"), {}))
     assert rows and {r["outcome"] for r in rows} == {"unsupported"}
     assert "spelling of torch" in rows[0]["detail"]
+
+
+def _verdicts_of(case_name: str, table: dict, points: set | None = None) -> list:
+    """The verdict of the same values (0.0, 1.0, the smallest float32 subnormal)
+    at every point (of `points`, when given), ad and dtype of one case."""
+    from crossgrad.judging.verdicts import row_verdict
+
+    out = []
+    for point in (p for p in table[case_name].points if points is None or p.name in points):
+        for dtype in point.dtypes:
+            for ad, wrt, seed in (("none", "", ""), ("reverse", "w", "-1.0"), ("forward", "b", "1.0")):
+                for value in ("0.0", "1.0", "1e-45"):
+                    row = {"case": case_name, "point": point.name, "ad": ad, "wrt": wrt, "dtype": dtype,
+                           "cotangent": seed if ad == "reverse" else "", "tangent": seed if ad == "forward" else "",
+                           "value": value, "outcome": "ok", "index": 0}
+                    out.append((point.name, dtype, ad, value, row_verdict(row, table)[:2]))
+    return out
+
+
+def test_the_same_bits_get_the_same_verdict_in_a_case_and_in_its_spellings():
+    """issue 20 item 6: jax's maximum(z, 0) flushes the float32 subnormal z = 2**-140 to 0;
+    that 0 was `flushed` in the case maximum and `invalid` in relu~jax:jnp.maximum
+    (the variant had no truth_at, so the verdicts could not state the truth at the
+    flushed input). Every variant now judges every value as its base case does."""
+    from crossgrad.catalogue import cases
+
+    table = cases()
+    variants_ = [c for c in table.values() if c.variant_of]
+    assert variants_, "the catalogue has spelling variants"
+    for variant in variants_:
+        # relu(-z) + z (cases/bounds.py) has some of relu's points, with relu's inputs
+        shared = {p.name for p in variant.points} & {p.name for p in table[variant.variant_of].points}
+        assert shared and all(variant.point(n).z == table[variant.variant_of].point(n).z or n == "nan" for n in shared)
+        assert _verdicts_of(variant.name, table, shared) == _verdicts_of(variant.variant_of, table, shared), variant.name
+    flushed = dict(((p, d, ad, v), j) for p, d, ad, v, j in _verdicts_of("relu~jax:jnp.maximum", table))
+    assert flushed[("subnormal", "float32", "none", "0.0")] == ("flushed", "subnormal inputs read as 0")
+
+
+def test_a_function_rewritten_in_every_framework_is_compared_with_its_base_in_each():
+    """relu(-z) + z (cases/bounds.py: variant_of relu, no framework of its own): the
+    same function, another derivative at 0; the table pairs it per framework."""
+    from dataclasses import replace
+
+    mirrored = replace(RELU, name="relu_mirrored", variant_of="relu", description="relu(-z) + z")
+    rows = [_row("relu", fw, "0.0") for fw in ("fa", "fb")] + \
+        [_row("relu_mirrored", "fa", "1.0"), _row("relu_mirrored", "fb", "0.0")]
+    table = spelling_table(rows, {"relu": RELU, "relu_mirrored": mirrored})
+    assert [(e["framework"], e["op"], e["spelling"], len(e["differ"])) for e in table] == \
+        [("fa", "relu", "relu(-z) + z", 1), ("fb", "relu", "relu(-z) + z", 0)]

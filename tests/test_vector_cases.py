@@ -1,7 +1,7 @@
 """The tie and masking cases (vector points): no framework needed.
 
 Each case is evaluated with a NumPy `ops` namespace in float64; the truths the
-cases state (cases/_vector.py: per element, at seed 1) are checked against the
+cases state (crossgrad/core/vector.py: per element, at seed 1) are checked against the
 function itself: the value, and one-sided difference quotients along every w_i
 and b_i (reverse), along ones on w and b (forward) and of the w-gradient's sum
 (second order). A one-sided quotient of a piecewise-linear function is the

@@ -202,3 +202,29 @@ def test_a_run_marks_no_valid_value_invalid(tmp_path):
     assert report.index("## Findings") < report.index("## Conventions") < report.index("## Summary")
     for case in ("relu", "norm", "gelu", "sqrt", "leaky_relu"):
         assert f"(cases/{case}.md)" in report and (out / "cases" / f"{case}.md").exists()
+
+
+# --- NaN a standard defines (issue 20 item 2) ------------------------------------------------
+
+
+@pytest.mark.parametrize("value, expected", [("nan", "exact"), ("-nan", "exact"), ("0.0", "invalid"),
+                                             ("11.0", "invalid"), ("inf", "invalid")])
+def test_a_value_that_drops_the_nan_relu_must_propagate_is_invalid(value, expected):
+    """relu(NaN) is NaN (IEEE 754-2019 maximum propagates it): a 0 or a number is invalid;
+    any NaN, either sign, is exact."""
+    row = real("torch", "eager", "float32", "relu", "nan", "none", "", "", value)
+    assert annotate([row], CASES)[0]["verdict"] == expected
+
+
+def test_a_derivative_at_a_nan_input_stays_undefined_whatever_comes_back():
+    """No standard defines a derivative at NaN: 0, 1 and NaN are all conventions."""
+    for value in ("0.0", "1.0", "nan"):
+        row = real("torch", "eager", "float32", "relu", "nan", "reverse", "1.0", "w", value)
+        assert annotate([row], CASES)[0]["verdict"] == "undefined"
+
+
+def test_where_takes_its_else_branch_at_nan_so_its_value_is_zero_not_nan():
+    """where(z > 0, z, 0) at z = NaN: NaN > 0 is false, the program's value is 0."""
+    judged = annotate([real("torch", "eager", "float32", "where", "nan", "none", "", "", v)
+                       for v in ("0.0", "nan")], CASES)
+    assert [r["verdict"] for r in judged] == ["exact", "invalid"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
 
+from crossgrad.core.dtypes import FACTS, program_z, round_to
 from crossgrad.core.dtypes import NAMES as DTYPES  # every case runs in all of them by default
 from crossgrad.core.names import check_name
 from crossgrad.core.native import as_case_function
@@ -81,7 +82,7 @@ class Point:
     d2: Truth | None = None
     dtypes: tuple[str, ...] = DTYPES  # a point that only exists in some dtypes (a float64 subnormal)
     # Vector points: (ad, wrt) -> one Truth per recorded element, at seed 1 (ad
-    # "none" has wrt ""); crossgrad.judging.truth multiplies by the seed. See cases/_vector.py.
+    # "none" has wrt ""); crossgrad.judging.truth multiplies by the seed. See crossgrad/core/vector.py.
     elements: dict | None = field(default=None, hash=False)
 
     def __post_init__(self):
@@ -133,10 +134,13 @@ class Case:
     # matches one of these is `definitional`, not invalid (crossgrad.judging.verdicts).
     # Which framework uses which form is measured, never declared here.
     forms: dict = field(default_factory=dict)
-    # A spelling variant (cases/spellings.py): the case `variant_of` with its op
-    # written another way, {op name: template} in `respell`; it runs only on
-    # `frameworks` (the one whose spelling it is). () and {}: every framework, as written.
+    # The frameworks and modes the case runs on (() : all). A spelling variant
+    # (cases/spellings.py) runs on the framework whose spelling it is; a user's
+    # case may name the frameworks or modes that have its op (torch.compile only).
+    # A variant is the case `variant_of` with its op written another way,
+    # {op name: template} in `respell` ({}: as written).
     frameworks: tuple[str, ...] = ()
+    modes: tuple[str, ...] = ()
     respell: dict = field(default_factory=dict)
     variant_of: str = ""
 
@@ -155,6 +159,25 @@ class Case:
             return self.fn
 
         return as_case_function(self.native[framework], framework)
+
+    def runs_on(self, framework: str, mode: str) -> bool:
+        """Whether the case is computed for `framework` in `mode` (Case.frameworks, Case.modes)."""
+        return framework in (self.frameworks or (framework,)) and mode in (self.modes or (mode,))
+
+
+def per_dtype_points(name: str, x: float, w: float, b: float, truth_in: Callable,
+                     dtypes: tuple[str, ...] = DTYPES) -> tuple[Point, ...]:
+    """One point per dtype, named `name_<short>` ("bound_bf16"), whose truth is
+    `truth_in(z, dtype) -> (value, d1, d2)` at the z that dtype computes: for an op
+    whose constant (a bound, a threshold) the framework rounds to the input's dtype,
+    so the truth uses the constant as the dtype holds it (`round_to(0.7, dtype)`).
+    Inputs are rounded to each dtype (the recorded x, w, b are those computed with)."""
+    out = []
+    for dtype in dtypes:
+        rx, rw, rb = (round_to(v, dtype) for v in (x, w, b))
+        value, d1, d2 = truth_in(program_z(rx, rw, rb, dtype), dtype)
+        out.append(Point(f"{name}_{FACTS[dtype].short}", rx, rw, rb, value=value, d1=d1, d2=d2, dtypes=(dtype,)))
+    return tuple(out)
 
 
 ARG_NAMES = ("x", "w", "b")

@@ -37,6 +37,7 @@ GRADIENTS = "gradients.csv"
 TIMINGS = "timings.csv"
 TIMINGS_RAW = "timings_raw.csv"  # every timed block of every row
 REPORT = "report.md"
+FINDINGS = "findings.csv"  # one row per finding (crossgrad.judging.findings_data)
 CASE_PAGES = "cases"  # one page per case (crossgrad.reporting.report_pages)
 LOGS = "logs"
 TASKS_DONE = "tasks.jsonl"

@@ -1,7 +1,10 @@
-"""`crossgrad compare RUN_A RUN_B [RUN_C ...]` and `crossgrad compare RUN --by device`.
+"""`crossgrad compare RUN_A RUN_B [RUN_C ...]` and `crossgrad compare RUN --by device|mode`.
 
 Each later run is compared with the first (A); with `--by device` the devices of
-one run are the sides (cpu first). Quantities line up by crossgrad.drift.join,
+one run are the sides (cpu first), with `--by mode` its modes (eager first: each
+compiled or graph mode against the same framework's eager values). findings.csv
+beside compare.md holds the findings (crossgrad.judging.findings_data) of the
+compared run, or of the last run compared. Quantities line up by crossgrad.drift.join,
 timings by crossgrad.drift.timing, and crossgrad.drift.report writes
 compare.md and compare.csv. Exit 0: nothing changed; 1: something did (a value,
 a verdict, an outcome, a quantity on one side only); 2: bad input (a missing
@@ -47,17 +50,17 @@ class Pair:
 def compare(args) -> int:
     """The command (args: runs, by, out and the FILTERS); returns the exit status."""
     runs = [_load(path) for path in args.runs]
-    if args.by == "device":
+    if args.by in AXES:
         if len(runs) != 1:
-            raise UsageError(f"--by device compares the devices of one run; got {len(runs)} runs")
-        sides = device_sides(runs[0], args.devices)
+            raise UsageError(f"--by {args.by} compares the {args.by}s of one run; got {len(runs)} runs")
+        sides = axis_sides(runs[0], args.by, getattr(args, f"{args.by}s", None))
     else:
         if len(runs) < 2:
-            raise UsageError("compare needs two run folders or more (or one with --by device)")
+            raise UsageError("compare needs two run folders or more (or one with --by device or --by mode)")
         sides = [Side(string.ascii_uppercase[i % 26], str(r.path), r, r.gradients, r.timings)
                  for i, r in enumerate(runs)]
     sides = [_filtered(s, args, sides) for s in sides]
-    pairs = [make_pair(sides[0], side, by_device=args.by == "device") for side in sides[1:]]
+    pairs = [make_pair(sides[0], side, by=args.by if args.by in AXES else "") for side in sides[1:]]
     for pair in pairs:
         if pair.lines["category"].isin(["only in A", "only in B"]).all():
             raise UsageError(f"no quantity in common between {pair.a.name} and {pair.b.name} "
@@ -71,6 +74,7 @@ def compare(args) -> int:
     for pair in pairs:
         snippets.update(snippets_for(pair))
     drift_report.write(out, header(sides, args), pairs, snippets)
+    _write_findings(out, runs[-1], sides)
     print(out / "compare.md")
     one_side = sum(int(p.lines["category"].isin(["only in A", "only in B"]).sum()) for p in pairs)
     changed = sum(int((p.lines["category"] != "same").sum()) for p in pairs) - one_side
@@ -88,19 +92,40 @@ def _load(path: str):
         raise UsageError(f"cannot read {path!r}: {exc}") from None
 
 
-def device_sides(run, devices_text) -> list[Side]:
-    """One side per device of the run, cpu first; --devices picks which."""
-    present = sorted(run.gradients["device"].unique(), key=lambda d: (d != "cpu", d)) \
-        if "device" in run.gradients else []
-    chosen = choose(devices_text, present, "devices", present)
+AXES = {"device": "cpu", "mode": "eager"}  # --by axis -> the side every other is compared with
+
+
+def axis_sides(run, axis: str, text) -> list[Side]:
+    """One side per device (or mode) of the run, cpu (eager) first; --devices (--modes) picks which."""
+    first = AXES[axis]
+    order = lambda v: (v != first, v)  # noqa: E731
+    present = sorted(run.gradients[axis].unique(), key=order) if axis in run.gradients else []
+    chosen = choose(text, present, f"{axis}s", present)
     if len(chosen) < 2:
-        raise UsageError(f"--by device needs two devices in {str(run.path)!r}; "
+        raise UsageError(f"--by {axis} needs two {axis}s in {str(run.path)!r}; "
                          f"it has: {', '.join(present) or 'none'}")
     timings = run.timings
-    return [Side(string.ascii_uppercase[i % 26], f"{run.path} · {device}", run,
-                 run.gradients[run.gradients["device"] == device],
-                 timings[timings["device"] == device] if "device" in timings else timings)
-            for i, device in enumerate(sorted(chosen, key=lambda d: (d != "cpu", d)))]
+    return [Side(string.ascii_uppercase[i % 26], f"{run.path} · {value}", run,
+                 run.gradients[run.gradients[axis] == value],
+                 timings[timings[axis] == value] if axis in timings else timings)
+            for i, value in enumerate(sorted(chosen, key=order))]
+
+
+def device_sides(run, devices_text) -> list[Side]:
+    """One side per device of the run, cpu first; --devices picks which."""
+    return axis_sides(run, "device", devices_text)
+
+
+def _write_findings(out: Path, run, sides: list[Side]) -> None:
+    """findings.csv of `run`'s rows as filtered (every side of a --by comparison)."""
+    import pandas as pd
+
+    from crossgrad.catalogue import cases
+    from crossgrad.reporting.findings_file import write_findings
+
+    mine = [s.gradients for s in sides if s.run is run]
+    rows = pd.concat(mine).to_dict("records") if mine else []
+    write_findings(out, rows, run.env, cases())
 
 
 def _filtered(side: Side, args, sides: list[Side]) -> Side:
@@ -108,7 +133,7 @@ def _filtered(side: Side, args, sides: list[Side]) -> Side:
     grads, timings = side.gradients, side.timings
     for option, column in FILTERS.items():
         text = getattr(args, option, None)
-        if text is None or (option == "devices" and args.by == "device"):
+        if text is None or option == f"{args.by}s":  # a --by axis picks its sides itself
             continue
         valid = sorted({v for s in sides if column in s.gradients for v in s.gradients[column].unique()})
         chosen = choose(text, valid, option, valid)
@@ -118,16 +143,32 @@ def _filtered(side: Side, args, sides: list[Side]) -> Side:
     return Side(side.label, side.name, side.run, grads, timings)
 
 
-def make_pair(a: Side, b: Side, by_device: bool = False) -> Pair:
+def make_pair(a: Side, b: Side, by_device: bool = False, by: str = "") -> Pair:
     # here, not at the top: these modules import pandas, which `crossgrad list` never needs
     from crossgrad.drift.join import KEY, join, prepare
     from crossgrad.drift.timing import TIMING_KEY, join_timings
 
-    key = tuple(k for k in KEY if not (by_device and k == "device"))
-    timing_key = tuple(k for k in TIMING_KEY if not (by_device and k == "device"))
+    by = by or ("device" if by_device else "")  # the column the sides differ in: not part of the key
+    key = tuple(k for k in KEY if k != by)
+    timing_key = tuple(k for k in TIMING_KEY if k != by)
+    if by == "mode":  # graph is TensorFlow's alone: eager of the frameworks that have the other mode
+        a = _frameworks_of(a, b)
     lines, duplicates = join(prepare(a.gradients), prepare(b.gradients), key)
     title = f"{a.label} `{a.name}` → {b.label} `{b.name}`"
-    return Pair(a, b, key, lines, join_timings(a.timings, b.timings, timing_key), duplicates, title)
+    timings = join_timings(a.timings, b.timings, timing_key)
+    if by == "mode":  # each line is B's mode against eager: its snippet reruns B's value
+        mode = b.gradients["mode"].iloc[0] if len(b.gradients) else ""
+        lines["mode"] = mode
+        if len(timings):
+            timings["mode"] = mode
+    return Pair(a, b, key, lines, timings, duplicates, title)
+
+
+def _frameworks_of(a: Side, b: Side) -> Side:
+    """Side a with only the frameworks side b has."""
+    fws = set(b.gradients["framework"]) if "framework" in b.gradients else set()
+    keep = lambda frame: frame[frame["framework"].isin(fws)] if "framework" in frame else frame  # noqa: E731
+    return Side(a.label, a.name, a.run, keep(a.gradients), keep(a.timings))
 
 
 def header(sides: list[Side], args) -> list[str]:
@@ -135,7 +176,7 @@ def header(sides: list[Side], args) -> list[str]:
     from crossgrad.drift.report import side_lines
 
     filters = ", ".join(f"--{o} {getattr(args, o)}" for o in FILTERS if getattr(args, o, None))
-    out = ["# crossgrad compare", "", f"Sides{' (by device)' if args.by == 'device' else ''}; "
+    out = ["# crossgrad compare", "", f"Sides{f' (by {args.by})' if args.by in AXES else ''}; "
            f"each later side is compared with A. Filters: {filters or 'none'}.", ""]
     for side in sides:
         out += side_lines(side.label, side)

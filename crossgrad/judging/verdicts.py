@@ -22,9 +22,11 @@ it?". Agreement between frameworks (same bits or not) is crossgrad.judging.compa
                   a tanh approximation, a float32 constant in a float64 op); the
                   form's name goes to row["form"]
     invalid       nothing above explains it: NaN/inf where a finite derivative
-                  exists, a value outside the set, a wrong value or sign
+                  exists, a value outside the set, a wrong value or sign, a
+                  number where a standard defines the result as NaN (a NaN
+                  input that max, min, relu, clip must propagate: nan_verdict)
     undefined     no valid value exists at this point (Truth.reason says why):
-                  whatever came back is a convention
+                  whatever came back is a convention (a derivative at a NaN input)
     error / unavailable / unsupported / no_gradient
                   no value: the framework raised (or crashed, timed out); the
                   device or framework is absent; the framework lacks the op or
@@ -108,8 +110,10 @@ def judge(value: float | None, outcome: str, truth: Truth | None, dtype: str,
         return "error", ""  # "ok" without a value: the record itself is broken
     if truth is None:
         return "", ""
-    if truth.kind == "undefined" or (truth.kind == "exact" and math.isnan(truth.value)):
+    if truth.kind == "undefined":
         return "undefined", ""
+    if truth.kind == "exact" and math.isnan(truth.value):
+        return nan_verdict(value), ""
     # Strict matches first, so a flushed subnormal (0 for a truth of 1e-43, inside
     # the absolute floor) is `flushed`, not `imprecise`.
     found = match(value, truth, dtype, scale)
@@ -127,6 +131,16 @@ def judge(value: float | None, outcome: str, truth: Truth | None, dtype: str,
             if match(value, form, dtype, scale, loose):
                 return "definitional", name
     return "invalid", ""
+
+
+def nan_verdict(value: float) -> str:
+    """The verdict where the truth is NaN: a case states exact(nan) only where a
+    standard defines the result as NaN (IEEE 754 arithmetic and 754-2019 maximum /
+    minimum, NumPy and the array API's max, min, clip and elementwise ops propagate
+    a NaN input), so a result that drops the NaN is `invalid`. Where no standard
+    defines a result (a derivative at a NaN input) the case states `undefined`.
+    Any NaN is accepted: the payload is compared between frameworks, not judged."""
+    return "exact" if math.isnan(value) else "invalid"
 
 
 # --- flush-to-zero --------------------------------------------------------------------
@@ -198,4 +212,4 @@ def zero_sign_differs(row: dict) -> bool:
 
 
 __all__ = ["VERDICTS", "VALID", "verdict", "judge", "match", "annotate", "row_verdict", "flushed_point",
-           "is_subnormal", "zero_sign_differs", "FLUSHED_FORM"]
+           "is_subnormal", "zero_sign_differs", "FLUSHED_FORM", "nan_verdict"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crossgrad.core import run_folder
+from crossgrad.reporting.findings_file import write_findings
 from crossgrad.core.records import write_csv
 from crossgrad.core.rows import GRADIENT_COLUMNS
 from crossgrad.catalogue import cases
@@ -38,4 +39,5 @@ def finish(run_dir: Path) -> Path:
     write_csv(run_dir / run_folder.GRADIENTS, rows, GRADIENT_COLUMNS)
     if timings:
         write_timings_csv(run_dir, timings)
+    write_findings(run_dir, rows, env, cases())
     return write_report(run_dir, rows, env, manifest, cases(), timings)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import math
+import struct
 import inspect
 import textwrap
 from typing import Callable
@@ -95,12 +96,35 @@ def _closure_constants(case_fn: Callable) -> dict:
             or (isinstance(v, tuple) and all(isinstance(i, plain) for i in v))}
 
 
+def _function_node(case_fn: Callable) -> ast.AST:
+    """The case function's definition as an AST; a lambda (`Case("c", lambda ops, x,
+    w, b: ops.relu(x * w + b), ...)`) becomes `def fn(x, w, b): return ...`. A
+    lambda's source is the middle of a statement, so it is found in its whole file,
+    by line and parameters."""
+    if case_fn.__name__ != "<lambda>":
+        return ast.parse(textwrap.dedent(inspect.getsource(case_fn))).body[0]
+    try:
+        tree = ast.parse("".join(inspect.findsource(case_fn)[0]))  # the whole file's lines
+    except (OSError, TypeError, SyntaxError):
+        raise SnippetError("a lambda without a source file has no snippet") from None
+    code = case_fn.__code__
+    params = list(code.co_varnames[:code.co_argcount])
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Lambda) and node.lineno == code.co_firstlineno
+                and [a.arg for a in node.args.args] == params):
+            fn = ast.FunctionDef(name="fn", args=node.args, body=[ast.Return(node.body)], decorator_list=[],
+                                 returns=None, lineno=node.lineno, col_offset=0)
+            if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
+                fn.type_params = []
+            return fn
+    raise SnippetError("the lambda's source was not found")
+
+
 def rewrite_case(case_fn: Callable, spelling: dict) -> tuple[str, str]:
     """(function name, source) of case_fn in the framework's own calls, without `ops`."""
     if native_import(case_fn) is not None:  # a native implementation: the snippet imports it
         return native_import(case_fn)
-    tree = ast.parse(textwrap.dedent(inspect.getsource(case_fn)))
-    fn = tree.body[0]
+    fn = _function_node(case_fn)
     if not isinstance(fn, ast.FunctionDef) or not fn.args.args:
         raise SnippetError(f"{case_fn.__name__}: expected a plain function fn(ops, x, w, b)")
     ops_name = fn.args.args[0].arg
@@ -165,7 +189,18 @@ def _inputs(text, point, dtype: str) -> str:
 def _elements(value) -> str:
     """x, w or b as the elements of a list literal: "1.0, float('-inf')" (a tuple: a vector point)."""
     values = value if isinstance(value, tuple) else (value,)
-    return ", ".join(repr(float(v)) if math.isfinite(v) else f"float('{float(v)!r}')" for v in values)
+    return ", ".join(_literal(float(v)) for v in values)
+
+
+def _literal(v: float) -> str:
+    """A float as Python text that makes its exact bits: float('nan') is 0x7ff8000000000000
+    only, so another NaN (its sign, its payload) is written as its bit pattern."""
+    if math.isfinite(v):
+        return repr(v)
+    pattern = struct.pack(">d", v).hex()
+    if math.isnan(v) and pattern != struct.pack(">d", float("nan")).hex():
+        return f"__import__('struct').unpack('>d', bytes.fromhex('{pattern}'))[0]"
+    return f"float('{v!r}')"
 
 
 def _lines(template: tuple, text, fn: str, wrt: str, seed: float) -> list[str]:

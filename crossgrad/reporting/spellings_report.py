@@ -51,14 +51,15 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
     for name, case in cases.items():
         if not getattr(case, "variant_of", ""):
             continue
-        for fw in case.frameworks:
+        # () : a variant in every framework (relu(-z) + z is relu written as another function)
+        for fw in case.frameworks or dict.fromkeys(r.get("framework") for r in rows if r.get("case") == name):
             variant = _values(rows, name, fw)
             if not variant:
                 continue
             base = _values(rows, case.variant_of, fw)
-            op = next(iter(case.respell), "")
+            op = next(iter(case.respell), "") or case.variant_of  # relu(-z) + z: relu itself, rewritten
             out.append({"base": case.variant_of, "framework": fw, "op": op,
-                        "spelling": next(iter(case.respell.values()), ""), "case": name,
+                        "spelling": next(iter(case.respell.values()), "") or case.description, "case": name,
                         "base_spelling": _env_spelling(env, fw, op) or _base_spelling(rows, case.variant_of, fw),
                         **compare_spelling(base, variant)})
     return out

@@ -60,8 +60,8 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
     if task.device not in adapter.devices():
         yield from failed_rows(base, case, qs, "unavailable", f"no {task.device} device for {task.framework}")
         return
-    if case.frameworks and task.framework not in case.frameworks:  # another framework's spelling
-        yield from failed_rows(base, case, qs, "unsupported", f"{case.name} is a spelling of {', '.join(case.frameworks)}")
+    if not case.runs_on(task.framework, task.mode):  # another framework's spelling, a limited case
+        yield from failed_rows(base, case, qs, "unsupported", _limited_reason(case))
         return
     if task.dtype not in getattr(adapter, "dtypes", ASSUMED_DTYPES):  # nothing to run: say why
         yield from failed_rows(base, case, qs, "unsupported", missing_dtype_reason(task.framework, task.dtype))
@@ -82,6 +82,14 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
             if note and row["outcome"] == "ok":
                 row["detail"] = note
             yield row
+
+
+def _limited_reason(case) -> str:
+    if case.variant_of:
+        return f"{case.name} is a spelling of {', '.join(case.frameworks)}"
+    limits = [f"{what} {', '.join(names)}" for what, names in
+              (("frameworks", case.frameworks), ("modes", case.modes)) if names]
+    return f"{case.name} runs on {' and '.join(limits)} only"
 
 
 def used_primitives(adapter, fn, task: Task, point, ops=None) -> str:

@@ -84,14 +84,16 @@ class RunConfig:
 
 def tasks_for(config: RunConfig, framework: str, modes_supported: tuple[str, ...], catalogue: dict) -> list[Task]:
     """Tasks of one framework: modes it lacks are left out, not failed; so are the
-    cases that belong to other frameworks (Case.frameworks: a spelling variant) and
+    cases that belong to other frameworks or modes (Case.runs_on: a spelling variant,
+    a case limited to the frameworks or modes that have its op) and
     what the run's scope leaves out (cases.scope). `catalogue`: name -> Case."""
     from cases.scope import in_scope
 
     return [
         Task(framework, name, dt, dev, m)
-        for name, case in catalogue.items() if framework in (case.frameworks or (framework,))
+        for name, case in catalogue.items()
         for dt in config.dtypes if dt in case.dtypes
         for dev in config.devices
-        for m in config.modes if m in modes_supported and in_scope(config.scope, case, dt, m)
+        for m in config.modes if m in modes_supported and case.runs_on(framework, m)
+        and in_scope(config.scope, case, dt, m)
     ]

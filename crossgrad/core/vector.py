@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 
-from crossgrad.case import UNDEFINED, Point, Truth, exact, subgradients
+from crossgrad.core.case import UNDEFINED, Point, Truth, exact, subgradients
 
 UNSIGNED_ZERO = Truth("exact", value=0.0, signed=False)
 

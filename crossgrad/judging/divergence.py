@@ -1,0 +1,90 @@
+"""Within one framework: the quantities whose bits differ between two of its modes
+(eager vs compiled vs graph) or two of its devices (cpu vs gpu), whatever the truth allows.
+
+The frameworks treat that as a bug of their compiler or device kernel (torch's
+minimum(-0.0, +0.0) is -0.0 eager and +0.0 under torch.compile on CPU): a value
+both verdicts call `exact` is still a finding when its bits differ across
+modes. The reference side is eager (for modes) and cpu (for devices); every
+other mode or device is paired with it, quantity by quantity (the same
+framework, case, point, dtype, ad, seed, wrt and element, and the same device
+or mode). Bits are the recorded `bits` at the dtype's width, so a NaN whose
+payload or sign changed is a divergence too (`payload_only`: both sides NaN),
+which findings rank lowest.
+
+Input: gradient rows as dicts (gradients.csv / crossgrad.reporting.finish.load_run);
+output: typed records, no markdown.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+AXES = {"mode": "eager", "device": "cpu"}  # axis -> its reference side
+_QUANTITY = ("framework", "case", "point", "dtype", "ad", "cotangent", "tangent", "wrt", "index")
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """One quantity whose bits differ between the reference side and another."""
+
+    axis: str  # "mode" or "device"
+    framework: str
+    reference: str  # "eager" / "cpu"
+    other: str  # "compiled", "graph" / "gpu"
+    held: str  # the other axis's value, shared by both sides: the device of a mode pair
+    case: str
+    point: str
+    dtype: str
+    ad: str
+    seed: str
+    wrt: str
+    index: int
+    reference_value: str
+    other_value: str
+    reference_bits: str
+    other_bits: str
+    truth: str
+    verdicts: tuple[str, str]
+
+    @property
+    def payload_only(self) -> bool:
+        """Both sides NaN, other bits: a NaN's sign or payload changed, nothing else."""
+        return self.reference_value == self.other_value == "nan"
+
+
+def _key(row: dict, axis: str) -> tuple:
+    held = "device" if axis == "mode" else "mode"
+    return tuple(str(row.get(k, "")) for k in _QUANTITY) + (str(row.get(held, "")),)
+
+
+def _seed(row: dict) -> str:
+    return str(row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent") or "")
+
+
+def divergences(rows: list[dict], axis: str = "mode") -> list[Divergence]:
+    """Every quantity (of rows with a value) whose bits differ between `axis`'s
+    reference side and another side of the same framework, in row order."""
+    if axis not in AXES:
+        raise ValueError(f"axis must be one of {', '.join(AXES)}, not {axis!r}")
+    reference = AXES[axis]
+    valued = [r for r in rows if r.get("outcome") == "ok" and r.get("bits")]
+    base = {_key(r, axis): r for r in valued if r.get(axis) == reference}
+    out = []
+    for row in valued:
+        if row.get(axis) == reference:
+            continue
+        ref = base.get(_key(row, axis))
+        if ref is None or ref["bits"] == row["bits"]:
+            continue
+        out.append(Divergence(axis, row["framework"], reference, str(row[axis]),
+                              str(row.get("device" if axis == "mode" else "mode", "")), row["case"], row["point"],
+                              row["dtype"], row["ad"], _seed(row), str(row.get("wrt", "")), int(row.get("index") or 0),
+                              str(ref.get("value", "")), str(row.get("value", "")), ref["bits"], row["bits"],
+                              str(row.get("truth", "")), (str(ref.get("verdict", "")), str(row.get("verdict", "")))))
+    return out
+
+
+def mode_pairs(rows: list[dict], axis: str = "mode") -> list[tuple[str, str, str]]:
+    """(framework, reference, other) of every pair of sides the rows hold: what was compared."""
+    seen = {(r.get("framework"), r.get(axis)) for r in rows if r.get("outcome") == "ok"}
+    reference = AXES[axis]
+    return sorted((fw, reference, side) for fw, side in seen if side != reference and (fw, reference) in seen)

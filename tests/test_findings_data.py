@@ -1,0 +1,117 @@
+"""Mode and device divergence as findings of their own, and findings.csv (issue 20
+items 1 and 5), on hand-made rows: no framework needed."""
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from crossgrad.judging.divergence import divergences, mode_pairs
+from crossgrad.judging.findings_data import COLUMNS, SEVERITY, finding_records, findings_csv
+
+
+def row(mode="eager", value="-0.0", bits="0x80000000", device="cpu", verdict="exact", framework="torch",
+        outcome="ok", point="neg_pos", **extra):
+    base = {"framework": framework, "mode": mode, "device": device, "dtype": "float32", "case": "minimum_zeros",
+            "point": point, "ad": "none", "cotangent": "", "tangent": "", "wrt": "", "index": 0, "value": value,
+            "bits": bits, "outcome": outcome, "verdict": verdict, "truth": "-0.0", "detail": ""}
+    return dict(base, **extra)
+
+
+# torch's minimum(-0.0, +0.0): -0.0 eager, +0.0 compiled; both `exact` (a zero's sign is a convention).
+TORCH_MINIMUM = [row(), row("compiled", "0.0", "0x00000000")]
+
+
+def test_compiled_bits_apart_from_eager_are_a_divergence_whatever_the_verdicts_say():
+    (found,) = divergences(TORCH_MINIMUM, "mode")
+    assert (found.framework, found.reference, found.other, found.held) == ("torch", "eager", "compiled", "cpu")
+    assert (found.reference_value, found.other_value, found.verdicts) == ("-0.0", "0.0", ("exact", "exact"))
+    assert not found.payload_only
+    assert divergences(TORCH_MINIMUM, "device") == []  # one device: nothing to pair
+    assert mode_pairs(TORCH_MINIMUM) == [("torch", "eager", "compiled")]
+
+
+def test_the_same_bits_in_every_mode_and_other_frameworks_are_no_divergence():
+    same = [row(), row("compiled"), row(framework="jax", mode="compiled", value="0.0", bits="0x00000000")]
+    assert divergences(same, "mode") == []  # jax's compiled has no jax eager to differ from
+
+
+def test_a_gpu_value_is_paired_with_the_cpu_value_of_its_own_mode():
+    rows = [row(), row(device="gpu", value="0.0", bits="0x00000000"), row("compiled", device="gpu")]
+    (found,) = divergences(rows, "device")
+    assert (found.reference, found.other, found.held) == ("cpu", "gpu", "eager")
+
+
+def test_a_nan_whose_payload_changed_is_a_payload_finding_ranked_lowest():
+    """MLX returned float16 NaN 0x7e01 as 0x7d00 in the issue's example: same `nan` text."""
+    rows = [row(value="nan", bits="0x7e01", dtype="float16"), row("compiled", "nan", "0x7d00", dtype="float16")]
+    (record,) = finding_records(rows)
+    assert (record.category, record.severity) == ("nan payload", min(SEVERITY.values()))
+    assert "0x7e01" in record.summary and "0x7d00" in record.summary
+
+
+def test_records_rank_wrong_values_then_divergences_then_errors():
+    wrong = row(framework="tensorflow", mode="compiled", case="max_nan", point="nan", value="11.0",
+                bits="0x41300000", verdict="invalid", truth="nan")
+    error = row(framework="torch", case="hardsigmoid", point="smooth", ad="second", wrt="w", value="",
+                bits="", outcome="error", verdict="error", detail="RuntimeError: no second derivative")
+    records = finding_records(TORCH_MINIMUM + [wrong, error])
+    assert [r.category for r in records] == ["wrong value", "mode divergence", "error"]
+    assert [r.id for r in records] == ["F001", "F002", "F003"]
+    divergence = records[1]
+    assert divergence.summary.startswith("torch compiled differs from torch eager")
+    assert (divergence.modes, divergence.devices, divergence.values) == ("eager, compiled", "cpu", "-0.0 -> 0.0")
+    assert "no second derivative" in records[2].summary
+
+
+def test_one_record_gathers_the_modes_and_dtypes_of_one_quantity():
+    rows = [row(mode=m, dtype=d, value="0.0", bits="0x0", verdict="invalid", framework="tensorflow")
+            for m in ("eager", "graph") for d in ("float32", "float64")]
+    (record,) = finding_records(rows)
+    assert (record.modes, record.dtypes, record.values) == ("eager, graph", "float32, float64", "0.0")
+
+
+def test_findings_csv_has_the_issues_columns_and_reads_back():
+    assert COLUMNS == ("id", "severity", "category", "case", "point", "framework", "modes", "devices", "dtypes",
+                       "wrt", "values", "truth", "summary", "snippet")
+    records = finding_records(TORCH_MINIMUM, snippet=lambda category, items: "import torch\nprint(1)")
+    back = list(csv.DictReader(io.StringIO(findings_csv(records))))
+    assert len(back) == 1 and back[0]["snippet"] == "import torch\nprint(1)" and back[0]["severity"] == "7"
+    assert findings_csv([]).strip() == ",".join(COLUMNS)
+
+
+def test_an_unknown_axis_is_refused():
+    with pytest.raises(ValueError, match="mode, device"):
+        divergences(TORCH_MINIMUM, "dtype")
+
+
+def test_every_finished_run_folder_has_findings_csv(tmp_path):
+    """crossgrad report / run (crossgrad.reporting.finish) writes it beside report.md."""
+    import shutil
+    from pathlib import Path
+
+    from crossgrad.core.run_folder import FINDINGS
+    from crossgrad.reporting.finish import finish
+
+    run = tmp_path / "run"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "drift" / "run-a", run)
+    # records.jsonl (what finish reads) from the fixture's gradients.csv, with relu(7)
+    # recorded as 8.0 by torch: a wrong value findings.csv must list
+    import json
+
+    with open(run / "gradients.csv", newline="") as fh:
+        rows = [{k: v for k, v in r.items() if k not in ("truth", "verdict")} for r in csv.DictReader(fh)]
+    for r in rows:
+        r["index"], r["schema_version"] = int(r["index"]), 1
+        if (r["framework"], r["case"], r["point"], r["ad"]) == ("torch", "relu", "smooth", "none"):
+            r["value"], r["bits"] = "8.0", "0x4020000000000000"
+    (run / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    finish(run)
+    back = list(csv.DictReader(io.StringIO((run / FINDINGS).read_text())))
+    assert back and set(back[0]) == set(COLUMNS)
+    wrong = [(r["case"], r["point"], r["framework"], r["values"], r["truth"]) for r in back
+             if r["category"] == "wrong value"]
+    assert wrong == [("relu", "smooth", "torch", "8.0", "7.0")]
+    assert back[0]["category"] == "wrong value" and "print(" in back[0]["snippet"]
+    assert {r["category"] for r in back} >= {"wrong value", "definitional"}  # jax's gelu: the tanh form
