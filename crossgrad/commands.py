@@ -69,9 +69,20 @@ def selection(args) -> RunConfig:
         if len(scopes) != 1:
             raise UsageError(f"--scope takes one of: {', '.join(SCOPES)}")
         optional["scope"] = scopes[0]
+    if getattr(args, "python", None):
+        optional["python"] = interpreter(args.python)
     return RunConfig(frameworks=chosen_fws, cases=chosen_cases, modes=modes,
                      devices=choose(args.devices, DEVICES, "devices", ("cpu",)),
                      dtypes=choose(args.dtypes, DTYPES, "dtypes", DTYPES), points=points, **optional)
+
+
+def interpreter(text: str) -> str:
+    """--python: an executable file (another environment's python), made absolute."""
+    path = Path(text).expanduser()
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        raise UsageError(f"--python {text!r} is not an executable file; give another environment's "
+                         "bin/python (it needs only the framework and NumPy)")
+    return str(path.absolute())
 
 
 def jobs_of(args) -> int:
@@ -116,7 +127,8 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, to_interrupt)
 
 
-def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1) -> int:
+def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1,
+                report: bool = True) -> int:
     install_signal_handlers()
     run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options)
     run.manifest["compile_cache"] = compile_caches(config.frameworks)
@@ -128,8 +140,7 @@ def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, ar
         print("crossgrad: interrupted; reporting what finished", file=sys.stderr)
     finally:
         run.close(status)
-    report = finish(run_dir)
-    print(report)
+    print(finish(run_dir, report=report))
     return {"complete": 0, "partial": EXIT_PARTIAL}.get(status, EXIT_INTERRUPTED)
 
 
@@ -181,7 +192,7 @@ def cmd_run(args, argv) -> int:
     timing_specs, timing_options = timing_plan(args, config)
     plan = {"values": {} if args.timings_only else value_tasks(config), "timings": timing_specs}
     run_dir = run_dir_for(args)
-    code = execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args))
+    code = execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args), report=not args.no_report)
     if code != EXIT_INTERRUPTED and not say_what_was_judged(run_dir):
         return EXIT_NOTHING_JUDGED
     return code
@@ -274,3 +285,10 @@ def cmd_check(args, argv) -> int:
 def cmd_compare(args, argv) -> int:
     load_case_sources(args)  # the user's cases give their rows truths and snippets
     return compare(args)
+
+
+def cmd_history(args, argv) -> int:
+    from crossgrad.history.command import history  # pandas: not for `crossgrad list`
+
+    load_case_sources(args)
+    return history(args)

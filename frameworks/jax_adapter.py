@@ -56,6 +56,12 @@ OPS = {
     "divide": "jnp.divide({0}, {1})",
 }
 
+# Older releases' spellings, one line per op (crossgrad/adapter.py: OLDER), used
+# only where a release lacks the table's.
+OLDER = {
+    "clip": "jnp.clip({0}, a_min={1})",  # jax 0.4.13: a_min= only, no min=
+}
+
 # XLA's CPU client reads its thread settings once, at import. Only "one thread"
 # can be asked for: XLA has no flag for an exact count above 1, so other values
 # are recorded in info() but leave XLA's default (all cores).
@@ -137,7 +143,7 @@ class JaxAdapter(LazyFramework):
         # Without x64 JAX silently computes float64 inputs in float32.
         jax.config.update("jax_enable_x64", True)
         self._module = jax
-        self._ops = ops_from_table(self.name, OPS, self.namespace())
+        self._ops = ops_from_table(self.name, OPS, self.namespace(), OLDER)
 
     def namespace(self) -> dict:
         return _namespace(self._require())
