@@ -4,7 +4,7 @@ One cell: its environment (crossgrad.history.cells), then `crossgrad run --pytho
 into results/history/<framework>/<framework>-<version>/ unless a fresh run is
 already there (complete, made by the same computing code, same release). A cell
 that fails to install, compute or start its adapter is a recorded status; the
-other cells go on. Standard library only (the noxfile imports it).
+other cells go on. Imports no framework (the noxfile imports it).
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pathlib import Path
 from crossgrad.history.cells import (COMPUTING_CODE, ROOT, RUN_SELECTION, CellResult, ensure_env,
                                      python_of)
 from crossgrad.history.grid import Cell
+from crossgrad.history.slim import slim
 
 HISTORY = ROOT / "results" / "history"
 CELLS_FILE = "cells.json"  # per cell: status, reason, seconds, disk (beside the framework folders)
@@ -41,6 +42,7 @@ def run_cell(cell: Cell, root: Path = HISTORY, log=print) -> CellResult:
         result.reused.append("run folder")
     else:
         _run_catalogue(cell, out, log)
+        slim(out)
     result.run_s = round(time.monotonic() - start, 1)
     result.status, result.detail = run_status(out, cell)
     log(f"{cell.slug}: {result.status} ({result.detail}) install {result.install_s} s, run {result.run_s} s")
@@ -94,7 +96,7 @@ def is_fresh(out: Path, cell: Cell) -> bool:
 
 
 def same_computing_code(commit: str) -> bool:
-    """No difference in crossgrad/, frameworks/, cases/ between `commit` and the working tree."""
+    """No difference in the code a cell's worker runs (COMPUTING_CODE) between `commit` and the working tree."""
     out = subprocess.run(["git", "-C", str(ROOT), "diff", "--quiet", commit, "--", *COMPUTING_CODE],
                          capture_output=True)
     return out.returncode == 0
