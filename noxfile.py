@@ -18,6 +18,7 @@ a crash; the other cells go on, and the session fails at the end.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -28,7 +29,7 @@ sys.path.insert(0, str(ROOT))  # crossgrad.history.grid/cells: standard library 
 
 from crossgrad.history.cells import RUN_SELECTION  # noqa: E402
 from crossgrad.history.grid import PACKAGE, SPEC, Cell, cells, frameworks_of  # noqa: E402
-from crossgrad.history.grid_run import HISTORY, run_cell, run_grid  # noqa: E402
+from crossgrad.history.grid_run import HISTORY, is_fresh, run_cell, run_grid  # noqa: E402
 
 DRIFT = ROOT / "results" / "drift"
 # What a user may type for a framework's package (tensorflow-cpu is what the grid installs).
@@ -70,12 +71,23 @@ def drift(session: nox.Session) -> None:
     if result.status != "measured":
         session.error(f"{cell.spec}: {result.status}: {result.detail}")
     other = DRIFT / cell.framework / cell.slug
-    current = DRIFT / f"current-{cell.framework}"
-    if not (current / "gradients.csv").is_file():
+    version = current_version(cell.framework)
+    if not version:
+        session.error(f"{cell.framework} is not installed in this environment ({sys.executable}): nothing to compare with")
+    current = DRIFT / f"current-{cell.framework}-{version}"
+    if not is_fresh(current, Cell(cell.framework, f"{PACKAGE[cell.framework]}=={version}")):
+        shutil.rmtree(current, ignore_errors=True)  # a run folder is appended to: never mix two runs
         session.run(sys.executable, "-m", "crossgrad", "run", *RUN_SELECTION, "--frameworks", cell.framework,
                     "--out", str(current), external=True, success_codes=[0, 3])
     session.run(sys.executable, "-m", "crossgrad", "compare", str(current), str(other),
                 "--out", str(DRIFT / f"compare-{cell.slug}"), external=True, success_codes=[0, 1])
+
+
+def current_version(framework: str) -> str:
+    """The framework's release in this environment ("" if absent), "+cpu" and the like dropped."""
+    from crossgrad.core.registry import frameworks
+
+    return (frameworks()[framework].version() or "").split("+")[0]
 
 
 def cell_of(spec: str, session) -> Cell:

@@ -87,7 +87,7 @@ def _picture(path: Path, history: History) -> bool:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(2.0 + 1.3 * len(counts.columns), 1.2 + 0.28 * len(counts)), layout="constrained")
+    fig = Figure(figsize=(3.0 + 1.3 * len(counts.columns), 2.2 + 0.3 * len(counts)), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.subplots()
     image = ax.imshow(counts.values, aspect="auto", cmap="Reds")
@@ -95,7 +95,8 @@ def _picture(path: Path, history: History) -> bool:
     ax.set_yticks(range(len(counts)), counts.index, fontsize=8)
     for (i, j), n in np.ndenumerate(counts.values):
         if n:
-            ax.text(j, i, str(n), ha="center", va="center", fontsize=7)
+            dark = n > counts.values.max() / 2  # white on the darkest cells, to stay legible
+            ax.text(j, i, str(n), ha="center", va="center", fontsize=7, color="white" if dark else "black")
     ax.set_title(f"{history.framework}: quantities changed at each release step")
     fig.colorbar(image, ax=ax, label="changed quantities")
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.png")
