@@ -47,6 +47,12 @@ def markdown(history: History, found: list, drew: bool) -> str:
     out += [f"{changed} quantit{'y' if changed == 1 else 'ies'} changed between releases.", ""]
     if found:
         out += ["## Findings (worst first)", ""] + [f"- {f.sentence()}" for f in found] + [""]
+    if len(history.unavailable):
+        out += ["## Spellings a release lacks (not compared across those releases)", "",
+                "Quantities recorded `unavailable`: the release has neither the adapter's spelling of the op "
+                "nor an older one it declares.", "",
+                table(["case"] + list(history.unavailable.columns),
+                      [[case] + list(map(int, counts)) for case, counts in history.unavailable.iterrows()]), ""]
     if drew:
         out += ["## Changes per release step", "", f"![changed quantities per case and release step]({PICTURE})", ""]
     if changed:

@@ -5,7 +5,9 @@ one) is a `crossgrad compare` join (crossgrad.drift.join.join: the same key and
 the same categories, crossgrad.judging.difference), so "changed" means here what
 it means in compare. A quantity changed when any step's category is not `same`;
 its category is its worst step's, its first change the release of its first such
-step. Releases whose adapter did not start take no part (they measured nothing).
+step. Releases whose adapter did not start take no part (they measured nothing);
+a quantity `unavailable` on either side of a step (a spelling that release lacks)
+is not compared across it: that is an API's history, listed apart, not a convention's.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from crossgrad.history.load import MEASURED, NOT_STARTED, Release, version_key
 from crossgrad.judging.difference import CATEGORIES
 
 RANK = {c: i for i, c in enumerate(CATEGORIES)}  # worst first; "same" last
+UNAVAILABLE = "unavailable"  # the outcome of a spelling a release lacks (crossgrad.adapter.UnavailableSpelling)
 
 
 @dataclass
@@ -27,6 +30,7 @@ class History:
     measured: list  # the Releases that take part, oldest first
     changes: pd.DataFrame  # one line per changed quantity: KEY, per release value/outcome/verdict, steps
     steps: pd.DataFrame  # one line per changed quantity x step that changed: KEY, step, category
+    unavailable: pd.DataFrame  # case x release: quantities whose spelling the release lacks (not compared)
 
     @property
     def step_labels(self) -> list[str]:
@@ -44,11 +48,24 @@ def build(framework: str, releases: list[Release]) -> History:
     step_frames = []
     for a, b in zip(measured, measured[1:]):
         lines, _ = join(a.rows, b.rows)
-        lines = lines[lines["category"] != "same"][key + ["category"]].copy()
+        # A spelling one of the two releases lacks is an API difference, not a convention's:
+        # that quantity is not compared across this step (History.unavailable lists them).
+        lines = lines[(lines["category"] != "same") & ~unavailable_either(lines)][key + ["category"]].copy()
         lines["step"], lines["since"] = step_label(a, b), b.version
         step_frames.append(lines)
     steps = pd.concat(step_frames, ignore_index=True) if step_frames else pd.DataFrame(columns=key + ["category", "step", "since"])
-    return History(framework, ordered, measured, wide(measured, steps, key), steps)
+    return History(framework, ordered, measured, wide(measured, steps, key), steps, unavailable_cases(measured))
+
+
+def unavailable_either(lines: pd.DataFrame) -> pd.Series:
+    return (lines["outcome_a"] == UNAVAILABLE) | (lines["outcome_b"] == UNAVAILABLE)
+
+
+def unavailable_cases(measured: list[Release]) -> pd.DataFrame:
+    """Per case and release, how many quantities are `unavailable` there (a spelling it lacks)."""
+    frames = [r.rows[r.rows["outcome"] == UNAVAILABLE].groupby("case").size().rename(r.version) for r in measured]
+    table = pd.concat(frames, axis=1).fillna(0).astype(int) if frames else pd.DataFrame()
+    return table.loc[table.sum(axis=1) > 0] if len(table) else table
 
 
 def wide(measured: list[Release], steps: pd.DataFrame, key: list) -> pd.DataFrame:
