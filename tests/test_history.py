@@ -131,3 +131,11 @@ def test_the_committed_history_holds_six_releases_that_history_still_reads(frame
     code, _, text = history(tmp_path, folders[0], folders[-1])
     assert code in (0, 1) and f"# crossgrad history: {framework}" in text
     assert (COMMITTED / framework / "history.md").is_file() and (COMMITTED / framework / "history.csv").is_file()
+
+
+def test_a_spelling_a_release_lacks_is_listed_apart_not_counted_as_a_change(tmp_path):
+    # jax 0.4.13's jnp.clip has no min=: the quantity is `unavailable` there, a value later.
+    runs = [make_run(tmp_path, "0.4.13", {("relu", "kink", "reverse"): "unavailable"}), make_run(tmp_path, "0.4.30")]
+    code, lines, text = history(tmp_path, *runs)
+    assert code == 0 and lines.empty
+    assert "## Spellings a release lacks" in text and "| relu | 1 | 0 |" in text
