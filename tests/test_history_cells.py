@@ -50,14 +50,8 @@ def test_a_malformed_grid_is_refused_with_what_is_wrong(tmp_path, text, needle):
         cells(path)
 
 
-BLOCKER = """
+RUN_WORKER = """
 import json, sys
-class Block:  # what the in-release side must never need
-    def find_spec(self, name, path=None, target=None):
-        if name.split('.')[0] in ('pandas', 'matplotlib', 'ml_dtypes', 'rich', 'tabulate'):
-            raise ImportError('blocked: ' + name)
-sys.meta_path.insert(0, Block())
-sys.path.insert(0, sys.argv[2])  # the fake framework's entry point
 import crossgrad.running.worker as worker
 code = worker.main()
 mods = sorted(m.__file__ for m in list(sys.modules.values())
@@ -67,19 +61,35 @@ sys.exit(code)
 """
 
 
-def test_the_worker_computes_with_no_pandas_matplotlib_or_ml_dtypes_and_runs_only_computing_code(tmp_path):
+def only_numpy(tmp_path) -> Path:
+    """A folder holding NumPy alone (links to it and its bundled libraries): with -S and
+    PYTHONPATH, an interpreter that sees the standard library, NumPy and nothing else."""
+    folder = tmp_path / "site"
+    folder.mkdir()
+    installed = Path(np.__file__).resolve().parent
+    for sibling in installed.parent.glob("numpy*"):
+        (folder / sibling.name).symlink_to(sibling)
+    return folder
+
+
+def test_the_worker_computes_with_only_numpy_and_runs_only_computing_code(tmp_path):
+    """What a cell's environment gives a worker (the framework aside): NumPy, the standard
+    library and crossgrad's three packages (worker_path). The fake framework stands in."""
     job = {"kind": "values", "framework": "fake_a", "tasks": [
         {"framework": "fake_a", "case": "relu", "dtype": "float32", "device": "cpu", "mode": "eager"}]}
     listing = tmp_path / "modules.json"
-    out = subprocess.run([sys.executable, "-c", BLOCKER, str(listing), str(ROOT / "tests" / "fake_framework")],
-                         input=json.dumps(job), capture_output=True, text=True, cwd=ROOT, timeout=120)
+    path = [str(only_numpy(tmp_path)), str(worker_path()), str(ROOT / "tests" / "fake_framework")]
+    out = subprocess.run([sys.executable, "-S", "-c", RUN_WORKER, str(listing)], input=json.dumps(job),
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                         env={"PYTHONPATH": ":".join(path), "PATH": "/usr/bin:/bin"})
     assert out.returncode == 0, out.stderr[-2000:]
     events = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [e["event"] for e in events][:1] == ["loaded"], out.stderr[-2000:]
     records = [e for e in events if e["event"] == "record"]
     assert records and all(r["outcome"] == "ok" for r in records if r["point"] == "smooth")
     # A cell's run is stale when the code its worker ran changes: that code is COMPUTING_CODE.
-    for path in json.loads(listing.read_text()):
-        relative = Path(path).resolve().relative_to(ROOT).as_posix()
+    for path_text in json.loads(listing.read_text()):
+        relative = Path(path_text).resolve().relative_to(ROOT).as_posix()
         assert any(relative == c or relative.startswith(c + "/") for c in cell_module.COMPUTING_CODE), relative
 
 

@@ -25,6 +25,9 @@ HISTORY = ROOT / "results" / "history"
 CELLS_FILE = "cells.json"  # per cell: status, reason, seconds, disk (beside the framework folders)
 # A run's statuses that mean "the adapter never started": no value was measured.
 NOT_STARTED = "adapter did not start"
+# A cell's run that measured: complete, or partial (a case crashed its worker, which
+# the rows record: mlx 0.21.1's where_log segfaults). Both are fresh while the code is.
+MEASURED_STATUSES = ("complete", "partial")
 
 
 def run_dir(cell: Cell, root: Path = HISTORY) -> Path:
@@ -78,6 +81,9 @@ def run_status(out: Path, cell: Cell) -> tuple[str, str]:
     if not same_release(info.get("version"), cell.version):
         return "wrong release", f"the environment holds {cell.framework} {info.get('version')}, not {cell.version}"
     status = manifest.get("status", "missing")
+    if status == "partial":
+        crashed = sum(1 for f in manifest.get("failures", []) if f.get("outcome") in ("crashed", "timeout"))
+        return "measured", f"{cell.framework} {info['version']}, partial: {crashed} task(s) crashed or timed out, recorded"
     return ("measured" if status == "complete" else status), f"{cell.framework} {info['version']}"
 
 
@@ -91,7 +97,7 @@ def is_fresh(out: Path, cell: Cell) -> bool:
     env, manifest = _json(out / "env.json"), _json(out / "manifest.json")
     info = (env.get("frameworks") or {}).get(cell.framework) or {}
     made_by = env.get("git_commit") or ""
-    return (manifest.get("status") == "complete" and same_release(info.get("version"), cell.version)
+    return (manifest.get("status") in MEASURED_STATUSES and same_release(info.get("version"), cell.version)
             and bool(made_by) and same_computing_code(made_by))
 
 
