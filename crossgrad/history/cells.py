@@ -12,7 +12,6 @@ smoke line fails), then the run's `measured`, `partial` or `adapter did not star
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from crossgrad.drift.join import KEY, join
-from crossgrad.history.load import MEASURED, NOT_STARTED, Release, version_key
+from crossgrad.history.load import NOT_STARTED, Release, version_key
 from crossgrad.judging.difference import CATEGORIES
 
 RANK = {c: i for i, c in enumerate(CATEGORIES)}  # worst first; "same" last
