@@ -15,6 +15,13 @@ Adapter format (a framework is one file):
   Every name of OP_NAMES has an entry; `None` means the framework has no such
   function: calling `ops.NAME` raises `UnsupportedOp`, and the engine records
   outcome `unsupported` with its message in `detail` (never an error).
+- `OLDER = {op name: template}` (optional, one line per op): the spelling for
+  older releases that lack the table's (jax 0.4.13's `jnp.clip` has no `min=`).
+  At load() each op takes the first of its table and older spellings that this
+  release has (`spelled_here`: the callable exists and takes the template's
+  keywords); where neither is there, calling `ops.NAME` raises
+  `UnavailableSpelling`, recorded as outcome `unavailable` in that release, so a
+  history compares conventions, not API renames.
 - The adapter exposes that table as `op_table` (readable without load()), its
   alias namespace as `namespace()`, other spellings people write for the same
   function as `aliases = {op: (template, ...)}`, the dtypes it supports as
@@ -34,12 +41,16 @@ Rules every adapter follows:
 """
 from __future__ import annotations
 
+import inspect
+import re
 import string
 import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
+
+from crossgrad.core.spelling import call_name
 
 # The catalogue's ops: name -> its parameters. Every adapter's table spells each
 # (None where the framework lacks it). Parameters: z, v, a, b are 1-D arrays (v a
@@ -90,6 +101,19 @@ class UnsupportedOp(Exception):
     The engine records it as outcome `unsupported`, the message in `detail`."""
 
 
+class UnavailableSpelling(UnsupportedOp):
+    """This release of the framework lacks the op's spelling (its table's and any
+    older one): outcome `unavailable` in that release, not an error of the op."""
+
+    MARK = "not in this release"
+
+
+def failed_op_outcome(reason: str) -> str:
+    """The outcome of an UnsupportedOp's message (unsupported_reason's): `unavailable`
+    for a spelling this release lacks (its mark survives a compiler's wrapping)."""
+    return "unavailable" if UnavailableSpelling.MARK in reason else "unsupported"
+
+
 def unsupported_reason(exc: BaseException) -> str | None:
     """The UnsupportedOp message behind `exc`, also when a compiler re-raised it
     wrapped (as a cause, or, like tf.function, as a new UnsupportedOp whose
@@ -125,15 +149,60 @@ def _absent(framework: str, name: str) -> Callable:
     return absent
 
 
-def ops_from_table(framework: str, table: dict, namespace: dict) -> types.SimpleNamespace:
+def _unavailable(framework: str, name: str, templates: list) -> Callable:
+    def unavailable(*args, **kwargs):
+        raise UnavailableSpelling(f"{framework} {name}: {' / '.join(templates)} {UnavailableSpelling.MARK}")
+    unavailable.__name__ = name
+    return unavailable
+
+
+def spelled_here(template: str, namespace: dict) -> bool:
+    """Whether this release has the template's callable and takes its keywords:
+    "jnp.clip({0}, min={1})" needs jnp.clip, with a parameter `min` (or **kwargs).
+    A callable whose signature Python cannot read (a C function) counts as taking them."""
+    head = call_name(template)
+    if "{" in head:
+        return True  # a method of the argument ("{0}.at[:].set(0.)"): nothing to look up
+    target = namespace.get(head.split(".")[0])
+    for part in head.split(".")[1:]:
+        target = getattr(target, part, None)
+    if target is None:
+        return False
+    try:
+        params = inspect.signature(target).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    if any(p.kind is p.VAR_KEYWORD for p in params):
+        return True
+    names = {p.name for p in params}
+    return all(k in names for k in re.findall(r"[(,]\s*([A-Za-z_]\w*)=(?!=)", template.split("(", 1)[-1]))
+
+
+def first_spelled(framework: str, name: str, templates: list, namespace: dict) -> tuple[Callable, str | None]:
+    """(the op, its template) for the first template this release spells; else
+    (a callable raising UnavailableSpelling, None)."""
+    here = next((t for t in templates if spelled_here(t, namespace)), None)
+    if here is None:
+        return _unavailable(framework, name, templates), None
+    return op_from_template(here, namespace), here
+
+
+def ops_from_table(framework: str, table: dict, namespace: dict, older: dict | None = None) -> types.SimpleNamespace:
     """An adapter's `ops` from its one table {name: template or None}: each
-    template compiled into its callable, `spelling` the templates themselves,
-    a None entry a callable raising UnsupportedOp."""
-    ops = types.SimpleNamespace()
+    template compiled into its callable, `spelling` the templates used, a None
+    entry a callable raising UnsupportedOp; `older` (module doc) where this
+    release lacks the table's spelling, else a callable raising UnavailableSpelling."""
+    ops, spelling = types.SimpleNamespace(), {}
     for name, template in table.items():
-        setattr(ops, name, _absent(framework, name) if template is None
-                else op_from_template(template, namespace))
-    ops.spelling = {name: t for name, t in table.items() if t is not None}
+        if template is None:
+            setattr(ops, name, _absent(framework, name))
+            continue
+        candidates = [template] + ([older[name]] if older and name in older else [])
+        op, here = first_spelled(framework, name, candidates, namespace)
+        setattr(ops, name, op)
+        if here is not None:
+            spelling[name] = here
+    ops.spelling = spelling
     return ops
 
 

@@ -1,4 +1,4 @@
-"""The `crossgrad` command's parser: run, list, report, check, compare, consequence.
+"""The `crossgrad` command's parser: run, list, report, check, compare, consequence, history.
 
 Bad input exits 2 with one line naming what is wrong and the valid choices
 (and the near one: "did you mean"); never a traceback. Exit statuses
@@ -42,7 +42,11 @@ def build_parser() -> Parser:
     run.add_argument("--threads", help="threads per framework (default: the framework's own)")
     run.add_argument("--scope", help="full (default: every case, dtype and mode) or quick (every case "
                                      "eager; compiled modes and 16-bit dtypes for a stated subset: cases/scope.py)")
+    run.add_argument("--python", help="run the framework workers under this interpreter: another environment "
+                                      "holding another release (it needs only the framework and NumPy)")
     run.add_argument("--no-timings", action="store_true", help="values only")
+    run.add_argument("--no-report", action="store_true",
+                     help="write gradients.csv but not report.md (build it later: crossgrad report RUN)")
     run.add_argument("--timings-only", action="store_true", help="timings only")
     add_cases_from(sub.add_parser("list", help="frameworks (installed or not), cases, points"))
     report = sub.add_parser("report", help="(re)build report.md of a run folder")
@@ -66,7 +70,16 @@ def build_parser() -> Parser:
     check.add_argument("--out", help="run folder to write (default results/check-<run-id>)")
     add_compare_parser(sub)
     consequence.add_parser(sub)
+    add_history_parser(sub)
     return parser
+
+
+def add_history_parser(sub) -> None:
+    """`crossgrad history` (crossgrad.history.command): one framework across its releases."""
+    history = sub.add_parser("history", help="what changed across a framework's releases (run folders, any order)")
+    history.add_argument("runs", nargs="+", metavar="RUN", help="run folders, one per release (sorted by release)")
+    history.add_argument("--out", help="folder for history.md, history.csv, history.png (default results/history)")
+    add_cases_from(history)
 
 
 def add_compare_parser(sub) -> None:
@@ -120,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             print(version_text())
             return 0
         if args.command is None:
-            raise UsageError("missing command; valid: run, list, report, check, compare, consequence")
+            raise UsageError("missing command; valid: run, list, report, check, compare, consequence, history")
         from crossgrad import commands  # here: printing --help imports no framework, pandas or catalogue
 
         return getattr(commands, f"cmd_{args.command}")(args, argv)

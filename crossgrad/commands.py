@@ -68,9 +68,20 @@ def selection(args) -> RunConfig:
         if len(scopes) != 1:
             raise UsageError(f"--scope takes one of: {', '.join(SCOPES)}")
         optional["scope"] = scopes[0]
+    if getattr(args, "python", None):
+        optional["python"] = interpreter(args.python)
     return RunConfig(frameworks=chosen_fws, cases=chosen_cases, modes=modes,
                      devices=choose(args.devices, DEVICES, "devices", ("cpu",)),
                      dtypes=choose(args.dtypes, DTYPES, "dtypes", DTYPES), points=points, **optional)
+
+
+def interpreter(text: str) -> str:
+    """--python: an executable file (another environment's python), made absolute."""
+    path = Path(text).expanduser()
+    if not (path.is_file() and os.access(path, os.X_OK)):
+        raise UsageError(f"--python {text!r} is not an executable file; give another environment's "
+                         "bin/python (it needs only the framework and NumPy)")
+    return str(path.absolute())
 
 
 def run_dir_for(args, prefix: str = "") -> Path:
@@ -136,7 +147,7 @@ def cmd_run(args, argv) -> int:
     jobs_of(args)  # a bad --jobs is refused before the folder exists
     timing_specs, timing_options = timing_plan(args, config)
     plan = {"values": {} if args.timings_only else value_tasks(config), "timings": timing_specs}
-    run_dir, code = start_run(args, config, plan, timing_options, argv)
+    run_dir, code = start_run(args, config, plan, timing_options, argv, report=not args.no_report)
     if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
         return code
     if not say_what_was_judged(run_dir):
@@ -267,3 +278,10 @@ def cmd_consequence(args, argv) -> int:
     from crossgrad.consequence.command import run
 
     return run(args, argv)
+
+
+def cmd_history(args, argv) -> int:
+    from crossgrad.history.command import history  # pandas: not for `crossgrad list`
+
+    load_case_sources(args)
+    return history(args)

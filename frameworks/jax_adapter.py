@@ -64,6 +64,12 @@ OPS = {
     "threshold": None,  # jax has no threshold op (jnp.where(z > th, z, value) is a spelling, not one)
 }
 
+# Older releases' spellings, one line per op (crossgrad/adapter.py: OLDER), used
+# only where a release lacks the table's.
+OLDER = {
+    "clip": "jnp.clip({0}, a_min={1})",  # jax 0.4.13: a_min= only, no min=
+}
+
 # XLA's CPU client reads its thread settings once, at import. Only "one thread"
 # can be asked for: XLA has no flag for an exact count above 1, so other values
 # are recorded in info() but leave XLA's default (all cores).
@@ -145,7 +151,7 @@ class JaxAdapter(LazyFramework):
         # Without x64 JAX silently computes float64 inputs in float32.
         jax.config.update("jax_enable_x64", True)
         self._module = jax
-        self._ops = ops_from_table(self.name, OPS, self.namespace())
+        self._ops = ops_from_table(self.name, OPS, self.namespace(), OLDER)
 
     def relu_with_derivative_at_zero(self, value: float):
         """jax.nn.relu with derivative `value` at exactly 0 (either sign), by

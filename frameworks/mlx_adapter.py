@@ -167,6 +167,9 @@ class MlxAdapter(LazyFramework):
 
         self._threads = threads
         self._module, self._nn = mx, nn
+        # The dtypes this release has (mlx 0.21.1 has no float64): the others are
+        # recorded unsupported in it, not crashes of the worker.
+        self.dtypes = tuple(d for d in type(self).dtypes if hasattr(mx, d))
         self._ops = _kernel_gaps_unsupported(ops_from_table(self.name, OPS, self.namespace()), OPS)
 
     def relu_with_derivative_at_zero(self, value: float):
@@ -267,6 +270,16 @@ class MlxAdapter(LazyFramework):
         return (f"warm: mlx kernel cache {folder} holds {files} files" if files
                 else f"cold: mlx kernel cache {folder} empty")
 
+    def _device_names(self) -> dict:
+        """Each device's name from mx.device_info; releases before it (0.29.4 has none)
+        record that it is missing, so the adapter starts there too."""
+        mx = self._require()
+        device_info = getattr(mx, "device_info", None)
+        if device_info is None:
+            return {"cpu": "unknown: mx.device_info is missing in this release"}
+        return {"cpu": str(device_info(mx.cpu).get("device_name", "cpu")),
+                **({"gpu": str(device_info(mx.gpu).get("device_name", "gpu"))} if self._gpu_available() else {})}
+
     def info(self):
         mx = self._require()
         cuda = getattr(mx, "cuda", None)
@@ -275,9 +288,7 @@ class MlxAdapter(LazyFramework):
             "mlx_cpu": dist_version("mlx-cpu"),
             "mlx_metal": dist_version("mlx-metal"),
             "default_device": str(mx.default_device()),
-            "devices": {"cpu": str(mx.device_info(mx.cpu).get("device_name", "cpu")),
-                        **({"gpu": str(mx.device_info(mx.gpu).get("device_name", "gpu"))}
-                           if self._gpu_available() else {})},
+            "devices": self._device_names(),
             "metal_available": bool(mx.metal.is_available()),
             "cuda_available": bool(cuda is not None and cuda.is_available()),
             "threads": {"requested": self._threads, "applied": False,

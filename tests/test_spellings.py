@@ -19,7 +19,8 @@ RELU = {c.name: c for c in SEED}["relu"]
 def fake_adapter(aliases):
     ops = types.SimpleNamespace(relu=lambda z: np.maximum(z, 0.0), zeros_like=np.zeros_like,
                                 spelling={"relu": "np.maximum({0}, 0.)", "zeros_like": "np.zeros_like({0})"})
-    return types.SimpleNamespace(aliases=aliases, ops=ops, namespace=lambda: {"np": np})
+    # `name`: the adapter contract's; a respelled op a release lacks is named by it (crossgrad.adapter)
+    return types.SimpleNamespace(name="fake", aliases=aliases, ops=ops, namespace=lambda: {"np": np})
 
 
 ADAPTERS = {"fa": fake_adapter({"relu": ("np.clip({0}, 0., None)", "np.where({0} > 0, {0}, 0.)")}),

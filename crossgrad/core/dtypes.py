@@ -127,7 +127,28 @@ def from_bits(text: str, dtype: str) -> float:
 
 def round_to(value: float, dtype: str) -> float:
     """value rounded to `dtype` (to nearest, ties to even), back as a Python float."""
+    if dtype == "bfloat16" and not _has_ml_dtypes():
+        return _bfloat16_round(float(value))
     return float(as_dtype(float(value), dtype))
+
+
+def _has_ml_dtypes() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("ml_dtypes") is not None
+
+
+def _bfloat16_round(value: float) -> float:
+    """round_to(value, "bfloat16") in NumPy alone, for an environment that holds a
+    framework release and NumPy only (the catalogue rounds its bfloat16 points at
+    import): float64 to float32 rounded to odd, then to bfloat16's upper 16 bits to
+    nearest, ties to even (the same two steps as_dtype takes through ml_dtypes)."""
+    single = _float32_round_to_odd_array(np.asarray([value], dtype=np.float64))
+    if not np.isfinite(single[0]):
+        return float(single[0])
+    word = int(single.view(np.uint32)[0])
+    upper = (word + 0x7FFF + ((word >> 16) & 1)) >> 16
+    return float(np.asarray([upper << 16], dtype=np.uint32).view(np.float32)[0])
 
 
 def representable(value: float, dtype: str) -> bool:

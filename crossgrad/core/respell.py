@@ -8,7 +8,7 @@ so the recorded `primitive` and the repro snippet name the alias, not the op.
 """
 from __future__ import annotations
 
-from crossgrad.adapter import op_from_template
+from crossgrad.adapter import first_spelled
 
 
 class RespelledOps:
@@ -32,5 +32,6 @@ def ops_for(adapter, case):
         return adapter.ops
 
     namespace = adapter.namespace()
-    replaced = {op: op_from_template(template, namespace) for op, template in respell.items()}
+    # A release that lacks the alias's spelling records it `unavailable` (crossgrad.adapter).
+    replaced = {op: first_spelled(adapter.name, op, [template], namespace)[0] for op, template in respell.items()}
     return RespelledOps(adapter.ops, replaced, dict(respell))

@@ -29,8 +29,9 @@ def load_run(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
     return run_folder.read_records(run_dir)
 
 
-def finish(run_dir: Path) -> Path:
-    """Writes the derived files of `run_dir`; returns the report's path."""
+def finish(run_dir: Path, report: bool = True) -> Path:
+    """Writes the derived files of `run_dir`; returns the report's path (with
+    report=False: gradients.csv's, the report left for `crossgrad report` to build)."""
     run_dir = Path(run_dir)
     rows, timings, env, manifest = load_run(run_dir)
     if manifest.get("status") == "running":
@@ -39,5 +40,7 @@ def finish(run_dir: Path) -> Path:
     write_csv(run_dir / run_folder.GRADIENTS, rows, GRADIENT_COLUMNS)
     if timings:
         write_timings_csv(run_dir, timings)
+    if not report:
+        return run_dir / run_folder.GRADIENTS
     write_findings(run_dir, rows, env, cases())
     return write_report(run_dir, rows, env, manifest, cases(), timings)

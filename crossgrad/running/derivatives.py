@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from crossgrad.adapter import UnsupportedOp, unsupported_reason
+from crossgrad.adapter import UnsupportedOp, failed_op_outcome, unsupported_reason
 from crossgrad.core.case import ARG_NAMES
 from crossgrad.core.dtypes import ASSUMED_DTYPES, as_dtype, missing_dtype_reason, unsupported_kernel
 from crossgrad.core.records import bits, fmt
@@ -72,7 +72,7 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
     try:  # the eager probe meets an op the framework lacks before any compiler does
         primitives = {p.name: used_primitives(adapter, fn, task, p, ops) for p in case.points if task.dtype in p.dtypes}
     except UnsupportedOp as exc:
-        yield from failed_rows(base, case, qs, "unsupported", str(exc))
+        yield from failed_rows(base, case, qs, failed_op_outcome(str(exc)), str(exc))
         return
     for ad in ("none", "reverse", "forward", "second"):
         group = [q for q in qs if q.ad == ad]
@@ -204,7 +204,7 @@ def _failure(exc: BaseException, dtype: str = "") -> tuple[str, str]:
     says so (crossgrad.core.dtypes.unsupported_kernel: the rule and the phrases)."""
     reason = unsupported_reason(exc)
     if reason is not None:
-        return "unsupported", reason
+        return failed_op_outcome(reason), reason
     if unsupported_kernel(str(exc), dtype):
         return "unsupported", _describe(exc)
     return "error", _describe(exc)

@@ -42,7 +42,8 @@ def claim_run_dir(args, prefix: str = "") -> tuple[Path, FolderLock]:
     return path, claim(path, overwrite=args.overwrite, resume=args.resume)
 
 
-def start_run(args, config: RunConfig, plan: dict, timing_options, argv, prefix: str = "") -> tuple[Path, int]:
+def start_run(args, config: RunConfig, plan: dict, timing_options, argv, prefix: str = "",
+              report: bool = True) -> tuple[Path, int]:
     """Claim the folder (resuming where asked), run the plan, release the folder."""
     run_dir, lock = claim_run_dir(args, prefix)
     try:
@@ -51,7 +52,8 @@ def start_run(args, config: RunConfig, plan: dict, timing_options, argv, prefix:
         if args.resume:
             plan, manifest, env = prepare_resume(run_dir, plan, identity["plan_digest"], identity["versions"])
             resumed = (manifest, env)
-        return run_dir, execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args), identity, resumed)
+        return run_dir, execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args), identity, resumed,
+                                    report)
     finally:
         lock.release()
 
@@ -64,7 +66,7 @@ def install_signal_handlers() -> None:
 
 
 def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1,
-                identity: dict | None = None, resumed: tuple | None = None) -> int:
+                identity: dict | None = None, resumed: tuple | None = None, report: bool = True) -> int:
     install_signal_handlers()
     run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options, identity, resumed)
     run.manifest["compile_cache"] = compile_caches(config.frameworks)
@@ -81,7 +83,7 @@ def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, ar
         saved = run.close(status, str(error or ""))
     if error is None:
         try:
-            print(finish(run_dir))
+            print(finish(run_dir, report=report))
         except WriteFailed as exc:
             error = exc
     if error is not None:

@@ -77,6 +77,11 @@ class RunConfig:
     scope: str = "full"  # cases.scope: "quick" computes a stated subset of the catalogue
     timeout: float = 300.0
     threads: int | None = None
+    # The interpreter the workers run under ("": crossgrad's own). Another
+    # environment, holding another release of the framework, needs only the
+    # framework and NumPy: crossgrad's code reaches it on PYTHONPATH
+    # (crossgrad.running.worker_path), the supervisor and the records stay here.
+    python: str = ""
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -172,7 +172,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
            "case_files": case_files()}  # the user's --cases-from files: the worker loads them too
     log = f"{framework}.log" if not shard else f"{framework}-{shard + 1}.log"
     supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / LOGS / log,
-                            on_event, on_failure)
+                            on_event, on_failure, python=run.config.python)
     run.supervisors.append(supervisor)
     try:
         return supervisor.run()
@@ -280,7 +280,9 @@ def _wait(future) -> bool:
 def _run_one(run: Run, framework: str, kind: str, tasks: list[dict], progress, shard: int = 0) -> bool:
     if run.stopping:
         return False
-    if frameworks()[framework].version() is None:
+    # Under another interpreter the framework is looked for there, by the worker
+    # (a missing one fails at its import, and the rows say so).
+    if not run.config.python and frameworks()[framework].version() is None:
         unavailable(run, framework, tasks, kind, progress)
         return True
     return run_framework(run, framework, kind, tasks, progress, shard)

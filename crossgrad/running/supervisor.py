@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from crossgrad.running.worker_path import worker_path
+
 MAX_FRUITLESS_RESTARTS = 2
 
 
@@ -63,8 +65,10 @@ class Supervisor:
     worker_module = "crossgrad.running.worker"
 
     def __init__(self, job: dict, tasks: list[dict], timeout: float, log_path: Path,
-                 on_event: Callable[[dict], None], on_failure: Callable[[dict, str, str], None]):
+                 on_event: Callable[[dict], None], on_failure: Callable[[dict, str, str], None],
+                 python: str = ""):
         self.job, self.tasks, self.timeout = job, list(tasks), timeout
+        self.python = python  # "": this interpreter; else another environment's (RunConfig.python)
         self.log_path, self.on_event, self.on_failure = log_path, on_event, on_failure
         self.process: subprocess.Popen | None = None
         self.partial = False
@@ -102,8 +106,10 @@ class Supervisor:
     def _start(self, tasks: list[dict]) -> subprocess.Popen:
         env = dict(os.environ, PYTHONUNBUFFERED="1", TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3"),
                    CROSSGRAD_PARENT_PID=str(os.getpid()))  # the worker dies with it (running.worker)
+        if self.python:
+            env["PYTHONPATH"] = str(worker_path())
         log = open(self.log_path, "a", encoding="utf-8")
-        proc = subprocess.Popen([sys.executable, "-m", self.worker_module], stdin=subprocess.PIPE,
+        proc = subprocess.Popen([self.python or sys.executable, "-m", self.worker_module], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=log, text=True, env=env,
                                 start_new_session=True)  # its own group: we can kill all it spawned
         log.close()

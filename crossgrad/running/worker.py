@@ -87,7 +87,7 @@ def main() -> int:
                      traceback=traceback.format_exc())
         return 0
     channel.send("loaded", version=adapter.version(), devices=list(adapter.devices()),
-                 info=adapter.info(), spelling=dict(getattr(adapter.ops, "spelling", {})))
+                 info=environment_info(adapter), spelling=dict(getattr(adapter.ops, "spelling", {})))
     for spec in job["tasks"]:
         channel.send("task", task=spec)
         _maybe_inject_fault(spec.get("case", spec.get("workload", "")), job)
@@ -99,6 +99,15 @@ def main() -> int:
                 channel.send("timing", **row)
         channel.send("task_done", task=spec)
     return 0
+
+
+def environment_info(adapter) -> dict:
+    """The adapter's info(); where a release lacks what info() asks for, what failed
+    is recorded instead and the worker goes on (the values do not depend on it)."""
+    try:
+        return adapter.info()
+    except Exception as exc:
+        return {"info_error": f"{type(exc).__name__}: {exc}"}
 
 
 def run_timing(adapter, spec: dict, job: dict):
