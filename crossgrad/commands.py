@@ -23,6 +23,7 @@ from crossgrad.catalogue import case_files, cases, use_case_files
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.drift.command import compare
+from crossgrad.judging.check import ExpectationsError, load_expectations
 from crossgrad.judging.check_update import check_rows
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import finish, load_run
@@ -244,6 +245,10 @@ def expectations_path(args) -> Path:
     path = Path(args.expectations) if args.expectations else Path(__file__).parent.parent / "cases" / "expectations.csv"
     if not args.update and not path.is_file():
         raise UsageError(f"the expectations file {str(path)!r} is missing (write one with check --update)")
+    try:  # a malformed file is refused before anything runs, not after the whole run
+        load_expectations(path)
+    except ExpectationsError as exc:
+        raise UsageError(str(exc)) from None
     return path
 
 

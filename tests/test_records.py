@@ -40,7 +40,8 @@ def test_parse_float_refuses_anything_but_a_float_literal():
 
 def gradient_row(value: float) -> dict:
     row = {c: "" for c in GRADIENT_COLUMNS}
-    row.update(schema_version=SCHEMA_VERSION, framework="torch", case="relu", point="kink", ad="reverse",
+    row.update(schema_version=SCHEMA_VERSION, framework="torch", device="cpu", dtype="float64", mode="eager",
+               case="relu", point="kink", ad="reverse",
                wrt="w", index=0, value=fmt(value), outcome="ok")
     return row
 

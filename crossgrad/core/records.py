@@ -19,15 +19,10 @@ import struct
 from pathlib import Path
 
 from crossgrad.core.names import NAME_RULE, is_valid_name
+from crossgrad.core.row_check import GRADIENT_RULES, frame_fault, row_fault
 from crossgrad.core.dtypes import bits  # noqa: F401  (part of this module's interface: records carry bits)
-from crossgrad.core.rows import GRADIENT_COLUMNS
+from crossgrad.core.rows import GRADIENT_COLUMNS, READABLE_VERSIONS, SCHEMA_VERSION  # noqa: F401 (re-exported)
 
-# Version of the record format written to results/<run-id>/ (records.jsonl,
-# gradients.csv, timings.csv). Bump when a column changes meaning or disappears.
-# 2: a vector point's inputs are written once, in points.jsonl; its rows' x, w, b
-#    columns are empty for a vector argument (1: every element row repeated them).
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)  # what this crossgrad reads (crossgrad.core.run_folder.SCHEMA_RENAMES)
 
 
 def _readable() -> str:
@@ -116,12 +111,24 @@ class JsonlAppender:
                 pass
 
 
-def read_jsonl(path: Path, required: tuple[str, ...] = (), names: tuple[str, ...] = ()) -> list[dict]:
+def read_text(path: Path) -> str:
+    """A run folder file's text; bytes that are not UTF-8 are refused with their line."""
+    data = Path(path).read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise RecordFormatError(f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x})") from None
+
+
+def read_jsonl(path: Path, required: tuple[str, ...] = (), names: tuple[str, ...] = (),
+               rules: dict | None = None) -> list[dict]:
     """Records of a .jsonl file; a torn last line (a killed writer) is skipped.
-    `names`: fields that must be names (crossgrad.core.names), as case and point are."""
+    `names`: fields that must be names (crossgrad.core.names), as case and point are;
+    `rules`: each field's rule (crossgrad.core.row_check), checked on every line."""
     path = Path(path)
     rows = []
-    lines = path.read_text(encoding="utf-8").split("\n")
+    lines = read_text(path).split("\n")
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -133,6 +140,9 @@ def read_jsonl(path: Path, required: tuple[str, ...] = (), names: tuple[str, ...
             raise RecordFormatError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
         check_row(row, path, number, required)
         check_names(row, path, number, names)
+        fault = row_fault(row, rules) if rules else None
+        if fault:
+            raise RecordFormatError(f"{path}:{number}: {fault}")
         rows.append(row)
     return rows
 
@@ -167,33 +177,68 @@ def write_csv(path: Path, rows: list[dict], columns: tuple[str, ...]) -> None:
     atomic_write_text(path, buf.getvalue())
 
 
-def read_csv(path: Path, columns: tuple[str, ...]) -> list[dict]:
-    """Rows of a CSV written by write_csv, checked against `columns` and the schema."""
+def read_csv(path: Path, columns: tuple[str, ...], rules: dict | None = None) -> list[dict]:
+    """Rows of a CSV written by write_csv, checked against `columns`, the schema and
+    each field's rule (crossgrad.core.row_check)."""
     path = Path(path)
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in columns if c not in (reader.fieldnames or ())]
-        if missing:
-            raise RecordFormatError(f"{path}:1: missing column(s) {', '.join(missing)}")
-        rows = []
-        for row in reader:
-            number = reader.line_num
-            if None in row or any(v is None for v in row.values()):
-                raise RecordFormatError(f"{path}:{number}: wrong number of fields")
-            if row["schema_version"] not in map(str, READABLE_VERSIONS):
-                raise RecordFormatError(
-                    f"{path}:{number}: schema_version {row['schema_version']!r}, "
-                    f"this crossgrad reads {_readable()}")
-            rows.append(row)
+    reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    if reader.fieldnames is None:
+        raise RecordFormatError(f"{path}:1: empty file (no header row)")
+    missing = [c for c in columns if c not in reader.fieldnames]
+    if missing:
+        raise RecordFormatError(f"{path}:1: missing column(s) {', '.join(missing)}")
+    rows = []
+    for row in reader:
+        number = reader.line_num
+        if None in row or any(v is None for v in row.values()):
+            raise RecordFormatError(f"{path}:{number}: wrong number of fields "
+                                    f"(the header has {len(reader.fieldnames)})")
+        if row["schema_version"] not in map(str, READABLE_VERSIONS):
+            raise RecordFormatError(
+                f"{path}:{number}: schema_version {row['schema_version']!r}, "
+                f"this crossgrad reads {_readable()}")
+        fault = row_fault(row, rules) if rules else None
+        if fault:
+            raise RecordFormatError(f"{path}:{number}: {fault}")
+        rows.append(row)
     return rows
 
 
 def read_gradients_csv(path: Path) -> list[dict]:
     """gradients.csv with `value` parsed back to float (exactly)."""
-    rows = read_csv(path, GRADIENT_COLUMNS)
+    rows = read_csv(path, GRADIENT_COLUMNS, GRADIENT_RULES)
     for row in rows:
-        try:
-            row["value"] = parse_float(row["value"])
-        except ValueError:
-            raise RecordFormatError(f"{path}: row {row.get('index')!r}: value {row['value']!r} is not a float") from None
+        row["value"] = parse_float(row["value"])  # the rule admits float text only
     return rows
+
+
+def read_csv_frame(path: Path, required: tuple[str, ...] = (), rules: dict | None = None, prepare=None):
+    """A CSV of the run folder as a DataFrame of text, every field checked against its
+    rule (crossgrad.core.row_check); the first fault is refused with its line.
+    `prepare(frame)` runs first (an older schema's names mapped to today's).
+    Text throughout, never parsed by pandas: "-0.0" and "nan" stay exactly as written."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        return pd.DataFrame()
+    reader = csv.reader(io.StringIO(read_text(path), newline=""))
+    header = next(reader, None)
+    if not header:
+        raise RecordFormatError(f"{path}:1: empty file (no header row)")
+    rows, lines = [], []  # lines[i]: where row i ends (a quoted field may hold a newline)
+    for row in reader:
+        if len(row) != len(header):
+            raise RecordFormatError(f"{path}:{reader.line_num}: wrong number of fields "
+                                    f"({len(row)}; the header has {len(header)})")
+        rows.append(row)
+        lines.append(reader.line_num)
+    frame = pd.DataFrame(rows, columns=header, dtype=str) if rows else pd.DataFrame(columns=header, dtype=str)
+    frame = prepare(frame) if prepare else frame
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise RecordFormatError(f"{path}:1: missing column(s) {', '.join(missing)}")
+    fault = frame_fault(frame, rules or {})
+    if fault:
+        raise RecordFormatError(f"{path}:{lines[fault[0]]}: {fault[1]}")
+    return frame

@@ -12,6 +12,21 @@ from __future__ import annotations
 
 from typing import NamedTuple, TypedDict
 
+# Version of the record format written to results/<run-id>/ (records.jsonl,
+# gradients.csv, timings.csv). Bump when a column changes meaning or disappears.
+# 2: a vector point's inputs are written once, in points.jsonl; its rows' x, w, b
+#    columns are empty for a vector argument (1: every element row repeated them).
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # what this crossgrad reads (crossgrad.core.run_folder.SCHEMA_RENAMES)
+
+# The closed sets a row's labels come from (crossgrad.core.row_check refuses others).
+AD_KINDS = ("none", "reverse", "forward", "second")  # none: the primal value
+WRT = ("", "x", "w", "b")  # the input differentiated; "" for the primal value
+OUTCOMES = ("ok", "error", "no_gradient", "unsupported", "unavailable", "crashed", "timeout")
+VERDICTS = ("exact", "close", "subgradient", "imprecise", "flushed", "definitional", "invalid",
+            "undefined", "error", "unavailable", "unsupported", "no_gradient")
+RETIRED_VERDICTS = ("sign-of-zero",)  # written by earlier crossgrads (the H200 runs); still read
+
 
 class RowLabels(TypedDict):
     """The columns both row types start with: which framework computed it, where, how."""

@@ -27,7 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crossgrad.core.names import NAME_RULE, check_name, is_valid_name
-from crossgrad.core.records import READABLE_VERSIONS, RecordFormatError, atomic_write_text, read_jsonl
+from crossgrad.core.records import (READABLE_VERSIONS, RecordFormatError, atomic_write_text, read_csv_frame,
+                                    read_jsonl, read_text)
+from crossgrad.core.row_check import (ENV_SHAPE, GRADIENT_RULES, MANIFEST_SHAPE, POINT_RULES, TIMING_RULES,
+                                      frame_fault, row_fault, shape_fault)
 
 MANIFEST = "manifest.json"
 ENV = "env.json"
@@ -63,6 +66,12 @@ def inside(run_dir: Path, relative: str) -> Path:
 # Fields every gradient record carries (schema 1 onwards).
 REQUIRED = ("framework", "case", "point", "ad", "wrt", "value", "outcome", "dtype", "mode", "device")
 
+# Fields every timing record carries (crossgrad.timing.rows.base_row, and its outcome).
+TIMING_REQUIRED = ("framework", "device", "dtype", "mode", "workload", "n", "phase", "outcome")
+
+# Columns gradients.csv must have to be compared (what compare and drift key and show).
+GRADIENT_REQUIRED = REQUIRED + ("index", "cotangent", "tangent")
+
 # Fields that are names (crossgrad.core.names): file names and selection keys.
 NAMED = ("case", "point")
 
@@ -83,13 +92,20 @@ def is_run_folder(path: Path) -> bool:
     return (Path(path) / MANIFEST).is_file()
 
 
+SHAPES = {MANIFEST: MANIFEST_SHAPE, ENV: ENV_SHAPE}  # what each JSON file's readers rely on
+
+
 def read_json(path: Path) -> dict:
+    """A JSON object; manifest.json and env.json checked against their shapes (crossgrad.core.row_check)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
         raise RecordFormatError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     if not isinstance(data, dict):
         raise RecordFormatError(f"{path}:1: expected a JSON object")
+    fault = shape_fault(data, SHAPES.get(Path(path).name, dict))
+    if fault:
+        raise RecordFormatError(f"{path}:1: {fault}")
     return data
 
 
@@ -125,8 +141,9 @@ def read_records(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
         if data.get("schema_version") not in READABLE_VERSIONS:
             raise RecordFormatError(f"{run_dir / name}:1: schema_version {data.get('schema_version')!r}, "
                                     f"this crossgrad reads {', '.join(map(str, READABLE_VERSIONS))}")
-    rows = read_jsonl(run_dir / RECORDS, REQUIRED, NAMED) if (run_dir / RECORDS).exists() else []
-    timings = read_jsonl(run_dir / TIMINGS_JSONL) if (run_dir / TIMINGS_JSONL).exists() else []
+    rows = read_jsonl(run_dir / RECORDS, REQUIRED, NAMED, GRADIENT_RULES) if (run_dir / RECORDS).exists() else []
+    timings = (read_jsonl(run_dir / TIMINGS_JSONL, TIMING_REQUIRED, rules=TIMING_RULES)
+               if (run_dir / TIMINGS_JSONL).exists() else [])
     return rows, timings, env, manifest
 
 
@@ -137,7 +154,7 @@ def read_points(run_dir: Path) -> dict[tuple[str, str], dict]:
     if not path.is_file():
         return {}
     return {(p["case"], p["point"]): {n: str(p.get(n, "")) for n in ("x", "w", "b")}
-            for p in read_jsonl(path, ("case", "point"), NAMED)}
+            for p in read_jsonl(path, ("case", "point"), NAMED, POINT_RULES)}
 
 
 @dataclass
@@ -178,9 +195,9 @@ def load_run(path) -> LoadedRun:
     version = _schema_version(run_dir, manifest)
     renames = SCHEMA_RENAMES[version]
     notes = [] if (run_dir / ENV).is_file() else [f"no {ENV}: versions and machine unknown"]
-    gradients = _renamed(_gradients_frame(run_dir, notes), renames)
+    gradients = _gradients_frame(run_dir, notes, renames)
     _check_frame_names(run_dir, gradients)
-    timings = _renamed(_table(run_dir / TIMINGS), renames)
+    timings = read_csv_frame(run_dir / TIMINGS, TIMING_REQUIRED, TIMING_RULES, lambda f: _renamed(f, renames))
     return LoadedRun(run_dir, gradients, timings, env, manifest, version, notes)
 
 
@@ -202,44 +219,39 @@ def _schema_version(run_dir: Path, manifest: dict) -> int:
     return version
 
 
-def _table(path: Path):
-    import pandas as pd
-
-    if not path.is_file() or path.stat().st_size == 0:
-        return pd.DataFrame()
-    # Text, never parsed by pandas: "-0.0" and "nan" stay exactly what was written.
-    return pd.read_csv(path, dtype=str, keep_default_na=False)
-
-
-def _gradients_frame(run_dir: Path, notes: list):
+def _gradients_frame(run_dir: Path, notes: list, renames: dict):
     """gradients.csv (with the verdicts recorded then) or, when the run was never
     finished, the raw records.jsonl (no verdicts recorded)."""
     import pandas as pd
 
     if (run_dir / GRADIENTS).is_file():
-        return _table(run_dir / GRADIENTS)
+        return read_csv_frame(run_dir / GRADIENTS, GRADIENT_REQUIRED, GRADIENT_RULES, lambda f: _renamed(f, renames))
     if not (run_dir / RECORDS).is_file() or (run_dir / RECORDS).stat().st_size == 0:
         return pd.DataFrame(columns=list(REQUIRED))
     notes.append(f"no {GRADIENTS} (run never finished): read {RECORDS}, no recorded verdicts")
     rows = [{k: "" if v is None else str(v) for k, v in r.items()} for r in _jsonl_any_version(run_dir / RECORDS)]
-    return pd.DataFrame(rows)
+    return _renamed(pd.DataFrame(rows), renames)
 
 
 def _jsonl_any_version(path: Path) -> list[dict]:
-    """JSON lines without the schema check (the manifest's version was checked);
-    a torn last line (a killed writer) is skipped."""
-    lines = Path(path).read_text(encoding="utf-8").split("\n")
+    """JSON lines without the schema check (the manifest's version was checked), each
+    field checked against its rule; a torn last line (a killed writer) is skipped."""
+    lines = read_text(path).split("\n")
     rows = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            row = json.loads(line)
         except json.JSONDecodeError as exc:
             if number == len(lines) and not line.endswith("}"):
                 break
-
             raise RecordFormatError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
+        fault = "not a JSON object" if not isinstance(row, dict) else row_fault(row, GRADIENT_RULES)
+        missing = [c for c in REQUIRED if isinstance(row, dict) and c not in row]
+        if fault or missing:
+            raise RecordFormatError(f"{path}:{number}: {fault or 'missing field(s) ' + ', '.join(missing)}")
+        rows.append(row)
     return rows
 
 

@@ -19,10 +19,12 @@ numbers; a local part ("2.13.0+cpu") and pre-release tags are ignored.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crossgrad.core.records import same_bits
+from crossgrad.core.records import RecordFormatError, read_text, same_bits
+from crossgrad.core.row_check import GRADIENT_RULES, row_fault
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.verdicts import zero_sign_differs
 from crossgrad.core.host import cpu_flags
@@ -33,6 +35,9 @@ KEY_FIELDS = ("framework", "device", "case", "point", "dtype", "mode", "ad",
               "cotangent", "tangent", "wrt", "index")
 EXPECTATION_COLUMNS = ("framework", "versions", "device", "case", "point", "dtype", "mode",
                        "ad", "cotangent", "tangent", "wrt", "index", "value", "verdict")
+# An entry's labels follow the run folder's rules; its value and seeds are read as floats (value_text).
+LABEL_RULES = {c: GRADIENT_RULES[c] for c in EXPECTATION_COLUMNS if c in GRADIENT_RULES
+               and c not in ("value", "cotangent", "tangent")}
 AGREES = ("exact", "close")
 NOT_RUN_OUTCOMES = ("unavailable",)  # asked for a device that is not there: nothing ran
 
@@ -63,12 +68,14 @@ def load_expectations(path) -> list[dict]:
     path = Path(path)
     if not path.exists():
         return []
-    with open(path, encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in EXPECTATION_COLUMNS if c not in (reader.fieldnames or ())]
-        if missing:
-            raise ExpectationsError(f"{path}:1: missing column(s) {', '.join(missing)}")
-        entries = [_validated(row, path, reader.line_num) for row in reader]
+    try:
+        reader = csv.DictReader(io.StringIO(read_text(path), newline=""))
+    except RecordFormatError as exc:  # not UTF-8
+        raise ExpectationsError(str(exc)) from None
+    missing = [c for c in EXPECTATION_COLUMNS if c not in (reader.fieldnames or ())]
+    if missing:
+        raise ExpectationsError(f"{path}:1: missing column(s) {', '.join(missing)}")
+    entries = [_validated(row, path, reader.line_num) for row in reader]
     seen = set()
     for entry in entries:
         ident = (RowKey.of(entry), entry["versions"])
@@ -81,6 +88,9 @@ def load_expectations(path) -> list[dict]:
 def _validated(row: dict, path: Path, line: int) -> dict:
     if None in row or any(v is None for v in row.values()):
         raise ExpectationsError(f"{path}:{line}: wrong number of fields")
+    fault = row_fault(row, LABEL_RULES)
+    if fault:
+        raise ExpectationsError(f"{path}:{line}: {fault}")
     try:
         parse_range(row["versions"])
         row["value"] = value_text(row["value"])

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Hashable, Mapping
 
 from crossgrad.core.registry import frameworks
-from crossgrad.core.rows import RowKey
+from crossgrad.core.rows import AD_KINDS as AD_ORDER, RowKey
 from crossgrad.judging.truth import as_float, TOLERANCES, round_to, row_truth
 
 ALL_AGREE = "all agree"
@@ -164,7 +164,6 @@ def row_cells(rows: list[dict], column_of) -> dict:
 # --- Matrices: a run's rows arranged as the report shows them ----------------
 
 MODE_ORDER = ("eager", "graph", "compiled")
-AD_ORDER = ("none", "reverse", "forward", "second")
 DEVICE_ORDER = ("cpu", "gpu")
 DTYPE_ORDER = ("float32", "float64")
 

@@ -40,11 +40,10 @@ import math
 from crossgrad.core.case import Point, Truth
 from crossgrad.core.dtypes import is_subnormal
 from crossgrad.core.records import same_bits
+from crossgrad.core.rows import VERDICTS
 from crossgrad.judging.truth import (TOLERANCES, as_float, quantity_scale, quantity_truth, round_to,
                                      row_point, row_seed, truth_text)
 
-VERDICTS = ("exact", "close", "subgradient", "imprecise", "flushed", "definitional", "invalid",
-            "undefined", "error", "unavailable", "unsupported", "no_gradient")
 VALID = ("exact", "close", "subgradient", "imprecise", "flushed", "definitional")
 """Verdicts of a value that is correct (to precision), or correct for a named
 convention or definition: never `invalid`."""

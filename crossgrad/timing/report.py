@@ -23,6 +23,7 @@ from pathlib import Path
 
 from crossgrad.core import run_folder
 from crossgrad.core.records import SCHEMA_VERSION, fmt, read_csv, write_csv
+from crossgrad.core.row_check import TIMING_RULES
 from crossgrad.core.rows import DERIVED_COLUMNS, TIMING_COLUMNS, TimingKey
 from crossgrad.timing.plots import plot_compile_cost, plot_ratio, plot_relu_times
 from crossgrad.timing.rows import api_suffix, human_time, n_label, num, ok, series
@@ -88,7 +89,7 @@ def write_timings_csv(run_dir: Path, rows: list[dict]) -> Path:
 
 def read_timings_csv(path: Path) -> list[dict]:
     """Rows of a timings.csv (strings, as written), checked against the columns and schema."""
-    rows = read_csv(Path(path), tuple(c for c in TIMING_COLUMNS if c not in LATER_COLUMNS))
+    rows = read_csv(Path(path), tuple(c for c in TIMING_COLUMNS if c not in LATER_COLUMNS), TIMING_RULES)
     return [{**dict.fromkeys(LATER_COLUMNS, ""), **row} for row in rows]
 
 
