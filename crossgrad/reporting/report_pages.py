@@ -26,14 +26,14 @@ LEGEND = ("Cells: value (repr) and verdict vs the truth: ✓ exact (bit-equal; w
 REPORT = f"../{run_folder.REPORT}"  # the link back from a page
 
 
-def render_page(case, matrices, cols, cases, found, env, errors) -> str:
+def render_page(case, matrices, cols, cases, found, errors) -> str:
     parts = [f"# {case}", "", f"[← report]({REPORT})"]
     if case in cases and cases[case].description:
         parts += ["", cases[case].description]
     parts += _agreement_only_note(cases.get(case))
-    mine = [f for f in found if f.case == case]
+    mine = [f for f in found if f.record.case == case]
     if mine:
-        parts += ["", "## Findings", ""] + [snippet_block(f, env, cases) + "\n" for f in mine]
+        parts += ["", "## Findings", ""] + [snippet_block(f) + "\n" for f in mine]
     undefined = _undefined_lines(cases.get(case))
     if undefined:
         parts += ["", "## Where no valid value exists", ""] + undefined
