@@ -114,6 +114,29 @@ def cell_findings(mrow, col, row) -> list[tuple[str, str]]:
     return found
 
 
+NAN_PAYLOAD = ("nan payload", "a NaN of other bits (sign or payload) than the per-framework majority's")
+
+
+def nan_payload_odd(mrow) -> set:
+    """The columns of a matrix row whose NaN has other bits than the NaN most frameworks
+    return (one vote per framework, split among its columns; none without a strict
+    majority). repr writes every NaN alike; `bits` tells them apart."""
+    nans = {col: r.get("bits") for col, r in mrow.cells.items() if str(r.get("value")) == "nan" and r.get("bits")}
+    if len(set(nans.values())) < 2:
+        return set()
+    share: dict = {}
+    for col in nans:
+        share[col[0]] = share.get(col[0], 0) + 1
+    weight: dict = {}
+    for col, pattern in nans.items():
+        weight[pattern] = weight.get(pattern, 0.0) + 1.0 / share[col[0]]
+    ranked = sorted(weight.values(), reverse=True)
+    if ranked[0] - ranked[1] < 1e-9:
+        return set()
+    top = max(weight, key=weight.get)
+    return {col for col, pattern in nans.items() if pattern != top}
+
+
 def _first_line(text) -> str:
     lines = str(text or "").strip().splitlines()
     return lines[-1].strip()[:200] if lines else ""  # a traceback's last line names the error
@@ -168,9 +191,14 @@ def _row_draft(category: str, detail: str, rows: list[dict]) -> dict:
     return dict(case=first["case"], point=_joined(r.get("point") for r in rows), framework=first["framework"],
                 modes=_modes(r.get("mode") for r in rows), devices=_joined(r.get("device") for r in rows),
                 dtypes=_joined(r.get("dtype") for r in rows), wrt=_joined(r.get("wrt") for r in rows),
-                values=_shown(r.get("value") or r.get("outcome", "") for r in rows),
+                values=_shown(_row_value(r, category) for r in rows),
                 truth=_shown(r.get("truth") or "—" for r in rows),
                 summary=f"{first['framework']}: {detail} ({quantities})")
+
+
+def _row_value(row: dict, category: str) -> str:
+    value = row.get("value") or row.get("outcome", "")
+    return f"{value} ({row.get('bits')})" if category == "nan payload" else str(value)
 
 
 def _pair_value(d: Divergence, with_point: bool) -> str:
@@ -212,9 +240,11 @@ def findings(rows: list[dict], matrices: dict) -> list[Finding]:
     for (case, _), matrix in matrices.items():
         case_order.append(case)
         for mrow in matrix:
+            odd_nans = nan_payload_odd(mrow)
             for col, row in mrow.cells.items():
                 fw_order.append(col[0])
-                for category, detail in cell_findings(mrow, col, row):
+                found = cell_findings(mrow, col, row) + ([NAN_PAYLOAD] if col in odd_nans else [])
+                for category, detail in found:
                     gathered.setdefault((category, case, col[0], detail), []).append(row)
     for axis in ("mode", "device"):
         for d in divergences(rows, axis):

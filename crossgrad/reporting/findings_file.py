@@ -29,9 +29,17 @@ def _seed(row: dict):
     return row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent")
 
 
+def _recorded(row: dict) -> str | None:
+    """The recorded value as the snippet's comment quotes it; a NaN with its bits."""
+    value = row.get("value")
+    if value in (None, ""):
+        return None
+    return f"{value} ({row.get('bits')})" if str(value) == "nan" and row.get("bits") else str(value)
+
+
 def _row_snippet(case, spelling: dict, row: dict) -> tuple[str, str]:
     code = repro.case_snippet(case, row["framework"], spelling, row["point"], row["dtype"], row["ad"],
-                              row.get("wrt", ""), _seed(row), row["mode"], recorded=row.get("value") or None,
+                              row.get("wrt", ""), _seed(row), row["mode"], recorded=_recorded(row),
                               index=int(row.get("index") or 0))
     device = row.get("device") or "cpu"
     return code, "" if device == "cpu" else CPU_NOTE.format(device=device)

@@ -172,13 +172,13 @@ def modes_snippet(framework: str, case_fn: Callable, spelling: dict, point, dtyp
     flat = text.flatten.format(index=index)
     what = f"{ad} {wrt}".strip() + ("" if ad == "none" else f", seed {seed!r}")
     notes = "; ".join(f"{mode} {value}" for mode, value in (recorded or {}).items())
-    run = "\n".join([f"# {what}, {dtype}, x={point.x!r} w={point.w!r} b={point.b!r}",
+    run = "\n".join([f"# {what}, {dtype}, x={_arg(point.x, dtype)} w={_arg(point.w, dtype)} b={_arg(point.b, dtype)}",
                      "for mode, run in (", *wrapped, "):", "    result = run(x, w, b)",
                      f"    value = {flat} if result is not None else None",
-                     "    bits = struct.pack('>d', value).hex() if value is not None else ''",
-                     "    print(mode, repr(value), bits)  # bits: the value as float64"]
+                     f"    bits = {_bits_expression(flat, index, dtype)} if value is not None else ''",
+                     f"    print(mode, repr(value), bits)  # bits: {_bits_meaning(dtype)}"]
                     + ([f"# crossgrad recorded: {notes}"] if notes else []))
-    parts = [_header(text, dtype, point) + "\nimport struct", source, _inputs(text, point, dtype),
+    parts = [_header(text, dtype, point), source, _inputs(text, point, dtype),
              _derivative(text, name, ad, wrt or "w", seed), run]
     return "\n\n".join(p for p in parts if p) + "\n"
 
@@ -316,6 +316,32 @@ def _wrapped(framework: str, text, mode: str) -> str:
     return text.wrap[mode].format("derivative")
 
 
+def _bits_expression(flat: str, index: int, dtype: str) -> str:
+    """The result's bits, which tell -0.0 from 0.0 and one NaN from another: at the
+    dtype's width through NumPy (a framework's own float conversion may change a NaN:
+    MLX's does); bfloat16, which NumPy lacks, as the float64 bits of the value."""
+    if dtype == "bfloat16":
+        return f"__import__('struct').pack('>d', {flat}).hex()"
+    return f"hex(__import__('numpy').asarray(result).reshape(-1)[{index}].view('uint{facts(dtype).width}'))"
+
+
+def _bits_meaning(dtype: str) -> str:
+    return "the value as float64" if dtype == "bfloat16" else f"at {dtype}: a NaN's sign and payload"
+
+
+def _nan_bits_line(flat: str, index: int, dtype: str) -> str:
+    """A line printing the result's bits (repr writes every NaN as nan)."""
+    return f"print({_bits_expression(flat, index, dtype)})  # bits {_bits_meaning(dtype)}"
+
+
+def _arg(value, dtype: str) -> str:
+    """An input as the comment names it: its repr; a NaN with its own bits as nan(0x7e01)."""
+    if not _has_odd_nan(value, dtype):
+        return repr(value)
+    texts = [f"nan({bits(v, dtype)})" if _has_odd_nan(v, dtype) else repr(v) for v in _values(value)]
+    return f"({', '.join(texts)})" if isinstance(value, tuple) else texts[0]
+
+
 def _print(text, index: int, recorded, ad, wrt, seed, mode, dtype, point) -> str:
     flat = text.flatten.format(index=index)
     what = f"{ad} {wrt}".strip() + ("" if ad == "none" else f", seed {seed!r}")
@@ -323,5 +349,7 @@ def _print(text, index: int, recorded, ad, wrt, seed, mode, dtype, point) -> str
              f"print(repr({flat}) if result is not None else None)"]
     if recorded is not None:
         lines[-1] += f"  # crossgrad recorded: {recorded}"
-    head = f"# {what}, {mode}, {dtype}, x={point.x!r} w={point.w!r} b={point.b!r}"
+    if recorded is not None and str(recorded).startswith("nan"):  # repr says nan for every NaN
+        lines.append(_nan_bits_line(flat, index, dtype))
+    head = f"# {what}, {mode}, {dtype}, x={_arg(point.x, dtype)} w={_arg(point.w, dtype)} b={_arg(point.b, dtype)}"
     return head + "\n" + "\n".join(lines)
