@@ -58,7 +58,7 @@ def test_a_nan_whose_payload_changed_is_a_payload_finding_ranked_lowest():
     (record,) = finding_records(rows)
     assert (record.category, record.severity) == ("nan payload", min(SEVERITY.values()))
     assert record.values == "nan (0x7e01) -> nan (0x7d00)"
-    assert record.summary == "torch compiled differs from torch eager, a NaN's payload or sign only (value)"
+    assert record.summary == "torch compiled differs from torch eager, a NaN's payload or sign only, in the value"
 
 
 def test_records_rank_wrong_values_then_divergences_then_errors():

@@ -182,7 +182,7 @@ def _modes(values) -> str:
 
 
 def _quantity(ad: str, wrt: str) -> str:
-    return "value" if ad == "none" else f"{ad} d/d{wrt}" if wrt else ad
+    return "the value" if ad == "none" else f"{ad} d/d{wrt}" if wrt else ad
 
 
 def _row_draft(category: str, detail: str, rows: list[dict]) -> dict:
@@ -193,7 +193,7 @@ def _row_draft(category: str, detail: str, rows: list[dict]) -> dict:
                 dtypes=_joined(r.get("dtype") for r in rows), wrt=_joined(r.get("wrt") for r in rows),
                 values=_shown(_row_value(r, category) for r in rows),
                 truth=_shown(r.get("truth") or "—" for r in rows),
-                summary=f"{first['framework']}: {detail} ({quantities})")
+                summary=f"{first['framework']}: {detail}, in {quantities}")
 
 
 def _row_value(row: dict, category: str) -> str:
@@ -219,7 +219,7 @@ def _divergence_draft(category: str, detail: str, found: list[Divergence]) -> di
                 devices=_joined(sides if d.axis == "device" else held),
                 dtypes=_joined(x.dtype for x in found), wrt=_joined(x.wrt for x in found),
                 values=_shown(_pair_value(x, several) for x in found), truth=_shown(x.truth or "—" for x in found),
-                summary=f"{d.framework} {detail} ({quantities})")
+                summary=f"{d.framework} {detail}, in {quantities}")
 
 
 def _divergence_category(d: Divergence) -> str:
