@@ -303,10 +303,11 @@ def test_by_mode_compares_each_framework_s_modes_with_its_eager_and_writes_findi
         [["relu", "negative", "compiled", "0.0", "-0.0"]]
     findings = pd.read_csv(tmp_path / "cmp" / "findings.csv", dtype=str, keep_default_na=False)
     divergence = findings[findings.category == "mode divergence"]
-    assert divergence.summary.tolist() == [
-        "torch compiled differs from torch eager (bits): relu/negative none: "
-        "eager 0.0 (0x0000000000000000), compiled -0.0 (0x8000000000000000)"]
-    assert "torch.compile" in divergence.snippet.iloc[0] and "# mode compiled" in divergence.snippet.iloc[0]
+    assert divergence.summary.tolist() == ["torch compiled differs from torch eager, in the value"]
+    assert divergence[["point", "modes", "values"]].values.tolist() == [["negative", "eager, compiled", "0.0 -> -0.0"]]
+    snippet = divergence.snippet.iloc[0]  # one program: both modes, both values printed
+    assert "('eager', derivative)" in snippet and "('compiled', torch.compile(derivative" in snippet
+    assert "# crossgrad recorded: eager 0.0 (0x0000000000000000); compiled -0.0 (0x8000000000000000)" in snippet
 
 
 def test_by_mode_needs_one_run_with_two_modes(tmp_path, capsys):
