@@ -15,15 +15,13 @@ this module names no framework. Nothing here imports a framework: snippets are t
 from __future__ import annotations
 
 import ast
-import math
-import struct
 import inspect
 import textwrap
 from typing import Callable
 
-from crossgrad.core.dtypes import bits, facts
 from crossgrad.core.native import native_import
 from crossgrad.core.registry import frameworks
+from crossgrad.reporting import snippet_bits
 from crossgrad.reporting.recorded_spelling import SnippetError, trusted_spelling  # SnippetError: re-exported
 
 
@@ -172,11 +170,11 @@ def modes_snippet(framework: str, case_fn: Callable, spelling: dict, point, dtyp
     flat = text.flatten.format(index=index)
     what = f"{ad} {wrt}".strip() + ("" if ad == "none" else f", seed {seed!r}")
     notes = "; ".join(f"{mode} {value}" for mode, value in (recorded or {}).items())
-    run = "\n".join([f"# {what}, {dtype}, x={_arg(point.x, dtype)} w={_arg(point.w, dtype)} b={_arg(point.b, dtype)}",
+    run = "\n".join([f"# {what}, {dtype}, {_inputs_comment(point, dtype)}",
                      "for mode, run in (", *wrapped, "):", "    result = run(x, w, b)",
                      f"    value = {flat} if result is not None else None",
-                     f"    bits = {_bits_expression(flat, index, dtype)} if value is not None else ''",
-                     f"    print(mode, repr(value), bits)  # bits: {_bits_meaning(dtype)}"]
+                     f"    bits = {snippet_bits.bits_expression(flat, index, dtype)} if value is not None else ''",
+                     f"    print(mode, repr(value), bits)  # bits: {snippet_bits.bits_meaning(dtype)}"]
                     + ([f"# crossgrad recorded: {notes}"] if notes else []))
     parts = [_header(text, dtype, point), source, _inputs(text, point, dtype),
              _derivative(text, name, ad, wrt or "w", seed), run]
@@ -212,60 +210,17 @@ def snippet_text(framework: str):
 
 
 ARGS = ("x", "w", "b")
-_MARK = "__CROSSGRAD_ELEMENTS__"
 
 
 def _header(text, dtype: str, point) -> str:
     imports = [text.imports, text.preamble.get(dtype, "")]
-    if any(_has_odd_nan(getattr(point, n), dtype) for n in ARGS):  # inputs built from their bits
+    if any(snippet_bits.has_odd_nan(getattr(point, n), dtype) for n in ARGS):  # inputs built from their bits
         imports.append("import numpy as np" + ("\nimport ml_dtypes" if dtype == "bfloat16" else ""))
     return "\n".join(filter(None, imports))
 
 
 def _inputs(text, point, dtype: str) -> str:
-    return "\n".join(f"{n} = " + _array(text, getattr(point, n), dtype) for n in ARGS)
-
-
-def _values(value) -> tuple:
-    return tuple(float(v) for v in (value if isinstance(value, tuple) else (value,)))
-
-
-def _has_odd_nan(value, dtype: str) -> bool:
-    """Whether an input holds a NaN other than the dtype's own float('nan') (its sign or payload)."""
-    default = bits(math.nan, dtype)
-    return any(math.isnan(v) and bits(v, dtype) != default for v in _values(value))
-
-
-def _array(text, value, dtype: str) -> str:
-    """The input as the adapter's array literal. A NaN with its own sign or payload is
-    built from its exact bits at the dtype (the bits crossgrad's run gave the framework):
-    a framework converting a Python float to 16 bits may drop a NaN's payload (torch
-    writes 0x7e00 for every float16 NaN), a NumPy array of the dtype is copied as is."""
-    if not _has_odd_nan(value, dtype):
-        return text.array.format(value=_elements(value), dtype=dtype)
-    literal = text.array.format(value=_MARK, dtype=dtype)
-    if f"[{_MARK}]" not in literal:
-        raise SnippetError(f"the array template {text.array!r} has no [{{value}}] list to build from bits")
-    patterns = ", ".join(bits(v, dtype) for v in _values(value))
-    view = "ml_dtypes.bfloat16" if dtype == "bfloat16" else f"np.{dtype}"
-    numpy = f"np.array([{patterns}], dtype=np.uint{facts(dtype).width}).view({view})"
-    return literal.replace(f"[{_MARK}]", numpy)
-
-
-def _elements(value) -> str:
-    """x, w or b as the elements of a list literal: "1.0, float('-inf')" (a tuple: a vector point)."""
-    return ", ".join(_literal(v) for v in _values(value))
-
-
-def _literal(v: float) -> str:
-    """A float as Python text that makes its exact bits: float('nan') is 0x7ff8000000000000
-    only, so another NaN (its sign, its payload) is written as its bit pattern."""
-    if math.isfinite(v):
-        return repr(v)
-    pattern = struct.pack(">d", v).hex()
-    if math.isnan(v) and pattern != struct.pack(">d", float("nan")).hex():
-        return f"__import__('struct').unpack('>d', bytes.fromhex('{pattern}'))[0]"
-    return f"float('{v!r}')"
+    return "\n".join(f"{n} = " + snippet_bits.array(text, getattr(point, n), dtype) for n in ARGS)
 
 
 def _lines(template: tuple, text, fn: str, wrt: str, seed: float) -> list[str]:
@@ -316,30 +271,8 @@ def _wrapped(framework: str, text, mode: str) -> str:
     return text.wrap[mode].format("derivative")
 
 
-def _bits_expression(flat: str, index: int, dtype: str) -> str:
-    """The result's bits, which tell -0.0 from 0.0 and one NaN from another: at the
-    dtype's width through NumPy (a framework's own float conversion may change a NaN:
-    MLX's does); bfloat16, which NumPy lacks, as the float64 bits of the value."""
-    if dtype == "bfloat16":
-        return f"__import__('struct').pack('>d', {flat}).hex()"
-    return f"hex(__import__('numpy').asarray(result).reshape(-1)[{index}].view('uint{facts(dtype).width}'))"
-
-
-def _bits_meaning(dtype: str) -> str:
-    return "the value as float64" if dtype == "bfloat16" else f"at {dtype}: a NaN's sign and payload"
-
-
-def _nan_bits_line(flat: str, index: int, dtype: str) -> str:
-    """A line printing the result's bits (repr writes every NaN as nan)."""
-    return f"print({_bits_expression(flat, index, dtype)})  # bits {_bits_meaning(dtype)}"
-
-
-def _arg(value, dtype: str) -> str:
-    """An input as the comment names it: its repr; a NaN with its own bits as nan(0x7e01)."""
-    if not _has_odd_nan(value, dtype):
-        return repr(value)
-    texts = [f"nan({bits(v, dtype)})" if _has_odd_nan(v, dtype) else repr(v) for v in _values(value)]
-    return f"({', '.join(texts)})" if isinstance(value, tuple) else texts[0]
+def _inputs_comment(point, dtype: str) -> str:
+    return " ".join(f"{n}={snippet_bits.arg_comment(getattr(point, n), dtype)}" for n in ARGS)
 
 
 def _print(text, index: int, recorded, ad, wrt, seed, mode, dtype, point) -> str:
@@ -350,6 +283,6 @@ def _print(text, index: int, recorded, ad, wrt, seed, mode, dtype, point) -> str
     if recorded is not None:
         lines[-1] += f"  # crossgrad recorded: {recorded}"
     if recorded is not None and str(recorded).startswith("nan"):  # repr says nan for every NaN
-        lines.append(_nan_bits_line(flat, index, dtype))
-    head = f"# {what}, {mode}, {dtype}, x={_arg(point.x, dtype)} w={_arg(point.w, dtype)} b={_arg(point.b, dtype)}"
+        lines.append(snippet_bits.nan_bits_line(flat, index, dtype))
+    head = f"# {what}, {mode}, {dtype}, {_inputs_comment(point, dtype)}"
     return head + "\n" + "\n".join(lines)
