@@ -180,3 +180,20 @@ def test_a_nan_of_other_bits_than_the_frameworks_majority_is_a_payload_finding()
     assert (record.category, record.framework, record.modes, record.values) == (
         "nan payload", "mlx", "eager, compiled", "nan (0x7d00)")
     assert finding_records(rows[:2] + rows[4:]) == []  # torch against mlx: no majority, no finding
+
+
+def test_report_md_lists_a_mode_divergence_above_the_conventions_as_findings_csv_does(tmp_path):
+    from crossgrad.reporting.report import write_report
+
+    rows = TORCH_MINIMUM + [row(framework="tensorflow", mode=m, value="", bits="", verdict="no_gradient",
+                                outcome="no_gradient") for m in ("eager", "graph")]
+    write_report(tmp_path, rows, {}, {"status": "complete"}, {})
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.startswith("| F0")]
+    assert [line.split(" | ")[1] for line in lines] == ["mode divergence", "convention"]
+    assert "torch compiled differs from torch eager, in the value" in lines[0] and "`-0.0 -> 0.0`" in lines[0]
+    with open(tmp_path / "findings.csv", newline="", encoding="utf-8") as fh:
+        back = list(csv.DictReader(fh))
+    assert [(r["id"], r["category"]) for r in back] == [("F001", "mode divergence"), ("F002", "convention")]
+    page = (tmp_path / "cases" / "minimum_zeros.md").read_text(encoding="utf-8")
+    assert '<a id="f001"></a>' in page and "F001 · mode divergence: torch compiled differs" in page
