@@ -7,8 +7,17 @@ import io
 
 import pytest
 
+from crossgrad.judging import compare
 from crossgrad.judging.divergence import divergences, mode_pairs
-from crossgrad.judging.findings_data import COLUMNS, SEVERITY, finding_records, findings_csv
+from crossgrad.judging.findings_data import COLUMNS, SEVERITY, findings, findings_csv, with_snippets
+
+
+def finding_records(rows, snippet=None):
+    """The records of hand-made annotated rows (no catalogue: truths as the rows state them)."""
+    found = findings(rows, compare.build_matrices(rows, {}))
+    if snippet is not None:
+        found = with_snippets(found, lambda f: (snippet(f.record.category, f.items), ""))
+    return [f.record for f in found]
 
 
 def row(mode="eager", value="-0.0", bits="0x80000000", device="cpu", verdict="exact", framework="torch",
@@ -48,7 +57,8 @@ def test_a_nan_whose_payload_changed_is_a_payload_finding_ranked_lowest():
     rows = [row(value="nan", bits="0x7e01", dtype="float16"), row("compiled", "nan", "0x7d00", dtype="float16")]
     (record,) = finding_records(rows)
     assert (record.category, record.severity) == ("nan payload", min(SEVERITY.values()))
-    assert "0x7e01" in record.summary and "0x7d00" in record.summary
+    assert record.values == "nan (0x7e01) -> nan (0x7d00)"
+    assert record.summary == "torch compiled differs from torch eager, a NaN's payload or sign only, in the value"
 
 
 def test_records_rank_wrong_values_then_divergences_then_errors():
@@ -62,6 +72,7 @@ def test_records_rank_wrong_values_then_divergences_then_errors():
     divergence = records[1]
     assert divergence.summary.startswith("torch compiled differs from torch eager")
     assert (divergence.modes, divergence.devices, divergence.values) == ("eager, compiled", "cpu", "-0.0 -> 0.0")
+    assert divergence.severity > SEVERITY["convention"]  # above conventions, whatever the truth allows
     assert "no second derivative" in records[2].summary
 
 
@@ -115,3 +126,74 @@ def test_every_finished_run_folder_has_findings_csv(tmp_path):
     assert wrong == [("relu", "smooth", "torch", "8.0", "7.0")]
     assert back[0]["category"] == "wrong value" and "print(" in back[0]["snippet"]
     assert {r["category"] for r in back} >= {"wrong value", "definitional"}  # jax's gelu: the tanh form
+
+
+# --- NaN payloads kept end to end (issue 20 item 2) ----------------------------------------
+
+NAN_7E01 = __import__("struct").unpack(">d", bytes.fromhex("7ff8040000000000"))[0]  # float16 0x7e01
+
+
+def test_an_input_nan_with_a_payload_is_written_with_its_bits_and_read_back():
+    from crossgrad.core.row_check import GRADIENT_RULES, row_fault
+    from crossgrad.running.derivatives import arg_text
+
+    assert arg_text(NAN_7E01, "float16") == "nan(0x7e01)"
+    assert arg_text(float("nan"), "float16") == "nan"  # the dtype's own NaN: repr as before
+    assert arg_text(-float("nan"), "float32") == "nan(0xffc00000)"  # repr would lose the sign
+    assert arg_text((1.0, NAN_7E01), "float16") == "[1.0, nan(0x7e01)]"
+    assert row_fault({"x": "nan(0x7e01)", "w": "[1.0, nan(0x7e01)]", "b": "nan"}, GRADIENT_RULES) is None
+    assert row_fault({"x": "nan(7e01)"}, GRADIENT_RULES)  # only the written form is read
+
+
+def test_a_snippet_builds_a_payload_nan_input_from_its_bits():
+    """torch writes 0x7e00 for every float16 NaN made from a Python float; a NumPy array
+    of the dtype is copied as is (measured: torch, jax, TensorFlow, MLX)."""
+    from crossgrad.case import NAN_RESULT, Case, Point
+    from crossgrad.reporting.repro import case_snippet
+
+    case = Case("payload", lambda ops, x, w, b: ops.relu(x * w + b),
+                (Point("p", NAN_7E01, 1.0, 0.0, value=NAN_RESULT),), wrt=())
+    text = case_snippet(case, "torch", {"relu": "torch.relu({0})"}, "p", "float16", "none", "", "", "eager",
+                        recorded="nan (0x7e01)")
+    assert "x = torch.tensor(np.array([0x7e01], dtype=np.uint16).view(np.float16), dtype=torch.float16)" in text
+    assert "import numpy as np" in text and "x=nan(0x7e01)" in text
+    assert ".view('uint16')" in text  # the result's bits are printed too: repr says nan for every NaN
+    plain = case_snippet(case, "torch", {"relu": "torch.relu({0})"}, "p", "float32", "none", "", "", "eager")
+    assert "np.array([0x7fc02000], dtype=np.uint32).view(np.float32)" in plain
+
+
+def test_compare_calls_a_changed_nan_payload_its_own_lowest_class():
+    from crossgrad.judging.difference import CATEGORIES, change
+
+    a = {"outcome": "ok", "value": "nan", "bits": "0x7e01", "verdict": "exact"}
+    assert change(a, dict(a, bits="0x7d00"), "float16") == "nan payload"
+    assert change(a, dict(a), "float16") == "same"
+    assert change(a, dict(a, bits=""), "float16") == "same"  # bits not recorded: no claim
+    assert CATEGORIES.index("nan payload") == CATEGORIES.index("last bits") + 1
+
+
+def test_a_nan_of_other_bits_than_the_frameworks_majority_is_a_payload_finding():
+    """MLX returned float16 NaN 0x7e01 as 0x7d00 where torch and jax kept it (a measured run)."""
+    rows = [row(framework=fw, mode=m, value="nan", bits=b, dtype="float16", truth="nan")
+            for fw, b in (("torch", "0x7e01"), ("jax", "0x7e01"), ("mlx", "0x7d00")) for m in ("eager", "compiled")]
+    (record,) = finding_records(rows)
+    assert (record.category, record.framework, record.modes, record.values) == (
+        "nan payload", "mlx", "eager, compiled", "nan (0x7d00)")
+    assert finding_records(rows[:2] + rows[4:]) == []  # torch against mlx: no majority, no finding
+
+
+def test_report_md_lists_a_mode_divergence_above_the_conventions_as_findings_csv_does(tmp_path):
+    from crossgrad.reporting.report import write_report
+
+    rows = TORCH_MINIMUM + [row(framework="tensorflow", mode=m, value="", bits="", verdict="no_gradient",
+                                outcome="no_gradient") for m in ("eager", "graph")]
+    write_report(tmp_path, rows, {}, {"status": "complete"}, {})
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line.startswith("| F0")]
+    assert [line.split(" | ")[1] for line in lines] == ["mode divergence", "convention"]
+    assert "torch compiled differs from torch eager, in the value" in lines[0] and "`-0.0 -> 0.0`" in lines[0]
+    with open(tmp_path / "findings.csv", newline="", encoding="utf-8") as fh:
+        back = list(csv.DictReader(fh))
+    assert [(r["id"], r["category"]) for r in back] == [("F001", "mode divergence"), ("F002", "convention")]
+    page = (tmp_path / "cases" / "minimum_zeros.md").read_text(encoding="utf-8")
+    assert '<a id="f001"></a>' in page and "F001 · mode divergence: torch compiled differs" in page

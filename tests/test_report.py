@@ -130,17 +130,32 @@ def test_every_finding_has_a_snippet_on_its_case_page_and_a_link():
     text = render_report(rows(), ENV, {"status": "complete"}, CASES)
     table = [l for l in text.splitlines() if re.match(r"\| F\d+ \|", l)]
     kinds = [l.split(" | ")[1] for l in table]
-    assert kinds == ["wrong value", "convention"]  # most severe first
-    assert "NaN where a valid value exists" in table[0] and "jax (eager)" in table[0]
-    assert "[snippet](cases/relu.md#f1)" in table[0] and "[snippet](cases/relu.md#f2)" in table[1]
+    assert kinds == ["wrong value", "convention", "error"]  # most severe first; errors are findings too
+    assert "jax: NaN where a valid value exists" in table[0] and "| jax | eager |" in table[0]
+    assert "[snippet](cases/relu.md#f001)" in table[0] and "[snippet](cases/relu.md#f002)" in table[1]
+    assert "torch: crashed: killed by signal SIGSEGV (11)" in table[2] and "| torch | compiled |" in table[2]
     relu_page = page()
-    assert '<a id="f1"></a>' in relu_page and '<a id="f2"></a>' in relu_page
-    # F2: torch's -0.0 at the kink; torch has a spelling, so its snippet is code
-    f2 = relu_page[relu_page.index('<a id="f2"></a>'):]
+    assert '<a id="f001"></a>' in relu_page and '<a id="f002"></a>' in relu_page
+    # F002: torch's -0.0 at the kink; torch has a spelling, so its snippet is code
+    f2 = relu_page[relu_page.index('<a id="f002"></a>'):relu_page.index('<a id="f003"></a>')]
     assert "torch.func.vjp(lambda w: relu(x, w, b), w)" in f2 and "# crossgrad recorded: -0.0" in f2
-    # F1: jax has no spelling in this env: said so, not hidden
-    f1 = relu_page[relu_page.index('<a id="f1"></a>'):relu_page.index('<a id="f2"></a>')]
+    # F001: jax has no spelling in this env: said so, not hidden
+    f1 = relu_page[relu_page.index('<a id="f001"></a>'):relu_page.index('<a id="f002"></a>')]
     assert "No snippet: no spelling for jax in env.json" in f1
+
+
+def test_report_findings_and_findings_csv_are_one_list(tmp_path):
+    """report.md's table and findings.csv say the same: the same ids, categories and summaries."""
+    import csv
+
+    write_report(tmp_path, rows(), ENV, {"status": "complete"}, CASES)
+    text = (tmp_path / "report.md").read_text(encoding="utf-8")
+    table = [l.split(" | ") for l in text.splitlines() if re.match(r"\| F\d+ \|", l)]
+    with open(tmp_path / "findings.csv", newline="", encoding="utf-8") as fh:
+        records = list(csv.DictReader(fh))
+    assert [(t[0].lstrip("| "), t[1], t[11]) for t in table] == [(r["id"], r["category"], r["summary"])
+                                                                 for r in records]
+    assert len(records) == 3
 
 
 def test_write_report_writes_markdown_and_heatmap(tmp_path):

@@ -24,12 +24,15 @@ def test_each_pair_gets_its_category():
             row("cpu", "1.0", "b"), row("gpu", "1.0000001192092896", "b"),         # 1 ulp: last bits
             row("cpu", "0.0", "c"), row("gpu", "1.0", "c"),                        # value
             row("cpu", "1.0", "d"), row("gpu", "", "d", outcome="error"),          # outcome
-            row("cpu", "nan", "e"), row("gpu", "nan", "e"),                        # NaN equals NaN
+            row("cpu", "nan", "e"), row("gpu", "nan", "e"),                        # no bits: NaN equals NaN
+            row("cpu", "nan", "g", bits="0x7fc00000"), row("gpu", "nan", "g", bits="0x7fffffff"),  # payload
+            row("cpu", "nan", "h", bits="0x7fc00000"), row("gpu", "nan", "h", bits="0x7fc00000"),  # same bits
             row("gpu", "2.0", "f")]                                                # gpu only: no pair
     kinds = {cpu["point"]: kind for cpu, _, kind in device_pairs(rows)}
-    assert kinds == {"a": "sign of zero", "b": "last bits", "c": "value", "d": "outcome", "e": "same"}
+    assert kinds == {"a": "sign of zero", "b": "last bits", "c": "value", "d": "outcome", "e": "same",
+                     "g": "nan payload", "h": "same"}
     text = device_section(rows)
-    assert "| jax | eager | gpu | 5 |  | 1 | 1 | 1 | 1 | 1 |" in text
+    assert "| jax | eager | gpu | 7 |  | 1 | 1 | 1 | 1 | 1 | 2 |" in text
     assert "`-0.0`" in text and "`0.0`" in text  # the sign of a zero is shown, never rounded away
     assert "last bits" in text and "`1.0000001192092896`" not in text  # last bits are counted, not listed
 

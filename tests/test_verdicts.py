@@ -9,7 +9,7 @@ from crossgrad.catalogue import cases
 from crossgrad.judging import compare
 from crossgrad.judging.verdicts import VALID, annotate, flushed_point, zero_sign_differs
 from crossgrad.reporting.report_conventions import KEEP, MULTIPLY, zero_rule, zero_rules
-from crossgrad.reporting.report_findings import KINDS, findings
+from crossgrad.judging.findings_data import CATEGORIES, findings
 
 CASES = cases()
 
@@ -127,20 +127,22 @@ def test_findings_are_ordered_by_severity_with_the_seed_kink_as_a_convention():
                              "0.0" if fw == "torch" else "nan"))
             rows.append(real(fw, mode, "float64", "leaky_relu", "kink", "reverse", "1.0", "b",
                              "0.009999999776482582" if fw == "tensorflow" else "0.01" if fw == "torch" else "1.0"))
-    found = findings(compare.build_matrices(annotate(rows, CASES), CASES))
-    kinds = [f.kind for f in found]
-    assert kinds == sorted(kinds, key=KINDS.index)
+    annotated = annotate(rows, CASES)
+    found = findings(annotated, compare.build_matrices(annotated, CASES))
+    kinds = [f.record.category for f in found]
+    assert kinds == sorted(kinds, key=CATEGORIES.index)
     # One finding per framework (one maintainer each). leaky_relu: torch 0.01, jax 1.0,
     # TensorFlow its float32 alpha: one vote each, no majority, so the different
     # subgradients are a finding for every valid cell.
-    assert [(f.kind, f.case, f.framework) for f in found] == [
+    assert [(f.record.category, f.record.case, f.record.framework) for f in found] == [
         ("wrong value", "norm", "jax"), ("wrong value", "norm", "tensorflow"),
         ("different subgradient", "leaky_relu", "torch"), ("different subgradient", "leaky_relu", "jax"),
         ("definitional", "leaky_relu", "tensorflow"), ("convention", "relu", "tensorflow")]
     seed = found[-1]
-    assert {c[2][:2] for c in seed.cells} == {("tensorflow", "eager"), ("tensorflow", "graph")}
-    assert [f.ident for f in found] == [f"F{i}" for i in range(1, 7)]
-    assert found[0].link() == "cases/norm.md#f1"
+    assert {(r["framework"], r["mode"]) for r in seed.items} == {("tensorflow", "eager"), ("tensorflow", "graph")}
+    assert seed.record.modes == "eager, graph"
+    assert [f.record.id for f in found] == [f"F{i:03d}" for i in range(1, 7)]
+    assert found[0].anchor == "f001"
 
 
 def test_flushed_result_and_a_cancelled_zero():

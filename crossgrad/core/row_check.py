@@ -23,7 +23,8 @@ from crossgrad.core.rows import (AD_KINDS, OUTCOMES, READABLE_VERSIONS, RETIRED_
                                  VERDICTS, WRT)
 
 _FLOAT = r"-?(?:nan|inf|[0-9]+\.[0-9]*(?:e[-+][0-9]+)?|[0-9]+e[-+][0-9]+)"
-_VECTOR = rf"\[(?:{_FLOAT}(?:, {_FLOAT})*)?\]"
+_NAN_BITS = r"nan\(0x[0-9a-f]+\)"  # an input NaN with its own sign or payload (running.derivatives.arg_text)
+_VECTOR = rf"\[(?:(?:{_FLOAT}|{_NAN_BITS})(?:, (?:{_FLOAT}|{_NAN_BITS}))*)?\]"
 
 
 class Rule(NamedTuple):
@@ -42,7 +43,8 @@ def _choice(choices, optional: bool = False) -> Rule:
 
 _float_text = Rule(f"(?:{_FLOAT})?", "a float as Python writes it (repr), or empty")
 _name = Rule(NAME_PATTERN, f"a name ({NAME_RULE})")
-_input = Rule(f"(?:{_FLOAT}|{_VECTOR})?", "a float or a list of floats as Python writes them, or empty")
+_input = Rule(f"(?:{_FLOAT}|{_NAN_BITS}|{_VECTOR})?",
+              "a float or a list of floats as Python writes them (a NaN may be nan(0x...), its bits), or empty")
 _count = Rule("[0-9]+", "a non-negative integer", (int, str))  # str: a CSV field
 _text = Rule("(?s:.*)", "text")
 _version = Rule("|".join(map(str, READABLE_VERSIONS)), f"one of {', '.join(map(str, READABLE_VERSIONS))}",

@@ -11,8 +11,9 @@ only is a finding too); each joined line then gets one category, worst first
     value           both have values whose bits differ beyond the last bits
     sign of zero    both are zeros of opposite sign
     last bits       at most LAST_BITS_ULPS units in the last place apart, at the dtype
+    nan payload     both NaN, other bits (a NaN's sign or payload changed)
     only in A/B     the quantity exists on one side only
-    same            bit for bit the same (NaN equals NaN, -0.0 differs from 0.0)
+    same            bit for bit the same (-0.0 differs from 0.0, a NaN's payload counts)
 
 Verdicts are computed afresh for both sides by today's verdict code
 (`current_verdicts`), so a change of verdict is a change of value or outcome,
@@ -29,7 +30,7 @@ from crossgrad.judging.difference import change, ulps
 from crossgrad.judging.verdicts import annotate
 
 KEY = RowKey._fields
-SIDE_COLUMNS = ("framework_version", "device", "value", "outcome", "verdict", "recorded_verdict", "detail",
+SIDE_COLUMNS = ("framework_version", "device", "value", "bits", "outcome", "verdict", "recorded_verdict", "detail",
                 "primitive", "truth")
 
 
@@ -45,7 +46,7 @@ def prepare(gradients: pd.DataFrame) -> pd.DataFrame:
     """A side's rows with `seed` (the tangent of forward rows, else the cotangent),
     an integer index, the recorded verdict kept apart, today's truth and verdict."""
     frame = gradients.copy()
-    for column in ("cotangent", "tangent", "detail", "primitive", "verdict", "truth", "framework_version"):
+    for column in ("cotangent", "tangent", "detail", "primitive", "verdict", "truth", "framework_version", "bits"):
         if column not in frame:
             frame[column] = ""
     frame["seed"] = [seed_text({"ad": ad, "tangent": t, "cotangent": c})
@@ -78,5 +79,5 @@ def category(line: dict) -> str:
         return "only in A"
     if line["_merge"] == "right_only":
         return "only in B"
-    a, b = ({k: line[f"{k}_{side}"] for k in ("verdict", "outcome", "value")} for side in ("a", "b"))
+    a, b = ({k: line[f"{k}_{side}"] for k in ("verdict", "outcome", "value", "bits")} for side in ("a", "b"))
     return change(a, b, line["dtype"])

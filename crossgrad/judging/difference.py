@@ -9,9 +9,12 @@ one run's report (crossgrad.reporting.report_devices).
     value           both have values whose bits differ beyond the last bits
     sign of zero    both are zeros of opposite sign
     last bits       at most LAST_BITS_ULPS units in the last place apart, at the dtype
-    same            the same bits (NaN equals NaN), or no value on either side
+    nan payload     both NaN, with other bits at the dtype (a NaN's sign or payload changed)
+    same            the same bits, or no value on either side
 
-A side has `verdict`, `outcome` and `value` (the value's text as recorded).
+A side has `verdict`, `outcome`, `value` (the value's text as recorded) and, where
+recorded, `bits` (the value's bits at the dtype's width: its identity, which tells
+NaNs apart; without them, as in a run folder that left them out, NaN equals NaN).
 """
 from __future__ import annotations
 
@@ -26,7 +29,8 @@ from crossgrad.judging.truth import as_float
 # Up to this many units in the last place apart (at the dtype): an op's rounding
 # (a fused multiply-add, another vector width), not a different formula.
 LAST_BITS_ULPS = 8
-CATEGORIES = ("verdict worse", "outcome", "value", "sign of zero", "last bits", "only in A", "only in B", "same")
+CATEGORIES = ("verdict worse", "outcome", "value", "sign of zero", "last bits", "nan payload", "only in A", "only in B",
+              "same")
 CHANGES = CATEGORIES[:-1]
 
 
@@ -37,12 +41,21 @@ def change(a: dict, b: dict, dtype: str) -> str:
     va, vb = _float(a.get("value")), _float(b.get("value"))
     if a.get("outcome") != b.get("outcome") or (va is None) != (vb is None):
         return "outcome"
-    if va is None or bit_key(va) == bit_key(vb):
+    if va is None:
+        return "same"
+    if math.isnan(va) and math.isnan(vb):
+        return "nan payload" if _nan_bits_differ(a.get("bits"), b.get("bits")) else "same"
+    if bit_key(va) == bit_key(vb):
         return "same"
     if va == 0.0 and vb == 0.0:  # == on purpose: both zeros, bits differ, so the signs do
         return "sign of zero"
     distance = ulps(a.get("value"), b.get("value"), dtype)
     return "last bits" if distance is not None and distance <= LAST_BITS_ULPS else "value"
+
+
+def _nan_bits_differ(bits_a, bits_b) -> bool:
+    """Whether two NaNs' recorded bits differ ("" on either side: not recorded, no claim)."""
+    return bool(bits_a) and bool(bits_b) and str(bits_a).lower() != str(bits_b).lower()
 
 
 def worse(verdict_a: str, verdict_b: str) -> bool:

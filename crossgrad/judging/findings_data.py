@@ -1,39 +1,52 @@
-"""A run's findings as data: typed records and findings.csv (issue 20 item 5), so a CI
-job or a maintainer's script reads them without parsing markdown.
+"""A run's findings as data, the one source of report.md's Findings, the case pages'
+snippets and findings.csv (issue 20 item 5), so a CI job or a maintainer's script
+reads them without parsing markdown and both say the same.
 
-One record per finding: the judged rows of one category, case, framework, point,
-derivative and wrt, with the modes, devices and dtypes it holds for. Categories,
-most severe first (SEVERITY: a higher number is more severe):
+A finding gathers the judged rows of one category, case, framework and detail,
+e.g. (wrong value, norm, jax, "NaN where a valid value exists"): one finding, one
+maintainer to tell. It names the points, modes, devices, dtypes and inputs it holds
+for. Categories, most severe first (SEVERITY: a higher number is more severe):
 
-    wrong value        verdict `invalid` (a NaN a standard defines dropped included)
-    mode divergence    the framework's own modes give other bits (crossgrad.judging.divergence)
-    device divergence  the framework's own devices give other bits
-    definitional       the value of a documented alternative form of the op
-    convention         a subnormal read as 0, no gradient (None)
-    error              the framework raised, crashed or timed out
-    precision          `imprecise`
-    nan payload        a mode or device pair whose NaNs differ in sign or payload only
+    wrong value            verdict `invalid`: NaN/inf where a derivative exists, a value
+                           outside the Clarke set, a number where a standard says NaN
+    mode divergence        the framework's own modes give other bits, whatever the truth
+                           allows (crossgrad.judging.divergence): "torch compiled differs
+                           from torch eager"
+    device divergence      the framework's own devices give other bits
+    different subgradient  valid values, but frameworks pick different ones
+    definitional           the value of a documented alternative form of the op
+    convention             a zero's sign apart from the per-framework majority, no
+                           gradient (None), a subnormal input read as 0
+    error                  the framework raised, crashed or timed out
+    precision              `imprecise`, or last bits apart from the majority
+    nan payload            a mode or device pair whose NaNs differ in sign or payload only
 
-Input: annotated gradient rows (dicts with verdict and truth; crossgrad.judging.verdicts.annotate).
+Input: annotated gradient rows (crossgrad.judging.verdicts.annotate) arranged as
+matrices (crossgrad.judging.compare.build_matrices: the per-framework vote).
 """
 from __future__ import annotations
 
 import csv
 import io
-from dataclasses import astuple, dataclass, fields
+import math
+from dataclasses import astuple, dataclass, field, fields, replace
 from typing import Callable
 
+from crossgrad.judging.compare import MODE_ORDER
 from crossgrad.judging.divergence import Divergence, divergences
+from crossgrad.judging.truth import as_float
 
-SEVERITY = {"wrong value": 8, "mode divergence": 7, "device divergence": 7, "definitional": 5,
-            "convention": 4, "error": 3, "precision": 2, "nan payload": 1}
+SEVERITY = {"wrong value": 8, "mode divergence": 7, "device divergence": 7, "different subgradient": 6,
+            "definitional": 5, "convention": 4, "error": 3, "precision": 2, "nan payload": 1}
+CATEGORIES = tuple(SEVERITY)  # most severe first
 ERROR_OUTCOMES = ("error", "crashed", "timeout")
 SHOWN = 4  # distinct values a record lists
 
 
 @dataclass(frozen=True)
 class FindingRecord:
-    """One row of findings.csv (the column names are the field names)."""
+    """One row of findings.csv (the column names are the field names). point, modes,
+    devices, dtypes and wrt list what the finding holds for, comma-separated."""
 
     id: str
     severity: int
@@ -54,18 +67,107 @@ class FindingRecord:
 COLUMNS = tuple(f.name for f in fields(FindingRecord))
 
 
-def row_category(row: dict) -> str:
-    """The category one judged row belongs to ("" : no finding)."""
+@dataclass
+class Finding:
+    """A record with what it was made of: `items`, the judged rows (dicts) of a row
+    finding or the Divergences of a divergence, in report order; `detail`, the
+    record's summary without the framework; `snippet_note`, why it has no snippet."""
+
+    record: FindingRecord
+    items: list = field(default_factory=list)
+    detail: str = ""
+    snippet_note: str = ""
+
+    @property
+    def anchor(self) -> str:
+        return self.record.id.lower()
+
+
+# --- which finding a judged row belongs to ---------------------------------------------
+
+
+def cell_findings(mrow, col, row) -> list[tuple[str, str]]:
+    """(category, detail) of every finding one cell (matrix row, column, judged row) belongs to."""
     verdict, outcome = row.get("verdict", ""), row.get("outcome", "")
+    cause = mrow.verdict.causes.get(col)
+    found = []
     if outcome in ERROR_OUTCOMES:
-        return "error"
-    if outcome == "no_gradient" or verdict == "flushed":
-        return "convention"
-    return {"invalid": "wrong value", "definitional": "definitional", "imprecise": "precision"}.get(verdict, "")
+        found.append(("error", f"{outcome}: {_first_line(row.get('detail'))}".rstrip(": ")))
+    elif verdict == "invalid":
+        found.append(("wrong value", _wrong(row, mrow.truth)))
+    elif verdict == "definitional":
+        found.append(("definitional", f"matches the {row.get('form') or 'alternative'} form, not the truth"))
+    elif verdict == "flushed":
+        found.append(("convention", f"flush-to-zero: {row.get('form') or 'a subnormal read as 0'}"))
+    elif outcome == "no_gradient":
+        found.append(("convention", "no gradient: returns None where the others return a value"))
+    elif verdict == "imprecise":
+        found.append(("precision", "beyond the relative tolerance, within the absolute floor"))
+    if cause == "subgradient":
+        found.append(("different subgradient", "another subgradient than the per-framework majority"))
+    elif verdict == "subgradient" and not mrow.verdict.odd and _subgradients_differ(mrow):
+        found.append(("different subgradient", "frameworks pick different subgradients (no clear majority)"))
+    elif cause == "sign of zero":
+        found.append(("convention", "a zero of the other sign than the per-framework majority"))
+    elif cause == "ulp" and verdict != "exact":  # an exact odd one: the others are the imprecise ones
+        found.append(("precision", "last bits differ from the per-framework majority"))
+    return found
+
+
+NAN_PAYLOAD = ("nan payload", "a NaN of other bits (sign or payload) than the per-framework majority's")
+
+
+def nan_payload_odd(mrow) -> set:
+    """The columns of a matrix row whose NaN has other bits than the NaN most frameworks
+    return (one vote per framework, split among its columns; none without a strict
+    majority). repr writes every NaN alike; `bits` tells them apart."""
+    nans = {col: r.get("bits") for col, r in mrow.cells.items() if str(r.get("value")) == "nan" and r.get("bits")}
+    if len(set(nans.values())) < 2:
+        return set()
+    share: dict = {}
+    for col in nans:
+        share[col[0]] = share.get(col[0], 0) + 1
+    weight: dict = {}
+    for col, pattern in nans.items():
+        weight[pattern] = weight.get(pattern, 0.0) + 1.0 / share[col[0]]
+    ranked = sorted(weight.values(), reverse=True)
+    if ranked[0] - ranked[1] < 1e-9:
+        return set()
+    top = max(weight, key=weight.get)
+    return {col for col, pattern in nans.items() if pattern != top}
+
+
+def _first_line(text) -> str:
+    lines = str(text or "").strip().splitlines()
+    return lines[-1].strip()[:200] if lines else ""  # a traceback's last line names the error
+
+
+def _subgradients_differ(mrow) -> bool:
+    """Whether the row's valid subgradients are more than one number (a zero's sign aside)."""
+    values = {as_float(r.get("value")) + 0.0 for r in mrow.cells.values() if r.get("verdict") == "subgradient"}
+    return len(values) > 1  # + 0.0: -0.0 and 0.0 are one number
+
+
+def _wrong(row, truth_text: str) -> str:
+    number = as_float(row.get("value"))
+    if number is not None and math.isnan(number):
+        return "NaN where a valid value exists"
+    if truth_text == "nan":
+        return "a number where IEEE 754 / NumPy define NaN (the NaN is dropped)"
+    if number is not None and math.isinf(number):
+        return "inf where a finite value is valid"
+    if truth_text.startswith("["):
+        return "a value outside the Clarke set"
+    if number == 0.0:
+        return "0 where the truth is not 0"
+    return "a wrong value"
+
+
+# --- gathering -------------------------------------------------------------------------
 
 
 def _joined(values) -> str:
-    return ", ".join(dict.fromkeys(str(v) for v in values if str(v) != ""))
+    return ", ".join(dict.fromkeys(str(v) for v in values if v not in (None, "")))
 
 
 def _shown(values) -> str:
@@ -74,76 +176,99 @@ def _shown(values) -> str:
     return "; ".join(distinct[:SHOWN]) + more
 
 
-def _quantity(row) -> str:
-    what = f"{row.get('ad', '')} {row.get('wrt', '')}".strip()
-    return what if row.get("ad") == "none" else f"{what}[{row.get('index', 0)}]"
+def _modes(values) -> str:
+    found = list(dict.fromkeys(v for v in values if v))
+    return ", ".join(sorted(found, key=lambda m: MODE_ORDER.index(m) if m in MODE_ORDER else len(MODE_ORDER)))
 
 
-def _group(items, key: Callable) -> dict:
-    groups: dict = {}
-    for item in items:
-        groups.setdefault(key(item), []).append(item)
-    return groups
+def _quantity(ad: str, wrt: str) -> str:
+    return "the value" if ad == "none" else f"{ad} d/d{wrt}" if wrt else ad
 
 
-def _row_summary(category: str, rows: list[dict]) -> str:
+def _row_draft(category: str, detail: str, rows: list[dict]) -> dict:
     first = rows[0]
-    where = f"{first['case']}/{first['point']} {_quantity(first)}"
-    if category == "error":
-        return f"{first['framework']} {first.get('outcome')}: {where}: {first.get('detail', '')}"[:300]
-    got = _shown(r.get("value", "") for r in rows)
-    form = f" ({first['form']})" if first.get("form") else ""
-    return f"{first['framework']} {category}{form}: {where} gives {got} where the truth is {first.get('truth') or '?'}"
+    quantities = _joined(_quantity(r.get("ad", ""), r.get("wrt", "")) for r in rows)
+    return dict(case=first["case"], point=_joined(r.get("point") for r in rows), framework=first["framework"],
+                modes=_modes(r.get("mode") for r in rows), devices=_joined(r.get("device") for r in rows),
+                dtypes=_joined(r.get("dtype") for r in rows), wrt=_joined(r.get("wrt") for r in rows),
+                values=_shown(_row_value(r, category) for r in rows),
+                truth=_shown(r.get("truth") or "—" for r in rows),
+                summary=f"{first['framework']}: {detail}, in {quantities}")
 
 
-def _row_records(rows: list[dict]) -> list[tuple[str, list[dict]]]:
-    judged = [(row_category(r), r) for r in rows]
-    key = lambda cr: (cr[0], cr[1].get("case"), cr[1].get("framework"), cr[1].get("point"), cr[1].get("ad"),
-                      cr[1].get("wrt"))
-    return [(k[0], [r for _, r in group]) for k, group in _group([cr for cr in judged if cr[0]], key).items()]
+def _row_value(row: dict, category: str) -> str:
+    value = row.get("value") or row.get("outcome", "")
+    return f"{value} ({row.get('bits')})" if category == "nan payload" else str(value)
+
+
+def _pair_value(d: Divergence, with_point: bool) -> str:
+    where = f"{d.point}: " if with_point else ""
+    if d.reference_value == d.other_value:  # NaN and NaN: only the bits tell them apart
+        return f"{where}{d.reference_value} ({d.reference_bits}) -> {d.other_value} ({d.other_bits})"
+    return f"{where}{d.reference_value} -> {d.other_value}"
+
+
+def _divergence_draft(category: str, detail: str, found: list[Divergence]) -> dict:
+    d = found[0]
+    sides = [d.reference] + [x.other for x in found]  # the two sides compared
+    held = [x.held for x in found]  # the other axis: the devices of a mode pair
+    quantities = _joined(_quantity(x.ad, x.wrt) for x in found)
+    several = len({x.point for x in found}) > 1  # then each value says its point
+    return dict(case=d.case, point=_joined(x.point for x in found), framework=d.framework,
+                modes=_modes(sides if d.axis == "mode" else held),
+                devices=_joined(sides if d.axis == "device" else held),
+                dtypes=_joined(x.dtype for x in found), wrt=_joined(x.wrt for x in found),
+                values=_shown(_pair_value(x, several) for x in found), truth=_shown(x.truth or "—" for x in found),
+                summary=f"{d.framework} {detail}, in {quantities}")
 
 
 def _divergence_category(d: Divergence) -> str:
     return "nan payload" if d.payload_only else f"{d.axis} divergence"
 
 
-def _divergence_summary(category: str, found: list[Divergence]) -> str:
-    d = found[0]
-    pairs = _shown(f"{x.reference} {x.reference_value} ({x.reference_bits}), {x.other} {x.other_value} ({x.other_bits})"
-                   for x in found)
-    what = "NaN payload" if category == "nan payload" else "bits"
-    return (f"{d.framework} {d.other} differs from {d.framework} {d.reference} ({what}): "
-            f"{d.case}/{d.point} {d.ad} {d.wrt}".rstrip() + f": {pairs}")
+def _divergence_detail(d: Divergence) -> str:
+    what = ", a NaN's payload or sign only" if d.payload_only else ""
+    return f"{d.other} differs from {d.framework} {d.reference}{what}"
 
 
-def finding_records(rows: list[dict], snippet: Callable | None = None) -> list[FindingRecord]:
-    """Every finding of the annotated rows, most severe first, ids F001, F002, ...
-    `snippet(category, items)` -> text or a path ("" : none): the rows of a row
-    finding, the Divergences of a divergence; None: no snippets."""
-    drafts = []
-    for category, group in _row_records(rows):
-        first = group[0]
-        drafts.append((category, group, dict(
-            case=first["case"], point=first["point"], framework=first["framework"],
-            modes=_joined(r.get("mode") for r in group), devices=_joined(r.get("device") for r in group),
-            dtypes=_joined(r.get("dtype") for r in group), wrt=str(first.get("wrt", "")),
-            values=_shown(r.get("value", "") for r in group), truth=str(first.get("truth", "")),
-            summary=_row_summary(category, group))))
+def findings(rows: list[dict], matrices: dict) -> list[Finding]:
+    """Every finding of the annotated rows (`matrices`: compare.build_matrices of the
+    same rows), most severe first, then in catalogue order; ids F001, F002, ...
+    Records carry no snippet yet (crossgrad.reporting.findings_file adds them)."""
+    gathered: dict = {}
+    case_order, fw_order = [], []
+    for (case, _), matrix in matrices.items():
+        case_order.append(case)
+        for mrow in matrix:
+            odd_nans = nan_payload_odd(mrow)
+            for col, row in mrow.cells.items():
+                fw_order.append(col[0])
+                found = cell_findings(mrow, col, row) + ([NAN_PAYLOAD] if col in odd_nans else [])
+                for category, detail in found:
+                    gathered.setdefault((category, case, col[0], detail), []).append(row)
     for axis in ("mode", "device"):
-        found = divergences(rows, axis)
-        key = lambda d: (_divergence_category(d), d.framework, d.reference, d.other, d.case, d.point, d.ad, d.wrt)
-        for k, group in _group(found, key).items():
-            d = group[0]
-            modes = [d.reference, d.other] if axis == "mode" else [d.held]
-            devices = [d.held] if axis == "mode" else [d.reference, d.other]
-            drafts.append((k[0], group, dict(
-                case=d.case, point=d.point, framework=d.framework, modes=_joined(modes), devices=_joined(devices),
-                dtypes=_joined(x.dtype for x in group), wrt=d.wrt,
-                values=_shown(f"{x.reference_value} -> {x.other_value}" for x in group), truth=d.truth,
-                summary=_divergence_summary(k[0], group))))
-    drafts.sort(key=lambda dr: (-SEVERITY[dr[0]], dr[2]["case"], dr[2]["framework"], dr[2]["point"]))
-    return [FindingRecord(f"F{i:03d}", SEVERITY[category], category, snippet=(snippet(category, items) if snippet else ""),
-                          **fields_) for i, (category, items, fields_) in enumerate(drafts, 1)]
+        for d in divergences(rows, axis):
+            gathered.setdefault((_divergence_category(d), d.case, d.framework, _divergence_detail(d)), []).append(d)
+    case_rank = {c: i for i, c in reversed(list(enumerate(case_order)))}
+    fw_rank = {f: i for i, f in reversed(list(enumerate(fw_order)))}
+    keys = sorted(gathered, key=lambda k: (-SEVERITY[k[0]], case_rank.get(k[1], len(case_rank)), k[1], k[3],
+                                           fw_rank.get(k[2], len(fw_rank)), k[2]))
+    out = []
+    for i, key in enumerate(keys, start=1):
+        category, detail, items = key[0], key[3], gathered[key]
+        draft = (_divergence_draft if isinstance(items[0], Divergence) else _row_draft)(category, detail, items)
+        out.append(Finding(FindingRecord(f"F{i:03d}", SEVERITY[category], category, **draft), items, detail))
+    return out
+
+
+def with_snippets(found: list[Finding], snippet: Callable) -> list[Finding]:
+    """The findings with each record's snippet: `snippet(finding)` -> (code, note)
+    (code "" where none can be written, and the note says why)."""
+    out = []
+    for f in found:
+        code, note = snippet(f)
+        out.append(Finding(replace(f.record, snippet=code), f.items, f.detail, note))
+    return out
 
 
 def findings_csv(records: list[FindingRecord]) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from crossgrad.core import run_folder
-from crossgrad.reporting.findings_file import write_findings
 from crossgrad.core.records import write_csv
 from crossgrad.core.rows import GRADIENT_COLUMNS
 from crossgrad.catalogue import cases
@@ -42,5 +41,4 @@ def finish(run_dir: Path, report: bool = True) -> Path:
         write_timings_csv(run_dir, timings)
     if not report:
         return run_dir / run_folder.GRADIENTS
-    write_findings(run_dir, rows, env, cases())
     return write_report(run_dir, rows, env, manifest, cases(), timings)

@@ -16,6 +16,7 @@ from crossgrad.core.rows import seed_text
 from crossgrad.judging import compare
 from crossgrad.judging.summary import summary_cell
 from crossgrad.reporting import report_pages, report_findings, plots
+from crossgrad.reporting.findings_file import run_findings, write_findings_csv
 from crossgrad.reporting.report_conventions import conventions_table
 from crossgrad.reporting.report_devices import device_section
 from crossgrad.reporting.report_text import col_label as _col_label
@@ -28,9 +29,12 @@ from crossgrad.timing.report import timing_section
 HEATMAP = "summary.png"
 FAILED = ("error", "no_gradient", "crashed", "timeout", "unsupported", "unavailable")
 FINDINGS_INTRO = ("Generated from this run's values, most severe first: wrong values (no convention "
-                  "explains them), different valid subgradients, definitional differences (an "
-                  "alternative form of the op), conventions (a zero's sign, no gradient, "
-                  "flush-to-zero), precision. Each names where it holds and links its repro snippet.")
+                  "explains them), mode and device divergence (a framework's compiled mode or GPU "
+                  "gives other bits than its own eager mode or CPU, whatever the truth allows), "
+                  "different valid subgradients, definitional differences (an alternative form of "
+                  "the op), conventions (a zero's sign, no gradient, flush-to-zero), errors, "
+                  "precision, NaN payloads. The same records, id for id, are in findings.csv. Each "
+                  "names where it holds and links its repro snippet.")
 CONVENTIONS_INTRO = ("Measured from the rows. A zero first-order gradient reached with a negative "
                      "seed shows whether the framework keeps the op's +0 (only x of z = x*w + b "
                      "signs d/dw) or multiplies the seed in; these are conventions, not errors "
@@ -39,8 +43,8 @@ CONVENTIONS_INTRO = ("Measured from the rows. A zero first-order gradient reache
 
 def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cases: dict,
                  timings: list[dict] | None = None) -> Path:
-    """Write run_dir/report.md, its heatmap PNG and one page per case under
-    run_dir/cases/; returns the report's path.
+    """Write run_dir/report.md, its heatmap PNG, one page per case under
+    run_dir/cases/ and findings.csv (the same findings); returns the report's path.
 
     `timings` (timing rows), when given, add the timing section of
     crossgrad.timing.report after the conventions.
@@ -51,9 +55,11 @@ def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cas
     timing = ""
     if timings:
         timing = timing_section(timings, run_dir)
+    found = run_findings(rows, env, cases, matrices)  # once: report.md, the pages and findings.csv
+    write_findings_csv(run_dir, found)
     text = render_report(rows, env, manifest, cases, heatmap=HEATMAP if heatmap else None, timing=timing,
-                         matrices=matrices)
-    for case, page in render_pages(rows, env, cases, matrices).items():
+                         matrices=matrices, found=found)
+    for case, page in render_pages(rows, env, cases, matrices, found).items():
         (run_dir / run_folder.CASE_PAGES).mkdir(parents=True, exist_ok=True)
         atomic_write_text(run_folder.inside(run_dir, run_folder.case_page(case)), page)
     path = run_dir / run_folder.REPORT
@@ -61,17 +67,21 @@ def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cas
     return path
 
 
-def render_pages(rows: list[dict], env: dict, cases: dict, matrices: dict | None = None) -> dict[str, str]:
+def render_pages(rows: list[dict], env: dict, cases: dict, matrices: dict | None = None,
+                 found: list | None = None) -> dict[str, str]:
     """case -> the markdown of its page `cases/<case>.md` (crossgrad.reporting.report_pages)."""
     matrices = compare.build_matrices(rows, cases) if matrices is None else matrices
-    cols, found, errors = compare.columns(rows), report_findings.findings(matrices), _error_ids(rows)
-    return {case: report_pages.render_page(case, matrices, cols, cases, found, env or {}, errors)
+    found = run_findings(rows, env or {}, cases, matrices) if found is None else found
+    cols, errors = compare.columns(rows), _error_ids(rows)
+    return {case: report_pages.render_page(case, matrices, cols, cases, found, errors)
             for case in _distinct(case for case, _ in matrices)}
 
 
 def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,
-                  heatmap: str | None = HEATMAP, timing: str = "", matrices: dict | None = None) -> str:
-    """The markdown of report.md; `heatmap` is the PNG's relative link (None: no image)."""
+                  heatmap: str | None = HEATMAP, timing: str = "", matrices: dict | None = None,
+                  found: list | None = None) -> str:
+    """The markdown of report.md; `heatmap` is the PNG's relative link (None: no image);
+    `found`: the run's findings (findings_file.run_findings), computed here when not given."""
     env, manifest = env or {}, manifest or {}
     cols = compare.columns(rows)
     matrices = compare.build_matrices(rows, cases) if matrices is None else matrices
@@ -80,10 +90,10 @@ def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,
     if not rows:  # a --timings-only run: its timings are the report
         parts += [timing.strip() or "## Summary\n\nNo gradient rows were recorded."]
         return "\n\n".join(p for p in parts if p).rstrip() + "\n"
-    found = report_findings.findings(matrices)
+    found = run_findings(rows, env, cases, matrices) if found is None else found
     example = report_findings.seed_example(matrices, found, cols)
     parts += ["## Findings", FINDINGS_INTRO, example,
-              report_findings.findings_table(found, cols) if found else "No findings: every value is exact or close.",
+              report_findings.findings_table(found) if found else "No findings: every value is exact or close.",
               device_section(rows).strip(), "## Conventions", CONVENTIONS_INTRO, conventions_table(rows, cols, cases),
               spelling_section(rows, cases, env), timing.strip(), _summary(matrices, cols, heatmap), _errors(rows, errors)]
     return "\n\n".join(p for p in parts if p).rstrip() + "\n"

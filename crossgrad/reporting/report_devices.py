@@ -20,7 +20,7 @@ from crossgrad.judging.difference import CATEGORIES, change
 from crossgrad.reporting.report_text import table
 
 BASE = "cpu"
-SHOWN = ("verdict worse", "outcome", "value", "sign of zero", "last bits", "same")
+SHOWN = ("verdict worse", "outcome", "value", "sign of zero", "last bits", "nan payload", "same")
 EXAMPLES = 20
 
 
@@ -48,7 +48,7 @@ def device_section(rows: list[dict]) -> str:
     order = [c for c in columns(rows) if c in counts]
     body = [[fw, mode, device, str(sum(counts[c].values()))] + [str(counts[c][k] or "") for k in SHOWN]
             for c in order for fw, mode, device in [c]]
-    differ = _groups(p for p in pairs if p[2] not in ("same", "last bits"))
+    differ = _groups(p for p in pairs if p[2] not in ("same", "last bits", "nan payload"))
     lines = ["## CPU and GPU", "",
              f"Each quantity a framework computed on {BASE} and on another device, in the same mode and dtype, "
              "compared bit for bit: how many are the same, and how the others differ (last bits: at most 8 "

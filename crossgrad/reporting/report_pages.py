@@ -19,21 +19,22 @@ LEGEND = ("Cells: value (repr) and verdict vs the truth: ✓ exact (bit-equal; w
           "(inside the Clarke set), ≈? imprecise (beyond close, within the absolute floor: "
           "cancellation), ⁰ flushed (right for the input with subnormals read as 0), ≡ definitional "
           "(matches an alternative form of the op, named in the findings), ✗ invalid (no convention "
-          "explains it), undef (no valid value exists: see above). A cell without a value names its "
+          "explains it), undef (no valid value exists: see above). A NaN is followed by its bits where the "
+          "row's NaNs differ in sign or payload. A cell without a value names its "
           "outcome and the id of its message under the report's Errors. "
           f"**Bold** {ODD_MARK} cause: the cell is outside the per-framework majority of its row, "
           "and why (subgradient, value, ±0, ulp, invalid).")
 REPORT = f"../{run_folder.REPORT}"  # the link back from a page
 
 
-def render_page(case, matrices, cols, cases, found, env, errors) -> str:
+def render_page(case, matrices, cols, cases, found, errors) -> str:
     parts = [f"# {case}", "", f"[← report]({REPORT})"]
     if case in cases and cases[case].description:
         parts += ["", cases[case].description]
     parts += _agreement_only_note(cases.get(case))
-    mine = [f for f in found if f.case == case]
+    mine = [f for f in found if f.record.case == case]
     if mine:
-        parts += ["", "## Findings", ""] + [snippet_block(f, env, cases) + "\n" for f in mine]
+        parts += ["", "## Findings", ""] + [snippet_block(f) + "\n" for f in mine]
     undefined = _undefined_lines(cases.get(case))
     if undefined:
         parts += ["", "## Where no valid value exists", ""] + undefined
@@ -96,10 +97,17 @@ def _cell(m, col, errors) -> str:
         return f"{row.get('outcome') or 'error'} {ref}".strip()
     mark = ABBREV.get(row.get("verdict", ""), row.get("verdict", ""))
     text = f"`{value if isinstance(value, str) else repr(float(value))}`"
+    if _nan_payloads_differ(m) and str(value) == "nan":
+        text += f" {row.get('bits')}"  # repr writes every NaN alike: the bits tell them apart
     if col in m.verdict.odd:
         cause = m.verdict.causes.get(col, "")
         text = f"**{text}** {ODD_MARK} {cause.replace('sign of zero', '±0')}".rstrip()
     return f"{text} {mark}".strip()
+
+
+def _nan_payloads_differ(m) -> bool:
+    """Whether the row's NaNs differ in their bits (sign or payload)."""
+    return len({r.get("bits") for r in m.cells.values() if str(r.get("value")) == "nan"}) > 1
 
 
 def _row_verdict(v: compare.RowVerdict) -> str:

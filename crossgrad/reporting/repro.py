@@ -15,14 +15,13 @@ this module names no framework. Nothing here imports a framework: snippets are t
 from __future__ import annotations
 
 import ast
-import math
-import struct
 import inspect
 import textwrap
 from typing import Callable
 
 from crossgrad.core.native import native_import
 from crossgrad.core.registry import frameworks
+from crossgrad.reporting import snippet_bits
 from crossgrad.reporting.recorded_spelling import SnippetError, trusted_spelling  # SnippetError: re-exported
 
 
@@ -152,9 +151,33 @@ def snippet(framework: str, case_fn: Callable, spelling: dict, point, dtype: str
     text = snippet_text(framework)
     name, source = rewrite_case(case_fn, spelling)
     seed = 1.0 if seed is None else float(seed)
-    parts = [_header(text, dtype), source, _inputs(text, point, dtype),
+    parts = [_header(text, dtype, point), source, _inputs(text, point, dtype),
              _derivative(text, name, ad, wrt or "w", seed), _compiled(framework, text, mode),
              _print(text, index, recorded, ad, wrt, seed, mode, dtype, point)]
+    return "\n\n".join(p for p in parts if p) + "\n"
+
+
+def modes_snippet(framework: str, case_fn: Callable, spelling: dict, point, dtype: str, ad: str, wrt: str,
+                  seed: float | None, modes: tuple, recorded: dict | None = None, index: int = 0) -> str:
+    """One program that computes the quantity in each of `modes` (eager, compiled, ...)
+    and prints every mode's value with repr and its float64 bits: a mode divergence
+    ("torch compiled differs from torch eager") shown side by side. recorded: mode ->
+    the text crossgrad recorded there, quoted in a comment."""
+    text = snippet_text(framework)
+    name, source = rewrite_case(case_fn, spelling)
+    seed = 1.0 if seed is None else float(seed)
+    wrapped = [f"    ({mode!r}, {_wrapped(framework, text, mode)})," for mode in modes]
+    flat = text.flatten.format(index=index)
+    what = f"{ad} {wrt}".strip() + ("" if ad == "none" else f", seed {seed!r}")
+    notes = "; ".join(f"{mode} {value}" for mode, value in (recorded or {}).items())
+    run = "\n".join([f"# {what}, {dtype}, {_inputs_comment(point, dtype)}",
+                     "for mode, run in (", *wrapped, "):", "    result = run(x, w, b)",
+                     f"    value = {flat} if result is not None else None",
+                     f"    bits = {snippet_bits.bits_expression(flat, index, dtype)} if value is not None else ''",
+                     f"    print(mode, repr(value), bits)  # bits: {snippet_bits.bits_meaning(dtype)}"]
+                    + ([f"# crossgrad recorded: {notes}"] if notes else []))
+    parts = [_header(text, dtype, point), source, _inputs(text, point, dtype),
+             _derivative(text, name, ad, wrt or "w", seed), run]
     return "\n\n".join(p for p in parts if p) + "\n"
 
 
@@ -169,6 +192,15 @@ def case_snippet(case, framework: str, spelling: dict, point_name: str, dtype: s
                    case.point(point_name), dtype, ad, wrt, seed, mode, recorded=recorded, index=index)
 
 
+def modes_case_snippet(case, framework: str, spelling: dict, point_name: str, dtype: str, ad: str, wrt: str,
+                       seed, modes: tuple, recorded: dict | None = None, index: int = 0) -> str:
+    """`modes_snippet` for a catalogue Case, as case_snippet does for one mode."""
+    seed = float(seed) if seed not in (None, "") else None
+    spelling = trusted_spelling(framework, spelling)
+    return modes_snippet(framework, case.function_for(framework), dict(spelling, **case.respell),
+                         case.point(point_name), dtype, ad, wrt, seed, modes, recorded=recorded, index=index)
+
+
 def snippet_text(framework: str):
     """The registered adapter's Snippets; SnippetError where it has none."""
     text = getattr(frameworks().get(framework), "snippets", None)
@@ -177,30 +209,18 @@ def snippet_text(framework: str):
     return text
 
 
-def _header(text, dtype: str) -> str:
-    return "\n".join(filter(None, [text.imports, text.preamble.get(dtype, "")]))
+ARGS = ("x", "w", "b")
+
+
+def _header(text, dtype: str, point) -> str:
+    imports = [text.imports, text.preamble.get(dtype, "")]
+    if any(snippet_bits.has_odd_nan(getattr(point, n), dtype) for n in ARGS):  # inputs built from their bits
+        imports.append("import numpy as np" + ("\nimport ml_dtypes" if dtype == "bfloat16" else ""))
+    return "\n".join(filter(None, imports))
 
 
 def _inputs(text, point, dtype: str) -> str:
-    return "\n".join(f"{n} = " + text.array.format(value=_elements(getattr(point, n)), dtype=dtype)
-                     for n in ("x", "w", "b"))
-
-
-def _elements(value) -> str:
-    """x, w or b as the elements of a list literal: "1.0, float('-inf')" (a tuple: a vector point)."""
-    values = value if isinstance(value, tuple) else (value,)
-    return ", ".join(_literal(float(v)) for v in values)
-
-
-def _literal(v: float) -> str:
-    """A float as Python text that makes its exact bits: float('nan') is 0x7ff8000000000000
-    only, so another NaN (its sign, its payload) is written as its bit pattern."""
-    if math.isfinite(v):
-        return repr(v)
-    pattern = struct.pack(">d", v).hex()
-    if math.isnan(v) and pattern != struct.pack(">d", float("nan")).hex():
-        return f"__import__('struct').unpack('>d', bytes.fromhex('{pattern}'))[0]"
-    return f"float('{v!r}')"
+    return "\n".join(f"{n} = " + snippet_bits.array(text, getattr(point, n), dtype) for n in ARGS)
 
 
 def _lines(template: tuple, text, fn: str, wrt: str, seed: float) -> list[str]:
@@ -239,9 +259,20 @@ def _compiled(framework: str, text, mode: str) -> str:
     """The adapter's own wrapper for `mode` (the template its compile() runs)."""
     if mode == "eager":
         return ""
+    return f"derivative = {_wrapped(framework, text, mode)}  # mode {mode}"
+
+
+def _wrapped(framework: str, text, mode: str) -> str:
+    """`derivative` as `mode` runs it: itself eager, else the adapter's wrapper."""
+    if mode == "eager":
+        return "derivative"
     if mode not in text.wrap:
         raise SnippetError(f"{framework} has no mode {mode!r}")
-    return f"derivative = {text.wrap[mode].format('derivative')}  # mode {mode}"
+    return text.wrap[mode].format("derivative")
+
+
+def _inputs_comment(point, dtype: str) -> str:
+    return " ".join(f"{n}={snippet_bits.arg_comment(getattr(point, n), dtype)}" for n in ARGS)
 
 
 def _print(text, index: int, recorded, ad, wrt, seed, mode, dtype, point) -> str:
@@ -251,99 +282,7 @@ def _print(text, index: int, recorded, ad, wrt, seed, mode, dtype, point) -> str
              f"print(repr({flat}) if result is not None else None)"]
     if recorded is not None:
         lines[-1] += f"  # crossgrad recorded: {recorded}"
-    head = f"# {what}, {mode}, {dtype}, x={point.x!r} w={point.w!r} b={point.b!r}"
+    if recorded is not None and str(recorded).startswith("nan"):  # repr says nan for every NaN
+        lines.append(snippet_bits.nan_bits_line(flat, index, dtype))
+    head = f"# {what}, {mode}, {dtype}, {_inputs_comment(point, dtype)}"
     return head + "\n" + "\n".join(lines)
-
-
-# --- the report's section: one snippet per divergent (case, framework, point, ad) ---
-
-DIVERGENT_VERDICTS = ("sign-of-zero", "invalid")
-
-
-def divergent_cells(matrices: dict, cols: list) -> list[tuple]:
-    """(case, dtype, matrix row, column) of every divergent cell, in report order:
-    verdict sign-of-zero or invalid, or the bitwise odd one out of its row."""
-    found = []
-    for (case, dtype), matrix in matrices.items():
-        for mrow in matrix:
-            for col in cols:
-                row = mrow.cells.get(col)
-                if row is None or row.get("value") in (None, ""):
-                    continue  # no value: the Errors section says why
-                if row.get("verdict") in DIVERGENT_VERDICTS or col in mrow.verdict.odd:
-                    found.append((case, dtype, mrow, col))
-    return found
-
-
-def section(matrices: dict, cols: list, env: dict, cases: dict, cap: int = 30) -> str:
-    """Markdown of the repro snippets, at most one per (case, framework, point, ad)
-    and `cap` in all; says how many were left out and which frameworks had no spelling.
-    Spellings come from env["frameworks"][name]["spelling"] (the worker reports them)."""
-    spellings = {fw: info.get("spelling") for fw, info in (env.get("frameworks") or {}).items()
-                 if isinstance(info, dict) and info.get("spelling")}
-    cells = divergent_cells(matrices, cols)
-    unspelled: dict[str, int] = {}
-    for *_, col in cells:
-        if col[0] not in spellings:
-            unspelled[col[0]] = unspelled.get(col[0], 0) + 1
-    picked = _pick([c for c in cells if c[3][0] in spellings])  # (position, cell), best first
-    if not cells:
-        return ""
-    out = ["## Repro snippets", "",
-           "One per divergent case x framework x (point, ad); each runs alone and prints the value."]
-    for _, (case, dtype, mrow, col) in sorted(picked[:cap], key=lambda item: item[0]):
-        out += ["", _one(case, dtype, mrow, col, spellings[col[0]], cases)]
-    if len(picked) > cap:
-        out += ["", f"{len(picked) - cap} more left out (at most {cap} snippets)."]
-    for fw, n in unspelled.items():
-        out += ["", f"No snippets for {fw} ({n} divergent cells): env.json has no spelling for it."]
-    return "\n".join(out)
-
-
-def _priority(mrow, col) -> int:
-    """Which divergent cells get a snippet first when there are more than the cap:
-    an odd one out that is also wrong, then one that is not exact (a subgradient
-    nobody else picks), then one that is exact (the others are wrong), then a
-    wrong value that every framework shares (least news)."""
-    row, odd = mrow.cells[col], col in mrow.verdict.odd
-    wrong = row.get("verdict") in DIVERGENT_VERDICTS
-    if odd:
-        return 0 if wrong else 2 if row.get("verdict") == "exact" else 1
-    return 3
-
-
-def _pick(cells: list[tuple]) -> list[tuple]:
-    """(position in `cells`, cell): one per (case, framework, point, ad), best first.
-    Cases take turns (each case's best cell, then each one's second best, ...),
-    so under the cap every case in the atlas shows its most telling divergence."""
-    best: dict = {}
-    for position, cell in enumerate(cells):
-        case, _, mrow, col = cell
-        key = (case, col[0], mrow.key[0], mrow.key[1])
-        if key not in best or _priority(mrow, col) < _priority(best[key][1][2], best[key][1][3]):
-            best[key] = (position, cell)
-    per_case: dict = {}
-    for position, cell in best.values():
-        per_case.setdefault(cell[0], []).append(((_priority(cell[2], cell[3]), position), (position, cell)))
-    ranked = [((turn,) + rank, item) for items in per_case.values()
-              for turn, (rank, item) in enumerate(sorted(items, key=lambda r: r[0]))]
-    return [item for _, item in sorted(ranked, key=lambda r: r[0])]
-
-
-def _one(case: str, dtype: str, mrow, col: tuple, spelling: dict, cases: dict) -> str:
-    fw, mode, device = col
-    row = mrow.cells[col]
-    point_name, ad, seed, wrt, index = mrow.key
-    why = [row.get("verdict") or "", "odd one out" if col in mrow.verdict.odd else ""]
-    title = (f"### {case} · {fw} {mode} · `{point_name}` {ad} {wrt}".rstrip()
-             + (f", seed {seed}" if seed else "") + f", {dtype} → `{row.get('value')}` "
-             f"({'; '.join(w for w in why if w)})")
-    note = f"\nRecorded on {device}; the snippet runs on the CPU.\n" if device != "cpu" else ""
-    if case not in cases:
-        return f"{title}\n\nNo snippet: the case {case!r} is not in this catalogue."
-    try:
-        code = case_snippet(cases[case], fw, spelling, point_name, dtype, ad, wrt, seed, mode,
-                            recorded=str(row.get("value")), index=index)
-    except (SnippetError, OSError, TypeError, KeyError, SyntaxError) as exc:
-        return f"{title}\n\nNo snippet: {type(exc).__name__}: {exc}"
-    return f"{title}\n{note}\n```python\n{code}```"

@@ -7,6 +7,7 @@ compiled function is reused across them without recompiling.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable, Iterator
 
 import numpy as np
@@ -140,7 +141,7 @@ def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str)
     for wrt, out in zip(outputs_of(ad, case.wrt), outs):
         if wrt not in wanted:
             continue
-        row = dict(base, case=case.name, primitive=primitive, **_quantity_fields(q, wrt, point))
+        row = dict(base, case=case.name, primitive=primitive, **_quantity_fields(q, wrt, point, base["dtype"]))
         if out is None:
             yield dict(row, index=0, value=None, bits="", outcome="no_gradient",
                        detail=f"{task.framework} returned None: no gradient reaches the output")
@@ -160,11 +161,19 @@ def point_arrays(adapter, point, dtype: str, device: str) -> list:
             for v in (point.x, point.w, point.b)]
 
 
-def arg_text(value) -> str:
-    """A point's x, w or b as row text: repr of a float, "[1.0, -0.0]" for a vector."""
+def arg_text(value, dtype: str = "float64") -> str:
+    """A point's x, w or b as row text: repr of a float, "[1.0, -0.0]" for a vector. A
+    NaN other than the dtype's own float('nan') is "nan(0x7e01)", its bits at the
+    dtype's width (what the framework was given): repr writes every NaN as "nan",
+    its sign and payload lost."""
     if isinstance(value, tuple):
-        return "[" + ", ".join(fmt(v) for v in value) + "]"
-    return fmt(value)
+        return "[" + ", ".join(_input_text(v, dtype) for v in value) + "]"
+    return _input_text(value, dtype)
+
+
+def _input_text(value, dtype: str) -> str:
+    pattern = bits(value, dtype) if math.isnan(value) else ""
+    return f"nan({pattern})" if pattern and pattern != bits(math.nan, dtype) else fmt(value)
 
 
 def _element_rows(row: dict, array: np.ndarray, dtype: str) -> Iterator[dict]:
@@ -173,14 +182,15 @@ def _element_rows(row: dict, array: np.ndarray, dtype: str) -> Iterator[dict]:
         yield dict(row, index=index, value=fmt(float(v)), bits=bits(v, dtype), outcome="ok", detail="")
 
 
-def _quantity_fields(q: Quantity, wrt: str, point) -> dict:
+def _quantity_fields(q: Quantity, wrt: str, point, dtype: str) -> dict:
     seed = fmt(q.seed) if q.seed is not None else ""
     return {
         "ad": q.ad, "point": q.point, "wrt": wrt,
         "cotangent": seed if q.ad in ("reverse", "second") else "",
         "tangent": seed if q.ad == "forward" else "",
         # A vector argument is written once per point (points.jsonl), not in every element's row.
-        **{n: "" if isinstance(v, tuple) else arg_text(v) for n, v in (("x", point.x), ("w", point.w), ("b", point.b))},
+        **{n: "" if isinstance(v, tuple) else arg_text(v, dtype) for n, v in (("x", point.x), ("w", point.w),
+                                                                             ("b", point.b))},
     }
 
 
@@ -194,7 +204,7 @@ def failed_rows(base: dict, case, group: list[Quantity], outcome: str, detail: s
     for q in group:
         point = case.point(q.point)
         yield dict(base, case=case.name, primitive="", index=0, value=None, bits="",
-                   outcome=outcome, detail=detail, **_quantity_fields(q, q.wrt, point))
+                   outcome=outcome, detail=detail, **_quantity_fields(q, q.wrt, point, base["dtype"]))
 
 
 def _failure(exc: BaseException, dtype: str = "") -> tuple[str, str]:
