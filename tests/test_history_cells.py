@@ -135,3 +135,16 @@ def test_bfloat16_rounding_without_ml_dtypes_matches_the_ml_dtypes_path():
 def test_a_cpu_build_label_is_the_same_release():
     assert same_release("2.3.1+cpu", "2.3.1") and same_release("0.4.13", "0.4.13")
     assert not same_release("2.3.10", "2.3.1") and not same_release(None, "2.3.1")
+
+
+def test_run_refuses_a_python_that_is_not_an_interpreter_in_one_line(tmp_path):
+    """`crossgrad run --python` is how every cell runs: its check of the path must itself run
+    (a merge once left it without `import os`: every cell 'did not start')."""
+    not_executable = tmp_path / "python"
+    not_executable.write_text("")
+    for given in (tmp_path / "missing" / "python", tmp_path, not_executable):
+        out = subprocess.run([sys.executable, "-m", "crossgrad", "run", "--frameworks", "mlx", "--python",
+                              str(given), "--out", str(tmp_path / "run")], capture_output=True, text=True,
+                             cwd=ROOT, timeout=120)
+        assert out.returncode == 2 and "is not an executable file" in out.stderr, out.stderr[-2000:]
+        assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
