@@ -148,3 +148,13 @@ def test_run_refuses_a_python_that_is_not_an_interpreter_in_one_line(tmp_path):
                              cwd=ROOT, timeout=120)
         assert out.returncode == 2 and "is not an executable file" in out.stderr, out.stderr[-2000:]
         assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_both_ends_of_the_ranges_have_a_session_and_a_ci_job():
+    """pyproject.toml's lower bounds are tested (nox -s oldest: uv's lowest-direct resolution),
+    and the worker with NumPy alone at the oldest NumPy a grid cell holds and the newest."""
+    noxfile = (ROOT / "noxfile.py").read_text()
+    oldest = noxfile[noxfile.index("def oldest("):noxfile.index("def worker(")]
+    assert '"--resolution", "lowest-direct"' in oldest and '"not integration"' in oldest
+    assert 'WORKER_NUMPY = ["numpy==1.23.5", "numpy"]' in noxfile
+    assert "nox -s oldest worker" in (ROOT / ".github" / "workflows" / "latest.yml").read_text()

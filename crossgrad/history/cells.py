@@ -102,6 +102,7 @@ def ensure_env(cell: Cell, result: CellResult, log=print) -> bool:
     if stamp(cell).is_file() and stamp(cell).read_text() == cell.spec and smoke(cell)[0]:
         result.reused.append("environment")
         result.status, result.detail = "installed", f"{cell.spec} (cached environment)"
+        result.install_s = round(time.monotonic() - start, 1)  # a warm cell's cost: the check above
         result.env_bytes = disk_bytes(env_dir(cell))
         return True
     rc, text = 0, ""
