@@ -19,12 +19,11 @@ from pathlib import Path
 from crossgrad.history.cells import (COMPUTING_CODE, ROOT, RUN_SELECTION, CellResult, ensure_env,
                                      python_of)
 from crossgrad.history.grid import Cell
+from crossgrad.history.load import NOT_STARTED  # no value was measured: the one rule is load's
 from crossgrad.history.slim import slim
 
 HISTORY = ROOT / "results" / "history"
 CELLS_FILE = "cells.json"  # per cell: status, reason, seconds, disk (beside the framework folders)
-# A run's statuses that mean "the adapter never started": no value was measured.
-NOT_STARTED = "adapter did not start"
 # A cell's run that measured: complete, or partial (a case crashed its worker, which
 # the rows record: mlx 0.21.1's where_log segfaults). Both are fresh while the code is.
 MEASURED_STATUSES = ("complete", "partial")
@@ -77,18 +76,28 @@ def _json(path: Path) -> dict:
 
 
 def run_status(out: Path, cell: Cell) -> tuple[str, str]:
-    """What the cell's run folder says: measured, partial, or the adapter never started."""
-    env, manifest = _json(out / "env.json"), _json(out / "manifest.json")
-    info = (env.get("frameworks") or {}).get(cell.framework) or {}
-    if info.get("load_error") or not info.get("version"):
-        return NOT_STARTED, info.get("load_error") or info.get("unavailable") or "no run folder written"
-    if not same_release(info.get("version"), cell.version):
-        return "wrong release", f"the environment holds {cell.framework} {info.get('version')}, not {cell.version}"
+    """What the cell's run folder says: measured (partial runs included: a case that crashed
+    its worker is a recorded row), or the adapter never started, by the rule `crossgrad
+    history` applies (crossgrad.history.load: no version reported, or every value crashed)."""
+    from crossgrad.arguments import UsageError
+    from crossgrad.history.load import load_release
+
+    if not (out / "manifest.json").is_file():
+        return NOT_STARTED, "no run folder written"
+    try:
+        release = next((r for r in load_release(out) if r.framework == cell.framework), None)
+    except UsageError as exc:
+        return NOT_STARTED, str(exc)
+    if release is None or release.status == NOT_STARTED:
+        return NOT_STARTED, release.detail if release else f"no {cell.framework} rows in the run folder"
+    if not same_release(release.version, cell.version):
+        return "wrong release", f"the environment holds {cell.framework} {release.version}, not {cell.version}"
+    manifest = _json(out / "manifest.json")
     status = manifest.get("status", "missing")
     if status == "partial":
         crashed = sum(1 for f in manifest.get("failures", []) if f.get("outcome") in ("crashed", "timeout"))
-        return "measured", f"{cell.framework} {info['version']}, partial: {crashed} task(s) crashed or timed out, recorded"
-    return ("measured" if status == "complete" else status), f"{cell.framework} {info['version']}"
+        return "measured", f"{cell.framework} {release.version}, partial: {crashed} task(s) crashed or timed out, recorded"
+    return ("measured" if status == "complete" else status), f"{cell.framework} {release.version}"
 
 
 def same_release(recorded, pinned: str) -> bool:
