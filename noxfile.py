@@ -3,6 +3,8 @@
     nox -s history                      # every release of crossgrad/history/releases.toml
     nox -s history -- torch jax         # the grid's cells of these frameworks only
     nox -s drift -- "jax==0.4.13"       # any one release, compared with this environment's
+    nox -s drift -- "torch==2.4.1" --cases relu,clamp   # crossgrad run's selection options pass through
+    nox -s latest / oldest / worker     # pyproject.toml's ranges at both ends; the worker with NumPy alone
 
 A cell is one framework release: its own environment under .nox/history/<framework>-<version>/
 (built once with uv, reused while it holds the same spec), holding the framework and what
@@ -11,7 +13,8 @@ workers under the cell's interpreter (`crossgrad run --python`). One process, on
 environment, one run folder: folders are merged afterwards, never environments.
 
 torch: uv's CPU backend where PyTorch's CPU index answers, else the registry's default
-wheel (it bundles CUDA libraries and computes on the CPU). A release that cannot install,
+wheel (it bundles CUDA libraries and computes on the CPU). Every cell prints what its install
+will download (the index's sizes, resolved by uv first) before installing. A release that cannot install,
 compute or start its adapter is a recorded status in results/history/cells.json, never
 a crash; the other cells go on, and the session fails at the end.
 """
