@@ -158,3 +158,15 @@ def test_both_ends_of_the_ranges_have_a_session_and_a_ci_job():
     assert '"--resolution", "lowest-direct"' in oldest and '"not integration"' in oldest
     assert 'WORKER_NUMPY = ["numpy==1.23.5", "numpy"]' in noxfile
     assert "nox -s oldest worker" in (ROOT / ".github" / "workflows" / "latest.yml").read_text()
+
+
+def test_a_run_folder_is_fresh_only_for_the_selection_it_was_run_with():
+    """`nox -s drift -- SPEC --cases relu` must not reuse a whole-catalogue run, nor the grid a
+    narrowed one: the recorded command's selection is compared, where/how options aside."""
+    from crossgrad.history.grid_run import RUN_SELECTION, selection_of
+
+    recorded = ("crossgrad run " + " ".join(RUN_SELECTION) + " --frameworks jax --python /envs/jax/bin/python"
+                " --jobs 1 --out '/a folder/jax-0.4.13'")
+    assert selection_of(recorded) == list(RUN_SELECTION)
+    assert selection_of(recorded.replace("--jobs 1", "--cases relu --jobs 1")) == [*RUN_SELECTION, "--cases", "relu"]
+    assert selection_of("crossgrad report x") == [] and selection_of("crossgrad run 'unbalanced") == []
