@@ -145,7 +145,7 @@ def plan(cell: Cell, specs: list, result: CellResult, log) -> list:
     and computes on the CPU), said aloud."""
     tries = [list(UV_TORCH_CPU), []] if cell.framework == "torch" else [[]]
     for options in tries:
-        rc, text, lock = _call(resolve_command(uv(), python_of(cell), specs, options), timeout=300,
+        rc, text, lock = _call(resolve_command(uv(), python_of(cell), specs, options), timeout=120,
                                stdin="\n".join(specs) + "\n")
         files = downloads(lock) if rc == 0 else None
         if files is not None:
