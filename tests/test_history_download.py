@@ -109,6 +109,8 @@ def test_a_cell_prints_its_download_size_before_it_installs(fake_index, tmp_path
     url, sizes = fake_index
     monkeypatch.setenv("UV_INDEX_URL", url)
     monkeypatch.setenv("UV_CACHE_DIR", str(tmp_path / "uv-cache"))  # the fake NumPy stays out of the user's cache
+    monkeypatch.setenv("UV_NO_CONFIG", "1")  # no uv.toml of the user's adds another index
+    monkeypatch.setenv("UV_PYTHON_DOWNLOADS", "never")  # the venv uses this interpreter's Python, no network
     for variable in ("UV_FIND_LINKS", "UV_EXTRA_INDEX_URL", "UV_TORCH_BACKEND", "UV_DEFAULT_INDEX", "UV_INDEX"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setattr(cell_module, "ENVS", tmp_path / "envs")
