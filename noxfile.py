@@ -3,6 +3,8 @@
     nox -s history                      # every release of crossgrad/history/releases.toml
     nox -s history -- torch jax         # the grid's cells of these frameworks only
     nox -s drift -- "jax==0.4.13"       # any one release, compared with this environment's
+    nox -s drift -- "torch==2.4.1" --cases relu,clamp   # crossgrad run's selection options pass through
+    nox -s latest / oldest / worker     # pyproject.toml's ranges at both ends; the worker with NumPy alone
 
 A cell is one framework release: its own environment under .nox/history/<framework>-<version>/
 (built once with uv, reused while it holds the same spec), holding the framework and what
@@ -11,7 +13,8 @@ workers under the cell's interpreter (`crossgrad run --python`). One process, on
 environment, one run folder: folders are merged afterwards, never environments.
 
 torch: uv's CPU backend where PyTorch's CPU index answers, else the registry's default
-wheel (it bundles CUDA libraries and computes on the CPU). A release that cannot install,
+wheel (it bundles CUDA libraries and computes on the CPU). Every cell prints what its install
+will download (the index's sizes, resolved by uv first) before installing. A release that cannot install,
 compute or start its adapter is a recorded status in results/history/cells.json, never
 a crash; the other cells go on, and the session fails at the end.
 """
@@ -63,11 +66,14 @@ def history(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def drift(session: nox.Session) -> None:
-    """One release (posargs: its spec, e.g. "torch==2.3.1"), compared with this environment's."""
-    if len(session.posargs) != 1:
-        session.error('give one framework spec: nox -s drift -- "jax==0.4.13"')
+    """One release (posargs: its spec, e.g. "torch==2.3.1", then any of `crossgrad run`'s
+    selection options, e.g. --cases relu,clamp), compared with this environment's release."""
+    if not session.posargs or session.posargs[0].startswith("-"):
+        session.error('give one framework spec, then crossgrad run options if any: '
+                      'nox -s drift -- "jax==0.4.13" --cases relu,clamp')
     cell = cell_of(session.posargs[0], session)
-    result = run_cell(cell, DRIFT, log=session.log)
+    selection = (*RUN_SELECTION, *session.posargs[1:])  # a later --modes/--dtypes overrides the grid's
+    result = run_cell(cell, DRIFT, log=session.log, selection=selection)
     if result.status != "measured":
         session.error(f"{cell.spec}: {result.status}: {result.detail}")
     other = DRIFT / cell.framework / cell.slug
@@ -75,9 +81,9 @@ def drift(session: nox.Session) -> None:
     if not version:
         session.error(f"{cell.framework} is not installed in this environment ({sys.executable}): nothing to compare with")
     current = DRIFT / f"current-{cell.framework}-{version}"
-    if not is_fresh(current, Cell(cell.framework, f"{PACKAGE[cell.framework]}=={version}")):
+    if not is_fresh(current, Cell(cell.framework, f"{PACKAGE[cell.framework]}=={version}"), selection):
         shutil.rmtree(current, ignore_errors=True)  # a run folder is appended to: never mix two runs
-        session.run(sys.executable, "-m", "crossgrad", "run", *RUN_SELECTION, "--frameworks", cell.framework,
+        session.run(sys.executable, "-m", "crossgrad", "run", *selection, "--frameworks", cell.framework,
                     "--out", str(current), external=True, success_codes=[0, 3])
     session.run(sys.executable, "-m", "crossgrad", "compare", str(current), str(other),
                 "--out", str(DRIFT / f"compare-{cell.slug}"), external=True, success_codes=[0, 1])
@@ -120,3 +126,53 @@ def latest(session: nox.Session) -> None:
     session.run("python", "-c", SHOW_VERSIONS)  # what was resolved, so a failure names the release
     session.run("python", "-m", "pytest", "-m", "not integration", "-q", "-p", "no:cacheprovider",
                 *session.posargs, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+
+
+@nox.session(venv_backend="uv")
+def oldest(session: nox.Session) -> None:
+    """The unit tests under the OLDEST releases pyproject.toml's ranges allow (uv's lowest-direct
+    resolution: numpy 1.26, pandas 2.0, matplotlib 3.7, ml_dtypes 0.4, pytest 7, ...): a range's
+    lower bound is a claim too. `nox -s latest` is the other end. posargs: pytest's (test files)."""
+    session.install("--resolution", "lowest-direct", "-e", f"{ROOT}[test]")
+    session.run("python", "-c", SHOW_VERSIONS)
+    session.run("python", "-m", "pytest", "-m", "not integration", "-q", "-p", "no:cacheprovider",
+                *session.posargs, env={"TF_CPP_MIN_LOG_LEVEL": "3"})
+
+
+# The NumPy releases a cell's worker must run under, both ends: the oldest a grid cell holds
+# (tensorflow-cpu 2.12 requires numpy<1.24) and the newest the registry serves.
+WORKER_NUMPY = ["numpy==1.23.5", "numpy"]
+# Feeds the worker one job of the test framework and checks its answers (run in the session's
+# interpreter, whose environment holds NumPy and nothing else).
+WORKER_CHECK = """
+import json, subprocess, sys
+job = {"kind": "values", "framework": "fake_a", "tasks": [
+    {"framework": "fake_a", "case": "relu", "dtype": d, "device": "cpu", "mode": "eager"} for d in ("float32", "float64")]}
+out = subprocess.run([sys.executable, "-m", "crossgrad.running.worker"], input=json.dumps(job),
+                     capture_output=True, text=True, timeout=300)
+events = [json.loads(line) for line in out.stdout.splitlines()]
+records = [e for e in events if e["event"] == "record"]
+smooth = [r for r in records if r["point"] == "smooth"]
+import numpy
+print(f"numpy {numpy.__version__}: worker exit {out.returncode}, {len(records)} records, "
+      f"{sum(r['outcome'] == 'ok' for r in smooth)} of {len(smooth)} at smooth ok")
+sys.exit(0 if out.returncode == 0 and smooth and all(r["outcome"] == "ok" for r in smooth) else out.stderr[-3000:] or 1)
+"""
+
+
+@nox.session(venv_backend="uv|virtualenv")
+@nox.parametrize("numpy", WORKER_NUMPY)
+def worker(session: nox.Session, numpy: str) -> None:
+    """The side that runs in a release's environment needs the framework, NumPy and the standard
+    library only: the worker computes (the test framework standing in) with NumPy installed and
+    nothing else (no pandas, no ml_dtypes, none of crossgrad's requirements), at NumPy's both ends."""
+    session.install(numpy)
+    path = Path(session.create_tmp()) / "worker-path"
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir()
+    for package in ("crossgrad", "frameworks", "cases"):  # crossgrad's three packages, as worker_path links them
+        (path / package).symlink_to(ROOT / package, target_is_directory=True)
+    check = path.parent / "worker_check.py"
+    check.write_text(WORKER_CHECK)
+    session.run("python", str(check), env={"TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONNOUSERSITE": "1",
+                "PYTHONPATH": f"{path}:{ROOT / 'tests' / 'fake_framework'}"})

@@ -5,6 +5,7 @@ starts worker subprocesses, each holding one framework.
 """
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from pathlib import Path

@@ -139,3 +139,32 @@ def test_a_spelling_a_release_lacks_is_listed_apart_not_counted_as_a_change(tmp_
     code, lines, text = history(tmp_path, *runs)
     assert code == 0 and lines.empty
     assert "## Spellings a release lacks" in text and "| relu | 1 | 0 |" in text
+
+
+def test_a_cell_whose_every_value_crashed_is_an_adapter_that_did_not_start_and_fails(tmp_path, monkeypatch):
+    """mlx 0.29.4 under an adapter that called mx.device_info: a version recorded, every task
+    'crashed' before its first value. The grid reports it as such (never 'measured'), records it
+    in cells.json, and the CI job for the cell fails; `crossgrad history` agrees (one rule)."""
+    from crossgrad.history import grid_run
+    from crossgrad.history.grid import Cell
+
+    crashed = {(case, point, ad): "crashed" for case, point, ad, *_ in BASE}
+    cell = Cell("jax", "jax[cpu]==0.4.30")
+
+    def fake_run(cell, out, log, selection):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        make_run(out.parent, "0.4.30", crashed)
+        return ""
+
+    monkeypatch.setattr(grid_run, "ensure_env", lambda cell, result, log: True)
+    monkeypatch.setattr(grid_run, "_run_catalogue", fake_run)
+    monkeypatch.setattr(grid_run, "slim", lambda out: None)
+    [result] = grid_run.run_grid([cell], jobs=1, root=tmp_path, log=lambda text: None)
+    assert (result.status, result.detail.split(":")[0]) == ("adapter did not start", "every value crashed")
+    recorded = json.loads((tmp_path / "cells.json").read_text())["cells"]
+    assert [c["status"] for c in recorded] == ["adapter did not start"]
+    monkeypatch.setattr(grid_run, "cells", lambda: [cell], raising=False)
+    monkeypatch.setattr("crossgrad.history.grid.cells", lambda: [cell])
+    assert grid_run.main([cell.slug, "--root", str(tmp_path / "ci")]) == 1
+    code, _, text = history(tmp_path, make_run(tmp_path / "a", "0.4.13"), tmp_path / "jax" / "jax-0.4.30")
+    assert code == 1 and "ADAPTER DID NOT START" in text

@@ -135,3 +135,38 @@ def test_bfloat16_rounding_without_ml_dtypes_matches_the_ml_dtypes_path():
 def test_a_cpu_build_label_is_the_same_release():
     assert same_release("2.3.1+cpu", "2.3.1") and same_release("0.4.13", "0.4.13")
     assert not same_release("2.3.10", "2.3.1") and not same_release(None, "2.3.1")
+
+
+def test_run_refuses_a_python_that_is_not_an_interpreter_in_one_line(tmp_path):
+    """`crossgrad run --python` is how every cell runs: its check of the path must itself run
+    (a merge once left it without `import os`: every cell 'did not start')."""
+    not_executable = tmp_path / "python"
+    not_executable.write_text("")
+    for given in (tmp_path / "missing" / "python", tmp_path, not_executable):
+        out = subprocess.run([sys.executable, "-m", "crossgrad", "run", "--frameworks", "mlx", "--python",
+                              str(given), "--out", str(tmp_path / "run")], capture_output=True, text=True,
+                             cwd=ROOT, timeout=120)
+        assert out.returncode == 2 and "is not an executable file" in out.stderr, out.stderr[-2000:]
+        assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+
+
+def test_both_ends_of_the_ranges_have_a_session_and_a_ci_job():
+    """pyproject.toml's lower bounds are tested (nox -s oldest: uv's lowest-direct resolution),
+    and the worker with NumPy alone at the oldest NumPy a grid cell holds and the newest."""
+    noxfile = (ROOT / "noxfile.py").read_text()
+    oldest = noxfile[noxfile.index("def oldest("):noxfile.index("def worker(")]
+    assert '"--resolution", "lowest-direct"' in oldest and '"not integration"' in oldest
+    assert 'WORKER_NUMPY = ["numpy==1.23.5", "numpy"]' in noxfile
+    assert "nox -s oldest worker" in (ROOT / ".github" / "workflows" / "latest.yml").read_text()
+
+
+def test_a_run_folder_is_fresh_only_for_the_selection_it_was_run_with():
+    """`nox -s drift -- SPEC --cases relu` must not reuse a whole-catalogue run, nor the grid a
+    narrowed one: the recorded command's selection is compared, where/how options aside."""
+    from crossgrad.history.grid_run import RUN_SELECTION, selection_of
+
+    recorded = ("crossgrad run " + " ".join(RUN_SELECTION) + " --frameworks jax --python /envs/jax/bin/python"
+                " --jobs 1 --out '/a folder/jax-0.4.13'")
+    assert selection_of(recorded) == list(RUN_SELECTION)
+    assert selection_of(recorded.replace("--jobs 1", "--cases relu --jobs 1")) == [*RUN_SELECTION, "--cases", "relu"]
+    assert selection_of("crossgrad report x") == [] and selection_of("crossgrad run 'unbalanced") == []

@@ -20,6 +20,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from crossgrad.history.download import downloads, resolve_command, summary, total_bytes
 from crossgrad.history.grid import Cell
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -50,6 +51,7 @@ class CellResult:
     install_s: float = 0.0
     run_s: float = 0.0
     env_bytes: int = 0
+    download_bytes: int = 0  # what the install fetches at most, from the index's sizes
     reused: list = field(default_factory=list)  # "environment", "run folder"
 
     def to_dict(self) -> dict:
@@ -70,13 +72,14 @@ def python_of(cell: Cell) -> Path:
     return env_dir(cell) / "bin" / "python"
 
 
-def _call(command: list, timeout: float = 1800) -> tuple[int, str]:
+def _call(command: list, timeout: float = 1800, stdin: str | None = None) -> tuple[int, str, str]:
+    """(exit status, stdout and stderr together, stdout alone)."""
     try:
         out = subprocess.run([str(c) for c in command], capture_output=True, text=True, timeout=timeout,
-                             cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+                             input=stdin, cwd=ROOT, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
     except subprocess.TimeoutExpired:
-        return 124, f"no answer within {timeout:g} s"
-    return out.returncode, (out.stdout + out.stderr).strip()
+        return 124, f"no answer within {timeout:g} s", ""
+    return out.returncode, (out.stdout + out.stderr).strip(), out.stdout
 
 
 def _tail(text: str, lines: int = 3) -> str:
@@ -84,7 +87,7 @@ def _tail(text: str, lines: int = 3) -> str:
 
 
 def smoke(cell: Cell) -> tuple[bool, str]:
-    rc, text = _call([python_of(cell), "-c", SMOKE[cell.framework]], timeout=600)
+    rc, text, _ = _call([python_of(cell), "-c", SMOKE[cell.framework]], timeout=600)
     return rc == 0, _tail(text)
 
 
@@ -99,12 +102,13 @@ def ensure_env(cell: Cell, result: CellResult, log=print) -> bool:
     if stamp(cell).is_file() and stamp(cell).read_text() == cell.spec and smoke(cell)[0]:
         result.reused.append("environment")
         result.status, result.detail = "installed", f"{cell.spec} (cached environment)"
+        result.install_s = round(time.monotonic() - start, 1)  # a warm cell's cost: the check above
         result.env_bytes = disk_bytes(env_dir(cell))
         return True
     rc, text = 0, ""
     if not python_of(cell).is_file():  # else the installer brings the environment up to the spec
         version = f"{sys.version_info.major}.{sys.version_info.minor}"
-        rc, text = _call([uv(), "venv", "-q", "--python", version, env_dir(cell)])
+        rc, text, _ = _call([uv(), "venv", "-q", "--python", version, env_dir(cell)])
     ok = rc == 0 and install(cell, result, log)
     result.install_s = round(time.monotonic() - start, 1)
     result.env_bytes = disk_bytes(env_dir(cell))
@@ -116,12 +120,12 @@ def ensure_env(cell: Cell, result: CellResult, log=print) -> bool:
 
 
 def install(cell: Cell, result: CellResult, log) -> bool:
-    """The spec and NumPy (NumPy 1 where the release cannot compute under NumPy 2);
-    for torch the CPU build where its index answers."""
+    """The spec and NumPy (NumPy 1 where the release cannot compute under NumPy 2),
+    each attempt's download size said before it installs."""
     attempts = [[cell.spec, "numpy"], [cell.spec, "numpy<2"]]  # torch 2.0 does not even require NumPy
     for specs in attempts:
-        options = _torch_options(cell, specs, log) if cell.framework == "torch" else []
-        rc, text = _call([uv(), "pip", "install", "-q", "--python", python_of(cell), *specs, *options])
+        options = plan(cell, specs, result, log)
+        rc, text, _ = _call([uv(), "pip", "install", "-q", "--python", python_of(cell), *specs, *options])
         if rc != 0:
             result.status, result.detail = "install failed", _tail(text)
             return False
@@ -134,19 +138,29 @@ def install(cell: Cell, result: CellResult, log) -> bool:
     return False
 
 
-def _torch_options(cell: Cell, specs: list, log) -> list:
-    """uv's CPU backend where PyTorch's CPU index answers a dry run; else the registry's
-    default wheel (it bundles CUDA libraries and computes on the CPU), said aloud."""
-    rc, _ = _call([uv(), "pip", "install", "--dry-run", "-q", "--python", python_of(cell), *specs,
-                   *UV_TORCH_CPU], timeout=60)
-    if rc == 0:
-        return list(UV_TORCH_CPU)
-    rc, text = _call([uv(), "pip", "install", "--dry-run", "--python", python_of(cell), *specs], timeout=300)
-    wheels = [l.strip() for l in text.splitlines() if l.strip().startswith("+")]
-    log(f"{cell.slug}: PyTorch's CPU index cannot be reached; installing the registry's default wheel "
-        f"({len(wheels)} distributions to add, {sum('nvidia' in w for w in wheels)} of them nvidia-* CUDA "
-        "libraries; the environment's size is measured after the install and kept in this cell only)")
-    return []
+def plan(cell: Cell, specs: list, result: CellResult, log) -> list:
+    """The installer's options, and what the install will download, printed before it starts
+    (uv resolves without installing; the sizes are the index's). torch: uv's CPU backend where
+    PyTorch's CPU index answers, else the registry's default wheel (it bundles CUDA libraries
+    and computes on the CPU), said aloud."""
+    tries = [list(UV_TORCH_CPU), []] if cell.framework == "torch" else [[]]
+    for options in tries:
+        rc, text, lock = _call(resolve_command(uv(), python_of(cell), specs, options), timeout=120,
+                               stdin="\n".join(specs) + "\n")
+        files = downloads(lock) if rc == 0 else None
+        if files is not None:
+            result.download_bytes = total_bytes(files)
+            source = ""
+            if cell.framework == "torch":
+                source = " (PyTorch's CPU build)" if options else " (the registry's default wheel: computes on the CPU)"
+            log(f"{cell.slug}: installing {' '.join(specs)}{source}: download {summary(files)} "
+                "(the index's sizes; files already in uv's cache are not fetched again)")
+            return options
+        if options:
+            log(f"{cell.slug}: PyTorch's CPU index cannot be reached ({_tail(text, 1)}); "
+                "the registry's default wheel instead")
+    log(f"{cell.slug}: download size unknown: {' '.join(specs)} does not resolve: {_tail(text)}")
+    return tries[-1]
 
 
 def disk_bytes(folder: Path) -> int:
@@ -156,6 +170,6 @@ def disk_bytes(folder: Path) -> int:
         try:
             if path.is_file() and not path.is_symlink():
                 total += path.stat().st_size
-        except OSError:
-            pass
+        except OSError:  # removed while being walked (an installer at work): nothing to count
+            continue
     return total
