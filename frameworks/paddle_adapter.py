@@ -93,10 +93,15 @@ SNIPPETS = Snippets(
     imports="import paddle\nimport paddle.nn.functional as F",
     array="paddle.to_tensor([{value}], dtype='{dtype}')",
     full_like="paddle.full_like({like}, {value})",
-    # Every input differentiable, as the adapter makes them (see _differentiable).
+    # Every input differentiable, as the adapter makes them (see _differentiable);
+    # create_graph=False only where Paddle refuses True (see vjp).
     pullback=("for t in (x, w, b):", "    t.stop_gradient = False",
-              "out = {fn}(x, w, b)",
-              "return paddle.grad([out], [{wrt}], [{cotangent}], create_graph=True, allow_unused=True)[0]"),
+              "try:",
+              "    out = {fn}(x, w, b)",
+              "    return paddle.grad([out], [{wrt}], [{cotangent}], create_graph=True, allow_unused=True)[0]",
+              "except RuntimeError:  # an op without double grad: Paddle asks for create_graph=False",
+              "    out = {fn}(x, w, b)",
+              "    return paddle.grad([out], [{wrt}], [{cotangent}], allow_unused=True)[0]"),
     pushforward=("raise NotImplementedError('paddle has no forward mode')",),
     flatten="float(result.reshape([-1])[{index}])",
     wrap={"graph": "paddle.jit.to_static({0})"},
@@ -107,6 +112,7 @@ SNIPPETS = Snippets(
 # graph says an op has no gradient (exp_grad's double grad: "has no grad op").
 _NO_KERNEL = "is not registered"
 _NO_GRAD_OP = "has no grad op"
+_NO_DOUBLE = "doesn't have any grad op"  # eager create_graph=True at an op without double grad
 _QUIET = ("No ccache found", "paddle.grad has unsupported parameter in jit",
           "Tensor do not have 'place' interface")
 
@@ -171,6 +177,7 @@ class PaddleAdapter(LazyFramework):
     aliases = ALIASES
     snippets = SNIPPETS
     _threads = None
+    _first_order_only = None  # why the last vjp ran without create_graph (see vjp)
     forward_mode = False  # see the module docstring; jvp() raises UnsupportedOp
     flushes_subnormals = False
     known_differences = ()
@@ -255,22 +262,37 @@ class PaddleAdapter(LazyFramework):
     def vjp(self, f, args, wrt, cotangent):
         paddle = self._require()
         full = self._differentiable(args)
+        self._first_order_only = None
         out = f(*full)
         if out is None:  # f is itself a gradient Paddle left as None (second order)
             return (None,) * len(wrt)
-        # broadcast_to keeps the seed's bits exactly (no multiplication involved).
-        # allow_unused: None where nothing reaches the output (Paddle's own answer);
-        # the static graph ignores both keywords (to_static warns: silenced in load).
-        keywords = dict(create_graph=True, allow_unused=True) if paddle.in_dynamic_mode() else {}
+        if out.stop_gradient and self._first_order_only:  # f is a gradient made without a graph
+            raise UnsupportedOp(f"paddle has no double grad here: {self._first_order_only}")
         try:
-            grads = paddle.grad([out], [full[i] for i in wrt], [paddle.broadcast_to(cotangent, out.shape)],
-                                **keywords)
+            return self._grad(out, [full[i] for i in wrt], cotangent, create_graph=True)
+        except RuntimeError as exc:
+            if _NO_DOUBLE not in str(exc) or not paddle.in_dynamic_mode():
+                raise
+            # create_graph=True fails at an op that has no double grad (set_value,
+            # the notebook's z[:] = 0.) even for the first derivative: Paddle's own
+            # advice is create_graph=False, so the first order is still computed.
+            self._first_order_only = _first_line(exc)
+            return self._grad(f(*full), [full[i] for i in wrt], cotangent, create_graph=False)
+
+    def _grad(self, out, inputs, cotangent, create_graph):
+        """paddle.grad, the cotangent broadcast to out's shape (keeps the seed's bits:
+        no multiplication). allow_unused: None where nothing reaches the output,
+        Paddle's own answer. The static graph ignores both keywords (to_static
+        warns about it: silenced in load)."""
+        paddle = self._require()
+        keywords = dict(create_graph=create_graph, allow_unused=True) if paddle.in_dynamic_mode() else {}
+        try:
+            return tuple(paddle.grad([out], inputs, [paddle.broadcast_to(cotangent, out.shape)], **keywords))
         except (RuntimeError, ValueError) as exc:
             reason = _missing(exc)
             if reason is None:
                 raise
             raise UnsupportedOp(f"paddle has no gradient here: {reason}") from exc
-        return tuple(grads)
 
     def jvp(self, f, args, wrt, tangent):
         raise UnsupportedOp("paddle has no forward mode")
