@@ -2,10 +2,12 @@
 says where Paddle needs a choice. paddle is imported by `load()`, never here.
 
 Modes. `eager` is Paddle's dynamic graph (its default). `graph` is
-`paddle.jit.to_static(f)`, Paddle's default static conversion (SOT, bytecode
+`paddle.jit.to_static(f)`, its default static conversion (SOT, bytecode
 translation): it builds a static graph (a PIR program) that Paddle's executor
-runs, with no compiler behind it in the CPU build (CINN, Paddle's compiler, is
-GPU-only), so it is TensorFlow's `graph` (tf.function), not `compiled`.
+runs, with no compiler behind it (this wheel is not built with CINN, Paddle's
+compiler), so it is TensorFlow's `graph` (tf.function), not `compiled`. Where SOT
+meets Python it cannot translate it runs that part eagerly, silently, as
+torch.compile does at a graph break.
 
 Transforms. Reverse mode is paddle.grad with an explicit cotangent and
 create_graph=True, so a second paddle.grad composes (Paddle's double grad).
@@ -22,9 +24,8 @@ import numpy as np
 from crossgrad.adapter import KnownDifference, Snippets, UnsupportedOp, ops_from_table
 from frameworks._shared import LazyFramework, leaves
 
-# The one op table (format: crossgrad/adapter.py): each op's call over its
-# positional arguments, with Paddle's usual aliases (paddle, F =
-# paddle.nn.functional); None where Paddle has no such function.
+# The one op table (format: crossgrad/adapter.py), with Paddle's usual aliases
+# (paddle, F = paddle.nn.functional); None where Paddle has no such function.
 OPS = {
     "relu": "F.relu({0})",
     "maximum": "paddle.maximum({0}, {1})",
@@ -56,8 +57,7 @@ OPS = {
     "logsumexp": "paddle.logsumexp({0})",
     "max_axis": "paddle.max({0}, axis=0)",
     "min_axis": "paddle.min({0}, axis=0)",
-    # Paddle's 1-D pooling takes (batch, channels, length).
-    "max_pool": "F.max_pool1d({0}[None, None], kernel_size=2, stride=2)[0, 0]",
+    "max_pool": "F.max_pool1d({0}[None, None], kernel_size=2, stride=2)[0, 0]",  # (N, C, L)
     "topk": "paddle.topk({0}, {1})[0]",
     "argmax_gather": "{0}[paddle.argmax({0})]",
     "softmax": "F.softmax({0}, axis=0)",
@@ -72,8 +72,7 @@ OPS = {
     "argmax": "paddle.argmax({0})",
     "argmin": "paddle.argmin({0})",
     "clip_range": "F.hardtanh({0}, {1}, {2})",
-    # Paddle's threshold op: z where z > th, else value (torch's F.threshold).
-    "threshold": "F.thresholded_relu({0}, {1}, {2})",
+    "threshold": "F.thresholded_relu({0}, {1}, {2})",  # z if z > th else value
     # The notebook's `z[:] = 0.` as an expression: Paddle's in-place set_value, then z.
     "zero_fill": "{0}.__setitem__(slice(None), 0.) or {0}",
 }
@@ -107,20 +106,14 @@ SNIPPETS = Snippets(
     wrap={"graph": "paddle.jit.to_static({0})"},
 )
 
-# How Paddle says a kernel is missing for a dtype on this device ("The kernel with
-# key (CPU, ..., float16) of kernel `sqrt` is not registered"), and how the static
-# graph says an op has no gradient (exp_grad's double grad: "has no grad op").
-_NO_KERNEL = "is not registered"
-_NO_GRAD_OP = "has no grad op"
-_NO_POOL_DOUBLE = "only supports avgpool"  # "Pool op grad grad only supports avgpool": max_pool1d
-_NO_DOUBLE = "doesn't have any grad op"  # eager create_graph=True at an op without double grad
-_MISSING = (_NO_KERNEL, _NO_GRAD_OP, _NO_POOL_DOUBLE)
+# How Paddle says it lacks something: a kernel for a dtype ("... of kernel `sqrt` is
+# not registered"), a static double grad ("op 'pd_op.exp_grad' has no grad op"), max
+# pooling's double grad ("Pool op grad grad only supports avgpool"); and, in eager
+# mode with create_graph=True, an op without double grad ("doesn't have any grad op").
+_MISSING = ("is not registered", "has no grad op", "only supports avgpool")
+_NO_DOUBLE = "doesn't have any grad op"
 _QUIET = ("No ccache found", "paddle.grad has unsupported parameter in jit",
           "Tensor do not have 'place' interface")
-
-
-def _first_line(exc: BaseException) -> str:
-    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
 
 
 def _missing(exc: BaseException) -> str | None:
@@ -175,8 +168,8 @@ class PaddleAdapter(LazyFramework):
     package = "paddlepaddle"
     install_hint = "pip install paddlepaddle (the CPU build)"
     modes = ("eager", "graph")
-    # Paddle's CPU kernels exist for all four, but float16 lacks many (sqrt, abs,
-    # sign, gelu, ...): those ops are `unsupported` in float16 with Paddle's reason.
+    # The CPU build lacks float16 multiply and bfloat16 add (and more): in 16 bits
+    # every case is `unsupported`, with Paddle's reason (measured, 3.3.1).
     dtypes = ("float32", "float64", "bfloat16", "float16")
     op_table = OPS
     aliases = ALIASES
@@ -305,14 +298,13 @@ class PaddleAdapter(LazyFramework):
             # create_graph=True fails at an op that has no double grad (set_value,
             # the notebook's z[:] = 0.) even for the first derivative: Paddle's own
             # advice is create_graph=False, so the first order is still computed.
-            self._first_order_only = _first_line(exc)
+            self._first_order_only = str(exc).strip().splitlines()[0]
             return self._grad(f(*full), [full[i] for i in wrt], cotangent, create_graph=False)
 
     def _grad(self, out, inputs, cotangent, create_graph):
-        """paddle.grad, the cotangent broadcast to out's shape (keeps the seed's bits:
-        no multiplication). allow_unused: None where nothing reaches the output,
-        Paddle's own answer. The static graph ignores both keywords (to_static
-        warns about it: silenced in load)."""
+        """paddle.grad; broadcast_to keeps the seed's bits. allow_unused: None where
+        nothing reaches the output (Paddle's answer). The static graph ignores both
+        keywords (to_static warns: silenced in load)."""
         paddle = self._require()
         keywords = dict(create_graph=create_graph, allow_unused=True) if paddle.in_dynamic_mode() else {}
         try:
