@@ -127,7 +127,9 @@ class TensorflowAdapter(LazyFramework):
           for case in ("clamp", "relu~tensorflow:tf.clip_by_value")),
     )
     costly_modes = ("compiled",)  # XLA compiles each function on its first call
-    import_first = ("torch",)  # TensorFlow before torch in one process can crash it
+    # TensorFlow before torch in one process can crash it; TensorFlow before paddle
+    # segfaults in paddle's import (libpaddle, measured: TF 2.21, paddle 3.3.1).
+    import_first = ("torch", "paddle")
 
     @property
     def package(self):

@@ -181,6 +181,7 @@ _UNSUPPORTED_PHRASES = (
     "not implemented for",  # torch: "\"sqrt_vml_cpu\" not implemented for 'BFloat16'"
     "no registered kernel", "could not find device for node",  # TensorFlow: no kernel of that type
     "not supported", "unsupported dtype", "unsupported type", "does not support",  # jax, mlx, others
+    "is not registered",  # paddle: "The kernel with key (CPU, ..., float16) of kernel `multiply` is not registered"
 )
 
 
