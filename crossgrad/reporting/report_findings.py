@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from crossgrad.core import run_folder
 from crossgrad.reporting import repro
-from crossgrad.reporting.report_text import table, col_label
+from crossgrad.reporting.report_text import col_label, escaped, fenced, table
 
 KINDS = ("wrong value", "different subgradient", "definitional", "convention", "precision")
 
@@ -187,6 +187,6 @@ def snippet_block(finding: Finding, env: dict, cases: dict) -> str:
         code = repro.case_snippet(cases[finding.case], fw, spelling, point_name, dtype, ad, wrt, seed, mode,
                                   recorded=str(row.get("value")), index=index)
     except (repro.SnippetError, OSError, TypeError, KeyError, SyntaxError, ValueError) as exc:
-        return f"{title}\n\nNo snippet: {type(exc).__name__}: {exc}"
+        return f"{title}\n\nNo snippet: {type(exc).__name__}: {escaped(exc)}"
     note = f"\nRecorded on {device}; the snippet runs on the CPU.\n" if device != "cpu" else ""
-    return f"{title}\n{note}\n```python\n{code}```"
+    return f"{title}\n{note}\n{fenced(code, 'python')}"

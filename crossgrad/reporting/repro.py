@@ -24,6 +24,7 @@ from typing import Callable
 from crossgrad.core.native import native_import
 from crossgrad.core.registry import frameworks
 from crossgrad.reporting.recorded_spelling import SnippetError, trusted_spelling  # SnippetError: re-exported
+from crossgrad.reporting.report_text import escaped, fenced
 
 
 class _OpsToSpelling(ast.NodeTransformer):
@@ -345,5 +346,5 @@ def _one(case: str, dtype: str, mrow, col: tuple, spelling: dict, cases: dict) -
         code = case_snippet(cases[case], fw, spelling, point_name, dtype, ad, wrt, seed, mode,
                             recorded=str(row.get("value")), index=index)
     except (SnippetError, OSError, TypeError, KeyError, SyntaxError) as exc:
-        return f"{title}\n\nNo snippet: {type(exc).__name__}: {exc}"
-    return f"{title}\n{note}\n```python\n{code}```"
+        return f"{title}\n\nNo snippet: {type(exc).__name__}: {escaped(exc)}"
+    return f"{title}\n{note}\n{fenced(code, 'python')}"
