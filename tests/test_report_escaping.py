@@ -119,7 +119,8 @@ def _text_of(html: str, tag: str) -> str:
 
 
 @pytest.mark.parametrize("text", [PAYLOAD, "`", "``a`", "a|b", "x\r\ny", "<b>bold</b>", "*em* _em_ ~~s~~",
-                                  "a\\b &amp; &#60;", "# not a heading", "1. not a list"])
+                                  "a\\b &amp; &#60;", "# not a heading", "1. not a list",
+                                  "intra_op=2 a_b_ _c"])
 def test_escaped_and_code_render_as_the_text_itself(text):
     one_line = " ".join(text.split())
     assert _text_of(_html(escaped(text)), "") == one_line

@@ -17,7 +17,9 @@ from __future__ import annotations
 import re
 
 # Markdown's inline syntax: escaped with a backslash (CommonMark: any ASCII punctuation may be).
-_MARKDOWN = re.compile(r"([\\`*_\[\]~])")
+# An underscore between two letters or digits (intra_op, torchinductor_root) starts no
+# emphasis (CommonMark's flanking rule), so it stays as it is: texts keep their look.
+_MARKDOWN = re.compile(r"([\\`*\[\]~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 # HTML's, and the table's cell separator: as character references, which no parser reads as syntax.
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;"}
 # What makes a line a block (heading, list item, setext underline) when the text starts it.
