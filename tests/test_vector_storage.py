@@ -13,7 +13,8 @@ import pytest
 
 from cli_helpers import run_cli
 
-from crossgrad.core.records import SCHEMA_VERSION, packed
+from crossgrad.core.packed_rows import packed
+from crossgrad.core.records import SCHEMA_VERSION
 from crossgrad.core.run_folder import read_points, read_records
 
 N = 10_000

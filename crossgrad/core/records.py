@@ -7,9 +7,8 @@ bfloat16 1.0), for comparisons that must not trust `==` (-0.0 == 0.0).
 
 records.jsonl is appended line by line, flushed, while a run goes on;
 gradients.csv is built from it at the end. Reading never evaluates anything.
-Since schema 3 a vector quantity is one line of records.jsonl (`packed`): its
-labels once and `elements`, each element's [value, bits] in index order; reading
-gives back one row per element (`unpacked`), so only that file's lines changed.
+Since schema 3 a vector quantity is one line of records.jsonl
+(crossgrad.core.packed_rows); reading gives back one row per element.
 """
 from __future__ import annotations
 
@@ -20,9 +19,9 @@ import math
 import os
 import struct
 from pathlib import Path
-from typing import Iterator
 
 from crossgrad.core.names import NAME_RULE, is_valid_name
+from crossgrad.core.packed_rows import ELEMENT_FIELDS, unpacked
 from crossgrad.core.row_check import GRADIENT_RULES, frame_fault, row_fault
 from crossgrad.core.dtypes import bits  # noqa: F401  (part of this module's interface: records carry bits)
 from crossgrad.core.rows import GRADIENT_COLUMNS, READABLE_VERSIONS, SCHEMA_VERSION  # noqa: F401 (re-exported)
@@ -54,49 +53,6 @@ def same_bits(a: float, b: float) -> bool:
     if math.isnan(a) and math.isnan(b):
         return True
     return struct.pack("<d", a) == struct.pack("<d", b)
-
-
-# The fields that differ between the elements of one quantity; the rest is written once.
-ELEMENT_FIELDS = ("index", "value", "bits")
-
-
-def packed(rows) -> "Iterator[dict]":
-    """Element rows as records.jsonl lines: consecutive rows of one quantity (labels,
-    outcome and detail equal, indices counting up) become one line whose `elements`
-    are each element's [value, bits]; a lone row stays as it is."""
-    group: list[dict] = []
-    for row in rows:
-        if group and not _same_quantity(group[-1], row):
-            yield _pack(group)
-            group = []
-        group.append(row)
-    if group:
-        yield _pack(group)
-
-
-def _same_quantity(last: dict, row: dict) -> bool:
-    return (row.get("index") == (last.get("index") or 0) + 1 and row.keys() == last.keys()
-            and all(row[k] == last[k] for k in row if k not in ELEMENT_FIELDS))
-
-
-def _pack(group: list[dict]) -> dict:
-    if len(group) == 1:
-        return group[0]
-    first = {k: v for k, v in group[0].items() if k not in ("value", "bits")}
-    return dict(first, elements=[[r.get("value"), r.get("bits")] for r in group])
-
-
-def unpacked(line: dict) -> list[dict]:
-    """The element rows of a records.jsonl line (itself, unless packed); ValueError
-    when `elements` is not a list of [value, bits] pairs."""
-    elements = line.get("elements")
-    if elements is None:
-        return [line]
-    if not isinstance(elements, list) or not all(isinstance(e, list) and len(e) == 2 for e in elements):
-        raise ValueError("elements is not a list of [value, bits] pairs")
-    base = {k: v for k, v in line.items() if k != "elements"}
-    first = int(base.get("index") or 0)
-    return [dict(base, index=first + i, value=value, bits=bits) for i, (value, bits) in enumerate(elements)]
 
 
 class WriteFailed(OSError):
@@ -190,7 +146,7 @@ def read_jsonl(path: Path, required: tuple[str, ...] = (), names: tuple[str, ...
 
 
 def checked_rows(line, path, number, required=(), names=(), rules=None) -> list[dict]:
-    """The element rows of one JSON line (crossgrad.core.records.unpacked), each field
+    """The element rows of one JSON line (crossgrad.core.packed_rows.unpacked), each field
     checked: the labels once, each element's value and bits."""
     if isinstance(line, dict) and "elements" in line:
         labels = {k: v for k, v in line.items() if k != "elements"}

@@ -17,7 +17,7 @@ from typing import NamedTuple, TypedDict
 # 2: a vector point's inputs are written once, in points.jsonl; its rows' x, w, b
 #    columns are empty for a vector argument (1: every element row repeated them).
 # 3: records.jsonl writes a vector quantity as one line, its elements' value and bits
-#    listed (crossgrad.core.records.packed); 2 wrote a line per element. The CSVs are 2's.
+#    listed (crossgrad.core.packed_rows); 2 wrote a line per element. The CSVs are 2's.
 SCHEMA_VERSION = 3
 READABLE_VERSIONS = (1, 2, 3)  # what this crossgrad reads (crossgrad.core.run_folder.SCHEMA_RENAMES)
 

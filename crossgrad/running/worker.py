@@ -14,7 +14,8 @@ import threading
 import time
 import traceback
 
-from crossgrad.core.records import SCHEMA_VERSION, packed
+from crossgrad.core.packed_rows import packed
+from crossgrad.core.records import SCHEMA_VERSION
 from crossgrad.core.registry import frameworks
 from crossgrad.catalogue import use_case_files
 from crossgrad.running.derivatives import compute_task
