@@ -97,3 +97,21 @@ def test_a_schema_1_folder_still_reads(tmp_path):
     (run / "records.jsonl").write_text(json.dumps(row) + "\n")
     rows, _, _, _ = read_records(run)
     assert rows[0]["x"] == "[2.0, 1.0]" and read_points(run) == {}
+
+
+def test_a_case_page_shows_alike_consecutive_elements_in_one_row():
+    """A 10,000-element quantity made a 2.5 MB case page, a row per element: consecutive
+    elements whose cells read alike share one row, `index` first–last; a change of
+    value or sign of zero starts a new row."""
+    from crossgrad.reporting.report import render_pages
+
+    values = ["-0.0", "-0.0", "0.0", "0.0", "0.0", "1.0", "0.0"]
+    rows = [{"schema_version": SCHEMA_VERSION, "framework": fw, "framework_version": "1", "device": "cpu",
+             "dtype": "float64", "mode": "eager", "case": "user_max", "point": "wide", "ad": "reverse",
+             "wrt": "w", "cotangent": "1.0", "tangent": "", "index": i, "value": v, "bits": "", "outcome": "ok",
+             "detail": "", "primitive": "max", "x": "", "w": "", "b": "0.5", "truth": "", "verdict": ""}
+            for fw in ("fake_a", "fake_b") for i, v in enumerate(values)]
+    page = render_pages(rows, {}, {})["user_max"]
+    lines = [line for line in page.splitlines() if line.startswith("| wide |")]
+    assert [line.split(" | ")[4] for line in lines] == ["0–1", "2–4", "5", "6"]
+    assert [line.split(" | ")[6] for line in lines] == ["`-0.0`", "`0.0`", "`1.0`", "`0.0`"]
