@@ -155,3 +155,15 @@ def test_a_fence_outlasts_the_backticks_inside():
     block = fenced("print('```')\n# ````\n", "python")
     html = _html(block + "\n\n<script>after</script>\n")
     assert html.count("<pre>") == 1 and "print('```')" in html
+
+
+def test_a_recorded_spelling_stays_inside_its_code_span():
+    """The spelling section quotes env.json's spelling of the base op (a stranger's text)."""
+    from crossgrad.reporting.spellings_report import _verdict_lines
+
+    agree = {"framework": "torch", "base_spelling": PAYLOAD, "spelling": "torch.clamp({0}, min=0)",
+             "differ": [], "one_sided": []}
+    odd = dict(agree, spelling=PAYLOAD, differ=[1])
+    for entries in ([agree], [agree, odd]):
+        html = _html(_verdict_lines(entries))
+        assert "<img" not in html and "<script" not in html and "alert(1)" in html
