@@ -7,6 +7,8 @@ bfloat16 1.0), for comparisons that must not trust `==` (-0.0 == 0.0).
 
 records.jsonl is appended line by line, flushed, while a run goes on;
 gradients.csv is built from it at the end. Reading never evaluates anything.
+Since schema 3 a vector quantity is one line of records.jsonl
+(crossgrad.core.packed_rows); reading gives back one row per element.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import struct
 from pathlib import Path
 
 from crossgrad.core.names import NAME_RULE, is_valid_name
+from crossgrad.core.packed_rows import ELEMENT_FIELDS, unpacked
 from crossgrad.core.row_check import GRADIENT_RULES, frame_fault, row_fault
 from crossgrad.core.dtypes import bits  # noqa: F401  (part of this module's interface: records carry bits)
 from crossgrad.core.rows import GRADIENT_COLUMNS, READABLE_VERSIONS, SCHEMA_VERSION  # noqa: F401 (re-exported)
@@ -138,13 +141,36 @@ def read_jsonl(path: Path, required: tuple[str, ...] = (), names: tuple[str, ...
             if number == len(lines) and not line.endswith("}"):
                 break  # interrupted mid-write: everything before it is intact
             raise RecordFormatError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
-        check_row(row, path, number, required)
-        check_names(row, path, number, names)
-        fault = row_fault(row, rules) if rules else None
-        if fault:
-            raise RecordFormatError(f"{path}:{number}: {fault}")
-        rows.append(row)
+        rows.extend(checked_rows(row, path, number, required, names, rules))
     return rows
+
+
+def checked_rows(line, path, number, required=(), names=(), rules=None) -> list[dict]:
+    """The element rows of one JSON line (crossgrad.core.packed_rows.unpacked), each field
+    checked: the labels once, each element's value and bits."""
+    if isinstance(line, dict) and "elements" in line:
+        labels = {k: v for k, v in line.items() if k != "elements"}
+        _check_line(dict(labels, index=labels.get("index", 0), value=None, bits=None),
+                    path, number, required, names, rules)
+        try:
+            rows = unpacked(line)
+        except ValueError as exc:
+            raise RecordFormatError(f"{path}:{number}: {exc}") from None
+        for row in rows:
+            fault = row_fault({k: row[k] for k in ELEMENT_FIELDS}, rules) if rules else None
+            if fault:
+                raise RecordFormatError(f"{path}:{number}: element {row['index']}: {fault}")
+        return rows
+    _check_line(line, path, number, required, names, rules)
+    return [line]
+
+
+def _check_line(row, path, number, required, names, rules) -> None:
+    check_row(row, path, number, required)
+    check_names(row, path, number, names)
+    fault = row_fault(row, rules) if rules else None
+    if fault:
+        raise RecordFormatError(f"{path}:{number}: {fault}")
 
 
 def check_row(row, path, number, required) -> None:

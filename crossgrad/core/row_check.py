@@ -77,7 +77,9 @@ TIMING_RULES = {
     "bytes_moved": Rule("(?:[0-9]+)?", "a non-negative integer or empty"),
     "flop": Rule("(?:[0-9]+)?", "a non-negative integer or empty"),
     "break_even_calls": Rule("(?:[0-9]+|never)?", "a count of calls, never, or empty"),
-    **dict.fromkeys(("shape", "api", "threads", "compile_cache"), _text),
+    # api names a Python call (torch.autograd.grad): it labels series, plots and code spans
+    "api": Rule(r"(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)?", "a dotted Python name or empty"),
+    **dict.fromkeys(("shape", "threads", "compile_cache"), _text),
 }
 
 

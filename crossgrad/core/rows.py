@@ -16,8 +16,10 @@ from typing import NamedTuple, TypedDict
 # gradients.csv, timings.csv). Bump when a column changes meaning or disappears.
 # 2: a vector point's inputs are written once, in points.jsonl; its rows' x, w, b
 #    columns are empty for a vector argument (1: every element row repeated them).
-SCHEMA_VERSION = 2
-READABLE_VERSIONS = (1, 2)  # what this crossgrad reads (crossgrad.core.run_folder.SCHEMA_RENAMES)
+# 3: records.jsonl writes a vector quantity as one line, its elements' value and bits
+#    listed (crossgrad.core.packed_rows); 2 wrote a line per element. The CSVs are 2's.
+SCHEMA_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)  # what this crossgrad reads (crossgrad.core.run_folder.SCHEMA_RENAMES)
 
 # The closed sets a row's labels come from (crossgrad.core.row_check refuses others).
 AD_KINDS = ("none", "reverse", "forward", "second")  # none: the primal value

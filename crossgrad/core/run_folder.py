@@ -4,6 +4,7 @@
         manifest.json   configuration and status (running, complete, partial, interrupted)
         env.json        where and with what the run was made (crossgrad.running.env + each worker)
         records.jsonl   gradient rows, appended and flushed one by one while the run goes on
+                        (a vector quantity's elements in one line: core.packed_rows)
         timings.jsonl   timing rows, likewise
         gradients.csv   records.jsonl with truth and verdict, written by crossgrad.reporting.finish
         timings.csv     timings.jsonl summarised (crossgrad.timing.report)
@@ -29,6 +30,7 @@ from pathlib import Path
 from crossgrad.core.names import NAME_RULE, check_name, is_valid_name
 from crossgrad.core.records import (READABLE_VERSIONS, RecordFormatError, atomic_write_text, read_csv_frame,
                                     read_jsonl, read_text)
+from crossgrad.core.packed_rows import unpacked
 from crossgrad.core.row_check import (ENV_SHAPE, GRADIENT_RULES, MANIFEST_SHAPE, POINT_RULES, TIMING_RULES,
                                       frame_fault, row_fault, shape_fault)
 
@@ -76,11 +78,13 @@ GRADIENT_REQUIRED = REQUIRED + ("index", "cotangent", "tangent")
 NAMED = ("case", "point")
 
 # schema version -> {"columns": {old: new}, "verdicts": {old: new}, "outcomes": {old: new}}:
-# how to read that version's names as today's. Version 1 is today's.
-# Version 2 renamed nothing (it moved a vector point's inputs to points.jsonl: read_points).
+# how to read that version's names as today's (SCHEMA_VERSION is today's).
+# Version 2 renamed nothing (it moved a vector point's inputs to points.jsonl: read_points);
+# nor did 3 (a vector quantity is one line of records.jsonl: crossgrad.core.packed_rows).
 SCHEMA_RENAMES: dict[int, dict[str, dict[str, str]]] = {
     1: {"columns": {}, "verdicts": {}, "outcomes": {}},
     2: {"columns": {}, "verdicts": {}, "outcomes": {}},
+    3: {"columns": {}, "verdicts": {}, "outcomes": {}},
 }
 
 
@@ -247,11 +251,18 @@ def _jsonl_any_version(path: Path) -> list[dict]:
             if number == len(lines) and not line.endswith("}"):
                 break
             raise RecordFormatError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
-        fault = "not a JSON object" if not isinstance(row, dict) else row_fault(row, GRADIENT_RULES)
-        missing = [c for c in REQUIRED if isinstance(row, dict) and c not in row]
-        if fault or missing:
-            raise RecordFormatError(f"{path}:{number}: {fault or 'missing field(s) ' + ', '.join(missing)}")
-        rows.append(row)
+        if not isinstance(row, dict):
+            raise RecordFormatError(f"{path}:{number}: not a JSON object")
+        try:
+            elements = unpacked(row)  # a vector quantity's line (schema 3): one row per element
+        except (ValueError, TypeError) as exc:
+            raise RecordFormatError(f"{path}:{number}: {exc}") from None
+        for element in elements:
+            fault = row_fault(element, GRADIENT_RULES)
+            missing = [c for c in REQUIRED if c not in element]
+            if fault or missing:
+                raise RecordFormatError(f"{path}:{number}: {fault or 'missing field(s) ' + ', '.join(missing)}")
+        rows.extend(elements)
     return rows
 
 

@@ -147,6 +147,7 @@ def make_pair(a: Side, b: Side, by_device: bool = False, by: str = "") -> Pair:
     # here, not at the top: these modules import pandas, which `crossgrad list` never needs
     from crossgrad.drift.join import KEY, join, prepare
     from crossgrad.drift.timing import TIMING_KEY, join_timings
+    from crossgrad.reporting.report_text import code
 
     by = by or ("device" if by_device else "")  # the column the sides differ in: not part of the key
     key = tuple(k for k in KEY if k != by)
@@ -154,7 +155,7 @@ def make_pair(a: Side, b: Side, by_device: bool = False, by: str = "") -> Pair:
     if by == "mode":  # graph is TensorFlow's alone: eager of the frameworks that have the other mode
         a = _frameworks_of(a, b)
     lines, duplicates = join(prepare(a.gradients), prepare(b.gradients), key)
-    title = f"{a.label} `{a.name}` → {b.label} `{b.name}`"
+    title = f"{a.label} {code(a.name)} → {b.label} {code(b.name)}"
     timings = join_timings(a.timings, b.timings, timing_key)
     if by == "mode":  # each line is B's mode against eager: its snippet reruns B's value
         mode = b.gradients["mode"].iloc[0] if len(b.gradients) else ""

@@ -16,6 +16,7 @@ import pandas as pd
 from crossgrad.core.records import atomic_write_text
 from crossgrad.judging.difference import CATEGORIES, LAST_BITS_ULPS
 from crossgrad.drift.timing import timing_lines
+from crossgrad.reporting.report_text import code, escaped, fenced
 
 MACHINE_FIELDS = ("cpu", "cpu_arch", "cpu_flags", "xla_cpu_target", "cpu_count", "gpu", "python", "platform",
                   "thread_env")
@@ -29,24 +30,25 @@ def framework_versions(env: dict) -> str:
         info = info if isinstance(info, dict) else {}
         version = info.get("version") or info.get("unavailable") or info.get("load_error") or "?"
         extra = f" (jaxlib {info['jaxlib']})" if info.get("jaxlib") and info.get("jaxlib") != version else ""
-        parts.append(f"{name} {version}{extra}")
+        parts.append(escaped(f"{name} {version}{extra}"))
     return ", ".join(parts) or "none recorded"
 
 
 def side_lines(label: str, side) -> list[str]:
     env, run = side.run.env, side.run
     status = run.status
+    status = escaped(status)  # manifest.json's text, like every env.json field below
     shout = "" if status == "complete" else f" — **{status.upper()}: compares what it has**"
     flags = env.get("cpu_flags")
     devices = ", ".join(sorted(side.gradients["device"].unique())) if "device" in side.gradients else ""
-    lines = [f"- **{label}** `{side.name}`: status {status}{shout}; schema {run.schema_version}; "
-             f"crossgrad {env.get('crossgrad', '?')} (commit {env.get('git_commit') or '?'})",
+    lines = [f"- **{label}** {code(side.name)}: status {status}{shout}; schema {run.schema_version}; "
+             f"crossgrad {escaped(env.get('crossgrad', '?'))} (commit {escaped(env.get('git_commit') or '?')})",
              f"  - frameworks: {framework_versions(env)}; devices compared: {devices or 'none'}",
-             f"  - machine: {env.get('cpu', '?')} × {env.get('cpu_count', '?')}, GPU {env.get('gpu') or 'none'}; "
-             f"Python {env.get('python', '?')}; ISA flags: "
-             + (", ".join(flags) if flags else "not recorded (written before crossgrad recorded them)")
-             + f"; XLA CPU target: {env.get('xla_cpu_target', 'not recorded')}"]
-    lines += [f"  - note: {n}" for n in run.notes]
+             f"  - machine: {escaped(env.get('cpu', '?'))} × {escaped(env.get('cpu_count', '?'))}, "
+             f"GPU {escaped(env.get('gpu') or 'none')}; Python {escaped(env.get('python', '?'))}; ISA flags: "
+             + (escaped(", ".join(flags)) if flags else "not recorded (written before crossgrad recorded them)")
+             + f"; XLA CPU target: {escaped(env.get('xla_cpu_target', 'not recorded'))}"]
+    lines += [f"  - note: {escaped(n)}" for n in run.notes]
     return lines
 
 
@@ -58,12 +60,12 @@ def machine_differences(env_a: dict, env_b: dict) -> list[str]:
         if a == b:
             continue
         if a is None or b is None:
-            out.append(f"- {name}: recorded on one side only ({a!r} vs {b!r})")
+            out.append(f"- {name}: recorded on one side only ({escaped(repr(a))} vs {escaped(repr(b))})")
         elif isinstance(a, list) and isinstance(b, list):
-            out.append(f"- {name}: only A has {', '.join(sorted(set(a) - set(b))) or '—'}; "
-                       f"only B has {', '.join(sorted(set(b) - set(a))) or '—'}")
+            out.append(f"- {name}: only A has {escaped(', '.join(sorted(set(a) - set(b)))) or '—'}; "
+                       f"only B has {escaped(', '.join(sorted(set(b) - set(a)))) or '—'}")
         else:
-            out.append(f"- {name}: {a!r} vs {b!r}")
+            out.append(f"- {name}: {escaped(repr(a))} vs {escaped(repr(b))}")
     return out
 
 
@@ -167,8 +169,8 @@ def pair_section(pair, snippets: dict) -> list[str]:
     if picked:
         out += ["### Repro snippets", "", "Each prints side B's value; `#` is the line of the changes table.", ""]
         for n, i in picked[:SNIPPET_CAP]:
-            out += [f"<details><summary>#{n}</summary>", "", "```python", snippets[(pair.title, i)].rstrip(),
-                    "```", "</details>", ""]
+            out += [f"<details><summary>#{n}</summary>", "", fenced(snippets[(pair.title, i)].rstrip(), "python"),
+                    "</details>", ""]
         if len(picked) > SNIPPET_CAP:
             out.append(f"{len(picked) - SNIPPET_CAP} more snippets in compare.csv (column snippet).")
     return out

@@ -43,7 +43,7 @@ def one(line: dict, catalogue: dict, spelled: dict) -> str:
                             line["ad"], line["wrt"], line["seed"], line["mode"],
                             recorded=line["value_b"] or None, index=int(line["index"]))
     except (SnippetError, OSError, TypeError, KeyError, SyntaxError, ValueError) as exc:
-        return f"# no snippet: {type(exc).__name__}: {exc}"
+        return f"# no snippet: {type(exc).__name__}: {' '.join(str(exc).split())}"  # one comment line
     device = line.get("device") or line.get("device_b") or "cpu"
     if device != "cpu":
         code = f"# recorded on {device}; this snippet runs on the CPU (put x, w, b on the {device} to match)\n" + code

@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crossgrad.core.rows import TimingKey
+from crossgrad.reporting.report_text import escaped
 
 TIMING_KEY = TimingKey._fields
 TIMING_SIDE = ("framework_version", "device", "median_s", "iqr_s", "outcome", "threads")
@@ -62,7 +63,7 @@ def timing_lines(joined: pd.DataFrame, machines: str, cap: int = 40) -> list[str
             "B/A | IQR A | IQR B |", "|" + "---|" * 13]
     for r in flagged.head(cap).to_dict("records"):
         device = r.get("device") or f"{r.get('device_a')}→{r.get('device_b')}"
-        api = r.get("api") if isinstance(r.get("api"), str) else ""  # pandas reads an empty cell as NaN
+        api = escaped(r.get("api")) if isinstance(r.get("api"), str) else ""  # pandas reads an empty cell as NaN
         out.append(f"| {r['framework']} | {r['workload']} | {r['n']} | {r['phase']} | {api} | {r['mode']} | {device} | "
                    f"{r.get('dtype', '')} | {r['median_s_a']!r} | {r['median_s_b']!r} | {r['ratio']:.3g} | "
                    f"{r['iqr_s_a']!r} | {r['iqr_s_b']!r} |")

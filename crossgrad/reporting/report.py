@@ -21,6 +21,7 @@ from crossgrad.reporting.report_conventions import conventions_table
 from crossgrad.reporting.report_devices import device_section
 from crossgrad.reporting.report_text import col_label as _col_label
 from crossgrad.reporting.report_text import distinct as _distinct
+from crossgrad.reporting.report_text import code, escaped
 from crossgrad.reporting.report_text import inline as _inline
 from crossgrad.reporting.report_text import table as _table
 from crossgrad.reporting.spellings_report import spelling_section
@@ -104,20 +105,20 @@ def render_report(rows: list[dict], env: dict, manifest: dict, cases: dict,
 def _header(rows, env, manifest) -> str:
     config = manifest.get("config") or {}
     fws = list(dict.fromkeys(fw for fw, _, _ in compare.columns(rows))) or list(config.get("frameworks") or ())
-    lines = [f"# crossgrad report{' — ' + str(manifest['run_id']) if manifest.get('run_id') else ''}",
-             "", f"- **Status:** {manifest.get('status', 'unknown')}",
+    lines = [f"# crossgrad report{' — ' + escaped(manifest['run_id']) if manifest.get('run_id') else ''}",
+             "", f"- **Status:** {escaped(manifest.get('status', 'unknown'))}",
              f"- **When:** {_when(env, manifest)}",
              "- **Frameworks:** " + ("; ".join(_framework_line(fw, rows, env) for fw in fws) or "—")]
     for label, column, key in (("Cases", "case", "cases"), ("Devices", "device", "devices"),
                                ("Dtypes", "dtype", "dtypes")):
-        values = _distinct(r.get(column) for r in rows) or list(config.get(key) or ())
+        values = _distinct(r.get(column) for r in rows) or list(map(escaped, config.get(key) or ()))
         lines.append(f"- **{label}:** {', '.join(map(str, values)) or '—'}")
     seeds = _distinct(seed_text(r) for r in rows)
     lines.append(f"- **Seeds (cotangent / tangent):** {', '.join(seeds) or '—'}")
     lines.append(f"- **Where:** {_where(env)}")
     lines.append(f"- **Threads:** {_threads(env)}")
-    extra = [f"commit `{env['git_commit']}`" if env.get("git_commit") else "",
-             f"command `{env['command']}`" if env.get("command") else ""]
+    extra = [f"commit {code(env['git_commit'])}" if env.get("git_commit") else "",
+             f"command {code(env['command'])}" if env.get("command") else ""]
     if any(extra):
         lines.append("- **Source:** " + ", ".join(e for e in extra if e))
     return "\n".join(lines)
@@ -128,7 +129,7 @@ def _framework_line(fw, rows, env) -> str:
     version = info.get("version") or next((r.get("framework_version") for r in rows
                                            if r.get("framework") == fw and r.get("framework_version")), "")
     modes = [m for m in compare.MODE_ORDER if any(r.get("framework") == fw and r.get("mode") == m for r in rows)]
-    return f"{fw} {version or '(version unknown)'} ({', '.join(modes) or 'no rows'})"
+    return f"{escaped(fw)} {escaped(version) or '(version unknown)'} ({', '.join(modes) or 'no rows'})"
 
 
 def _fw_env(env, fw) -> dict:
@@ -141,21 +142,22 @@ def _when(env, manifest) -> str:
         return next((str(d[k]) for d in (manifest, env) for k in keys if d.get(k)), "")
     start = first(("started", "start_time", "created", "timestamp"))
     end = first(("finished", "end_time", "ended"))
-    return " → ".join(t for t in (start, end) if t) or "not recorded"
+    return " → ".join(escaped(t) for t in (start, end) if t) or "not recorded"
 
 
 def _where(env) -> str:
-    cpu = env.get("cpu") or "CPU unknown"
+    cpu = escaped(env.get("cpu") or "CPU unknown")
     cores = f" ({env['cpu_count']} cores)" if env.get("cpu_count") else ""
-    return (f"Python {env.get('python', '?')} on {env.get('platform', 'unknown platform')}; "
-            f"CPU: {cpu}{cores}; GPU: {env.get('gpu') or ('none' if 'gpu' in env else 'not recorded')}")
+    gpu = escaped(env.get("gpu") or ("none" if "gpu" in env else "not recorded"))
+    return (f"Python {escaped(env.get('python', '?'))} on {escaped(env.get('platform', 'unknown platform'))}; "
+            f"CPU: {cpu}{cores}; GPU: {gpu}")
 
 
 def _threads(env) -> str:
-    parts = [f"{fw}: " + ", ".join(f"{k}={v}" for k, v in info["threads"].items())
+    parts = [f"{escaped(fw)}: " + ", ".join(escaped(f"{k}={v}") for k, v in info["threads"].items())
              for fw, info in (env.get("frameworks") or {}).items()
              if isinstance(info, dict) and isinstance(info.get("threads"), dict)]
-    parts += [f"{k}={v}" for k, v in (env.get("thread_env") or {}).items()]
+    parts += [escaped(f"{k}={v}") for k, v in (env.get("thread_env") or {}).items()]
     return "; ".join(parts) or "not recorded"
 
 
@@ -166,7 +168,7 @@ def _banner(rows, manifest) -> str:
     lost = _distinct((r.get("framework"), r.get("mode"), r.get("case"), r.get("dtype"),
                       r.get("outcome"), r.get("detail") or "") for r in rows
                      if r.get("outcome") in ("crashed", "timeout"))
-    lines = [f"> **PARTIAL RUN** — status `{status}`: not every task finished, so the "
+    lines = [f"> **PARTIAL RUN** — status {code(status)}: not every task finished, so the "
              "tables below hold only what was recorded."]
     lines += [f"> - {fw} {mode}, {case} {dtype}: **{outcome}** — {_inline(detail)}"
               for fw, mode, case, dtype, outcome, detail in lost]
@@ -174,7 +176,7 @@ def _banner(rows, manifest) -> str:
     for key, column in (("frameworks", "framework"), ("cases", "case")):
         absent = [n for n in config.get(key) or () if not any(r.get(column) == n for r in rows)]
         if absent:
-            lines.append(f"> - no rows at all for {key}: {', '.join(map(str, absent))}")
+            lines.append(f"> - no rows at all for {key}: {', '.join(map(escaped, absent))}")
     if manifest.get("detail"):
         lines.append(f"> - {_inline(str(manifest['detail']))}")
     return "\n".join(lines)

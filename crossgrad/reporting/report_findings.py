@@ -12,7 +12,7 @@ from __future__ import annotations
 from crossgrad.core import run_folder
 from crossgrad.judging.divergence import Divergence
 from crossgrad.judging.findings_data import Finding
-from crossgrad.reporting.report_text import col_label, table
+from crossgrad.reporting.report_text import code, col_label, escaped, fenced, table
 
 HEAD = ["#", "category", "case", "framework", "modes", "devices", "dtypes", "points", "wrt", "values", "truth",
         "summary", "repro"]
@@ -33,8 +33,8 @@ def findings_table(found: list[Finding]) -> str:
 
 
 def _code(text: str) -> str:
-    """Values as inline code, so -0.0 never reads as 0.0 (a value holds no backtick)."""
-    return f"`{text}`" if text else ""
+    """Values as inline code, so -0.0 never reads as 0.0 (code(): no backtick inside can end it)."""
+    return code(text) if text else ""
 
 
 def seed_example(matrices: dict, found: list[Finding], cols: list) -> str:
@@ -82,6 +82,6 @@ def snippet_block(finding: Finding) -> str:
     title = (f'<a id="{finding.anchor}"></a>\n### {r.id} · {r.category}: {r.summary}\n\n'
              f"{len(finding.items)} value(s); {_first_line(finding.items[0])}")
     if not r.snippet:
-        return f"{title}\n\n{finding.snippet_note or 'No snippet.'}"
-    note = f"\n{finding.snippet_note}\n" if finding.snippet_note else ""
-    return f"{title}\n{note}\n```python\n{r.snippet}```"
+        return f"{title}\n\n{escaped(finding.snippet_note) if finding.snippet_note else 'No snippet.'}"
+    note = f"\n{escaped(finding.snippet_note)}\n" if finding.snippet_note else ""
+    return f"{title}\n{note}\n{fenced(r.snippet, 'python')}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from crossgrad.core import run_folder
 from crossgrad.judging import compare
 from crossgrad.reporting.report_findings import snippet_block
-from crossgrad.reporting.report_text import col_label, distinct, table
+from crossgrad.reporting.report_text import code, col_label, distinct, escaped, prose, table
 
 ODD_MARK = "◆"
 ABBREV = {"exact": "✓", "close": "≈", "subgradient": "∈", "imprecise": "≈?", "flushed": "⁰",
@@ -30,7 +30,7 @@ REPORT = f"../{run_folder.REPORT}"  # the link back from a page
 def render_page(case, matrices, cols, cases, found, errors) -> str:
     parts = [f"# {case}", "", f"[← report]({REPORT})"]
     if case in cases and cases[case].description:
-        parts += ["", cases[case].description]
+        parts += ["", prose(cases[case].description)]
     parts += _agreement_only_note(cases.get(case))
     mine = [f for f in found if f.record.case == case]
     if mine:
@@ -61,7 +61,7 @@ def _undefined_lines(case) -> list[str]:
     for p in case.points if case is not None else ():
         for label, truth in (("value", p.value), ("d1", p.d1), ("d2", p.d2)):
             if truth is not None and truth.kind == "undefined":
-                lines.append(f"- `{p.name}` (z = {p.z!r}) {label}: {truth.reason or 'no reason stated'}")
+                lines.append(f"- `{p.name}` (z = {p.z!r}) {label}: {escaped(truth.reason or 'no reason stated')}")
     return lines
 
 
@@ -75,15 +75,22 @@ def _points_line(matrix) -> str:
 
 
 def matrix_table(matrix, mcols, errors) -> str:
+    """One row per quantity element; consecutive elements of a vector quantity that
+    show alike (truth, every cell, verdict) share one row whose index says "first–last"."""
     indexed = any(m.key[4] for m in matrix)
     head = ["point", "ad", "seed", "wrt"] + (["index"] if indexed else []) + ["truth"]
     head += [col_label(c, mcols) for c in mcols] + ["row verdict"]
-    body = []
+    body, last = [], None
     for m in matrix:
         point, ad, seed, wrt, index = m.key
-        cells = [_cell(m, c, errors) for c in mcols]
-        row = [point, "value" if ad == "none" else ad, seed, wrt] + ([str(index)] if indexed else [])
-        body.append(row + [f"`{m.truth}`" if m.truth else "—"] + cells + [_row_verdict(m.verdict)])
+        shown = ([f"`{m.truth}`" if m.truth else "—"] + [_cell(m, c, errors) for c in mcols]
+                 + [_row_verdict(m.verdict)])
+        if indexed and last == ((point, ad, seed, wrt), index - 1, shown):
+            body[-1][4] = f"{body[-1][4].split('–')[0]}–{index}"
+        else:
+            body.append([point, "value" if ad == "none" else ad, seed, wrt]
+                        + ([str(index)] if indexed else []) + shown)
+        last = ((point, ad, seed, wrt), index, shown)
     return table(head, body)
 
 
@@ -126,5 +133,5 @@ def _primitives(case, matrix, mcols, cases) -> str:
                          if c[0] == fw and r.get("primitive"))
         native = case in cases and fw in (cases[case].native or {})
         note = " (the case's native override for this framework)" if native else ""
-        parts.append(f"{fw}: {', '.join(f'`{p}`' for p in prims) or 'not recorded'}{note}")
+        parts.append(f"{fw}: {', '.join(code(p) for p in prims) or 'not recorded'}{note}")
     return "Primitives used — " + "; ".join(parts)

@@ -17,6 +17,7 @@ from crossgrad.catalogue import cases
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import load_run
 from crossgrad.reporting.repro import SnippetError, case_snippet
+from crossgrad.reporting.report_text import code, escaped, fenced
 
 COLUMN_OF = {"frameworks": "framework", "cases": "case", "points": "point", "modes": "mode",
              "devices": "device", "dtypes": "dtype"}
@@ -50,7 +51,7 @@ def title(row: dict) -> str:
 def one_snippet(row: dict, env: dict, catalogue: dict) -> str:
     head = title(row)
     if row.get("outcome") not in ("ok", None, ""):
-        return f"{head}\n\nNo snippet: outcome {row.get('outcome')}: {row.get('detail', '')}\n"
+        return f"{head}\n\nNo snippet: outcome {row.get('outcome')}: {escaped(row.get('detail', ''))}\n"
     spelling = (env.get("frameworks", {}).get(row["framework"]) or {}).get("spelling") or {}
     seed = row.get("cotangent") or row.get("tangent") or ""
     try:
@@ -58,9 +59,9 @@ def one_snippet(row: dict, env: dict, catalogue: dict) -> str:
                             row["ad"], row.get("wrt", ""), seed, row["mode"], recorded=str(row.get("value")),
                             index=int(row.get("index") or 0))
     except (SnippetError, OSError, TypeError, KeyError, SyntaxError, ValueError) as exc:
-        return f"{head}\n\nNo snippet: {type(exc).__name__}: {exc}\n"
+        return f"{head}\n\nNo snippet: {type(exc).__name__}: {escaped(exc)}\n"
     note = "\nRecorded on gpu; the snippet runs on the CPU.\n" if row["device"] != "cpu" else ""
-    return f"{head}\n{note}\n```python\n{code}```\n"
+    return f"{head}\n{note}\n{fenced(code, 'python')}\n"
 
 
 def write_snippets(run_dir: Path, filters: dict[str, str]) -> Path:
@@ -68,8 +69,8 @@ def write_snippets(run_dir: Path, filters: dict[str, str]) -> Path:
     rows, _, env, _ = load_run(run_dir)
     rows = selected_rows(rows, filters)
     annotate(rows, cases())
-    chosen = ", ".join(f"--{k} {v}" for k, v in sorted(filters.items())) or "every value"
-    parts = [f"# Repro snippets: {chosen}\n", f"Run `{Path(run_dir).name}`; {len(rows)} value(s), "
+    chosen = escaped(", ".join(f"--{k} {v}" for k, v in sorted(filters.items())) or "every value")
+    parts = [f"# Repro snippets: {chosen}\n", f"Run {code(Path(run_dir).name)}; {len(rows)} value(s), "
              "one standalone program each, printing the recorded value with repr.\n"]
     parts += [one_snippet(r, env, cases()) for r in rows]
     path = Path(run_dir) / file_name(filters)

@@ -12,6 +12,8 @@ from __future__ import annotations
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.compare import bit_key
 from crossgrad.judging.truth import as_float
+from crossgrad.reporting.report_text import code
+from crossgrad.reporting.report_text import table as markdown_table
 
 EXAMPLES = 3  # disagreements quoted per spelling
 
@@ -90,13 +92,11 @@ def spelling_section(rows: list[dict], cases: dict, env: dict | None = None) -> 
            "`where`: the base case's value, then the spelling's."]
     for base in dict.fromkeys(e["base"] for e in table):
         entries = [e for e in table if e["base"] == base]
-        out += ["", f"### {base} (op `{entries[0]['op']}`)", "", _verdict_lines(entries), "",
-                "| framework | spelling | compared | differ | sign only | one-sided | where (first ones) |",
-                "| --- | --- | --- | --- | --- | --- | --- |"]
-        for e in entries:
-            where = "; ".join(_where(*ex) for ex in e["examples"]) or "—"
-            out.append(f"| {e['framework']} | `{e['spelling']}` | {e['compared']} | {len(e['differ'])} | "
-                       f"{len(e['sign_only'])} | {len(e['one_sided'])} | {where.replace('|', chr(92) + '|')} |")
+        body = [[e["framework"], code(e["spelling"]), e["compared"], len(e["differ"]), len(e["sign_only"]),
+                 len(e["one_sided"]), "; ".join(_where(*ex) for ex in e["examples"]) or "—"] for e in entries]
+        out += ["", f"### {base} (op {code(entries[0]['op'])})", "", _verdict_lines(entries), "",
+                markdown_table(["framework", "spelling", "compared", "differ", "sign only", "one-sided",
+                       "where (first ones)"], body)]
     return "\n".join(out)
 
 
@@ -106,12 +106,12 @@ def _verdict_lines(entries: list[dict]) -> str:
     for fw in dict.fromkeys(e["framework"] for e in entries):
         mine = [e for e in entries if e["framework"] == fw]
         odd = [e for e in mine if e["differ"] or e["one_sided"]]
-        base = mine[0]["base_spelling"] or "the base case"
+        base = code(mine[0]["base_spelling"]) or "the base case"  # env.json's text: a code span that holds
         if not odd:
             which = "the other spelling agrees" if len(mine) == 1 else f"all {len(mine)} other spellings agree"
-            lines.append(f"- **{fw}**: {which} bit for bit with `{base}`.")
+            lines.append(f"- **{fw}**: {which} bit for bit with {base}.")
         else:
-            names = ", ".join(f"`{e['spelling']}` ({len(e['differ'])} differ, {len(e['one_sided'])} one-sided)"
+            names = ", ".join(f"{code(e['spelling'])} ({len(e['differ'])} differ, {len(e['one_sided'])} one-sided)"
                               for e in odd)
-            lines.append(f"- **{fw}**: {len(odd)} of {len(mine)} other spellings disagree with `{base}`: {names}.")
+            lines.append(f"- **{fw}**: {len(odd)} of {len(mine)} other spellings disagree with {base}: {names}.")
     return "\n".join(lines)

@@ -176,7 +176,8 @@ def snippet_for(qid: QuantityId, row: dict, env: dict) -> str:
     case = cases()[qid.selection.case]
     q = qid.quantity
     ok = row.get("outcome") in ("ok", None, "")
-    recorded = str(row.get("value")) if ok else f"no value, it raised ({row.get('outcome')}): {row.get('detail')}"
+    detail = " ".join(str(row.get("detail")).split())  # quoted in a comment: one line, so it stays one
+    recorded = str(row.get("value")) if ok else f"no value, it raised ({row.get('outcome')}): {detail}"
     try:
         return case_snippet(case, qid.framework, spelling, q.point, qid.dtype, q.ad, q.wrt, q.seed, qid.mode,
                             recorded=recorded, index=int(row.get("index") or 0))

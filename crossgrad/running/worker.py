@@ -14,6 +14,7 @@ import threading
 import time
 import traceback
 
+from crossgrad.core.packed_rows import packed
 from crossgrad.core.records import SCHEMA_VERSION
 from crossgrad.core.registry import frameworks
 from crossgrad.catalogue import use_case_files
@@ -92,7 +93,7 @@ def main() -> int:
         channel.send("task", task=spec)
         _maybe_inject_fault(spec.get("case", spec.get("workload", "")), job)
         if job.get("kind", "values") == "values":
-            for record in compute_task(adapter, Task(**spec), job):
+            for record in packed(compute_task(adapter, Task(**spec), job)):  # a vector quantity: one line
                 channel.send("record", **record)
         else:
             for row in run_timing(adapter, spec, job):

@@ -28,6 +28,7 @@ from crossgrad.core.rows import DERIVED_COLUMNS, TIMING_COLUMNS, TimingKey
 from crossgrad.timing.plots import plot_compile_cost, plot_ratio, plot_relu_times
 from crossgrad.timing.rows import api_suffix, human_time, n_label, num, ok, series
 from crossgrad.timing.summary import summary_markdown
+from crossgrad.reporting.report_text import escaped
 from crossgrad.timing.workloads import PHASES, bytes_moved, flops
 
 LATER_COLUMNS = ("cores_busy", "api", "compile_cache")  # added within schema 1: older timings.csv still read
@@ -132,7 +133,7 @@ def copy_bandwidth(rows: list[dict], device: str = "cpu") -> tuple[float | None,
 
 def _preamble(rows: list[dict]) -> str:
     bandwidth, count = copy_bandwidth(rows)
-    threads = sorted({f"{r['framework']}: {r.get('threads') or '?'}" for r in rows if r["workload"] != "copy"})
+    threads = sorted({f"{r['framework']}: {escaped(r.get('threads') or '?')}" for r in rows if r["workload"] != "copy"})
     lines = [
         "Median per call over blocks of back-to-back calls, each ending with the framework's sync; "
         "IQR and min over the same blocks; `first call` (trace/compile) timed apart. The gradient "
@@ -144,7 +145,7 @@ def _preamble(rows: list[dict]) -> str:
         f"{NOISY_MARK}: IQR/median > 10%, a noisy measurement. "
         "Quote ratios measured in one run, not absolute times.",
         "",
-        *([f"Every row: {_shared_detail(rows)}.", ""] if _shared_detail(rows) else []),
+        *([f"Every row: {escaped(_shared_detail(rows))}.", ""] if _shared_detail(rows) else []),
         f"Threads: {'; '.join(threads) or 'not recorded'}.",
     ]
     if bandwidth is not None:
@@ -182,7 +183,7 @@ TABLE_HEAD = ("| phase | framework | mode | device | median | IQR | min | sample
 
 def _table(workload: str, group: list[dict], shared: str = "") -> str:
     first = group[0]
-    title = f"### {workload}, {first.get('shape') or n_label(str(first['n']), workload)}\n"
+    title = f"### {workload}, {escaped(first.get('shape') or n_label(str(first['n']), workload))}\n"
     rate = "GFLOP/s" if workload == "dense" else "GB/s (useful)"
     lines = [title, TABLE_HEAD.format(rate=rate), "|---" * 15 + "|"]
     for phase in dict.fromkeys(r["phase"] for r in group):
@@ -195,7 +196,7 @@ def _table(workload: str, group: list[dict], shared: str = "") -> str:
 
 def _table_line(r: dict, fastest: float | None, shared: str = "") -> str:
     if not ok(r):
-        note = f"**{r.get('outcome', '?')}**: {r.get('detail', '')}".replace("|", "\\|")
+        note = f"**{r.get('outcome', '?')}**: {escaped(r.get('detail', ''))}"
         return (f"| {r['phase']} | {r['framework']}{api_suffix(r)} | {r['mode']} | {r['device']} |"
                 + " |" * 10 + f" {note} |")
     median = num(r, "median_s")
@@ -209,7 +210,7 @@ def _table_line(r: dict, fastest: float | None, shared: str = "") -> str:
              _cores(num(r, "cores_busy")),
              human_time(num(r, "first_call_s")) or "n/a", f"{median / fastest:.2f}",
              f"{float(ratio):.3g}" if ratio else "", rate, r["break_even_calls"],
-             "" if r.get("detail") == shared else str(r.get("detail") or "").replace("|", "\\|")]
+             "" if r.get("detail") == shared else escaped(r.get("detail") or "")]
     return "| " + " | ".join(cells) + " |"
 
 

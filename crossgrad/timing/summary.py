@@ -6,6 +6,7 @@ Every figure is a ratio or time measured in this run; nothing is assumed.
 """
 from __future__ import annotations
 
+from crossgrad.reporting.report_text import escaped
 from crossgrad.timing.rows import human_time, n_label, num, ok, series
 from crossgrad.timing.workloads import DEFAULT_API
 
@@ -81,7 +82,7 @@ def apis_sentence(grads: list[dict]) -> str:
 
 
 def cache_sentence(rows: list[dict]) -> str:
-    states = dict.fromkeys(f"{r['framework']}: {r['compile_cache']}" for r in rows
+    states = dict.fromkeys(f"{r['framework']}: {escaped(r['compile_cache'])}" for r in rows
                            if r.get("compile_cache") and r["workload"] != "copy")
     return f"Compile cache when the timings began: {'; '.join(states)}." if states else \
         "Compile cache when the timings began: not recorded."
