@@ -86,3 +86,21 @@ def test_a_crafted_env_json_yields_a_snippet_that_says_it_cannot_be_trusted(tmp_
     row = dict(ROW, framework="torch", case="relu", point="kink", ad="reverse", wrt="w", cotangent="1.0")
     text = one_snippet(row, env, cases())
     assert "cannot be trusted" in text and "```python" not in text and "system" not in text.split("No snippet")[0]
+
+
+def test_report_of_a_slimmed_folder_is_refused_and_its_csv_kept(tmp_path):
+    """A committed slimmed folder (gradients.csv, no records.jsonl): `report` once
+    rewrote its gradients.csv empty; it must refuse (exit 2) and leave the file as it was."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    source = Path(__file__).resolve().parents[1] / "results" / "h200" / "values-eager"
+    run = tmp_path / "slim"
+    shutil.copytree(source, run)
+    before = (run / "gradients.csv").read_bytes()
+    done = subprocess.run([sys.executable, "-m", "crossgrad", "report", str(run)], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "no records.jsonl" in done.stderr and "Traceback" not in done.stderr
+    assert (run / "gradients.csv").read_bytes() == before

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crossgrad.core import run_folder
-from crossgrad.core.records import write_csv
+from crossgrad.core.records import RecordFormatError, write_csv
 from crossgrad.core.rows import GRADIENT_COLUMNS
 from crossgrad.catalogue import cases
 from crossgrad.judging.verdicts import annotate
@@ -28,10 +28,21 @@ def load_run(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
     return run_folder.read_records(run_dir)
 
 
+def refuse_slimmed(run_dir: Path) -> None:
+    """A folder with gradients.csv but no records.jsonl (a slimmed, committed run:
+    results/h200, results/history) holds only derived rows: rebuilding them from
+    records that are not there would empty gradients.csv, so it is refused."""
+    if not (run_dir / run_folder.RECORDS).exists() and (run_dir / run_folder.GRADIENTS).exists():
+        raise RecordFormatError(f"{run_dir} has {run_folder.GRADIENTS} but no {run_folder.RECORDS} (a slimmed run "
+                                "folder): nothing to rebuild a report from; crossgrad compare, history and "
+                                "load_run read it as it is")
+
+
 def finish(run_dir: Path, report: bool = True) -> Path:
     """Writes the derived files of `run_dir`; returns the report's path (with
     report=False: gradients.csv's, the report left for `crossgrad report` to build)."""
     run_dir = Path(run_dir)
+    refuse_slimmed(run_dir)
     rows, timings, env, manifest = load_run(run_dir)
     if manifest.get("status") == "running":
         manifest["status"] = "interrupted"  # its writer died before saying it finished
