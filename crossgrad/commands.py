@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 from cases.scope import QUICK_SIZES, SCOPES
-from crossgrad.adapter import DEVICES, MODES
+from crossgrad.adapter import MODES
 from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_WRITE_FAILED, UsageError, choose,
                                  positive_ints, positive_number, refuse_unused)
 from crossgrad.timing import run as timing_run
@@ -18,7 +18,7 @@ from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.core.case import DTYPES
 from crossgrad.core.host import ISA_FLAGS
 from crossgrad.core.records import RecordFormatError, atomic_write_text
-from crossgrad.core.registry import frameworks
+from crossgrad.core.registry import device_names, frameworks
 from crossgrad.catalogue import case_files, cases, use_case_files
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
 from crossgrad.core.user_cases import CaseSourceError
@@ -48,7 +48,7 @@ def selection(args) -> RunConfig:
     load_case_sources(args)
     fws, all_cases = frameworks(), cases()
     installed = [n for n, a in fws.items() if a.version() is not None]
-    synonyms = {other: name for name, adapter in fws.items() for other in getattr(adapter, "synonyms", ())}
+    synonyms = {other: name for name, adapter in fws.items() for other in adapter.synonyms}
     chosen_fws = choose(args.frameworks, list(fws), "frameworks", installed, synonyms)
     if not chosen_fws:
         raise UsageError(f"no framework is installed; known: {', '.join(fws)} (make install sets them up)")
@@ -72,7 +72,7 @@ def selection(args) -> RunConfig:
     if getattr(args, "python", None):
         optional["python"] = interpreter(args.python)
     return RunConfig(frameworks=chosen_fws, cases=chosen_cases, modes=modes,
-                     devices=choose(args.devices, DEVICES, "devices", ("cpu",)),
+                     devices=choose(args.devices, device_names(fws), "devices", ("cpu",)),
                      dtypes=choose(args.dtypes, DTYPES, "dtypes", DTYPES), points=points, **optional)
 
 
@@ -161,12 +161,12 @@ def cmd_list(args, argv) -> int:
     print("frameworks:")
     for name, adapter in frameworks().items():
         version = adapter.version()
-        state = f"{version}" if version else f"not installed ({getattr(adapter, 'install_hint', '')})"
+        state = f"{version}" if version else f"not installed ({adapter.install_hint})"
         print(f"  {name:<12} {state:<28} modes: {', '.join(adapter.modes)}")
     print("cases (points):")
     for name, case in cases().items():
         print(f"  {name:<12} {', '.join(p.name for p in case.points):<44} {case.description}")
-    print(f"devices: {', '.join(DEVICES)}   dtypes: {', '.join(DTYPES)}")
+    print(f"devices: {', '.join(device_names())}   dtypes: {', '.join(DTYPES)}")
     return 0
 
 

@@ -171,7 +171,8 @@ def case_snippet(case, framework: str, spelling: dict, point_name: str, dtype: s
 
 def snippet_text(framework: str):
     """The registered adapter's Snippets; SnippetError where it has none."""
-    text = getattr(frameworks().get(framework), "snippets", None)
+    adapter = frameworks().get(framework)
+    text = None if adapter is None else adapter.snippets
     if text is None:
         raise SnippetError(f"no snippet template for framework {framework!r} (its adapter has no `snippets`)")
     return text

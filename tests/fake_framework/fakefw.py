@@ -6,25 +6,30 @@ and the runner's fault handling without starting a real framework.
 """
 from __future__ import annotations
 
-import types
-
 import numpy as np
 
+from crossgrad.adapter import OP_NAMES, ops_from_table
 
-def _ops():
-    return types.SimpleNamespace(
-        relu=lambda z: np.maximum(z, 0), zero_fill=lambda z: np.zeros_like(z),
-        maximum=np.maximum, zeros_like=np.zeros_like, where=np.where, abs=np.abs,
-        spelling={"relu": "np.maximum({0}, 0)", "zero_fill": "np.zeros_like({0})"})
+# The ops it spells (None for the rest of the catalogue's: recorded `unsupported`).
+SPELLED = {"relu": "np.maximum({0}, 0)", "zero_fill": "np.zeros_like({0})", "maximum": "np.maximum({0}, {1})",
+           "zeros_like": "np.zeros_like({0})", "where": "np.where({0}, {1}, {2})", "abs": "np.abs({0})"}
+OPS = {name: SPELLED.get(name) for name in OP_NAMES}
 
 
 class FakeAdapter:
+    """Only the required members of crossgrad.adapter.Adapter, plus install_hint: every
+    other optional fact takes its default when the registry registers it."""
+
     modes = ("eager",)
+    op_table = OPS
     install_hint = "it ships with the tests"
 
     def __init__(self, name: str):
         self.name = name
-        self.ops = _ops()
+        self.ops = ops_from_table(name, OPS, self.namespace())
+
+    def namespace(self):
+        return {"np": np}
 
     def version(self):
         return "1.0"
