@@ -1,4 +1,5 @@
-"""The `crossgrad` command's parser: run, list, report, check, compare, consequence, history.
+"""The `crossgrad` command's parser: run, list, report, check, compare, consequence, history,
+test-adapter.
 
 Bad input exits 2 with one line naming what is wrong and the valid choices
 (and the near one: "did you mean"); never a traceback. Exit statuses
@@ -71,7 +72,17 @@ def build_parser() -> Parser:
     add_compare_parser(sub)
     consequence.add_parser(sub)
     add_history_parser(sub)
+    add_test_adapter_parser(sub)
     return parser
+
+
+def add_test_adapter_parser(sub) -> None:
+    """`crossgrad test-adapter NAME` (crossgrad.conformance): a plug-in author's conformance run."""
+    test = sub.add_parser("test-adapter", help="run crossgrad's adapter conformance tests on an installed adapter "
+                                               "(exit status: pytest's)")
+    test.add_argument("name", metavar="NAME", help="the adapter's name, as `crossgrad list` shows it")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="PYTEST_ARGS",
+                      help="passed on to pytest, e.g. -x -q -k asarray")
 
 
 def add_history_parser(sub) -> None:
@@ -133,10 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             print(version_text())
             return 0
         if args.command is None:
-            raise UsageError("missing command; valid: run, list, report, check, compare, consequence, history")
+            raise UsageError("missing command; valid: run, list, report, check, compare, consequence, history, "
+                             "test-adapter")
         from crossgrad import commands  # here: printing --help imports no framework, pandas or catalogue
 
-        return getattr(commands, f"cmd_{args.command}")(args, argv)
+        return commands.dispatch(args, argv)
     except UsageError as exc:
         print(f"crossgrad: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

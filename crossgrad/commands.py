@@ -5,6 +5,7 @@ starts worker subprocesses, each holding one framework.
 """
 from __future__ import annotations
 
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -18,7 +19,7 @@ from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.core.case import DTYPES
 from crossgrad.core.host import ISA_FLAGS
 from crossgrad.core.records import RecordFormatError, atomic_write_text
-from crossgrad.core.registry import device_names, frameworks
+from crossgrad.core.registry import RegistryError, device_names, frameworks
 from crossgrad.catalogue import case_files, cases, use_case_files
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
 from crossgrad.core.user_cases import CaseSourceError
@@ -33,6 +34,14 @@ from crossgrad.running.plan import RunConfig
 from crossgrad.running.folder_run import jobs_of, start_run
 from crossgrad.running.runner import new_run_id, value_tasks
 from crossgrad.timing.report import timing_section, write_timings_csv
+
+
+def dispatch(args, argv) -> int:
+    """The sub-command's cmd_ function; a plug-in that breaks the adapter contract is one line, exit 2."""
+    try:
+        return globals()[f"cmd_{args.command.replace('-', '_')}"](args, argv)
+    except RegistryError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def load_case_sources(args) -> None:
@@ -290,3 +299,10 @@ def cmd_history(args, argv) -> int:
 
     load_case_sources(args)
     return history(args)
+
+
+def cmd_test_adapter(args, argv) -> int:
+    """crossgrad's adapter conformance tests on one installed adapter (crossgrad.conformance)."""
+    from crossgrad.conformance import test_adapter
+
+    return test_adapter(args.name, list(args.pytest_args))

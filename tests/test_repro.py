@@ -103,7 +103,7 @@ def test_every_snippet_wrapper_is_a_mode_the_adapter_compiles():
     """The wrap text is the template the adapter's compile() runs: one per
     non-eager mode, each a call on its one argument (the derivative function)."""
     for name, adapter in frameworks().items():
-        text = getattr(adapter, "snippets", None)
+        text = adapter.snippets
         if text is None:
             continue  # a plug-in without snippets gets the "no snippet template" note
         assert set(text.wrap) == set(adapter.modes) - {"eager"}, name
@@ -170,7 +170,7 @@ def test_snippets_print_what_crossgrad_records(framework):
     adapter = frameworks()[framework]
     if adapter.version() is None:
         pytest.skip(f"{framework} is not installed")
-    if getattr(adapter, "snippets", None) is None:
+    if adapter.snippets is None:
         pytest.skip(f"{framework}'s adapter has no snippets")
     from crossgrad.catalogue import cases
 

@@ -44,6 +44,21 @@ def command(pytest_args: list[str]) -> list[str]:
             "-p", "no:cacheprovider", *pytest_args]
 
 
+def test_adapter(name: str, pytest_args: list[str]) -> int:
+    """`crossgrad test-adapter NAME`: an unknown or uninstalled NAME is a UsageError
+    (exit 2, the registered adapters listed); else pytest's exit status."""
+    from crossgrad.arguments import UsageError, unknown
+    from crossgrad.core.registry import frameworks
+
+    known = frameworks()
+    if name not in known:
+        raise unknown("adapter", [name], list(known), {o: n for n, a in known.items() for o in a.synonyms})
+    if known[name].version() is None:
+        raise UsageError(f"{name} is registered but its framework is not installed "
+                         f"({known[name].install_hint}); the conformance tests need it")
+    return run(name, pytest_args)
+
+
 def run(name: str, pytest_args: list[str]) -> int:
     """Run the conformance tests on adapter `name`; pytest's exit status."""
     env = dict(os.environ, **{ADAPTER_VARIABLE: name, "PYTHONDONTWRITEBYTECODE": "1"})
