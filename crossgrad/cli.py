@@ -63,11 +63,14 @@ def build_parser() -> Parser:
     add_cases_from(report)  # a run folder's own case_files are named, never imported
     check = sub.add_parser("check", help="CI gate: fail when a result differs from the expectations file")
     add_selection(check)
-    check.add_argument("--update", action="store_true", help="rewrite the expectations after review")
+    check.add_argument("--update", action="store_true",
+                       help="after review, record this run's results: writes --expectations FILE, or else "
+                            "./crossgrad-expectations.csv (never the installed package)")
     check.add_argument("--host-specific", metavar="FLAG", default="",
                        help="with --update: what changed holds only on hosts on this run's side of the CPU flag "
                             "FLAG (e.g. avx512_fp16), the old values on the other side")
-    check.add_argument("--expectations", help="expectations file (default cases/expectations.csv)")
+    check.add_argument("--expectations", help="expectations file to read (and write with --update); default "
+                                              "./crossgrad-expectations.csv where it exists, else crossgrad's own")
     check.add_argument("--out", help="run folder to write (default results/check-<run-id>)")
     add_compare_parser(sub)
     consequence.add_parser(sub)

@@ -24,8 +24,7 @@ from crossgrad.catalogue import case_files, cases, use_case_files
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.drift.command import compare
-from crossgrad.judging.check import ExpectationsError, load_expectations
-from crossgrad.judging.check_update import check_rows
+from crossgrad.judging.check_update import check_files, check_rows
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import finish, load_run
 from crossgrad.reporting.snippet_file import write_snippets
@@ -249,18 +248,6 @@ def report_benchmark_json(args) -> int:
     return 0
 
 
-def expectations_path(args) -> Path:
-    """The expectations file, which must exist unless --update writes it."""
-    path = Path(args.expectations) if args.expectations else Path(__file__).parent.parent / "cases" / "expectations.csv"
-    if not args.update and not path.is_file():
-        raise UsageError(f"the expectations file {str(path)!r} is missing (write one with check --update)")
-    try:  # a malformed file is refused before anything runs, not after the whole run
-        load_expectations(path)
-    except ExpectationsError as exc:
-        raise UsageError(str(exc)) from None
-    return path
-
-
 def cmd_check(args, argv) -> int:
     if args.host_specific and not args.update:
         raise UsageError("--host-specific only makes sense with --update")
@@ -268,7 +255,7 @@ def cmd_check(args, argv) -> int:
         raise UsageError(f"--host-specific: unknown CPU flag {args.host_specific!r}; valid: {', '.join(ISA_FLAGS)}")
     config = selection(args)
     jobs_of(args)  # a bad --jobs is refused before the folder exists
-    path = expectations_path(args)
+    path, target = check_files(args.expectations, args.update)
     run_dir, code = start_run(args, config, {"values": value_tasks(config)}, None, argv, prefix="check-")
     if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
         return code
@@ -277,7 +264,7 @@ def cmd_check(args, argv) -> int:
     rows, _, env, _ = load_run(run_dir)
     annotate(rows, cases())
     status, text = check_rows(rows, path, update=args.update, host_flags=env.get("cpu_flags", []),
-                              host_specific=args.host_specific)
+                              host_specific=args.host_specific, target=target)
     print(text)
     return status or code
 
