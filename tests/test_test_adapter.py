@@ -62,3 +62,17 @@ def test_capabilities_declared_absent_are_skipped_not_failed(tmp_path):
     assert skipped == {"fake_partial declares no forward mode": 2,  # float32, float64
                        "fake_partial declares no second order": 3}, result.stdout  # and the unconnected one
     assert "5 skipped" in result.stdout and " failed" not in result.stdout
+
+
+def test_a_plugin_that_breaks_the_contract_is_one_line_exit_2(tmp_path):
+    (tmp_path / "halfdone.py").write_text("class Half:\n    name = 'half'\n    modes = ('eager',)\n\n\nADAPTER = Half()\n")
+    info = tmp_path / "halfdone-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: halfdone\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[crossgrad.frameworks]\nhalf = halfdone:ADAPTER\n")
+    result = run_cli("list", env={"PYTHONPATH": f"{tmp_path}:{FAKE}"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "crossgrad: error: entry point half = halfdone:ADAPTER: adapter 'half' lacks required op_table, version, "
+        "load, namespace, devices, ops, asarray, to_numpy, block, vjp, compile, info, jvp "
+        "(crossgrad.adapter.Adapter; docs/adapters.md)"]
