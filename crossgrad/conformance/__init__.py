@@ -19,6 +19,7 @@ outcomes of an absent op.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -56,6 +57,8 @@ def test_adapter(name: str, pytest_args: list[str]) -> int:
     if known[name].version() is None:
         raise UsageError(f"{name} is registered but its framework is not installed "
                          f"({known[name].install_hint}); the conformance tests need it")
+    if importlib.util.find_spec("pytest") is None:
+        raise UsageError("the conformance tests need pytest: pip install pytest")
     return run(name, pytest_args)
 
 
