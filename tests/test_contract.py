@@ -131,3 +131,34 @@ def test_no_module_reads_an_optional_fact_with_a_default_of_its_own():
                     and isinstance(node.args[1], ast.Constant) and node.args[1].value in OPTIONAL):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert not offenders, offenders
+
+
+MPS_PLUGIN = '''
+from fakefw import FakeAdapter
+
+
+class OnMps(FakeAdapter):
+    device_names = ("cpu", "mps")  # declared: --devices accepts mps; devices() here has cpu only
+
+
+ADAPTER = OnMps("fake_mps")
+'''
+
+
+def test_the_command_line_accepts_a_device_name_an_adapter_declares(tmp_path):
+    from cli_helpers import FAKE, run_cli
+
+    (tmp_path / "fakemps.py").write_text(MPS_PLUGIN)
+    info = tmp_path / "fakemps-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: fakemps\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[crossgrad.frameworks]\nfake_mps = fakemps:ADAPTER\n")
+    env = {"PYTHONPATH": f"{tmp_path}:{FAKE}"}
+    listed = run_cli("list", env=env)
+    assert "devices: cpu, gpu, mps " in listed.stdout, listed.stdout
+    result = run_cli("run", "--frameworks", "fake_mps", "--cases", "relu", "--points", "smooth", "--dtypes",
+                     "float64", "--devices", "mps", "--no-timings", "--out", str(tmp_path / "run"), env=env)
+    assert result.returncode == 4, result.stderr  # nothing judged: this machine has no mps
+    assert "no mps device for fake_mps" in result.stderr
+    refused = run_cli("run", "--frameworks", "fake_mps", "--devices", "tpu", env=env)
+    assert refused.returncode == 2 and "unknown device 'tpu'; valid: cpu, gpu, mps" in refused.stderr
