@@ -50,10 +50,18 @@ full: $(STAMP)
 	$(BIN)/crossgrad run
 
 # crossgrad's own suite (two workers: the machine has two cores), then the
-# example user project's suite, which uses crossgrad.testing as a user would.
+# example user project's suite, which uses crossgrad.testing as a user would,
+# then the example plug-in (examples/crossgrad-autograd, its own distribution with
+# an entry point): installed into .venv without dependencies (autograd is in the
+# lock), checked by `crossgrad test-adapter autograd` as its author would, and
+# uninstalled again, so that `crossgrad run` here keeps to the built-in frameworks.
+PLUGIN := examples/crossgrad-autograd
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2
 	cd examples/squareplus && ../../$(BIN)/python -m pytest --benchmark-disable -q
+	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --build-constraints constraints.txt -e $(PLUGIN)
+	$(BIN)/crossgrad test-adapter autograd -q; status=$$?; \
+	  $(BIN)/uv pip uninstall -q --python $(BIN)/python crossgrad-autograd; exit $$status
 
 # The newest releases pyproject.toml's ranges allow, in their own environment
 # (never .venv), with the unit tests: what a user installing crossgrad today

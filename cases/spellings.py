@@ -58,7 +58,7 @@ def variants(base_cases: dict, adapters: dict, sweeps: dict = SWEEPS) -> list:
         if base is None:
             continue
         for fw, adapter in adapters.items():
-            for template in (getattr(adapter, "aliases", None) or {}).get(op, ()):
+            for template in adapter.aliases.get(op, ()):
                 name = variant_name(base_name, fw, template, taken)
                 taken.add(name)
                 # truth_at kept: it is the truth at any z, which the verdicts read too (a

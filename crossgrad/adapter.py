@@ -1,36 +1,41 @@
-"""The adapter contract: the one place that documents what a framework adapter provides.
+"""The adapter contract: the one place that defines what a framework adapter provides.
 
 An adapter is any object with the attributes and methods of `Adapter` below
 (a structural `typing.Protocol`: no base class needed). Adapters live in
 `frameworks/<name>_adapter.py` and expose a module attribute `ADAPTER`, or come
 from an installed package through the entry point group "crossgrad.frameworks".
+docs/adapters.md is the guide for a framework author (each fact, its default,
+the snippet placeholders, the conformance tests: `crossgrad test-adapter NAME`).
+
+Required and optional (crossgrad.core.contract, re-exported here): REQUIRED names
+what every adapter has; OPTIONAL maps each optional fact to its default, set once
+when the registry registers an adapter (`complete`), so no other module reads a
+fact with a default of its own. forward_mode = False / second_order = False
+declare a transform the framework lacks: those rows are `unsupported` with the
+reason, and the conformance tests skip them.
 
 Adapter format (a framework is one file):
 - `OPS = {op name: template}`: ONE table per framework, a Python expression over
   positional placeholders, e.g. "torch.clamp({0}, min={1})", written with the
   framework's usual aliases (its `namespace()`: torch/F, jax/jnp/lax, tf).
-  `ops_from_table(framework, OPS, namespace)` compiles each template once, at
-  load(), into the callable `ops.NAME`, and keeps the text as `ops.spelling[NAME]`:
-  the value crossgrad records and the repro snippet come from the same string.
-  Every name of OP_NAMES has an entry; `None` means the framework has no such
-  function: calling `ops.NAME` raises `UnsupportedOp`, and the engine records
-  outcome `unsupported` with its message in `detail` (never an error).
+  `ops_from_table(framework, OPS, namespace)` (crossgrad.core.op_table) compiles
+  each template once, at load(), into the callable `ops.NAME`, and keeps the text
+  as `ops.spelling[NAME]`: the value crossgrad records and the repro snippet come
+  from the same string. Every name of OP_NAMES has an entry; `None` means the
+  framework has no such function: calling `ops.NAME` raises `UnsupportedOp`, and
+  the engine records outcome `unsupported` with its message in `detail`.
 - `OLDER = {op name: template}` (optional, one line per op): the spelling for
   older releases that lack the table's (jax 0.4.13's `jnp.clip` has no `min=`).
   At load() each op takes the first of its table and older spellings that this
-  release has (`spelled_here`: the callable exists and takes the template's
-  keywords); where neither is there, calling `ops.NAME` raises
+  release has (`spelled_here`); where neither is there, calling `ops.NAME` raises
   `UnavailableSpelling`, recorded as outcome `unavailable` in that release, so a
   history compares conventions, not API renames.
-- The adapter exposes that table as `op_table` (readable without load()), its
-  alias namespace as `namespace()`, other spellings people write for the same
-  function as `aliases = {op: (template, ...)}`, the dtypes it supports as
-  `dtypes`, and optionally `gradient_apis()` and `snippets` (repro text).
 - Adding an op: its case module, plus its line in OP_SIGNATURES below, plus one
   line in each adapter's OPS.
 
 Rules every adapter follows:
-- Importing the adapter module must not import the framework: `load()` does.
+- Importing the adapter module must not import the framework: `load()` does
+  (crossgrad.adapter_kit.LazyFramework is the skeleton the built-ins share).
 - Gradients come only from pure function transforms (torch.func /
   torch.autograd.grad, jax.vjp/jvp, tf.GradientTape / ForwardAccumulator wrapped
   as functions), never `.backward()`, which accumulates hidden state.
@@ -41,16 +46,17 @@ Rules every adapter follows:
 """
 from __future__ import annotations
 
-import inspect
-import re
-import string
-import types
 from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import numpy as np
 
-from crossgrad.core.spelling import call_name
+# Re-exported: adapters and plug-ins import these names from crossgrad.adapter.
+from crossgrad.core.contract import (OPTIONAL, REQUIRED, ContractError, Fact, complete,  # noqa: F401
+                                     declared_absent)
+from crossgrad.core.op_table import (UnavailableSpelling, UnsupportedOp, failed_op_outcome,  # noqa: F401
+                                     first_spelled, op_from_template, ops_from_table, placeholder_count,
+                                     spelled_here, unsupported_reason)
 
 # The catalogue's ops: name -> its parameters. Every adapter's table spells each
 # (None where the framework lacks it). Parameters: z, v, a, b are 1-D arrays (v a
@@ -93,117 +99,7 @@ INTEGER_OPS = ("argmax", "argmin")  # their result is an integer index, not an a
 DTYPE_NAMES = ("float32", "float64", "bfloat16", "float16")  # what an adapter's `dtypes` may list
 
 MODES = ("eager", "graph", "compiled")
-DEVICES = ("cpu", "gpu")
-
-
-class UnsupportedOp(Exception):
-    """The framework has no such op ("mlx has no xlogy"): a fact, not a failure.
-    The engine records it as outcome `unsupported`, the message in `detail`."""
-
-
-class UnavailableSpelling(UnsupportedOp):
-    """This release of the framework lacks the op's spelling (its table's and any
-    older one): outcome `unavailable` in that release, not an error of the op."""
-
-    MARK = "not in this release"
-
-
-def failed_op_outcome(reason: str) -> str:
-    """The outcome of an UnsupportedOp's message (unsupported_reason's): `unavailable`
-    for a spelling this release lacks (its mark survives a compiler's wrapping)."""
-    return "unavailable" if UnavailableSpelling.MARK in reason else "unsupported"
-
-
-def unsupported_reason(exc: BaseException) -> str | None:
-    """The UnsupportedOp message behind `exc`, also when a compiler re-raised it
-    wrapped (as a cause, or, like tf.function, as a new UnsupportedOp whose
-    message is a trace ending in the original one); None for another failure."""
-    link, seen = exc, set()
-    while link is not None and id(link) not in seen:
-        if isinstance(link, UnsupportedOp):
-            lines = [line.strip() for line in str(link).splitlines() if line.strip()]
-            return lines[-1].removeprefix(f"{UnsupportedOp.__name__}: ") if lines else ""
-        seen.add(id(link))
-        link = link.__cause__ or link.__context__
-    return None
-
-
-def placeholder_count(template: str) -> int:
-    """How many positional arguments a template takes: "f({0}, {1}.dtype)" -> 2."""
-    fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-    indices = [int(f.split(".")[0].split("[")[0]) for f in fields]
-    return max(indices, default=-1) + 1
-
-
-def op_from_template(template: str, namespace: dict) -> Callable:
-    """The callable a template spells: `lambda a0, a1: <template over a0, a1>`,
-    compiled once in `namespace` (the framework's aliases)."""
-    params = [f"a{i}" for i in range(placeholder_count(template))]
-    return eval(f"lambda {', '.join(params)}: {template.format(*params)}", dict(namespace))
-
-
-def _absent(framework: str, name: str) -> Callable:
-    def absent(*args, **kwargs):
-        raise UnsupportedOp(f"{framework} has no {name}")
-    absent.__name__ = name
-    return absent
-
-
-def _unavailable(framework: str, name: str, templates: list) -> Callable:
-    def unavailable(*args, **kwargs):
-        raise UnavailableSpelling(f"{framework} {name}: {' / '.join(templates)} {UnavailableSpelling.MARK}")
-    unavailable.__name__ = name
-    return unavailable
-
-
-def spelled_here(template: str, namespace: dict) -> bool:
-    """Whether this release has the template's callable and takes its keywords:
-    "jnp.clip({0}, min={1})" needs jnp.clip, with a parameter `min` (or **kwargs).
-    A callable whose signature Python cannot read (a C function) counts as taking them."""
-    head = call_name(template)
-    if "{" in head:
-        return True  # a method of the argument ("{0}.at[:].set(0.)"): nothing to look up
-    target = namespace.get(head.split(".")[0])
-    for part in head.split(".")[1:]:
-        target = getattr(target, part, None)
-    if target is None:
-        return False
-    try:
-        params = inspect.signature(target).parameters.values()
-    except (TypeError, ValueError):
-        return True
-    if any(p.kind is p.VAR_KEYWORD for p in params):
-        return True
-    names = {p.name for p in params}
-    return all(k in names for k in re.findall(r"[(,]\s*([A-Za-z_]\w*)=(?!=)", template.split("(", 1)[-1]))
-
-
-def first_spelled(framework: str, name: str, templates: list, namespace: dict) -> tuple[Callable, str | None]:
-    """(the op, its template) for the first template this release spells; else
-    (a callable raising UnavailableSpelling, None)."""
-    here = next((t for t in templates if spelled_here(t, namespace)), None)
-    if here is None:
-        return _unavailable(framework, name, templates), None
-    return op_from_template(here, namespace), here
-
-
-def ops_from_table(framework: str, table: dict, namespace: dict, older: dict | None = None) -> types.SimpleNamespace:
-    """An adapter's `ops` from its one table {name: template or None}: each
-    template compiled into its callable, `spelling` the templates used, a None
-    entry a callable raising UnsupportedOp; `older` (module doc) where this
-    release lacks the table's spelling, else a callable raising UnavailableSpelling."""
-    ops, spelling = types.SimpleNamespace(), {}
-    for name, template in table.items():
-        if template is None:
-            setattr(ops, name, _absent(framework, name))
-            continue
-        candidates = [template] + ([older[name]] if older and name in older else [])
-        op, here = first_spelled(framework, name, candidates, namespace)
-        setattr(ops, name, op)
-        if here is not None:
-            spelling[name] = here
-    ops.spelling = spelling
-    return ops
+DEVICES = OPTIONAL["device_names"].default  # an adapter's device_names unless it declares its own
 
 
 @dataclass(frozen=True)
@@ -254,7 +150,7 @@ def known_difference(adapter, case: str, dtype: str, mode: str, point: str | Non
                      accuracy: bool | None = None) -> str:
     """Why the adapter's framework differs there by its own rule ("" when it does not);
     `accuracy` False/True keeps only the entries of that kind."""
-    for known in getattr(adapter, "known_differences", ()):
+    for known in adapter.known_differences:
         if known.covers(case, dtype, mode, point) and accuracy in (None, known.accuracy):
             return known.why
     return ""
@@ -266,45 +162,23 @@ class Adapter(Protocol):
 
     name: short name used on the command line ("torch", "jax", ...).
     modes: subset of MODES this framework supports.
-    dtypes: subset of DTYPE_NAMES it supports; asarray/to_numpy carry them bit
-    for bit (float16 as np.float16, bfloat16 as ml_dtypes.bfloat16).
     op_table: {op name: template or None} for every name of OP_NAMES.
-    aliases: {op name: (template, ...)}: other spellings of the same function.
 
-    Optional: `gradient_apis() -> {label: fn(f, args, wrt, cotangent) -> tuple}`,
-    the reverse-mode APIs people write (torch.autograd.grad beside torch.func.vjp);
-    without it, callers use {"vjp": adapter.vjp}.
-    Optional: `snippets`, the text of repro snippets (see crossgrad.reporting.repro).
-
-    Optional: `notes() -> str`, called after each compiled group of calls, says
-    what the compiler did that a reader must know (torch's graph breaks); the
-    text lands in the rows' `detail`.
-
-    Optional: `relu_with_derivative_at_zero(value) -> fn`, the framework's relu
-    with backprop's relu'(0) set to `value` by its own custom-derivative
-    mechanism (torch.autograd.Function, jax.custom_jvp, tf.custom_gradient,
-    mx.custom_function), bit-identical to `ops.relu` in value everywhere and in
-    gradient away from 0; used by `crossgrad consequence`
-    (crossgrad.consequence), which reports a framework without it as failed rows.
-
-    Optional facts the tests read (a plug-in declares its own, so it is tested
-    like a built-in, with no framework name in the tests):
-    `flushes_subnormals` (bool): the framework flushes subnormal inputs and
-    results to zero on CPU, so a subnormal z reads as relu's kink;
-    `known_differences` (tuple of KnownDifference): where its ops differ from
-    the catalogue's truths by the framework's own rule;
-    `costly_modes` (tuple of modes): a first call per function costs seconds
-    there, too slow for tests that compile one function per random example;
-    `import_first` (tuple of module names): modules to import before this
-    framework when one process holds both (crossgrad.core.registry.load_adapter).
+    These members are required (REQUIRED; `jvp` unless forward_mode is False).
+    The optional facts (OPTIONAL: dtypes, install_hint, aliases, synonyms,
+    device_names, forward_mode, second_order, flushes_subnormals,
+    known_differences, costly_modes, import_first, snippets, gradient_apis(),
+    notes(), compile_cache(), relu_with_derivative_at_zero()) each have one
+    default there, set when the registry registers the adapter; docs/adapters.md
+    says what each means. dtypes: the DTYPE_NAMES that asarray/to_numpy carry bit
+    for bit (float16 as np.float16, bfloat16 as ml_dtypes.bfloat16).
+    A plug-in declares its own facts, so it is tested like a built-in, with no
+    framework name in the tests.
     """
 
     name: str
     modes: tuple[str, ...]
-    dtypes: tuple[str, ...]
     op_table: dict
-    aliases: dict
-    install_hint: str  # shown where the framework is missing ("pip install torch")
 
     def version(self) -> str | None:
         """Installed version, without importing the framework; None if absent."""
@@ -316,7 +190,8 @@ class Adapter(Protocol):
         """The names templates use, bound to the framework's modules; after load()."""
 
     def devices(self) -> tuple[str, ...]:
-        """("cpu",) or ("cpu", "gpu"); call after load()."""
+        """The devices present on this machine, a subset of `device_names` ("cpu" first:
+        crossgrad's default, and where the conformance tests run); after load()."""
 
     @property
     def ops(self) -> Any:

@@ -1,4 +1,5 @@
-"""The `crossgrad` command's parser: run, list, report, check, compare, consequence, history.
+"""The `crossgrad` command's parser: run, list, report, check, compare, consequence, history,
+test-adapter.
 
 Bad input exits 2 with one line naming what is wrong and the valid choices
 (and the near one: "did you mean"); never a traceback. Exit statuses
@@ -62,16 +63,29 @@ def build_parser() -> Parser:
     add_cases_from(report)  # a run folder's own case_files are named, never imported
     check = sub.add_parser("check", help="CI gate: fail when a result differs from the expectations file")
     add_selection(check)
-    check.add_argument("--update", action="store_true", help="rewrite the expectations after review")
+    check.add_argument("--update", action="store_true",
+                       help="after review, record this run's results: writes --expectations FILE, or else "
+                            "./crossgrad-expectations.csv (never the installed package)")
     check.add_argument("--host-specific", metavar="FLAG", default="",
                        help="with --update: what changed holds only on hosts on this run's side of the CPU flag "
                             "FLAG (e.g. avx512_fp16), the old values on the other side")
-    check.add_argument("--expectations", help="expectations file (default cases/expectations.csv)")
+    check.add_argument("--expectations", help="expectations file to read (and write with --update); default "
+                                              "./crossgrad-expectations.csv where it exists, else crossgrad's own")
     check.add_argument("--out", help="run folder to write (default results/check-<run-id>)")
     add_compare_parser(sub)
     consequence.add_parser(sub)
     add_history_parser(sub)
+    add_test_adapter_parser(sub)
     return parser
+
+
+def add_test_adapter_parser(sub) -> None:
+    """`crossgrad test-adapter NAME` (crossgrad.conformance): a plug-in author's conformance run."""
+    test = sub.add_parser("test-adapter", help="run crossgrad's adapter conformance tests on an installed adapter "
+                                               "(exit status: pytest's)")
+    test.add_argument("name", metavar="NAME", help="the adapter's name, as `crossgrad list` shows it")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, metavar="PYTEST_ARGS",
+                      help="passed on to pytest, e.g. -x -q -k asarray")
 
 
 def add_history_parser(sub) -> None:
@@ -133,10 +147,11 @@ def main(argv: list[str] | None = None) -> int:
             print(version_text())
             return 0
         if args.command is None:
-            raise UsageError("missing command; valid: run, list, report, check, compare, consequence, history")
+            raise UsageError("missing command; valid: run, list, report, check, compare, consequence, history, "
+                             "test-adapter")
         from crossgrad import commands  # here: printing --help imports no framework, pandas or catalogue
 
-        return getattr(commands, f"cmd_{args.command}")(args, argv)
+        return commands.dispatch(args, argv)
     except UsageError as exc:
         print(f"crossgrad: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

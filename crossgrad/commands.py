@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 
 from cases.scope import QUICK_SIZES, SCOPES
-from crossgrad.adapter import DEVICES, MODES
+from crossgrad.adapter import MODES
 from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_WRITE_FAILED, UsageError, choose,
                                  positive_ints, positive_number, refuse_unused)
 from crossgrad.timing import run as timing_run
@@ -19,13 +19,12 @@ from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.core.case import DTYPES
 from crossgrad.core.host import ISA_FLAGS
 from crossgrad.core.records import RecordFormatError, atomic_write_text
-from crossgrad.core.registry import frameworks
+from crossgrad.core.registry import RegistryError, device_names, frameworks
 from crossgrad.catalogue import case_files, cases, use_case_files
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.drift.command import compare
-from crossgrad.judging.check import ExpectationsError, load_expectations
-from crossgrad.judging.check_update import check_rows
+from crossgrad.judging.check_update import check_files, check_rows
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import finish, load_run
 from crossgrad.reporting.snippet_file import write_snippets
@@ -34,6 +33,14 @@ from crossgrad.running.plan import RunConfig
 from crossgrad.running.folder_run import jobs_of, start_run
 from crossgrad.running.runner import new_run_id, value_tasks
 from crossgrad.timing.report import timing_section, write_timings_csv
+
+
+def dispatch(args, argv) -> int:
+    """The sub-command's cmd_ function; a plug-in that breaks the adapter contract is one line, exit 2."""
+    try:
+        return globals()[f"cmd_{args.command.replace('-', '_')}"](args, argv)
+    except RegistryError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def load_case_sources(args) -> None:
@@ -49,7 +56,7 @@ def selection(args) -> RunConfig:
     load_case_sources(args)
     fws, all_cases = frameworks(), cases()
     installed = [n for n, a in fws.items() if a.version() is not None]
-    synonyms = {other: name for name, adapter in fws.items() for other in getattr(adapter, "synonyms", ())}
+    synonyms = {other: name for name, adapter in fws.items() for other in adapter.synonyms}
     chosen_fws = choose(args.frameworks, list(fws), "frameworks", installed, synonyms)
     if not chosen_fws:
         raise UsageError(f"no framework is installed; known: {', '.join(fws)} (make install sets them up)")
@@ -73,7 +80,7 @@ def selection(args) -> RunConfig:
     if getattr(args, "python", None):
         optional["python"] = interpreter(args.python)
     return RunConfig(frameworks=chosen_fws, cases=chosen_cases, modes=modes,
-                     devices=choose(args.devices, DEVICES, "devices", ("cpu",)),
+                     devices=choose(args.devices, device_names(fws), "devices", ("cpu",)),
                      dtypes=choose(args.dtypes, DTYPES, "dtypes", DTYPES), points=points, **optional)
 
 
@@ -162,12 +169,12 @@ def cmd_list(args, argv) -> int:
     print("frameworks:")
     for name, adapter in frameworks().items():
         version = adapter.version()
-        state = f"{version}" if version else f"not installed ({getattr(adapter, 'install_hint', '')})"
+        state = f"{version}" if version else f"not installed ({adapter.install_hint})"
         print(f"  {name:<12} {state:<28} modes: {', '.join(adapter.modes)}")
     print("cases (points):")
     for name, case in cases().items():
         print(f"  {name:<12} {', '.join(p.name for p in case.points):<44} {case.description}")
-    print(f"devices: {', '.join(DEVICES)}   dtypes: {', '.join(DTYPES)}")
+    print(f"devices: {', '.join(device_names())}   dtypes: {', '.join(DTYPES)}")
     return 0
 
 
@@ -241,18 +248,6 @@ def report_benchmark_json(args) -> int:
     return 0
 
 
-def expectations_path(args) -> Path:
-    """The expectations file, which must exist unless --update writes it."""
-    path = Path(args.expectations) if args.expectations else Path(__file__).parent.parent / "cases" / "expectations.csv"
-    if not args.update and not path.is_file():
-        raise UsageError(f"the expectations file {str(path)!r} is missing (write one with check --update)")
-    try:  # a malformed file is refused before anything runs, not after the whole run
-        load_expectations(path)
-    except ExpectationsError as exc:
-        raise UsageError(str(exc)) from None
-    return path
-
-
 def cmd_check(args, argv) -> int:
     if args.host_specific and not args.update:
         raise UsageError("--host-specific only makes sense with --update")
@@ -260,7 +255,7 @@ def cmd_check(args, argv) -> int:
         raise UsageError(f"--host-specific: unknown CPU flag {args.host_specific!r}; valid: {', '.join(ISA_FLAGS)}")
     config = selection(args)
     jobs_of(args)  # a bad --jobs is refused before the folder exists
-    path = expectations_path(args)
+    path, target = check_files(args.expectations, args.update)
     run_dir, code = start_run(args, config, {"values": value_tasks(config)}, None, argv, prefix="check-")
     if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
         return code
@@ -269,7 +264,7 @@ def cmd_check(args, argv) -> int:
     rows, _, env, _ = load_run(run_dir)
     annotate(rows, cases())
     status, text = check_rows(rows, path, update=args.update, host_flags=env.get("cpu_flags", []),
-                              host_specific=args.host_specific)
+                              host_specific=args.host_specific, target=target)
     print(text)
     return status or code
 
@@ -291,3 +286,10 @@ def cmd_history(args, argv) -> int:
 
     load_case_sources(args)
     return history(args)
+
+
+def cmd_test_adapter(args, argv) -> int:
+    """crossgrad's adapter conformance tests on one installed adapter (crossgrad.conformance)."""
+    from crossgrad.conformance import test_adapter
+
+    return test_adapter(args.name, list(args.pytest_args))

@@ -125,7 +125,7 @@ def _frameworks(config, asked) -> list[str]:
 def _installed(name: str):
     adapter = frameworks()[name]
     if adapter.version() is None:
-        return pytest.mark.skip(reason=f"{name} is not installed ({getattr(adapter, 'install_hint', 'install it')})")
+        return pytest.mark.skip(reason=f"{name} is not installed ({adapter.install_hint})")
     return None
 
 

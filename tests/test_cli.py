@@ -208,7 +208,7 @@ def test_help_imports_no_framework_pandas_or_catalogue():
     import subprocess
     import sys
 
-    code = ("import sys\nfrom crossgrad.cli import main\nfor argv in (['--help'], ['run', '--help']):\n"
+    code = ("import sys\nfrom crossgrad.cli import main\nfor argv in (['--help'], ['run', '--help'], ['test-adapter', '--help']):\n"
             "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
             "heavy = sorted(m for m in ('pandas', 'numpy', 'ml_dtypes', 'matplotlib', 'torch', 'jax', "
             "'tensorflow', 'cases.scope', 'crossgrad.commands') if m in sys.modules)\nprint(heavy)")

@@ -46,7 +46,7 @@ import pytest
 from cases.scope import in_scope
 from cases.special import in_test_subset
 from crossgrad.core.dtypes import is_subnormal, program_z, round_to
-from crossgrad.adapter import known_difference
+from crossgrad.adapter import declared_absent, known_difference
 from crossgrad.core.registry import frameworks, load_adapter
 from crossgrad.catalogue import cases
 from crossgrad.core.rows import RowKey
@@ -128,7 +128,7 @@ def smooth_finding(row: dict, truth) -> str:
     if row["point"] in ("inf", "neg_inf"):  # cases/special.py
         if row["ad"] == "forward" and _is_nan(row["value"]):
             return "forward mode at w = ±inf: the product rule's other term, w times x's zero tangent, is NaN"
-    if getattr(adapter, "flushes_subnormals", False) and _subnormal_involved(row):
+    if adapter.flushes_subnormals and _subnormal_involved(row):
         return "flush-to-zero on CPU: a subnormal input or z is read as 0, relu's kink"
     if row["verdict"] == "invalid" and _float32_accurate(row, truth):
         return known_difference(adapter, case, dtype, mode, point, accuracy=True)
@@ -167,7 +167,9 @@ def _params():
                         if not (FULL or in_test_subset(case.name, dtype, q.point, mode)):
                             continue
                         ident = f"{case.name}-{q.point}-{dtype}-{fw}-{mode}-{_seed_id(q)}"
-                        out.append(pytest.param(fw, case.name, dtype, mode, q, id=ident, marks=skip))
+                        absent = declared_absent(adapter, q.ad)  # forward_mode / second_order = False
+                        marks = skip or ([pytest.mark.skip(reason=absent)] if absent else [])
+                        out.append(pytest.param(fw, case.name, dtype, mode, q, id=ident, marks=marks))
     return out
 
 

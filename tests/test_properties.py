@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from crossgrad.adapter import known_difference, unsupported_reason
+from crossgrad.adapter import declared_absent, known_difference, unsupported_reason
 from crossgrad.case import Point
 from crossgrad.core.registry import frameworks, load_adapter
 from crossgrad.catalogue import cases
@@ -34,7 +34,7 @@ EXAMPLES = int(os.environ.get("CROSSGRAD_PROPERTY_EXAMPLES", "25"))
 # built-in), except modes whose per-function compile cost (the adapter's
 # costly_modes) makes 25 examples per case too slow here; the atlas and
 # test_consistency cover those modes.
-MODES = {name: tuple(m for m in adapter.modes if m not in getattr(adapter, "costly_modes", ()))
+MODES = {name: tuple(m for m in adapter.modes if m not in adapter.costly_modes)
          for name, adapter in frameworks().items()}
 
 def known_divergence(framework, case, dtype, mode) -> str:
@@ -135,9 +135,12 @@ def test_smooth_points_match_the_reference(loaded, combo):
     adapter, case = loaded[framework], cases()[case_name]
     if case.truth_at is None:
         pytest.skip(f"{case_name} states no truth function")
+    # forward mode only where the adapter has it (forward_mode = False: its rows are unsupported)
+    kinds = [(ad, wrts) for ad, wrts in (("none", ("",)), ("reverse", case.wrt), ("forward", case.wrt))
+             if not declared_absent(adapter, ad)]
     fns = {ad: adapter.compile(f, mode) for ad, f in
            build_functions(adapter, case.function_for(framework), adapter.ops, case.wrt).items()
-           if ad != "second"}
+           if ad in dict(kinds)}
     width = 32 if dtype == "float32" else 64
 
     @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
@@ -147,10 +150,8 @@ def test_smooth_points_match_the_reference(loaded, combo):
         point = reference_point(case, dtype, x, w, b)
         assume(smooth_here(point))
         # flush-to-zero reads a subnormal as 0, relu's kink (atlas: relu subnormal, subnormal64)
-        assume(not getattr(adapter, "flushes_subnormals", False) or not subnormal_involved(dtype, x, w, b))
-        for ad, wrts in (("none", ("",)), ("reverse", case.wrt), ("forward", case.wrt)):
-            if ad == "forward" and not getattr(adapter, "forward_mode", True):
-                continue  # declared absent (the adapter's forward_mode): the atlas records it unsupported
+        assume(not adapter.flushes_subnormals or not subnormal_involved(dtype, x, w, b))
+        for ad, wrts in kinds:
             values = evaluate(adapter, fns[ad], dtype, x, w, b)
             for wrt, value in zip(wrts, values):
                 if known_value_divergence(framework, case_name, dtype, ad, point.z, value, x):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from crossgrad.adapter import placeholder_count
+from crossgrad.adapter import declared_absent, placeholder_count
 from crossgrad.case import Point
 from crossgrad.core.registry import frameworks
 from crossgrad.reporting.repro import SnippetError, rewrite_case, snippet
@@ -103,7 +103,7 @@ def test_every_snippet_wrapper_is_a_mode_the_adapter_compiles():
     """The wrap text is the template the adapter's compile() runs: one per
     non-eager mode, each a call on its one argument (the derivative function)."""
     for name, adapter in frameworks().items():
-        text = getattr(adapter, "snippets", None)
+        text = adapter.snippets
         if text is None:
             continue  # a plug-in without snippets gets the "no snippet template" note
         assert set(text.wrap) == set(adapter.modes) - {"eager"}, name
@@ -170,14 +170,14 @@ def test_snippets_print_what_crossgrad_records(framework):
     adapter = frameworks()[framework]
     if adapter.version() is None:
         pytest.skip(f"{framework} is not installed")
-    if getattr(adapter, "snippets", None) is None:
+    if adapter.snippets is None:
         pytest.skip(f"{framework}'s adapter has no snippets")
     from crossgrad.catalogue import cases
 
     modes = python(["-c", "from crossgrad.core.registry import frameworks; import json; "
                     f"print(json.dumps(list(frameworks()[{framework!r}].modes)))"])
-    forward = getattr(adapter, "forward_mode", True)  # a framework without one has no such snippet
-    specs = sorted((s for s in SPECS if s[6] in modes and (forward or s[3] != "forward")),
+    # a transform the adapter declares absent (forward_mode / second_order = False) has no value to reproduce
+    specs = sorted((s for s in SPECS if s[6] in modes and not declared_absent(adapter, s[3])),
                    key=lambda s: s[2] == "float64")
     ref = python(["-c", REFERENCE, framework, json.dumps(specs)])
     codes = [snippet(framework, cases()[c].function_for(framework), ref["spelling"],
@@ -193,7 +193,7 @@ def test_an_input_nan_keeps_its_sign_and_payload_in_the_snippet():
     """float('nan') is one NaN (0x7ff8000000000000): any other is written by its bits."""
     import struct
 
-    from crossgrad.reporting.snippet_bits import literal as _literal
+    from crossgrad.reporting.repro import _literal
 
     for pattern in ("7ff8000000000000", "fff8000000000000", "7ff8000000000001", "7ff4000000000000"):
         value = struct.unpack(">d", bytes.fromhex(pattern))[0]

@@ -24,7 +24,7 @@ def fake_adapter(aliases):
 
 
 ADAPTERS = {"fa": fake_adapter({"relu": ("np.clip({0}, 0., None)", "np.where({0} > 0, {0}, 0.)")}),
-            "fb": fake_adapter({"relu": ("np.clip({0}, 0., None)",)}), "plain": types.SimpleNamespace()}
+            "fb": fake_adapter({"relu": ("np.clip({0}, 0., None)",)}), "plain": types.SimpleNamespace(aliases={})}  # the registry's default
 
 
 def test_one_variant_per_framework_alias_named_for_all_three():

@@ -21,6 +21,7 @@ from crossgrad.timing.report import (TIMING_COLUMNS, break_even, read_timings_cs
                                      with_derived, write_timings_csv)
 from crossgrad.timing.run import default_options, measure_copy_bandwidth, run_timing_specs, timing_specs
 from crossgrad.timing.workloads import GPU_SIZES, bytes_moved, flops
+from crossgrad.core.contract import apply_defaults
 
 
 class FakeClock:
@@ -113,6 +114,7 @@ class NumpyAdapter:
     def __init__(self):
         self.ops = types.SimpleNamespace(relu=lambda z: np.maximum(z, 0))
         self.blocks, self.asarrays = 0, 0
+        apply_defaults(self)  # the optional facts it does not declare, as the registry sets them
 
     def version(self):
         return "0.0"

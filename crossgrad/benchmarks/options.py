@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from crossgrad.adapter import DEVICES
+from crossgrad.core.registry import device_names
 
 DEFAULT_SIZES = "1,100,10000,1000000"  # smaller than the CLI's sweep: --benchmark-only stays minutes
 DEFAULT_DEVICES = "cpu"
@@ -49,9 +49,10 @@ def sizes(config) -> tuple[int, ...]:
 def devices(config) -> tuple[str, ...]:
     text = _option(config, "--crossgrad-devices") or os.environ.get("CROSSGRAD_BENCH_DEVICES") or DEFAULT_DEVICES
     chosen = tuple(d.strip() for d in text.split(",") if d.strip())
-    bad = [d for d in chosen if d not in DEVICES]
+    valid = device_names()  # every name a registered adapter declares
+    bad = [d for d in chosen if d not in valid]
     if not chosen or bad:
         import pytest
 
-        raise pytest.UsageError(f"--crossgrad-devices: unknown {', '.join(bad) or 'empty'}; valid: {', '.join(DEVICES)}")
+        raise pytest.UsageError(f"--crossgrad-devices: unknown {', '.join(bad) or 'empty'}; valid: {', '.join(valid)}")
     return chosen

@@ -29,7 +29,7 @@ def loaded_adapter(name: str):
         pytest.skip(f"no crossgrad adapter named {name!r}; known: {', '.join(frameworks())}")
     adapter = frameworks()[name]
     if adapter.version() is None:
-        pytest.skip(f"{name} is not installed ({getattr(adapter, 'install_hint', 'install it')})")
+        pytest.skip(f"{name} is not installed ({adapter.install_hint})")
     if not _LOADED and default_options()["steady_malloc"]:
         steady_malloc()  # as crossgrad run's timing workers, before any framework allocates
     if name not in _LOADED:

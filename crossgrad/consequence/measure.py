@@ -13,7 +13,7 @@ def study_mode(adapter) -> str:
     """The mode the study runs a framework in: compiled where its first call is
     cheap (adapter.costly_modes: JAX, MLX; JAX's eager vjp re-traces on every
     call, hundreds of times slower here), eager elsewhere (torch, TensorFlow)."""
-    cheap = "compiled" in adapter.modes and "compiled" not in getattr(adapter, "costly_modes", ())
+    cheap = "compiled" in adapter.modes and "compiled" not in adapter.costly_modes
     return "compiled" if cheap else "eager"
 
 

@@ -197,11 +197,6 @@ def unsupported_kernel(message: str, dtype: str) -> bool:
     return any(phrase in text for phrase in _UNSUPPORTED_PHRASES)
 
 
-# What an adapter without a `dtypes` attribute (one written before 16-bit
-# dtypes, a user's own) is taken to support: the two dtypes of that contract.
-ASSUMED_DTYPES = ("float32", "float64")
-
-
 def missing_dtype_reason(framework: str, dtype: str) -> str:
     """`detail` of the rows of a dtype an adapter does not list in its `dtypes`."""
     return f"{framework} adapter does not support {dtype}"

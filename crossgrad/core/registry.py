@@ -3,8 +3,10 @@
 Every module `frameworks/*_adapter.py` exposing `ADAPTER`, plus any installed
 package exposing the entry point group "crossgrad.frameworks" (the entry point
 loads to an adapter object or its class). Importing an adapter module imports
-no framework: adapters load theirs on first use. The case catalogue is found
-by crossgrad.catalogue.
+no framework: adapters load theirs on first use. Each adapter is completed once
+here (crossgrad.core.contract.complete: its required attributes checked, every
+optional fact it does not declare set to its default). The case catalogue is
+found by crossgrad.catalogue.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import pkgutil
 from functools import lru_cache
 
 import frameworks as builtin_frameworks
+from crossgrad.core.contract import ContractError, complete
 
 ENTRY_POINT_GROUP = "crossgrad.frameworks"
 
@@ -28,9 +31,9 @@ def _builtin_adapters() -> list:
     for info in pkgutil.iter_modules(builtin_frameworks.__path__):
         if info.name.endswith("_adapter"):
             module = importlib.import_module(f"frameworks.{info.name}")
-            found.append(module.ADAPTER)
+            found.append((module.ADAPTER, f"frameworks/{info.name}.py"))
     order = builtin_frameworks.BUILTIN_ORDER
-    return sorted(found, key=lambda a: (order.index(a.name) if a.name in order else len(order), a.name))
+    return sorted(found, key=lambda a: (order.index(a[0].name) if a[0].name in order else len(order), a[0].name))
 
 
 def _entry_point_adapters() -> list:
@@ -38,7 +41,7 @@ def _entry_point_adapters() -> list:
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
         obj = ep.load()
         # An entry point may name the adapter object or its class.
-        found.append(obj() if isinstance(obj, type) else obj)
+        found.append((obj() if isinstance(obj, type) else obj, f"entry point {ep.name} = {ep.value}"))
     return found
 
 
@@ -46,11 +49,24 @@ def _entry_point_adapters() -> list:
 def frameworks() -> dict:
     """name -> adapter, built-ins first; a duplicate name is an error."""
     table: dict = {}
-    for adapter in _builtin_adapters() + _entry_point_adapters():
+    for adapter, source in _builtin_adapters() + _entry_point_adapters():
+        try:
+            complete(adapter)
+        except ContractError as exc:
+            raise RegistryError(f"{source}: {exc}") from None
         if adapter.name in table:
-            raise RegistryError(f"two adapters named {adapter.name!r}")
+            raise RegistryError(f"two adapters named {adapter.name!r} ({source} is the second)")
         table[adapter.name] = adapter
     return table
+
+
+def device_names(adapters=None) -> tuple[str, ...]:
+    """Every device name a registered adapter declares (its `device_names`),
+    "cpu" first: what --devices accepts. No framework is imported."""
+    names = {"cpu": None}
+    for adapter in (frameworks() if adapters is None else adapters).values():
+        names.update(dict.fromkeys(adapter.device_names))
+    return tuple(names)
 
 
 def load_adapter(name: str, threads: int | None = None):
@@ -59,7 +75,7 @@ def load_adapter(name: str, threads: int | None = None):
     order can crash one process). A crossgrad worker holds one framework and
     loads it directly; tests and benchmarks that hold several call this."""
     adapter = frameworks()[name]
-    for module in getattr(adapter, "import_first", ()):
+    for module in adapter.import_first:
         if importlib.util.find_spec(module) is not None:
             importlib.import_module(module)
     adapter.load(threads=threads)

@@ -28,7 +28,8 @@ ENVS = ROOT / ".nox" / "history"  # one cached environment per cell, beside nox'
 # The code a cell's worker runs (tests/test_history_cells.py checks it against what
 # the worker imports): a change here makes a cell's run stale; a change of the
 # report, the history command or the docs does not.
-COMPUTING_CODE = ("crossgrad/__init__.py", "crossgrad/adapter.py", "crossgrad/case.py", "crossgrad/catalogue.py",
+COMPUTING_CODE = ("crossgrad/__init__.py", "crossgrad/adapter.py", "crossgrad/adapter_kit.py", "crossgrad/case.py",
+                  "crossgrad/catalogue.py",
                   "crossgrad/core", "crossgrad/running", "crossgrad/timing", "frameworks", "cases")
 # A line that imports the framework and computes with it: an install the
 # installer accepts can still fail here (a jaxlib built against NumPy 1 under NumPy 2).

@@ -4,6 +4,13 @@ An entry whose value changed in a newer release is closed (">=2.13" becomes
 ">=2.13,<2.14") and its successor opens (">=2.14"), so older versions keep
 their own expectations; a new divergence opens at the run's release, up to the
 next entry of its key. The file format and the comparison: crossgrad.judging.check.
+
+Which file: `--expectations FILE` is read and written. Without it, check reads
+the user's ./crossgrad-expectations.csv where it exists, else crossgrad's own
+(cases/expectations.csv, shipped in the package), and --update writes
+./crossgrad-expectations.csv in the current directory, never the installed package:
+the user's file starts as crossgrad's entries plus the run's. crossgrad's own
+contributors update theirs by naming it: --expectations cases/expectations.csv.
 """
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ import csv
 import io
 from pathlib import Path
 
+from crossgrad.arguments import UsageError
 from crossgrad.catalogue import cases
 from crossgrad.core.records import atomic_write_text
 from crossgrad.core.rows import RowKey
@@ -19,6 +27,45 @@ from crossgrad.judging.check import (EXPECTATION_COLUMNS, KEY_FIELDS, Expectatio
 from crossgrad.judging.verdicts import annotate
 from crossgrad.core.host import cpu_flags
 from crossgrad.judging.versions import parse_range, parse_version, release, split_host, with_host
+
+
+USER_FILE = Path("crossgrad-expectations.csv")  # --update's default, in the current directory
+SHIPPED = Path(__file__).resolve().parents[2] / "cases" / "expectations.csv"  # crossgrad's own
+
+
+def expectation_files(given: str | None) -> tuple[Path, Path]:
+    """(the file check reads, the file --update writes): see the module's doc."""
+    if given:
+        return Path(given), Path(given)
+    return (USER_FILE if USER_FILE.is_file() else SHIPPED), USER_FILE
+
+
+def check_files(given: str | None, update: bool) -> tuple[Path, Path]:
+    """(the file `crossgrad check` reads, the one --update writes), checked before
+    anything runs: the first exists unless --update writes it, and is well formed;
+    the second is never inside the installed package. UsageError (exit 2) otherwise."""
+    path, target = expectation_files(given)
+    if not update and not path.is_file():
+        raise UsageError(f"the expectations file {str(path)!r} is missing (write one with check --update)")
+    if update and inside_installed_package(target):
+        raise UsageError(f"--update never writes into the installed crossgrad package ({target}); leave out "
+                         f"--expectations to write ./{USER_FILE}, or name a file of your project")
+    try:  # a malformed file is refused before anything runs, not after the whole run
+        load_expectations(path)
+    except ExpectationsError as exc:
+        raise UsageError(str(exc)) from None
+    return path, target
+
+
+def inside_installed_package(path: Path) -> bool:
+    """Whether `path` lies in crossgrad's installed files (site-packages), which --update
+    never writes; a source checkout (pyproject.toml beside the packages) is the
+    contributors' own and may be written."""
+    root = SHIPPED.parents[1]
+    if (root / "pyproject.toml").is_file():
+        return False
+    resolved = path.resolve()
+    return any(resolved.is_relative_to(root / package) for package in ("crossgrad", "cases", "frameworks"))
 
 
 def _starts_at_or_after(spec: str, rel: tuple[int, ...]) -> bool:
@@ -133,12 +180,14 @@ def update_expectations(path, rows: list[dict], existing: list[dict], host_flags
 
 
 def check_rows(rows: list[dict], path, update: bool = False, host_flags=None,
-               host_specific: str = "") -> tuple[int, str]:
+               host_specific: str = "", target=None) -> tuple[int, str]:
     """(exit status, text) of `crossgrad check [--update]` over annotated rows.
 
     Rows without a verdict are annotated here (crossgrad.judging.verdicts). Exit 1 when a
-    result differs from the file; with update, the file is rewritten and 0.
+    result differs from the file `path`; with update, `target` (default: `path`) is
+    written with its entries and the run's, and 0. The text names the file written.
     """
+    target = Path(path if target is None else target)
     if any("verdict" not in r for r in rows):
         annotate(rows, cases())
     try:
@@ -148,9 +197,12 @@ def check_rows(rows: list[dict], path, update: bool = False, host_flags=None,
         return 2, f"crossgrad check: {exc}"
     text = format_diff(result, str(path))
     if not update:
-        return (0 if result.ok else 1), text
-    update_expectations(path, rows, existing, host_flags, host_specific)
+        return (0 if result.ok else 1), text + ("" if result.ok else f" (it writes {target.resolve()})")
+    update_expectations(target, rows, existing, host_flags, host_specific)
+    start = "" if target == Path(path) else f", starting from {path}'s entries"
+    if Path(path) == SHIPPED and target != SHIPPED and (SHIPPED.parents[1] / "pyproject.toml").is_file():
+        start += " (crossgrad's own file is updated with --expectations cases/expectations.csv)"
     if result.ok:
-        return 0, text + f"\n{path}: no value changed (verdict texts refreshed)"
-    return 0, text + f"\nupdated {path}: {len(result.changed)} changed, {len(result.new)} added, " \
+        return 0, text + f"\nwrote {target.resolve()}{start}: no value changed (verdict texts refreshed)"
+    return 0, text + f"\nwrote {target.resolve()}{start}: {len(result.changed)} changed, {len(result.new)} added, " \
                      f"{len(result.resolved)} resolved"

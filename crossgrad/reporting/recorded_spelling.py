@@ -24,21 +24,9 @@ def trusted_spelling(framework: str, recorded: dict) -> dict:
         raise SnippetError(f"no adapter {framework!r} here to check the recorded spelling against")
     if not isinstance(recorded, dict):
         raise SnippetError(f"env.json's spelling for {framework} is not a table; the snippet cannot be trusted")
-    table, aliases = _own_templates(adapter), getattr(adapter, "aliases", {}) or {}
+    table, aliases = dict(adapter.op_table), adapter.aliases
     for op, template in recorded.items():
         if template != table.get(op) and template not in aliases.get(op, ()):
             raise SnippetError(f"env.json spells ops.{op} as {str(template)[:80]!r}, which this crossgrad's "
                                f"{framework} adapter does not write; a snippet from it cannot be trusted")
     return dict(recorded)
-
-
-def _own_templates(adapter) -> dict:
-    """The adapter's op table (the contract's `op_table`, readable without load());
-    a plug-in without one: the spelling of its `ops`, where that needs no load."""
-    table = getattr(adapter, "op_table", None)
-    if table is None:
-        try:
-            table = getattr(adapter.ops, "spelling", None)
-        except Exception:  # an adapter whose ops need load(): nothing to trust
-            table = None
-    return dict(table or {})

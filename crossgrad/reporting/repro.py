@@ -203,7 +203,8 @@ def modes_case_snippet(case, framework: str, spelling: dict, point_name: str, dt
 
 def snippet_text(framework: str):
     """The registered adapter's Snippets; SnippetError where it has none."""
-    text = getattr(frameworks().get(framework), "snippets", None)
+    adapter = frameworks().get(framework)
+    text = None if adapter is None else adapter.snippets
     if text is None:
         raise SnippetError(f"no snippet template for framework {framework!r} (its adapter has no `snippets`)")
     return text

@@ -3,7 +3,9 @@
 Per task, four functions are built and compiled once: the primal, reverse mode
 (w and b in one pullback), forward mode (one jvp per argument), and second
 order in w by composing two reverse passes. Points and seeds are arrays, so a
-compiled function is reused across them without recompiling.
+compiled function is reused across them without recompiling. An adapter that
+declares forward_mode or second_order False gets those rows as `unsupported`
+with the reason, and its transform is never called.
 """
 from __future__ import annotations
 
@@ -12,9 +14,9 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from crossgrad.adapter import UnsupportedOp, failed_op_outcome, unsupported_reason
+from crossgrad.adapter import UnsupportedOp, declared_absent, failed_op_outcome, unsupported_reason
 from crossgrad.core.case import ARG_NAMES
-from crossgrad.core.dtypes import ASSUMED_DTYPES, as_dtype, missing_dtype_reason, unsupported_kernel
+from crossgrad.core.dtypes import as_dtype, missing_dtype_reason, unsupported_kernel
 from crossgrad.core.records import bits, fmt
 from crossgrad.catalogue import cases
 from crossgrad.core.respell import ops_for
@@ -64,7 +66,7 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
     if not case.runs_on(task.framework, task.mode):  # another framework's spelling, a limited case
         yield from failed_rows(base, case, qs, "unsupported", _limited_reason(case))
         return
-    if task.dtype not in getattr(adapter, "dtypes", ASSUMED_DTYPES):  # nothing to run: say why
+    if task.dtype not in adapter.dtypes:  # nothing to run: say why
         yield from failed_rows(base, case, qs, "unsupported", missing_dtype_reason(task.framework, task.dtype))
         return
     fn = case.function_for(task.framework)
@@ -77,8 +79,12 @@ def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
         return
     for ad in ("none", "reverse", "forward", "second"):
         group = [q for q in qs if q.ad == ad]
+        absent = declared_absent(adapter, ad)  # forward_mode / second_order = False: never called
+        if absent:
+            yield from failed_rows(base, case, group, "unsupported", absent)
+            continue
         rows = list(_run_group(adapter, task, case, ad, fns[ad], group, base, primitives))
-        note = adapter.notes() if hasattr(adapter, "notes") else ""
+        note = adapter.notes()
         for row in rows:
             if note and row["outcome"] == "ok":
                 row["detail"] = note

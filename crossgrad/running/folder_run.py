@@ -95,12 +95,12 @@ def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, ar
 
 def compile_caches(names) -> dict[str, str]:
     """Each framework's on-disk compile cache before the run began (cold, warm, off), for the
-    manifest: the adapter's optional compile_cache(), which reads folders and imports nothing."""
+    manifest: the adapter's compile_cache() (optional: "not reported" by default), which
+    reads folders and imports nothing."""
     out = {}
     for name in names:
-        hook = getattr(frameworks()[name], "compile_cache", None)
         try:
-            out[name] = str(hook()) if callable(hook) else "not reported"
+            out[name] = str(frameworks()[name].compile_cache())
         except Exception as exc:  # a probe of a folder must not cost the run
             out[name] = f"not reported ({type(exc).__name__}: {exc})"
     return out

@@ -186,7 +186,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
 def unavailable(run: Run, framework: str, tasks: list[dict], kind: str, progress) -> None:
     """A framework that is not installed: rows say so, with how to install it."""
     adapter = frameworks()[framework]
-    reason = f"{framework} is not installed ({getattr(adapter, 'install_hint', 'install it')})"
+    reason = f"{framework} is not installed ({adapter.install_hint})"
     run.env["frameworks"][framework] = {"version": None, "unavailable": reason}
     for task in tasks:
         if kind == "values":
@@ -229,10 +229,10 @@ def heaviest_first(per_framework: dict[str, list[dict]]) -> tuple[str, ...]:
     adapters = frameworks()
 
     def cold(name) -> bool:
-        return str(getattr(adapters[name], "compile_cache", lambda: "")()).startswith("cold")
+        return str(adapters[name].compile_cache()).startswith("cold")
 
     def costly(name) -> int:
-        return sum(t["mode"] in getattr(adapters[name], "costly_modes", ()) for t in per_framework[name])
+        return sum(t["mode"] in adapters[name].costly_modes for t in per_framework[name])
 
     heavy = [n for n in per_framework if cold(n) or costly(n)]
     return tuple(sorted(heavy, key=lambda n: (not cold(n), -costly(n))))

@@ -88,7 +88,7 @@ def main() -> int:
                      traceback=traceback.format_exc())
         return 0
     channel.send("loaded", version=adapter.version(), devices=list(adapter.devices()),
-                 info=environment_info(adapter), spelling=dict(getattr(adapter.ops, "spelling", {})))
+                 info=environment_info(adapter), spelling=dict(adapter.ops.spelling))
     for spec in job["tasks"]:
         channel.send("task", task=spec)
         _maybe_inject_fault(spec.get("case", spec.get("workload", "")), job)

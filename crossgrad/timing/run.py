@@ -165,11 +165,11 @@ _CACHE_STATE: dict = {}  # adapter -> its compile cache's state at this worker's
 
 
 def compile_cache_state(adapter) -> str:
-    """The adapter's compile_cache() (once per process, before this worker compiles), or "not reported"."""
+    """The adapter's compile_cache() (once per process, before this worker compiles;
+    optional: "not reported" by default, crossgrad.core.contract)."""
     if adapter not in _CACHE_STATE:
-        hook = getattr(adapter, "compile_cache", None)
         try:
-            _CACHE_STATE[adapter] = str(hook()) if callable(hook) else "not reported"
+            _CACHE_STATE[adapter] = str(adapter.compile_cache())
         except Exception as exc:  # a probe of a folder must not cost the timings
             _CACHE_STATE[adapter] = f"not reported ({describe(exc)})"
     return _CACHE_STATE[adapter]

@@ -82,12 +82,10 @@ DEFAULT_API = "vjp"  # the label of adapter.vjp where an adapter names no gradie
 
 def gradient_apis(adapter) -> dict[str, Callable]:
     """label -> fn(f, args, wrt, cotangent) -> tuple: the reverse-mode APIs people
-    write with this framework (the adapter's optional `gradient_apis()`), else
-    {"vjp": adapter.vjp}. The first entry is the API `adapter.vjp` uses, the one
+    write with this framework (the adapter's `gradient_apis()`; optional, by default
+    {"vjp": adapter.vjp}). The first entry is the API `adapter.vjp` uses, the one
     the value runs go through: crossgrad's default path."""
-    hook = getattr(adapter, "gradient_apis", None)
-    apis = dict(hook()) if callable(hook) else {}
-    return apis or {DEFAULT_API: adapter.vjp}
+    return dict(adapter.gradient_apis()) or {DEFAULT_API: adapter.vjp}
 
 
 def phase_function(adapter, workload: str, phase: str, api: str | None = None) -> Callable:

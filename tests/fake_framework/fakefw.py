@@ -6,25 +6,30 @@ and the runner's fault handling without starting a real framework.
 """
 from __future__ import annotations
 
-import types
-
 import numpy as np
 
+from crossgrad.adapter import OP_NAMES, ops_from_table
 
-def _ops():
-    return types.SimpleNamespace(
-        relu=lambda z: np.maximum(z, 0), zero_fill=lambda z: np.zeros_like(z),
-        maximum=np.maximum, zeros_like=np.zeros_like, where=np.where, abs=np.abs,
-        spelling={"relu": "np.maximum({0}, 0)", "zero_fill": "np.zeros_like({0})"})
+# The ops it spells (None for the rest of the catalogue's: recorded `unsupported`).
+SPELLED = {"relu": "np.maximum({0}, 0)", "zero_fill": "np.zeros_like({0})", "maximum": "np.maximum({0}, {1})",
+           "zeros_like": "np.zeros_like({0})", "where": "np.where({0}, {1}, {2})", "abs": "np.abs({0})"}
+OPS = {name: SPELLED.get(name) for name in OP_NAMES}
 
 
 class FakeAdapter:
+    """Only the required members of crossgrad.adapter.Adapter, plus install_hint: every
+    other optional fact takes its default when the registry registers it."""
+
     modes = ("eager",)
+    op_table = OPS
     install_hint = "it ships with the tests"
 
     def __init__(self, name: str):
         self.name = name
-        self.ops = _ops()
+        self.ops = ops_from_table(name, OPS, self.namespace())
+
+    def namespace(self):
+        return {"np": np}
 
     def version(self):
         return "1.0"
@@ -51,14 +56,18 @@ class FakeAdapter:
         return {"note": "finite differences"}
 
     def vjp(self, f, args, wrt, cotangent):
-        return tuple(cotangent * np.sum(self.jvp(f, args, i, np.ones(()))) for i in wrt)
+        return tuple(cotangent * np.sum(central_difference(f, args, i, np.ones(()))) for i in wrt)
 
     def jvp(self, f, args, wrt, tangent):
-        h = 1e-6
-        up, down = list(args), list(args)
-        up[wrt] = args[wrt] + h * tangent
-        down[wrt] = args[wrt] - h * tangent
-        return (np.asarray(f(*up), np.float64) - np.asarray(f(*down), np.float64)) / (2 * h)
+        return central_difference(f, args, wrt, tangent)
+
+
+def central_difference(f, args, wrt, tangent):
+    h = 1e-6
+    up, down = list(args), list(args)
+    up[wrt] = args[wrt] + h * tangent
+    down[wrt] = args[wrt] - h * tangent
+    return (np.asarray(f(*up), np.float64) - np.asarray(f(*down), np.float64)) / (2 * h)
 
 
 ADAPTER_A = FakeAdapter("fake_a")
