@@ -286,6 +286,10 @@ class Adapter(Protocol):
     mx.custom_function), bit-identical to `ops.relu` in value everywhere and in
     gradient away from 0; used by `crossgrad consequence`
     (crossgrad.consequence), which reports a framework without it as failed rows.
+    Optional: `network_ops` ({name: template over namespace()}): the calls
+    beyond operators that `crossgrad consequence`'s network needs, each of one
+    array: log_softmax, sum_rows (over axis 1), mean (of all), count_zeros
+    (entries == 0, either sign), argmax_rows (over axis 1).
 
     Optional facts the tests read (a plug-in declares its own, so it is tested
     like a built-in, with no framework name in the tests):

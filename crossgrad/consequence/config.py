@@ -20,7 +20,7 @@ INITS = ("uniform", "positive", "zero-bias")
 
 @dataclass(frozen=True)
 class StudyConfig:
-    frameworks: tuple = ("torch", "jax", "tensorflow", "mlx")
+    frameworks: tuple = ()  # empty: every registered framework (crossgrad.core.registry)
     dtypes: tuple = DTYPES
     depth: int = 3  # hidden layers
     width: int = 256
