@@ -206,9 +206,18 @@ def summary(out: Path) -> str:
 
 def cost_text(study: dict) -> str:
     return (f"Cost: `{study['command']}` took {study['wall_seconds']:.0f} s wall, "
-            f"{study['worker_cpu_seconds']:.0f} s of worker CPU time, on {study['cpus']} CPUs with load "
-            f"average {study['load_average_before']} before and {study['load_average_after']} after "
-            f"(1, 5, 15 min; {study['date']}).")
+            f"{study['worker_cpu_seconds']:.0f} s of worker CPU time{_cpu_by_framework(study)}, on "
+            f"{study['cpus']} CPUs with load average {study['load_average_before']} before and "
+            f"{study['load_average_after']} after (1, 5, 15 min; {study['date']}).")
+
+
+def _cpu_by_framework(study: dict) -> str:
+    """' (torch 80 s, ...)': each worker's CPU seconds, import included (study.json)."""
+    by_framework: dict = {}
+    for key, seconds in study.get("worker_cpu_seconds_by_framework_dtype", {}).items():
+        framework = key.split(" ")[0]
+        by_framework[framework] = by_framework.get(framework, 0.0) + seconds
+    return (" (" + ", ".join(f"{f} {s:.0f} s" for f, s in by_framework.items()) + ")") if by_framework else ""
 
 
 def differences_text(study: dict, training: pd.DataFrame) -> str:
