@@ -168,7 +168,8 @@ class Adapter(Protocol):
     The optional facts (OPTIONAL: dtypes, install_hint, aliases, synonyms,
     device_names, forward_mode, second_order, flushes_subnormals,
     known_differences, costly_modes, import_first, snippets, gradient_apis(),
-    notes(), compile_cache(), relu_with_derivative_at_zero()) each have one
+    notes(), compile_cache(), relu_with_derivative_at_zero(),
+    network_ops) each have one
     default there, set when the registry registers the adapter; docs/adapters.md
     says what each means. dtypes: the DTYPE_NAMES that asarray/to_numpy carry bit
     for bit (float16 as np.float16, bfloat16 as ml_dtypes.bfloat16).

@@ -140,6 +140,15 @@ class JaxAdapter(LazyFramework):
                         "part is right only to z's precision", mode="compiled", accuracy=True),
     )
     costly_modes = ()
+    # The calls beyond operators a small classifier needs (crossgrad consequence's
+    # network), spelled over namespace(); see the Adapter protocol.
+    network_ops = {
+        "log_softmax": "jax.nn.log_softmax({0}, axis=1)",
+        "sum_rows": "jnp.sum({0}, axis=1)",
+        "mean": "jnp.mean({0})",
+        "count_zeros": "jnp.count_nonzero({0} == 0)",
+        "argmax_rows": "jnp.argmax({0}, axis=1)",
+    }
 
     def __init__(self):
         super().__init__()

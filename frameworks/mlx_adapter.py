@@ -155,6 +155,15 @@ class MlxAdapter(LazyFramework):
           for case in ("gelu", "gelu_exact", "softplus", "elu")),
     )
     costly_modes = ()
+    # The calls beyond operators a small classifier needs (crossgrad consequence's
+    # network), spelled over namespace(); see the Adapter protocol.
+    network_ops = {
+        "log_softmax": "nn.log_softmax({0}, axis=1)",
+        "sum_rows": "mx.sum({0}, axis=1)",
+        "mean": "mx.mean({0})",
+        "count_zeros": "mx.sum({0} == 0)",
+        "argmax_rows": "mx.argmax({0}, axis=1)",
+    }
 
     def __init__(self):
         super().__init__()

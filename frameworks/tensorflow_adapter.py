@@ -127,6 +127,15 @@ class TensorflowAdapter(LazyFramework):
           for case in ("clamp", "relu~tensorflow:tf.clip_by_value")),
     )
     costly_modes = ("compiled",)  # XLA compiles each function on its first call
+    # The calls beyond operators a small classifier needs (crossgrad consequence's
+    # network), spelled over namespace(); see the Adapter protocol.
+    network_ops = {
+        "log_softmax": "tf.nn.log_softmax({0}, axis=1)",
+        "sum_rows": "tf.reduce_sum({0}, axis=1)",
+        "mean": "tf.reduce_mean({0})",
+        "count_zeros": "tf.math.count_nonzero(tf.equal({0}, 0))",
+        "argmax_rows": "tf.argmax({0}, axis=1)",
+    }
     # TensorFlow before torch in one process can crash it; TensorFlow before paddle
     # segfaults in paddle's import (libpaddle, measured: TF 2.21, paddle 3.3.1).
     import_first = ("torch", "paddle")

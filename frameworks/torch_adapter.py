@@ -121,6 +121,15 @@ class TorchAdapter(LazyFramework):
     flushes_subnormals = False
     known_differences = ()
     costly_modes = ("compiled",)
+    # The calls beyond operators a small classifier needs (crossgrad consequence's
+    # network), spelled over namespace(); see the Adapter protocol.
+    network_ops = {
+        "log_softmax": "torch.log_softmax({0}, dim=1)",
+        "sum_rows": "torch.sum({0}, dim=1)",
+        "mean": "torch.mean({0})",
+        "count_zeros": "torch.count_nonzero({0} == 0)",
+        "argmax_rows": "torch.argmax({0}, dim=1)",
+    }
 
     def load(self, *, threads: int | None = None) -> None:
         """float64 needs no switch in torch."""

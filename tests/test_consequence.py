@@ -125,3 +125,33 @@ def test_committed_study_is_the_default_one():
     volume = read(COMMITTED, "volume")
     ok = volume[volume.outcome == "ok"]
     assert (ok.low <= ok.differ / ok.draws).all() and (ok.differ / ok.draws <= ok.high).all()
+
+
+def test_a_network_two_sweeps_share_is_measured_once(monkeypatch):
+    """The default network is a point of every sweep: one measurement, one row per sweep."""
+    from crossgrad.consequence import volume
+
+    measured = []
+    monkeypatch.setattr(volume, "measure_volume",
+                        lambda bench, point, config, exhaustive: measured.append(point) or dict(point, differ=1))
+
+    class FakeBench:
+        volumes: dict = {}
+
+    bench, config = FakeBench(), StudyConfig()
+    rows = [volume.volume_row(bench, point, config) for point in volume_configs(config)]
+    networks = {(p["depth"], p["width"], p["batch"]) for p in volume_configs(config)}
+    assert len(measured) == len(networks) < len(rows) == 15
+    assert [r["sweep"] for r in rows] == [p["sweep"] for p in volume_configs(config)]
+
+
+def test_worker_cpu_is_charged_per_framework_and_dtype():
+    """Each task_done carries its worker's CPU clock: a task is charged the difference, and a
+    fresh worker after a crash (its clock back near 0) is charged from 0."""
+    collector = study.Collector(StudyConfig())
+    tasks = [dict(kind="kinks", dtype="float16"), dict(kind="kinks", dtype="float32"),
+             dict(kind="kinks", dtype="float32")]
+    collector.expect("torch", tasks)
+    for task, clock in zip(tasks, (5.0, 7.5, 1.25)):
+        collector.event("torch", dict(event="task_done", task=task, cpu_seconds=clock))
+    assert collector.cpu_by_framework() == {"torch float16": 5.0, "torch float32": 2.5 + 1.25}

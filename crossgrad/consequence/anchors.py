@@ -52,7 +52,7 @@ TRAINING = (
          note="5 runs each"),
 )
 
-# Bolte & Pauwels (NeurIPS 2020): relu(-t)+t is relu, yet TensorFlow differentiates it to 1 at 0.
+# Bolte & Pauwels (NeurIPS 2020): relu(-t)+t is relu, yet backprop gives it 1 - relu'(0) at 0.
 SPELLING = "relu(-t)+t equals relu(t) everywhere; its derivative at 0 by backprop is 1 - relu'(0)"
 
 

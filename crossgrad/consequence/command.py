@@ -58,7 +58,7 @@ def config_from(args) -> StudyConfig:
     config = quick(StudyConfig()) if args.quick else StudyConfig()
     known = frameworks()
     changes = dict(
-        frameworks=choose(args.frameworks, list(known), "frameworks", config.frameworks),
+        frameworks=choose(args.frameworks, list(known), "frameworks", config.frameworks or tuple(known)),
         dtypes=choose(args.dtypes, DTYPES, "dtypes", config.dtypes),
         variants=choose(args.variants, VARIANTS, "variants", config.variants),
         init=choose(args.init, INITS, "init", (config.init,))[0] if args.init else config.init)
@@ -93,7 +93,7 @@ def run(args, argv) -> int:
     complete = study.run_workers(config, out, collector)
     write_tables(out, collector)
     study.remove_work(out)
-    write_study_file(out, config, data, argv, time.monotonic() - started, load_before)
+    write_study_file(out, config, data, argv, time.monotonic() - started, load_before, collector.cpu_by_framework())
     write_report(out)
     print(f"crossgrad consequence: wrote {out / 'consequence.md'}", file=sys.stderr)
     return 0 if complete else EXIT_PARTIAL
@@ -109,11 +109,12 @@ def write_tables(out: Path, collector) -> None:
     tables.write(out, "divergence", divergence.divergence_rows(collector.hashes, collector.weights))
 
 
-def write_study_file(out: Path, config, data, argv, seconds: float, load_before: str) -> None:
+def write_study_file(out: Path, config, data, argv, seconds: float, load_before: str, cpu: dict) -> None:
     facts = dict(command="crossgrad consequence " + " ".join(argv[1:] if argv[:1] == ["consequence"] else argv),
                  config=config.as_dict(), data=dict(name=data.name, train=len(data.x_train),
                                                     test=len(data.x_test), features=data.features),
                  wall_seconds=seconds, worker_cpu_seconds=study.cpu_seconds_of_workers(),
+                 worker_cpu_seconds_by_framework_dtype=cpu,
                  load_average_before=load_before, load_average_after=study.load_text(),
                  cpus=os.cpu_count(), machine=platform.machine(), python=platform.python_version(),
                  date=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()))

@@ -5,7 +5,7 @@ import hashlib
 
 import numpy as np
 
-from crossgrad.consequence.network import StudyOps, forward, loss_function, onehot, relu_of
+from crossgrad.consequence.network import StudyOps, forward, loss_function, loss_of, onehot, relu_of
 from crossgrad.core.dtypes import as_dtype
 
 
@@ -28,6 +28,7 @@ class Bench:
         self.one = self.array(as_dtype(1.0, dtype))
         self.mode = study_mode(adapter)
         self._compiled: dict = {}
+        self.volumes: dict = {}  # volume rows by network, for sweeps that share one
 
     def relu(self, variant: str):
         """The variant's relu, one object per variant (so compiled functions are reused)."""
@@ -46,18 +47,53 @@ class Bench:
             self._compiled[key] = self.adapter.compile(build(), self.mode)
         return self._compiled[key]
 
-    def forward(self, params, xb, relu):
-        """(logits, relu inputs per hidden layer), as network.forward computes them."""
+    def zeros_in(self, params, xb, relu):
+        """The count of relu inputs exactly 0 (either sign) in one forward pass, as one
+        framework scalar: a single compiled call, read back when the caller needs it."""
         def build():
-            return lambda *args: (lambda out: (out[0], *out[1]))(forward(args[:-1], args[-1], relu))
-        logits, *pre = self._once(("forward", relu), build)(*params, xb)
-        return logits, pre
+            return lambda *args: self._zeros(forward(args[:-1], args[-1], relu)[1])
+        return self._once(("zeros", relu), build)(*params, xb)
+
+    def _zeros(self, pre):
+        total = self.ops.count_zeros(pre[0])
+        for z in pre[1:]:
+            total = total + self.ops.count_zeros(z)
+        return total
+
+    def train_step(self, f, relu, n_params: int):
+        """One SGD step as one compiled call: (params..., x, onehot, lr) -> (new params...,
+        the minibatch's loss, its relu inputs exactly 0). One call per step keeps each
+        worker busy: no per-op dispatch, one compile per shape where compiling is cheap."""
+        wrt = tuple(range(n_params))
+
+        def build():
+            def step(*args):
+                params, (xb, ob, lr) = args[:n_params], args[n_params:]
+                logits, pre = forward(params, xb, relu)
+                grads = self.adapter.vjp(f, (*params, xb, ob), wrt, self.one)
+                new = tuple(p - lr * g for p, g in zip(params, grads))
+                return (*new, loss_of(self.ops, logits, ob), self._zeros(pre))
+            return step
+        return self._once(("step", f), build)
+
+    def evaluation(self, relu):
+        """params..., x, onehot -> (loss, predicted class per row), compiled once per relu."""
+        def build():
+            def evaluate(*args):
+                logits = forward(args[:-2], args[-2], relu)[0]
+                return loss_of(self.ops, logits, args[-1]), self.ops.argmax_rows(logits)
+            return evaluate
+        return self._once(("evaluate", relu), build)
 
     def array(self, value: np.ndarray):
         return self.adapter.asarray(value, "cpu")
 
     def numpy(self, x) -> np.ndarray:
         return self.adapter.to_numpy(x)
+
+    def scalar(self, x) -> float:
+        """A 0-d framework array as a Python float (float64: exact for every dtype studied)."""
+        return float(np.asarray(self.numpy(x), dtype=np.float64))
 
     def params(self, params: list[np.ndarray]) -> list:
         return [self.array(p) for p in params]
@@ -67,20 +103,15 @@ class Bench:
         return (self.array(as_dtype(x, self.dtype)),
                 self.array(onehot(y, self.data.classes, self.dtype)))
 
-    def gradients(self, f, params, xb, ob) -> list:
-        """d loss / d params, pulled back from 1 (adapter.vjp: a pure transform)."""
-        wrt = tuple(range(len(params)))
-        grad = self._once(("gradients", f), lambda: lambda *args: tuple(self.adapter.vjp(f, args, wrt, self.one)))
-        return list(grad(*params, xb, ob))
+    def gradients(self, losses, params, xb, ob) -> list[list]:
+        """d loss / d params of each loss in `losses` at the same point, pulled back from 1
+        (adapter.vjp: a pure transform), in one compiled call: [grads of losses[0], ...]."""
+        wrt, n = tuple(range(len(params))), len(params)
 
-    def zeros_in(self, params, xb, relu) -> tuple[int, int]:
-        """(relu inputs exactly 0, relu inputs) of one forward pass; -0.0 counts as 0."""
-        return self.count(self.forward(params, xb, relu)[1])
-
-    def count(self, pre) -> tuple[int, int]:
-        """(exact zeros, entries) over the relu inputs `pre`."""
-        zeros = sum(int(self.numpy(self.ops.count_zeros(z))) for z in pre)
-        return zeros, sum(int(np.prod(tuple(z.shape))) for z in pre)
+        def build():
+            return lambda *args: tuple(g for f in losses for g in self.adapter.vjp(f, args, wrt, self.one))
+        flat = list(self._once(("gradients", *losses), build)(*params, xb, ob))
+        return [flat[i:i + n] for i in range(0, len(flat), n)]
 
     def bits(self, arrays) -> list[bytes]:
         return [self.numpy(a).tobytes() for a in arrays]

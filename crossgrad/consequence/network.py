@@ -9,8 +9,9 @@ row of zeros puts relu's input exactly at its kink.
 
 The loss is the mean softmax cross-entropy, in the run's dtype throughout (as
 the paper's net.half()). The few calls beyond Python operators that the network
-needs are STUDY_OPS templates over the adapter's own namespace(): the study's
-network, not catalogue ops, so they live here rather than in the op tables.
+needs (log_softmax, sums, argmax) are the adapter's `network_ops` templates over
+its own namespace(): the study's network, not catalogue ops, so they are an
+adapter fact of their own rather than op-table entries.
 """
 from __future__ import annotations
 
@@ -19,29 +20,16 @@ import numpy as np
 from crossgrad.adapter import op_from_template
 from crossgrad.core.dtypes import as_dtype
 
-STUDY_OPS = {
-    "torch": {"log_softmax": "torch.log_softmax({0}, dim=1)", "sum_rows": "torch.sum({0}, dim=1)",
-              "mean": "torch.mean({0})", "count_zeros": "torch.count_nonzero({0} == 0)",
-              "argmax_rows": "torch.argmax({0}, dim=1)"},
-    "jax": {"log_softmax": "jax.nn.log_softmax({0}, axis=1)", "sum_rows": "jnp.sum({0}, axis=1)",
-            "mean": "jnp.mean({0})", "count_zeros": "jnp.count_nonzero({0} == 0)",
-            "argmax_rows": "jnp.argmax({0}, axis=1)"},
-    "tensorflow": {"log_softmax": "tf.nn.log_softmax({0}, axis=1)", "sum_rows": "tf.reduce_sum({0}, axis=1)",
-                   "mean": "tf.reduce_mean({0})", "count_zeros": "tf.math.count_nonzero(tf.equal({0}, 0))",
-                   "argmax_rows": "tf.argmax({0}, axis=1)"},
-    "mlx": {"log_softmax": "nn.log_softmax({0}, axis=1)", "sum_rows": "mx.sum({0}, axis=1)",
-            "mean": "mx.mean({0})", "count_zeros": "mx.sum({0} == 0)",
-            "argmax_rows": "mx.argmax({0}, axis=1)"},
-}
-
 
 class StudyOps:
-    """The network's calls in one framework, compiled from STUDY_OPS with its namespace."""
+    """The network's calls in one framework, compiled from its adapter's
+    `network_ops` templates with its namespace."""
 
     def __init__(self, adapter):
-        table = STUDY_OPS.get(adapter.name)
-        if table is None:
-            raise NotImplementedError(f"the consequence study has no network ops for {adapter.name}")
+        table = adapter.network_ops  # {} where the adapter declares none (crossgrad.core.contract)
+        if not table:
+            raise NotImplementedError(f"the {adapter.name} adapter declares no network_ops "
+                                      "(crossgrad.adapter.Adapter), which crossgrad consequence needs")
         namespace = adapter.namespace()
         for name, template in table.items():
             setattr(self, name, op_from_template(template, namespace))

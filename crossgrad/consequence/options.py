@@ -8,7 +8,7 @@ from crossgrad.consequence.config import DTYPES, INITS, VARIANTS, StudyConfig
 def add_parser(sub) -> None:
     p = sub.add_parser("consequence", help="does relu'(0) change training? volume, zeros, training, "
                                            "divergence in every framework and precision (Bertoin et al. 2021)")
-    p.add_argument("--frameworks", help="comma-separated (default: all four; a missing one gives rows saying so)")
+    p.add_argument("--frameworks", help="comma-separated (default: every registered one; a missing one gives rows saying so)")
     p.add_argument("--dtypes", help=f"comma-separated, of {', '.join(DTYPES)}")
     p.add_argument("--variants", help=f"relu variants to train, of {', '.join(VARIANTS)}")
     for name, what in (("depth", "hidden layers"), ("width", "neurons per hidden layer"),
@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
         p.add_argument(f"--{name}", help=f"{what} (default {getattr(StudyConfig, name.replace('-', '_'))})")
     p.add_argument("--seeds", help="comma-separated training seeds (default 0,1)")
     p.add_argument("--lr", help=f"SGD learning rate (default {StudyConfig.lr})")
-    p.add_argument("--init", help=f"initial weights, of {', '.join(INITS)} (default uniform: PyTorch's nn.Linear)")
+    p.add_argument("--init", help=f"initial weights, of {', '.join(INITS)} (default uniform: U(+-1/sqrt(fan_in)), the paper's)")
     p.add_argument("--data", metavar="PATH.npz", help="arrays x (n, ...) and y (n,) instead of scikit-learn's digits")
     p.add_argument("--timeout", help=f"seconds one task may take (default {StudyConfig.timeout:g})")
     p.add_argument("--jobs", help="framework workers at once (default 2)")

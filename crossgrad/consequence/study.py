@@ -49,6 +49,8 @@ class Collector:
         self.hashes, self.weights = {}, {}
         self.versions: dict = {}
         self.left = Counter()
+        # Worker CPU seconds per (framework, dtype): each task's share of its worker's clock.
+        self.cpu, self._clock = Counter(), {}
         self.stream, self.start, self.lock = stream or sys.stderr, time.monotonic(), threading.Lock()
 
     def expect(self, framework: str, tasks: list[dict]) -> None:
@@ -64,6 +66,7 @@ class Collector:
             elif kind == "task_failed":
                 self.failed(framework, event["task"], "error", event["error"])
             elif kind == "task_done":
+                self._charge(framework, event)
                 self._done(framework, event["task"])
 
     def _rows(self, framework: str, event: dict) -> None:
@@ -92,12 +95,24 @@ class Collector:
                 self._done(framework, task)
         return record
 
+    def _charge(self, framework: str, event: dict) -> None:
+        """Adds the CPU the task took; a fresh worker (after a crash) starts its clock at 0."""
+        clock = float(event.get("cpu_seconds", 0.0))
+        last = self._clock.get(framework, 0.0)
+        self.cpu[(framework, event["task"]["dtype"])] += clock - last if clock >= last else clock
+        self._clock[framework] = clock
+
+    def cpu_by_framework(self) -> dict:
+        """{"framework dtype": worker CPU seconds}, for study.json."""
+        return {f"{f} {d}": seconds for (f, d), seconds in sorted(self.cpu.items())}
+
     def _done(self, framework: str, task: dict) -> None:
         key = (framework, task["dtype"])
         self.left[key] -= 1
         if self.left[key] == 0:
             print(f"crossgrad consequence: {framework} {task['dtype']} done "
-                  f"({seconds_text(time.monotonic() - self.start)} elapsed)", file=self.stream, flush=True)
+                  f"({seconds_text(time.monotonic() - self.start)} elapsed, {self.cpu[key]:.1f} s worker CPU)",
+                  file=self.stream, flush=True)
 
     def not_installed(self, framework: str, hint: str, config: StudyConfig) -> None:
         for dtype in config.dtypes:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from crossgrad.consequence.measure import Bench, draw_seed, minibatches
-from crossgrad.consequence.network import init_params, layer_sizes, loss_of
+from crossgrad.consequence.network import init_params, layer_sizes
 from crossgrad.core.dtypes import as_dtype
 
 
@@ -20,31 +20,27 @@ def train_run(bench: Bench, config, variant: str, seed: int):
     """(per-epoch rows, per-step weight hashes, per-epoch weights as float64 arrays)."""
     data = bench.data
     sizes = layer_sizes(data.features, config.depth, config.width, data.classes)
-    relu = bench.relu(variant)
-    f = bench.loss(relu, 2 * len(sizes))
+    relu, n_params = bench.relu(variant), 2 * len(sizes)
+    step = bench.train_step(bench.loss(relu, n_params), relu, n_params)
     params = bench.params(init_params(sizes, bench.dtype, draw_seed(seed), config.init))
     lr = bench.array(as_dtype(config.lr, bench.dtype))
     test = bench.batch(data.x_test, data.y_test)
     rows, hashes, weights = [], [], []
     for epoch in range(1, config.epochs + 1):
-        losses, zeros, inputs = [], 0, 0
+        losses, zeros, inputs = [], [], 0
         for batch in minibatches(len(data.x_train), config.batch, draw_seed(seed, epoch)):
-            xb, ob = bench.batch(data.x_train[batch], data.y_train[batch])
-            logits, pre = bench.forward(params, xb, relu)
-            losses.append(float(bench.numpy(loss_of(bench.ops, logits, ob))))
-            z, n = bench.count(pre)
-            zeros, inputs = zeros + z, inputs + n
-            grads = bench.gradients(f, params, xb, ob)
-            params = [p - lr * g for p, g in zip(params, grads)]
-            hashes.append(bench.digest(params))
-        rows.append(dict(epoch=epoch, steps=len(hashes), train_loss=float(np.mean(losses)),
-                         **evaluate(bench, params, test, relu), zeros=zeros, relu_inputs=inputs))
+            *params, loss, zero = step(*params, *bench.batch(data.x_train[batch], data.y_train[batch]), lr)
+            losses.append(loss)
+            zeros.append(zero)
+            inputs += len(batch) * config.depth * config.width
+            hashes.append(bench.digest(params))  # the one read-back per step: the weights' bits
+        rows.append(dict(epoch=epoch, steps=len(hashes), train_loss=float(np.mean([bench.scalar(x) for x in losses])),
+                         **evaluate(bench, params, test, relu), zeros=sum(int(bench.scalar(z)) for z in zeros),
+                         relu_inputs=inputs))
         weights.append([bench.numpy(p).astype(np.float64) for p in params])
     return rows, hashes, weights
 
 
 def evaluate(bench: Bench, params, test, relu) -> dict:
-    logits, _ = bench.forward(params, test[0], relu)
-    predicted = bench.numpy(bench.ops.argmax_rows(logits))
-    return dict(test_loss=float(bench.numpy(loss_of(bench.ops, logits, test[1]))),
-                test_accuracy=float(np.mean(predicted == bench.data.y_test)))
+    loss, predicted = bench.evaluation(relu)(*params, *test)
+    return dict(test_loss=bench.scalar(loss), test_accuracy=float(np.mean(bench.numpy(predicted) == bench.data.y_test)))

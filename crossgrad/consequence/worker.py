@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import sys
 import traceback
 from pathlib import Path
@@ -45,6 +46,12 @@ def run_task(channel: Channel, bench: Bench, task: dict, config, job: dict) -> N
         channel.send("rows", table="training", task=task, rows=rows, hashes=hashes, weights=str(path))
 
 
+def process_cpu_seconds() -> float:
+    """This worker's CPU time so far, every thread (the study's cost per framework and dtype)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     job = json.load(sys.stdin)
@@ -67,7 +74,7 @@ def main() -> int:
             run_task(channel, bench, task, config, job)
         except Exception as exc:  # noqa: BLE001 - any failure of one task is that task's result
             channel.send("task_failed", task=task, error=f"{type(exc).__name__}: {exc}"[:500])
-        channel.send("task_done", task=task)
+        channel.send("task_done", task=task, cpu_seconds=process_cpu_seconds())
     return 0
 
 

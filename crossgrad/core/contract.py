@@ -84,6 +84,8 @@ OPTIONAL = {
                           shown='lambda: "not reported"'),
     "relu_with_derivative_at_zero": Fact(_no_custom_relu, "fn(value): relu with relu'(0) = value "
                                          "(crossgrad consequence)", shown="raises UnsupportedOp"),
+    "network_ops": Fact({}, "{name: template}: log_softmax, sum_rows, mean, count_zeros, argmax_rows, the "
+                        "calls beyond operators crossgrad consequence's network needs ({}: none)"),
 }
 
 ABSENT_AD = {"forward": ("forward_mode", "forward mode"), "second": ("second_order", "second order")}
