@@ -193,7 +193,7 @@ def test_an_input_nan_keeps_its_sign_and_payload_in_the_snippet():
     """float('nan') is one NaN (0x7ff8000000000000): any other is written by its bits."""
     import struct
 
-    from crossgrad.reporting.repro import _literal
+    from crossgrad.reporting.snippet_bits import literal as _literal
 
     for pattern in ("7ff8000000000000", "fff8000000000000", "7ff8000000000001", "7ff4000000000000"):
         value = struct.unpack(">d", bytes.fromhex(pattern))[0]
