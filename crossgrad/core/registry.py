@@ -14,7 +14,7 @@ import importlib.util
 import pkgutil
 from functools import lru_cache
 
-import frameworks as builtin_frameworks
+import crossgrad.frameworks as builtin_frameworks
 
 ENTRY_POINT_GROUP = "crossgrad.frameworks"
 
@@ -27,7 +27,7 @@ def _builtin_adapters() -> list:
     found = []
     for info in pkgutil.iter_modules(builtin_frameworks.__path__):
         if info.name.endswith("_adapter"):
-            module = importlib.import_module(f"frameworks.{info.name}")
+            module = importlib.import_module(f"crossgrad.frameworks.{info.name}")
             found.append(module.ADAPTER)
     order = builtin_frameworks.BUILTIN_ORDER
     return sorted(found, key=lambda a: (order.index(a.name) if a.name in order else len(order), a.name))
