@@ -34,9 +34,9 @@ import math
 
 import numpy as np
 
-from cases._points import points
-from cases.seed import relu_truth
-from cases.special import special_points
+from crossgrad.cases._points import points
+from crossgrad.cases.seed import relu_truth
+from crossgrad.cases.special import special_points
 from crossgrad.case import Case, exact, subgradients, undefined
 
 # --- truth building blocks -------------------------------------------------

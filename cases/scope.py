@@ -23,7 +23,7 @@ a stated subset:
 """
 from __future__ import annotations
 
-from cases.special import in_test_subset
+from crossgrad.cases.special import in_test_subset
 
 SCOPES = ("full", "quick")
 QUICK_COMPILED = ("relu", "relu_python", "relu6", "where_sqrt", "gelu", "softplus", "norm",

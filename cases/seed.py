@@ -5,8 +5,8 @@ da/dw = -0.0 there, the chain rule's x * relu'(0) = (-1) * 0.
 """
 from __future__ import annotations
 
-from cases._points import points
-from cases.special import special_points
+from crossgrad.cases._points import points
+from crossgrad.cases.special import special_points
 from crossgrad.case import Case, exact, subgradients, undefined
 
 ORDER = 0  # the seed case opens the catalogue and every report

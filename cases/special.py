@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import math
 
-from cases._points import NEAR_KINK, SUBNORMAL, points
+from crossgrad.cases._points import NEAR_KINK, SUBNORMAL, points
 from crossgrad.case import Point, exact, undefined
 
 INF = math.inf

@@ -76,12 +76,12 @@ def _base_cases() -> dict:
     import importlib
     import pkgutil
 
-    import cases
+    import crossgrad.cases as cases
 
     table = {}
     for info in pkgutil.iter_modules(cases.__path__):
         if info.name != __name__.rsplit(".", 1)[-1]:
-            for case in getattr(importlib.import_module(f"cases.{info.name}"), "CASES", ()):
+            for case in getattr(importlib.import_module(f"crossgrad.cases.{info.name}"), "CASES", ()):
                 table[case.name] = case
     return table
 

@@ -13,7 +13,7 @@ import pkgutil
 from functools import lru_cache
 from pathlib import Path
 
-import cases as builtin_case_modules
+import crossgrad.cases as builtin_case_modules
 from crossgrad.core.case import Case
 from crossgrad.core.registry import RegistryError
 from crossgrad.core.user_cases import CaseSourceError, entry_point_sources, load_case_file
@@ -22,7 +22,7 @@ CASES_ENTRY_POINT_GROUP = "crossgrad.cases"
 
 
 def _case_modules() -> list:
-    modules = [importlib.import_module(f"cases.{i.name}")
+    modules = [importlib.import_module(f"crossgrad.cases.{i.name}")
                for i in pkgutil.iter_modules(builtin_case_modules.__path__)]
     # A module's ORDER puts it in the catalogue (the seed case first); then by name.
     return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))

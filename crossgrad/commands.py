@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from cases.scope import QUICK_SIZES, SCOPES
+from crossgrad.cases.scope import QUICK_SIZES, SCOPES
 from crossgrad.adapter import MODES
 from crossgrad.arguments import (EXIT_INTERRUPTED, EXIT_NOTHING_JUDGED, EXIT_WRITE_FAILED, UsageError, choose,
                                  positive_ints, positive_number, refuse_unused)

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 from crossgrad.adapter import KnownDifference, Snippets, ops_from_table
-from frameworks._shared import LazyFramework, dist_version, with_args
+from crossgrad.frameworks._shared import LazyFramework, dist_version, with_args
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
 # positional arguments, with JAX's usual aliases; None where JAX has none.

@@ -11,7 +11,7 @@ import os
 
 import numpy as np
 from crossgrad.adapter import KnownDifference, Snippets, UnsupportedOp, ops_from_table
-from frameworks._shared import LazyFramework, dist_version, leaves, with_args
+from crossgrad.frameworks._shared import LazyFramework, dist_version, leaves, with_args
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
 # positional arguments, with MLX's usual aliases (mx = mlx.core, nn = mlx.nn);

@@ -22,7 +22,7 @@ import warnings
 
 import numpy as np
 from crossgrad.adapter import KnownDifference, Snippets, UnsupportedOp, ops_from_table
-from frameworks._shared import LazyFramework, leaves
+from crossgrad.frameworks._shared import LazyFramework, leaves
 
 # The one op table (format: crossgrad/adapter.py), with Paddle's usual aliases
 # (paddle, F = paddle.nn.functional); None where Paddle has no such function.

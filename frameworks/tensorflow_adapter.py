@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 from crossgrad.adapter import KnownDifference, Snippets, ops_from_table
-from frameworks._shared import LazyFramework, dist_version, leaves
+from crossgrad.frameworks._shared import LazyFramework, dist_version, leaves
 
 # The CPU wheel, the full wheel and the nightly install the same module.
 DISTRIBUTIONS = ("tensorflow-cpu", "tensorflow", "tf-nightly")

@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 from crossgrad.adapter import Snippets, ops_from_table
-from frameworks._shared import LazyFramework, leaves, with_args
+from crossgrad.frameworks._shared import LazyFramework, leaves, with_args
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
 # positional arguments, with torch's usual aliases; None where torch has none.

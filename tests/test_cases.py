@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from cases.atlas import KINKS
+from crossgrad.cases.atlas import KINKS
 from crossgrad.adapter import OP_NAMES, ops_from_table
 from crossgrad.case import Case, exact
 from crossgrad.core.dtypes import FACTS, TOLERANCES, as_dtype, round_to

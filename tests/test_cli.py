@@ -211,6 +211,6 @@ def test_help_imports_no_framework_pandas_or_catalogue():
     code = ("import sys\nfrom crossgrad.cli import main\nfor argv in (['--help'], ['run', '--help'], ['test-adapter', '--help']):\n"
             "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
             "heavy = sorted(m for m in ('pandas', 'numpy', 'ml_dtypes', 'matplotlib', 'torch', 'jax', "
-            "'tensorflow', 'cases.scope', 'crossgrad.commands') if m in sys.modules)\nprint(heavy)")
+            "'tensorflow', 'crossgrad.cases.scope', 'crossgrad.commands') if m in sys.modules)\nprint(heavy)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout + done.stderr

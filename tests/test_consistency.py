@@ -43,8 +43,8 @@ from pathlib import Path
 
 import pytest
 
-from cases.scope import in_scope
-from cases.special import in_test_subset
+from crossgrad.cases.scope import in_scope
+from crossgrad.cases.special import in_test_subset
 from crossgrad.core.dtypes import is_subnormal, program_z, round_to
 from crossgrad.adapter import declared_absent, known_difference
 from crossgrad.core.registry import frameworks, load_adapter

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from cases._points import NEAR_KINK, faithful, points, per_dtype
-from cases.special import CLAMP_FAMILY, NAN_SELECTS
+from crossgrad.cases._points import NEAR_KINK, faithful, points, per_dtype
+from crossgrad.cases.special import CLAMP_FAMILY, NAN_SELECTS
 from cli_helpers import run_cli
 from crossgrad.case import DTYPES
 from crossgrad.core.dtypes import (FACTS, NAMES, TOLERANCES, UnknownDtype, as_dtype, bits, from_bits, is_subnormal,
@@ -200,7 +200,7 @@ def _same_nan_truths(p, stated) -> bool:
 
 
 def test_points_drop_the_dtypes_where_a_point_is_not_faithful():
-    from cases.seed import relu_truth
+    from crossgrad.cases.seed import relu_truth
     (p,) = points(relu_truth, extra=(("tiny", 1.0, 2.0 ** -140, 0.0),), standard=False)
     assert p.dtypes == ("float32", "float64")  # 2**-140 is 0 in both 16-bit dtypes
     with pytest.raises(ValueError, match="per_dtype"):

@@ -97,7 +97,7 @@ def test_subnormals_are_not_flushed_on_the_cpu(mlx):
 
 
 def test_ops_mlx_lacks_are_none_and_every_other_op_is_spelled(mlx):
-    from frameworks.mlx_adapter import OPS
+    from crossgrad.frameworks.mlx_adapter import OPS
 
     assert {n for n, t in OPS.items() if t is None} == {"xlogy", "div_no_nan", "mul_no_nan", "euclidean_norm",
                                                         "frac", "threshold"}

@@ -5,8 +5,8 @@ import types
 
 import numpy as np
 
-from cases.seed import CASES as SEED
-from cases.spellings import label, variants
+from crossgrad.cases.seed import CASES as SEED
+from crossgrad.cases.spellings import label, variants
 from crossgrad.case import Case
 from crossgrad.core.respell import ops_for
 from crossgrad.judging import compare

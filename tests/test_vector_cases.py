@@ -16,7 +16,7 @@ import types
 import numpy as np
 import pytest
 
-from cases import masking, ties
+from crossgrad.cases import masking, ties
 from crossgrad.case import Truth, exact
 from crossgrad.judging.truth import quantity_truth, truth_text
 

@@ -16,7 +16,7 @@ import importlib.util
 import pkgutil
 from functools import lru_cache
 
-import frameworks as builtin_frameworks
+import crossgrad.frameworks as builtin_frameworks
 from crossgrad.core.contract import ContractError, complete
 
 ENTRY_POINT_GROUP = "crossgrad.frameworks"
@@ -30,7 +30,7 @@ def _builtin_adapters() -> list:
     found = []
     for info in pkgutil.iter_modules(builtin_frameworks.__path__):
         if info.name.endswith("_adapter"):
-            module = importlib.import_module(f"frameworks.{info.name}")
+            module = importlib.import_module(f"crossgrad.frameworks.{info.name}")
             found.append((module.ADAPTER, f"frameworks/{info.name}.py"))
     order = builtin_frameworks.BUILTIN_ORDER
     return sorted(found, key=lambda a: (order.index(a[0].name) if a[0].name in order else len(order), a[0].name))

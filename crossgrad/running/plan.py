@@ -49,7 +49,7 @@ def quantities(case, points: tuple[str, ...] | None = None, seeds=DEFAULT_SEEDS,
 
     second is d/dw (cotangent * da/dw): second order in w, as the atlas asks.
     """
-    from cases.scope import point_in_scope  # here: `crossgrad --help` reads RunConfig's defaults only
+    from crossgrad.cases.scope import point_in_scope  # here: `crossgrad --help` reads RunConfig's defaults only
 
     out = []
     for p in case.points:
@@ -92,7 +92,7 @@ def tasks_for(config: RunConfig, framework: str, modes_supported: tuple[str, ...
     cases that belong to other frameworks or modes (Case.runs_on: a spelling variant,
     a case limited to the frameworks or modes that have its op) and
     what the run's scope leaves out (cases.scope). `catalogue`: name -> Case."""
-    from cases.scope import in_scope
+    from crossgrad.cases.scope import in_scope
 
     return [
         Task(framework, name, dt, dev, m)

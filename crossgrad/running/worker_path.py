@@ -1,11 +1,11 @@
 """The one folder another environment's worker imports crossgrad from.
 
 A worker under another interpreter (RunConfig.python: an environment holding an
-older release) must see crossgrad's own three packages and nothing else of this
-environment: putting crossgrad's site-packages on its PYTHONPATH would hand it
-this environment's NumPy and pandas too. So the folder holds only links to
-`crossgrad`, `frameworks` and `cases`, made once per process in a temporary
-folder that is removed at exit.
+older release) must see crossgrad's own package (its adapters and cases are
+crossgrad.frameworks and crossgrad.cases) and nothing else of this environment:
+putting crossgrad's site-packages on its PYTHONPATH would hand it this
+environment's NumPy and pandas too. So the folder holds only a link to
+`crossgrad`, made once per process in a temporary folder that is removed at exit.
 """
 from __future__ import annotations
 
@@ -15,11 +15,9 @@ import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-import cases
 import crossgrad
-import frameworks
 
-PACKAGES = (crossgrad, frameworks, cases)
+PACKAGES = (crossgrad,)
 
 
 @lru_cache(maxsize=None)
