@@ -18,7 +18,7 @@ def user_project(tmp_path: Path) -> Path:
         (tmp_path / name / "__init__.py").write_text(f"OWNER = 'user {name}'\n")
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["crossgrad.testing"]\n')
     (tmp_path / "test_mine.py").write_text(textwrap.dedent("""\
-        import crossgrad.cases as cases
+        import cases
         import frameworks
         from crossgrad.catalogue import cases as catalogue
         from crossgrad.core.registry import frameworks as adapters
