@@ -229,8 +229,12 @@ class TinygradAdapter(LazyFramework):
             return ""
         import subprocess
 
-        try:  # the path asarray and to_numpy take: bits in, arithmetic, bits out
-            self.to_numpy(self.asarray(np.array([1.5], "float32").astype(_bfloat16()), "cpu") * 2)
+        # The path asarray and to_numpy take (bits in, arithmetic, bits out), compiled
+        # afresh: tinygrad's disk cache keys kernels without the compiler, so a kernel
+        # another clang built would pass the probe here and the next one fail.
+        try:
+            with self._module.Context(CACHELEVEL=0):
+                self.to_numpy(self.asarray(np.array([1.5], "float32").astype(_bfloat16()), "cpu") * 2)
         except subprocess.CalledProcessError as exc:
             return f"{compiler()} cannot compile tinygrad's bfloat16 kernels here (exit {exc.returncode}: no __bf16)"
         return ""
