@@ -122,6 +122,19 @@ def compiler() -> str | None:
     return shutil.which(os.environ.get("CC") or "clang")
 
 
+def _cache_entries(path: str) -> int:
+    """Rows in every table of tinygrad's SQLite kernel cache (read only; 0 where unreadable)."""
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+            tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            return sum(db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables)
+    except sqlite3.Error:
+        return 0
+
+
 def _bfloat16():
     import ml_dtypes  # NumPy's bfloat16 (a dependency of crossgrad itself)
 
@@ -345,8 +358,9 @@ class TinygradAdapter(LazyFramework):
         kernels in one SQLite file (CACHEDB, else <XDG_CACHE_HOME or ~/.cache>/tinygrad/cache.db)."""
         base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
         path = os.environ.get("CACHEDB") or os.path.join(base, "tinygrad", "cache.db")
-        size = os.path.getsize(path) if os.path.isfile(path) else 0
-        return f"warm: tinygrad kernel cache {path} holds {size} bytes" if size else f"cold: no tinygrad kernel cache at {path}"
+        entries = _cache_entries(path) if os.path.isfile(path) else 0
+        return f"warm: tinygrad kernel cache {path} holds {entries} entries" if entries else \
+            f"cold: tinygrad kernel cache {path} empty or absent"
 
     def info(self):
         tinygrad = self._require()
