@@ -104,3 +104,19 @@ def test_relu_drops_nan_and_abs_keeps_the_sign_of_zero(tinygrad):
     relu = tinygrad.to_numpy(tinygrad.ops.relu(z))
     assert relu.tobytes() == np.array([0.0, 0.0, 2.0], "float32").tobytes()
     assert np.signbit(tinygrad.to_numpy(tinygrad.ops.abs(z))[1])
+
+
+@pytest.mark.integration
+def test_jit_takes_one_array_passed_twice(tinygrad):
+    """The property tests pass one seed array as seed and as one: TinyJit refuses a
+    buffer passed twice, so the adapter copies the repeat; the values stay eager's."""
+    def reverse(x, w, b, seed, one):
+        return tinygrad.vjp(lambda x, w, b: tinygrad.ops.relu(x * w + b), (x, w, b), (1, 2), seed)
+
+    compiled = tinygrad.compile(reverse, "compiled")
+    x, w, b = _arrays(tinygrad, 0.0, 0.0, 1.0)
+    s = tinygrad.asarray(np.array(-1.0, "float32"), "cpu")
+    for _ in range(3):  # eager first call, capture, replay
+        dw, db = compiled(x, w, b, s, s)
+        assert tinygrad.to_numpy(dw).tobytes() == np.array([-0.0], "float32").tobytes()
+        assert tinygrad.to_numpy(db).tolist() == [-1.0]
