@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 LOCK   := requirements.lock
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: run full test install unit lock latest docs clean
+.PHONY: run full test install compiler unit lock latest docs clean
 
 # uv installs the ~2 GB of frameworks in seconds where pip takes over a minute.
 # torch is pinned to its CPU build (requirements.lock: torch==X+cpu on Linux
@@ -39,14 +39,27 @@ lock: $(BIN)/uv
 	  -c constraints.txt --universal --python-version 3.11 \
 	  --custom-compile-command "make lock" -o $(LOCK)
 
-install: $(STAMP)
+install: $(STAMP) compiler
+
+# tinygrad's CPU device compiles its kernels with clang (or $CC): installed here
+# where the platform allows (root with apt-get), quietly; elsewhere skipped, and
+# crossgrad reports tinygrad unavailable with the fix.
+compiler:
+	@if command -v "$${CC:-clang}" >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "installing clang (tinygrad's CPU device compiles with it)"; \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && \
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null 2>&1; }; } || \
+	  echo "could not install clang: tinygrad will be reported unavailable"; \
+	else echo "no clang, and no root apt-get to install it: tinygrad will be reported unavailable"; fi
 
 # The quick scope (cases/scope.py): every case eager in float32/float64, a stated
 # subset compiled and in 16 bits, then the timings. `make full` runs everything.
-run: $(STAMP)
+run: $(STAMP) compiler
 	$(BIN)/crossgrad run --scope quick
 
-full: $(STAMP)
+full: $(STAMP) compiler
 	$(BIN)/crossgrad run
 
 # crossgrad's own suite (two workers: the machine has two cores), then the
@@ -56,7 +69,7 @@ full: $(STAMP)
 # lock), checked by `crossgrad test-adapter autograd` as its author would, and
 # uninstalled again, so that `crossgrad run` here keeps to the built-in frameworks.
 PLUGIN := examples/crossgrad-autograd
-test: $(STAMP)
+test: $(STAMP) compiler
 	$(BIN)/python -m pytest -n 2
 	cd examples/squareplus && ../../$(BIN)/python -m pytest --benchmark-disable -q
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --build-constraints constraints.txt -e $(PLUGIN)
@@ -66,7 +79,7 @@ test: $(STAMP)
 # The newest releases pyproject.toml's ranges allow, in their own environment
 # (never .venv), with the unit tests: what a user installing crossgrad today
 # gets. CI runs it weekly (.github/workflows/latest.yml).
-latest: $(STAMP)
+latest: $(STAMP) compiler
 	$(BIN)/nox -s latest
 
 unit: $(STAMP)

@@ -13,6 +13,8 @@ Truth at each special input (z = x*w + b as the dtype computes it):
   +0.0, while an identity piece keeps the sign (hardtanh(-0.0) = -0.0). A
   framework that returns -0.0 for relu(-0.0) gets the verdict sign-of-zero.
   The derivative is the kink's set, whichever zero it is ([0, 1] for relu).
+  abs gets these points too: IEEE 754 abs clears the sign bit, abs(-0.0) = +0.0,
+  and a framework computing abs as z*sign(z) returns -0.0 (sign-of-zero).
 - z = NaN (nan: b = NaN): value NaN, as IEEE arithmetic and IEEE 754-2019
   `maximum` propagate it; except in a program that selects on a comparison
   (where(z > 0, z, 0), the notebook's `if z > 0.`): NaN > 0 is false, so the
@@ -45,6 +47,9 @@ NAN_SELECTS = {"where": 0.0, "relu_python": 0.0}
 CLAMP_FAMILY = ("relu", "relu_python", "maximum", "maximum_rev", "clamp", "where", "relu6", "hardtanh")
 # Ops with a kink, jump or singularity at z = 0: the near-kink decimal points.
 KINKED_AT_ZERO = CLAMP_FAMILY + ("abs", "leaky_relu", "sign", "sqrt", "where_sqrt")
+# Signed zeros (ZEROS): the clamp family, and abs, whose value's sign IEEE 754
+# fixes (abs(-0) = +0) and which frameworks compute as z*sign(z) (tinygrad: -0.0).
+SIGNED_ZERO_CASES = CLAMP_FAMILY + ("abs",)
 # Subnormals per dtype (cases/_points.SUBNORMAL): the relu family.
 SUBNORMAL_CASES = CLAMP_FAMILY
 
@@ -52,8 +57,10 @@ SUBNORMAL_CASES = CLAMP_FAMILY
 def special_points(case: str, truth_at) -> tuple[Point, ...]:
     """The special points `case` gets (none for a case not listed above)."""
     extra = ()
+    if case in SIGNED_ZERO_CASES:
+        extra += ZEROS
     if case in CLAMP_FAMILY:
-        extra += ZEROS + INFINITIES
+        extra += INFINITIES
     if case in SUBNORMAL_CASES:
         extra += SUBNORMAL
     if case in KINKED_AT_ZERO:
