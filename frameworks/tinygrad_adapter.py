@@ -19,7 +19,7 @@ import shutil
 
 import numpy as np
 from crossgrad.adapter import KnownDifference, Snippets, UnsupportedOp, op_from_template, ops_from_table
-from frameworks._shared import LazyFramework, dist_version, leaves, with_args
+from crossgrad.frameworks._shared import LazyFramework, dist_version, leaves, with_args
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
 # positional arguments, as tinygrad code writes it (Tensor methods); None where

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from crossgrad.adapter import UnsupportedOp
-from frameworks.tinygrad_adapter import ADAPTER, COMPILER_FIX, compiler
+from crossgrad.frameworks.tinygrad_adapter import ADAPTER, COMPILER_FIX, compiler
 
 
 @pytest.fixture
