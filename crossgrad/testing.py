@@ -162,7 +162,8 @@ def _benchmark_params(metafunc, marker) -> list:
     if kw:
         raise pytest.UsageError(f"crossgrad_benchmark: unknown argument(s) {', '.join(kw)}")
     return [pytest.param(TimedCase(case.name, fw, mode, ad, point, dtype), id=f"{case.name}-{fw}-{mode}-{ad}")
-            for fw in fws for mode in frameworks()[fw].modes if not modes or mode in modes for ad in ads]
+            for fw in fws for mode in frameworks()[fw].modes
+            if (not modes or mode in modes) and case.runs_on(fw, mode) for ad in ads]
 
 
 def pytest_generate_tests(metafunc):

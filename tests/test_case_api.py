@@ -88,3 +88,14 @@ def test_signed_zero_truths_are_ieee_754s():
     assert math.copysign(1, table["floor_zeros"].point("zero_neg").value.value) == -1
     assert math.copysign(1, table["minimum_zeros"].point("neg_pos").elements[("none", "")][0].value) == -1
     assert math.copysign(1, table["maximum_zeros"].point("neg_pos").elements[("none", "")][0].value) == 1
+
+
+def test_a_case_with_only_native_implementations_runs_only_where_it_has_one():
+    """fn=None (examples/squareplus): a framework without a native entry gets no task
+    (it once reached the snippet writer as a None function, and an in-process benchmark)."""
+    from crossgrad.case import Case, Point, exact
+
+    case = Case(name="native_only", fn=None, native={"torch": "math:fabs"},
+                points=(Point("smooth", 3.0, 2.0, 1.0, value=exact(7.0)),), dtypes=("float32",))
+    assert case.runs_on("torch", "eager")
+    assert not case.runs_on("paddle", "eager") and not case.runs_on("tinygrad", "compiled")

@@ -161,7 +161,10 @@ class Case:
         return as_case_function(self.native[framework], framework)
 
     def runs_on(self, framework: str, mode: str) -> bool:
-        """Whether the case is computed for `framework` in `mode` (Case.frameworks, Case.modes)."""
+        """Whether the case is computed for `framework` in `mode` (Case.frameworks, Case.modes);
+        a case with no framework-neutral fn runs only where it has a native implementation."""
+        if self.fn is None and framework not in self.native:
+            return False
         return framework in (self.frameworks or (framework,)) and mode in (self.modes or (mode,))
 
 

@@ -100,6 +100,8 @@ def _function_node(case_fn: Callable) -> ast.AST:
     w, b: ops.relu(x * w + b), ...)`) becomes `def fn(x, w, b): return ...`. A
     lambda's source is the middle of a statement, so it is found in its whole file,
     by line and parameters."""
+    if case_fn is None:
+        raise SnippetError("the case has no function for this framework")
     if case_fn.__name__ != "<lambda>":
         return ast.parse(textwrap.dedent(inspect.getsource(case_fn))).body[0]
     try:
