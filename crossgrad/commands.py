@@ -32,7 +32,9 @@ from crossgrad.running.claim import writer_of
 from crossgrad.running.plan import RunConfig
 from crossgrad.running.folder_run import jobs_of, start_run
 from crossgrad.running.runner import new_run_id, value_tasks
-from crossgrad.timing.report import timing_section, write_timings_csv
+from crossgrad.reporting.part import write_files
+from crossgrad.reporting.timing_report import timing_part
+from crossgrad.timing.derived import write_timings_csv
 
 
 def dispatch(args, argv) -> int:
@@ -242,8 +244,9 @@ def report_benchmark_json(args) -> int:
     out = run_dir_for(args, prefix="bench-")
     write_timings_csv(out, rows)
 
+    timing = timing_part(rows)
+    write_files(out, {**timing.files, REPORT: f"# crossgrad timings from {source.name}\n\n" + timing.markdown})
     report = out / REPORT
-    atomic_write_text(report, f"# crossgrad timings from {source.name}\n\n" + timing_section(rows, out))
     print(report)
     return 0
 

@@ -16,7 +16,7 @@ from crossgrad.core.rows import GRADIENT_COLUMNS
 from crossgrad.catalogue import cases
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.report import write_report
-from crossgrad.timing.report import write_timings_csv
+from crossgrad.timing.derived import write_timings_csv
 
 REQUIRED = run_folder.REQUIRED
 read_json = run_folder.read_json

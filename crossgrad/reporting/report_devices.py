@@ -17,6 +17,8 @@ from collections import Counter
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.compare import columns
 from crossgrad.judging.difference import CATEGORIES, change
+from crossgrad.reporting.part import Part
+from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import table
 
 BASE = "cpu"
@@ -35,6 +37,11 @@ def device_pairs(rows: list[dict]) -> list[tuple[dict, dict, str]]:
         if cpu is not None:
             out.append((cpu, row, change(cpu, row, row.get("dtype", ""))))
     return out
+
+
+def section(report: ReportInput) -> Part:
+    """The CPU and GPU section of report.md (nothing on one device)."""
+    return Part(device_section(report.rows).strip())
 
 
 def device_section(rows: list[dict]) -> str:

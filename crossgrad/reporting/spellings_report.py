@@ -12,6 +12,8 @@ from __future__ import annotations
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.compare import bit_key
 from crossgrad.judging.truth import as_float
+from crossgrad.reporting.part import Part
+from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import code
 from crossgrad.reporting.report_text import table as markdown_table
 
@@ -75,6 +77,11 @@ def _env_spelling(env: dict | None, framework: str, op: str) -> str:
 def _base_spelling(rows, case: str, framework: str) -> str:
     return next((r.get("primitive") for r in rows if r.get("case") == case
                  and r.get("framework") == framework and r.get("primitive")), "")
+
+
+def section(report: ReportInput) -> Part:
+    """The Spellings section of report.md (nothing without spelling variants)."""
+    return Part(spelling_section(report.rows, report.cases, report.env))
 
 
 def spelling_section(rows: list[dict], cases: dict, env: dict | None = None) -> str:

@@ -1,97 +1,24 @@
-"""Timing rows -> derived figures, timings.csv (+ raw samples) and the report's timing section.
-
-Rows come from crossgrad.timing.run (numbers as repr strings), from
-timings.jsonl, from timings.csv (everything a string), or from the runner's
-failure rows (labels only); every function here accepts all of them.
-
-Derived figures (columns of timings.csv, recomputed from the rows):
-- gradient_primal_ratio (gradient rows): median(gradient) / median(primal), same
-  framework, device, dtype, mode, workload and n: the headline measure of AD
-  benchmarks (the gradient phase includes its forward pass).
-- bytes_moved, bandwidth_bytes_per_s (relu and the numpy copy row): the bytes the
-  computation must move (byte model: crossgrad.timing.workloads.bytes_moved) / median.
-  The copy row (framework numpy, workload copy) is the machine's reference.
-- flop, flop_per_s (dense): counted matmul FLOPs (crossgrad.timing.workloads.flops) / median.
-- break_even_calls (rows of a mode other than eager): the smallest number n of
-  calls after the first for which first_call + n x median in that mode is at most
-  eager's; "never" when its steady state is not faster than eager's.
+"""The report's timing section: the answers (crossgrad.reporting.timing_summary), then the
+detail tables and three plots, from timing rows (crossgrad.timing.derived fills their
+derived figures). A pure function: the plots come back as PNG bytes in the Part.
 """
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-from crossgrad.core import run_folder
-from crossgrad.core.records import SCHEMA_VERSION, fmt, read_csv, write_csv
-from crossgrad.core.row_check import TIMING_RULES
-from crossgrad.core.rows import DERIVED_COLUMNS, TIMING_COLUMNS, TimingKey
-from crossgrad.timing.plots import plot_compile_cost, plot_ratio, plot_relu_times
-from crossgrad.timing.rows import api_suffix, human_time, n_label, num, ok, series
-from crossgrad.timing.summary import summary_markdown
+from crossgrad.reporting.part import Part
+from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import escaped
-from crossgrad.timing.workloads import PHASES, bytes_moved, flops
+from crossgrad.reporting.timing_plots import plot_compile_cost, plot_ratio, plot_relu_times
+from crossgrad.reporting.timing_summary import summary_markdown
+from crossgrad.timing.derived import copy_bandwidth, with_derived
+from crossgrad.timing.rows import api_suffix, human_time, n_label, num, ok, series
+from crossgrad.timing.workloads import PHASES, bytes_moved
 
-LATER_COLUMNS = ("cores_busy", "api", "compile_cache")  # added within schema 1: older timings.csv still read
-RAW_COLUMNS = ("schema_version", "framework", "device", "dtype", "mode", "workload", "n", "phase",
-               "block", "seconds_per_call")
 NOISY_MARK = "⚠"
-
-
-def with_derived(rows: list[dict]) -> list[dict]:
-    """Copies of the rows with DERIVED_COLUMNS filled (strings; empty where not applicable).
-    A gradient row's primal is its mode's (which has no api); its eager, the same api's."""
-    measured = {TimingKey.of(r): r for r in rows if ok(r)}
-    return [dict(r, **_derived(r, measured)) for r in rows]
-
-
-def _derived(row: dict, index: dict) -> dict:
-    out = dict.fromkeys(DERIVED_COLUMNS, "")
-    if not ok(row):
-        return out
-    median, n, phase = num(row, "median_s"), int(row["n"]), row["phase"]
-    key = TimingKey.of(row)
-    primal = index.get(key._replace(phase="primal", api=""))
-    if phase == "gradient" and primal is not None:
-        out["gradient_primal_ratio"] = fmt(median / num(primal, "median_s"))
-    nbytes, nflop = bytes_moved(row["workload"], n, phase), flops(row["workload"], phase)
-    if nbytes is not None:
-        out.update(bytes_moved=str(nbytes), bandwidth_bytes_per_s=fmt(nbytes / median))
-    if nflop is not None:
-        out.update(flop=str(nflop), flop_per_s=fmt(nflop / median))
-    eager = index.get(key._replace(mode="eager"))
-    if row["mode"] != "eager" and eager is not None:
-        out["break_even_calls"] = break_even(row, eager)
-    return out
-
-
-def break_even(compiled: dict, eager: dict) -> str:
-    """Calls after the first until compiled's total time is at most eager's, or "never"."""
-    fc, mc = num(compiled, "first_call_s"), num(compiled, "median_s")
-    fe, me = num(eager, "first_call_s"), num(eager, "median_s")
-    if fc is None or fe is None:  # pytest-benchmark rows have no first call
-        return ""
-    if mc >= me:
-        return "never"
-    return str(max(0, math.ceil((fc - fe) / (me - mc))))
-
-
-def write_timings_csv(run_dir: Path, rows: list[dict]) -> Path:
-    """timings.csv (TIMING_COLUMNS) and, where rows carry raw samples, timings_raw.csv."""
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    rows = [dict(r, schema_version=r.get("schema_version", SCHEMA_VERSION)) for r in rows]
-    write_csv(run_dir / run_folder.TIMINGS, with_derived(rows), TIMING_COLUMNS)
-    raw = [dict(r, block=i, seconds_per_call=fmt(s))
-           for r in rows for i, s in enumerate(r.get("raw_samples") or ())]
-    if raw:
-        write_csv(run_dir / run_folder.TIMINGS_RAW, raw, RAW_COLUMNS)
-    return run_dir / run_folder.TIMINGS
-
-
-def read_timings_csv(path: Path) -> list[dict]:
-    """Rows of a timings.csv (strings, as written), checked against the columns and schema."""
-    rows = read_csv(Path(path), tuple(c for c in TIMING_COLUMNS if c not in LATER_COLUMNS), TIMING_RULES)
-    return [{**dict.fromkeys(LATER_COLUMNS, ""), **row} for row in rows]
+PLOTS = {"relu": ("relu: median time per call against N", "timing_relu.png"),
+         "ratio": ("gradient / primal time ratio", "timing_ratio.png"),
+         "compile": ("relu gradient: first call and break-even calls against N", "timing_compile.png")}
 
 
 def _rate(value: float | None, unit: str) -> str:
@@ -102,33 +29,33 @@ def _noisy(row: dict) -> bool:
     return str(row.get("noisy")) == "True"
 
 
-def timing_section(rows: list[dict], run_dir: Path, plots: bool = True) -> str:
-    """The markdown timing section; writes its PNG plots into run_dir (linked relatively).
+def section(report: ReportInput) -> Part:
+    """The Timings section of report.md, with its plots (nothing when no timings ran)."""
+    if not report.timings:
+        return Part()
+    part = timing_part(report.timings)
+    return Part(part.markdown.strip(), part.files)
+
+
+def timing_part(rows: list[dict], plots: bool = True) -> Part:
+    """The markdown timing section and its PNG plots (linked relatively).
     It opens with the answers (who is fastest, what compiling costs), then the detail."""
     rows = with_derived(rows)
     if not rows:
-        return "## Timings\n\nNo timings were run.\n"
-    pictures = _plots_markdown(rows, Path(run_dir)) if plots else {}
+        return Part("## Timings\n\nNo timings were run.\n")
+    pictures, files = _plots(rows) if plots else ({}, {})
     parts = ["## Timings\n", summary_markdown(rows, pictures.pop("compile", "")), "### Detail\n",
              _preamble(rows), _ratio_pivot(rows), "".join(pictures.values())]
     for workload, n in dict.fromkeys((r["workload"], str(r["n"])) for r in rows if r["workload"] != "copy"):
         group = [r for r in rows if r["workload"] == workload and str(r["n"]) == n]
         parts.append(_table(workload, group, _shared_detail(rows)))
-    return "\n".join(p for p in parts if p)
+    return Part("\n".join(p for p in parts if p), files)
 
 
 def _shared_detail(rows: list[dict]) -> str:
     """A detail every measured row carries (e.g. pytest-benchmark's "no first call"): said once."""
     details = {str(r.get("detail") or "") for r in rows if ok(r) and r["workload"] != "copy"}
     return details.pop() if len(details) == 1 else ""
-
-
-def copy_bandwidth(rows: list[dict], device: str = "cpu") -> tuple[float | None, int]:
-    """The copy bandwidth of `device` (median over the run's copy rows there: numpy's
-    on cpu, the framework's device-to-device copy on a GPU) and how many there were."""
-    values = sorted(num(r, "bandwidth_bytes_per_s") for r in rows
-                    if r["workload"] == "copy" and ok(r) and r.get("device", "cpu") == device)
-    return (values[len(values) // 2] if values else None), len(values)
 
 
 def _preamble(rows: list[dict]) -> str:
@@ -218,13 +145,15 @@ def _cores(value: float | None) -> str:
     return "" if value is None or math.isnan(value) else f"{value:.2f}"
 
 
-def _plots_markdown(rows: list[dict], run_dir: Path) -> dict[str, str]:
-    """Draw the plots: {name: markdown}; a plotting failure costs the pictures, never the report."""
+def _plots(rows: list[dict]) -> tuple[dict[str, str], dict[str, bytes]]:
+    """The plots: ({name: markdown}, {file name: PNG}); a plotting failure costs the
+    pictures, never the report."""
     try:
-        written = write_plots(rows, run_dir)
+        drawn = draw_plots(rows)
     except Exception as exc:  # matplotlib missing or broken: say so in the report
-        return {"error": f"Plots not drawn: {type(exc).__name__}: {exc}\n"}
-    return {key: f"![{title}]({name})\n\n" for key, (title, name) in written.items()}
+        return {"error": f"Plots not drawn: {type(exc).__name__}: {exc}\n"}, {}
+    markdown = {key: f"![{PLOTS[key][0]}]({PLOTS[key][1]})\n\n" for key in drawn}
+    return markdown, {PLOTS[key][1]: png for key, png in drawn.items()}
 
 
 def _lines(rows: list[dict], y) -> dict[str, list[tuple[int, float]]]:
@@ -236,9 +165,10 @@ def _lines(rows: list[dict], y) -> dict[str, list[tuple[int, float]]]:
     return out
 
 
-def write_plots(rows: list[dict], run_dir: Path) -> dict[str, tuple[str, str]]:
-    """timing_relu.png (median vs N, log-log), timing_ratio.png, timing_compile.png;
-    {key: (title, file name)}. The data is prepared here; crossgrad.reporting.plots only draws."""
+def draw_plots(rows: list[dict]) -> dict[str, bytes]:
+    """{key of PLOTS: PNG} of the plots the rows have data for: relu's median against N
+    (log-log), the gradient/primal ratio, compile cost. The data is prepared here;
+    crossgrad.reporting.timing_plots only draws."""
     out = {}
     relu = [r for r in rows if r["workload"] == "relu" and ok(r)]
     if relu:
@@ -247,19 +177,16 @@ def write_plots(rows: list[dict], run_dir: Path) -> dict[str, tuple[str, str]]:
         ns = sorted({int(r["n"]) for r in relu})
         reference = ({p: [(n, bytes_moved("relu", n, p) / bandwidth) for n in ns] for p in PHASES}
                      if bandwidth else None)
-        plot_relu_times(lines, reference, run_dir / "timing_relu.png")
-        out["relu"] = ("relu: median time per call against N", "timing_relu.png")
+        out["relu"] = plot_relu_times(lines, reference)
     grads = [r for r in rows if r["gradient_primal_ratio"]]
     if grads:
         ratio = lambda r: float(r["gradient_primal_ratio"])  # noqa: E731
-        plot_ratio(_lines([r for r in grads if r["workload"] == "relu"], ratio),
-                   [(series(r), ratio(r)) for r in grads if r["workload"] == "dense"], run_dir / "timing_ratio.png")
-        out["ratio"] = ("gradient / primal time ratio", "timing_ratio.png")
+        out["ratio"] = plot_ratio(_lines([r for r in grads if r["workload"] == "relu"], ratio),
+                                  [(series(r), ratio(r)) for r in grads if r["workload"] == "dense"])
     compiled = [r for r in rows if r["phase"] == "gradient" and ok(r) and num(r, "first_call_s") is not None]
     if any(r["workload"] == "relu" for r in compiled):
         calls = lambda r: float(r["break_even_calls"]) if r["break_even_calls"].isdigit() else None  # noqa: E731
         first = lambda r: num(r, "first_call_s")  # noqa: E731
         relu_grads = [r for r in compiled if r["workload"] == "relu"]
-        plot_compile_cost(_lines(relu_grads, first), _lines(relu_grads, calls), run_dir / "timing_compile.png")
-        out["compile"] = ("relu gradient: first call and break-even calls against N", "timing_compile.png")
+        out["compile"] = plot_compile_cost(_lines(relu_grads, first), _lines(relu_grads, calls))
     return out

@@ -1,7 +1,7 @@
 """The answers at the top of the timing section: who is fastest for the gradient, what
 compiling costs, what the choice of gradient API costs, and whether the compile cache was warm.
 
-Rows are timing rows with the derived columns filled (timing.report.with_derived).
+Rows are timing rows with the derived columns filled (crossgrad.timing.derived.with_derived).
 Every figure is a ratio or time measured in this run; nothing is assumed.
 """
 from __future__ import annotations
