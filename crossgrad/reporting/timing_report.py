@@ -8,7 +8,7 @@ import math
 
 from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_input import ReportInput
-from crossgrad.reporting.report_text import escaped
+from crossgrad.reporting.report_text import escaped, table
 from crossgrad.reporting.timing_plots import plot_compile_cost, plot_ratio, plot_relu_times
 from crossgrad.reporting.timing_summary import summary_markdown
 from crossgrad.timing.derived import copy_bandwidth, with_derived
@@ -95,37 +95,37 @@ def _ratio_pivot(rows: list[dict]) -> str:
     lines = ["### Gradient / primal time ratio\n",
              "The gradient's median per call over the primal's, same framework, mode, device and size "
              "(the gradient phase includes its forward pass; measured in this run).\n",
-             "| framework mode (device) | " + " | ".join(f"{w} {n_label(n, w)}" for w, n in cols) + " |",
-             "|---" * (len(cols) + 1) + "|"]
-    for name in dict.fromkeys(series(r) for r in grads):
-        cells = {(r["workload"], str(r["n"])): r for r in grads if series(r) == name}
-        lines.append(f"| {name} | " + " | ".join(
-            f"{float(cells[c]['gradient_primal_ratio']):.3g}" if c in cells else "" for c in cols) + " |")
+             table(["framework mode (device)"] + [f"{w} {n_label(n, w)}" for w, n in cols],
+                   [_ratio_line(name, grads, cols) for name in dict.fromkeys(series(r) for r in grads)])]
     return "\n".join(lines) + "\n"
 
 
-TABLE_HEAD = ("| phase | framework | mode | device | median | IQR | min | samples × loops | cores busy | first call "
-              "| × fastest | grad/primal | {rate} | break-even (calls) | note |")
+def _ratio_line(name: str, grads: list[dict], cols: list) -> list[str]:
+    cells = {(r["workload"], str(r["n"])): r for r in grads if series(r) == name}
+    return [name] + [f"{float(cells[c]['gradient_primal_ratio']):.3g}" if c in cells else "" for c in cols]
+
+
+TABLE_HEAD = ("phase", "framework", "mode", "device", "median", "IQR", "min", "samples × loops", "cores busy",
+              "first call", "× fastest", "grad/primal", "{rate}", "break-even (calls)", "note")
 
 
 def _table(workload: str, group: list[dict], shared: str = "") -> str:
     first = group[0]
     title = f"### {workload}, {escaped(first.get('shape') or n_label(str(first['n']), workload))}\n"
     rate = "GFLOP/s" if workload == "dense" else "GB/s (useful)"
-    lines = [title, TABLE_HEAD.format(rate=rate), "|---" * 15 + "|"]
+    body = []
     for phase in dict.fromkeys(r["phase"] for r in group):
         rows = [r for r in group if r["phase"] == phase]
         fastest = min((num(r, "median_s") for r in rows if ok(r)), default=None)
         rows.sort(key=lambda r: num(r, "median_s") if ok(r) else math.inf)
-        lines += [_table_line(r, fastest, shared) for r in rows]
-    return "\n".join(lines) + "\n"
+        body += [_table_line(r, fastest, shared) for r in rows]
+    return "\n".join([title, table([h.format(rate=rate) for h in TABLE_HEAD], body)]) + "\n"
 
 
-def _table_line(r: dict, fastest: float | None, shared: str = "") -> str:
+def _table_line(r: dict, fastest: float | None, shared: str = "") -> list[str]:
     if not ok(r):
         note = f"**{r.get('outcome', '?')}**: {escaped(r.get('detail', ''))}"
-        return (f"| {r['phase']} | {r['framework']}{api_suffix(r)} | {r['mode']} | {r['device']} |"
-                + " |" * 10 + f" {note} |")
+        return [r["phase"], r["framework"] + api_suffix(r), r["mode"], r["device"]] + [""] * 10 + [note]
     median = num(r, "median_s")
     rate = (_rate(num(r, "flop_per_s"), "FLOP/s") if r["workload"] == "dense"
             else _rate(num(r, "bandwidth_bytes_per_s"), "B/s"))
@@ -138,7 +138,7 @@ def _table_line(r: dict, fastest: float | None, shared: str = "") -> str:
              human_time(num(r, "first_call_s")) or "n/a", f"{median / fastest:.2f}",
              f"{float(ratio):.3g}" if ratio else "", rate, r["break_even_calls"],
              "" if r.get("detail") == shared else escaped(r.get("detail") or "")]
-    return "| " + " | ".join(cells) + " |"
+    return cells
 
 
 def _cores(value: float | None) -> str:
