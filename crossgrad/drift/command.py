@@ -145,12 +145,13 @@ def _filtered(side: Side, args, sides: list[Side]) -> Side:
 
 def make_pair(a: Side, b: Side, by_device: bool = False, by: str = "") -> Pair:
     # here, not at the top: these modules import pandas, which `crossgrad list` never needs
-    from crossgrad.drift.join import KEY, join, prepare
+    from crossgrad.core.pairs import shared_key
+    from crossgrad.drift.join import join, prepare
     from crossgrad.drift.timing import TIMING_KEY, join_timings
     from crossgrad.reporting.report_text import code
 
     by = by or ("device" if by_device else "")  # the column the sides differ in: not part of the key
-    key = tuple(k for k in KEY if k != by)
+    key = shared_key([by] if by else [])
     timing_key = tuple(k for k in TIMING_KEY if k != by)
     if by == "mode":  # graph is TensorFlow's alone: eager of the frameworks that have the other mode
         a = _frameworks_of(a, b)
