@@ -20,7 +20,8 @@ from crossgrad.timing.harness import HarnessOptions, Measurement, is_noisy, meas
 from crossgrad.core.rows import TIMING_COLUMNS
 from crossgrad.reporting.timing_report import timing_part
 from crossgrad.timing.derived import break_even, read_timings_csv, with_derived, write_timings_csv
-from crossgrad.timing.run import default_options, measure_copy_bandwidth, run_timing_specs, timing_specs
+from crossgrad.timing.run import (TimingState, default_options, measure_copy_bandwidth, run_timing_specs,
+                                  timing_specs)
 from crossgrad.timing.workloads import GPU_SIZES, bytes_moved, flops
 from crossgrad.core.contract import apply_defaults
 
@@ -187,9 +188,14 @@ def test_run_specs_yields_one_row_per_spec_errors_included():
 def test_inputs_are_built_once_per_group_even_one_spec_at_a_time():
     adapter = NumpyAdapter()
     specs = timing_specs({"fake": ("eager", "compiled")}, ("cpu",), ("relu",), (10, 20), copy_reference=False)
+    state = TimingState()  # the worker's, kept between its calls
     for spec in specs:  # as the worker calls it
-        list(run_timing_specs(adapter, [spec], FAST))
+        list(run_timing_specs(adapter, [spec], FAST, state=state))
     assert adapter.asarrays == 2 * 4  # two sizes x (x, w, b, cotangent)
+    before = adapter.asarrays
+    for spec in specs[:1]:  # a fresh state (another worker) builds its own inputs
+        list(run_timing_specs(adapter, [spec], FAST))
+    assert adapter.asarrays == before + 4
 
 
 def test_every_timed_call_ends_with_block():
