@@ -14,15 +14,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from crossgrad.core import run_folder
-from crossgrad.reporting import report_pages
+from crossgrad.reporting import report_pages, sections
 from crossgrad.reporting.part import Part, joined, write_files
 from crossgrad.reporting.report_input import ReportInput, report_input
-from crossgrad.reporting.sections import SECTIONS
 
 
 def parts(report: ReportInput) -> list[Part]:
     """Every section's Part, in the report's order."""
-    return [section(report) for section in SECTIONS]
+    return [section(report) for section in sections.SECTIONS]
 
 
 def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cases: dict,
