@@ -18,7 +18,7 @@ from crossgrad.timing import run as timing_run
 from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.core.case import DTYPES
 from crossgrad.core.host import ISA_FLAGS
-from crossgrad.core.records import RecordFormatError, atomic_write_text
+from crossgrad.core.records import RecordFormatError
 from crossgrad.core.registry import RegistryError, device_names, frameworks
 from crossgrad.catalogue import Catalogue, load_catalogue
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
