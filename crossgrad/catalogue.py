@@ -4,12 +4,15 @@ Built-ins: every module in `cases/` exposing `CASES` (its ORDER places it, the
 seed case first). Then every installed package's entry point in the group
 "crossgrad.cases" (it loads to a list of Case, or a module with CASES), then
 the user's case files (`crossgrad run --cases-from PATH.py`, see
-crossgrad.core.user_cases). Nothing here imports a framework.
+crossgrad.core.user_cases). Nothing here imports a framework, and nothing here
+holds a command's state: the case files a command uses are in the Catalogue
+value it builds (load_catalogue) and passes down.
 """
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,31 +48,39 @@ def builtin_cases() -> dict:
 
 
 @lru_cache(maxsize=None)
-def cases() -> dict:
-    """name -> Case: the catalogue, then installed packages' cases, then the
-    case files in use (use_case_files); a duplicate name is an error."""
+def installed_cases() -> dict:
+    """name -> Case: the catalogue, then installed packages' cases (entry points); a
+    duplicate name is an error. The same for every command of one installation."""
     table = dict(builtin_cases())
     for origin, found in entry_point_sources(CASES_ENTRY_POINT_GROUP):
         add_user_cases(table, found, origin)
-    for path in _CASE_FILES:
-        add_user_cases(table, load_case_file(path), path)
     return table
 
 
-_CASE_FILES: list[str] = []
+@dataclass(frozen=True)
+class Catalogue:
+    """The cases one command works with: the installed ones and its case files'.
+    Built once per command (load_catalogue) and passed down; workers rebuild it
+    from `case_files`, which their job carries."""
+
+    cases: dict                     # name -> Case
+    case_files: tuple[str, ...] = ()  # the user's case files, absolute paths
 
 
-def use_case_files(paths) -> None:
-    """From now on cases() also holds the cases of these files (absolute paths kept,
-    so a worker started elsewhere finds them); raises CaseSourceError on a bad one."""
-    _CASE_FILES[:] = [str(Path(p).resolve()) for p in paths]
-    cases.cache_clear()
-    cases()  # load now: a bad file fails here, before any worker starts
+def load_catalogue(case_files=()) -> Catalogue:
+    """The installed cases plus those of `case_files` (--cases-from PATH.py), loaded
+    now: a bad file is a CaseSourceError here, before any worker starts."""
+    paths = tuple(str(Path(p).resolve()) for p in case_files)  # one file twice: its cases clash
+    table = dict(installed_cases())
+    for path in paths:
+        add_user_cases(table, load_case_file(path), path)
+    return Catalogue(table, paths)
 
 
-def case_files() -> list[str]:
-    """The case files in use, as absolute paths (what a worker's job carries)."""
-    return list(_CASE_FILES)
+def cases() -> dict:
+    """name -> Case of the installed catalogue (no case file): what a test, a
+    conformance check or a script that names no case file works with."""
+    return installed_cases()
 
 
 def add_user_cases(table: dict, found: list[Case], origin: str) -> None:

@@ -133,7 +133,7 @@ def version_text() -> str:
 
 
 def add_cases_from(p) -> None:
-    """--cases-from PATH.py; a command calls crossgrad.commands.load_case_sources(args) before cases()."""
+    """--cases-from PATH.py; the command builds its catalogue with crossgrad.commands.load_case_sources(args)."""
     p.add_argument("--cases-from", action="append", default=[], metavar="PATH.py",
                    help="also load the cases (CASES = [...]) a Python file defines; repeatable or comma-separated")
 

@@ -18,9 +18,9 @@ from crossgrad.timing import run as timing_run
 from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.core.case import DTYPES
 from crossgrad.core.host import ISA_FLAGS
-from crossgrad.core.records import RecordFormatError, atomic_write_text
+from crossgrad.core.records import RecordFormatError
 from crossgrad.core.registry import RegistryError, device_names, frameworks
-from crossgrad.catalogue import case_files, cases, use_case_files
+from crossgrad.catalogue import Catalogue, load_catalogue
 from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.drift.command import compare
@@ -32,7 +32,9 @@ from crossgrad.running.claim import writer_of
 from crossgrad.running.plan import RunConfig
 from crossgrad.running.folder_run import jobs_of, start_run
 from crossgrad.running.runner import new_run_id, value_tasks
-from crossgrad.timing.report import timing_section, write_timings_csv
+from crossgrad.reporting.part import write_files
+from crossgrad.reporting.timing_report import timing_part
+from crossgrad.timing.derived import write_timings_csv
 
 
 def dispatch(args, argv) -> int:
@@ -43,18 +45,18 @@ def dispatch(args, argv) -> int:
         raise UsageError(str(exc)) from None
 
 
-def load_case_sources(args) -> None:
-    """--cases-from PATH.py (repeatable, comma-separated): the user's cases join the catalogue."""
+def load_case_sources(args) -> Catalogue:
+    """The command's catalogue: the installed cases and those of --cases-from PATH.py
+    (repeatable, comma-separated); a case file that cannot be used exits 2 (UsageError)."""
     paths = [p.strip() for text in getattr(args, "cases_from", None) or () for p in text.split(",") if p.strip()]
     try:
-        use_case_files(paths)
+        return load_catalogue(paths)
     except CaseSourceError as exc:
         raise UsageError(str(exc)) from None
 
 
-def selection(args) -> RunConfig:
-    load_case_sources(args)
-    fws, all_cases = frameworks(), cases()
+def selection(args, catalogue: Catalogue) -> RunConfig:
+    fws, all_cases = frameworks(), catalogue.cases
     installed = [n for n, a in fws.items() if a.version() is not None]
     synonyms = {other: name for name, adapter in fws.items() for other in adapter.synonyms}
     chosen_fws = choose(args.frameworks, list(fws), "frameworks", installed, synonyms)
@@ -152,11 +154,12 @@ def cmd_run(args, argv) -> int:
         refuse_unused(args, dict.fromkeys(("cases", "points", "dtypes", "jobs", "scope"),
                                           "with --timings-only (timings have their own workloads, "
                                           "float32, one framework at a time)"))
-    config = selection(args)
+    catalogue = load_case_sources(args)
+    config = selection(args, catalogue)
     jobs_of(args)  # a bad --jobs is refused before the folder exists
     timing_specs, timing_options = timing_plan(args, config)
-    plan = {"values": {} if args.timings_only else value_tasks(config), "timings": timing_specs}
-    run_dir, code = start_run(args, config, plan, timing_options, argv, report=not args.no_report)
+    plan = {"values": {} if args.timings_only else value_tasks(config, catalogue.cases), "timings": timing_specs}
+    run_dir, code = start_run(args, config, plan, timing_options, argv, catalogue, report=not args.no_report)
     if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
         return code
     if not say_what_was_judged(run_dir):
@@ -165,14 +168,14 @@ def cmd_run(args, argv) -> int:
 
 
 def cmd_list(args, argv) -> int:
-    load_case_sources(args)
+    catalogue = load_case_sources(args)
     print("frameworks:")
     for name, adapter in frameworks().items():
         version = adapter.version()
         state = f"{version}" if version else f"not installed ({adapter.install_hint})"
         print(f"  {name:<12} {state:<28} modes: {', '.join(adapter.modes)}")
     print("cases (points):")
-    for name, case in cases().items():
+    for name, case in catalogue.cases.items():
         print(f"  {name:<12} {', '.join(p.name for p in case.points):<44} {case.description}")
     print(f"devices: {', '.join(device_names())}   dtypes: {', '.join(DTYPES)}")
     return 0
@@ -188,24 +191,24 @@ def cmd_report(args, argv) -> int:
     if not args.snippets:
         refuse_unused(args, dict.fromkeys(filters, "without --snippets"))
     run_dir = existing_run(args.run_dir)
-    load_case_sources(args)
+    catalogue = load_case_sources(args)
     try:
-        say_which_case_files_are_not_loaded(run_dir)
+        say_which_case_files_are_not_loaded(run_dir, catalogue)
         if args.snippets:
-            print(write_snippets(run_dir, {f: getattr(args, f) for f in filters}))
+            print(write_snippets(run_dir, {f: getattr(args, f) for f in filters}, catalogue.cases))
         else:
-            print(finish(run_dir))
+            print(finish(run_dir, catalogue.cases))
     except (RecordFormatError, OSError) as exc:
         print(f"crossgrad: error: {exc}", file=sys.stderr)
         return 2
     return 0
 
 
-def say_which_case_files_are_not_loaded(run_dir: Path) -> None:
+def say_which_case_files_are_not_loaded(run_dir: Path, catalogue: Catalogue) -> None:
     """A run made with --cases-from names its files in manifest.json; a run folder is
     data, so they are never imported from it: one stderr line says how to judge them."""
     named = read_json(run_dir / MANIFEST).get("case_files") or []
-    missing = [str(p) for p in named if isinstance(p, str) and str(Path(p).resolve()) not in case_files()]
+    missing = [str(p) for p in named if isinstance(p, str) and str(Path(p).resolve()) not in catalogue.case_files]
     if missing:
         print(f"crossgrad: this run used case file(s) {', '.join(missing)}; a run folder's case files are "
               "never imported: pass --cases-from to judge their cases", file=sys.stderr)
@@ -242,8 +245,9 @@ def report_benchmark_json(args) -> int:
     out = run_dir_for(args, prefix="bench-")
     write_timings_csv(out, rows)
 
+    timing = timing_part(rows)
+    write_files(out, {**timing.files, REPORT: f"# crossgrad timings from {source.name}\n\n" + timing.markdown})
     report = out / REPORT
-    atomic_write_text(report, f"# crossgrad timings from {source.name}\n\n" + timing_section(rows, out))
     print(report)
     return 0
 
@@ -253,16 +257,18 @@ def cmd_check(args, argv) -> int:
         raise UsageError("--host-specific only makes sense with --update")
     if args.host_specific and args.host_specific not in ISA_FLAGS:
         raise UsageError(f"--host-specific: unknown CPU flag {args.host_specific!r}; valid: {', '.join(ISA_FLAGS)}")
-    config = selection(args)
+    catalogue = load_case_sources(args)
+    config = selection(args, catalogue)
     jobs_of(args)  # a bad --jobs is refused before the folder exists
     path, target = check_files(args.expectations, args.update)
-    run_dir, code = start_run(args, config, {"values": value_tasks(config)}, None, argv, prefix="check-")
+    run_dir, code = start_run(args, config, {"values": value_tasks(config, catalogue.cases)}, None, argv, catalogue,
+                              prefix="check-")
     if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
         return code
     if not say_what_was_judged(run_dir):  # a gate that checked nothing must not pass
         return EXIT_NOTHING_JUDGED
     rows, _, env, _ = load_run(run_dir)
-    annotate(rows, cases())
+    annotate(rows, catalogue.cases)
     status, text = check_rows(rows, path, update=args.update, host_flags=env.get("cpu_flags", []),
                               host_specific=args.host_specific, target=target)
     print(text)
@@ -270,8 +276,7 @@ def cmd_check(args, argv) -> int:
 
 
 def cmd_compare(args, argv) -> int:
-    load_case_sources(args)  # the user's cases give their rows truths and snippets
-    return compare(args)
+    return compare(args, load_case_sources(args).cases)  # the user's cases give their rows truths and snippets
 
 
 def cmd_consequence(args, argv) -> int:
@@ -284,7 +289,7 @@ def cmd_consequence(args, argv) -> int:
 def cmd_history(args, argv) -> int:
     from crossgrad.history.command import history  # pandas: not for `crossgrad list`
 
-    load_case_sources(args)
+    load_case_sources(args)  # a broken case file exits 2; history's verdicts use the installed cases
     return history(args)
 
 

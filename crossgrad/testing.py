@@ -39,7 +39,7 @@ import pytest
 
 from crossgrad.benchmarks.options import add_options
 from crossgrad.core.registry import frameworks
-from crossgrad.catalogue import case_files as in_use, cases, use_case_files
+from crossgrad.catalogue import load_catalogue
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.running.case_benchmark import run_benchmark, TimedCase
 from crossgrad.running.case_session import CaseSession, QuantityId, Selection
@@ -98,12 +98,10 @@ def _paths(value, here: Path) -> tuple[str, ...]:
 
 
 def _load(case: str, case_files: tuple[str, ...]):
-    """The Case, with its files joined to the registry (so the workers load them too)."""
-    wanted = list(dict.fromkeys(in_use() + list(case_files)))
+    """The Case, from the installed cases and the test file's case files (its
+    Selection carries them, so the case's run and its workers load them too)."""
     try:
-        if wanted != in_use():
-            use_case_files(wanted)
-        table = cases()
+        table = load_catalogue(case_files).cases
     except CaseSourceError as exc:
         raise pytest.UsageError(f"crossgrad: {exc}") from None
     if case not in table:
@@ -154,14 +152,16 @@ def _quantity_params(metafunc, marker) -> list:
 
 def _benchmark_params(metafunc, marker) -> list:
     kw = dict(marker.kwargs)
-    case = _load(marker.args[0], _paths(kw.pop("cases_from", None), metafunc.definition.path.parent))
+    case_files = _paths(kw.pop("cases_from", None), metafunc.definition.path.parent)
+    case = _load(marker.args[0], case_files)
     fws = _frameworks(metafunc.config, kw.pop("frameworks", None))
     modes, ads = kw.pop("modes", None), tuple(kw.pop("ads", None) or ("none", "reverse"))
     point = kw.pop("point", None) or case.points[0].name
     dtype = kw.pop("dtype", None) or case.dtypes[0]
     if kw:
         raise pytest.UsageError(f"crossgrad_benchmark: unknown argument(s) {', '.join(kw)}")
-    return [pytest.param(TimedCase(case.name, fw, mode, ad, point, dtype), id=f"{case.name}-{fw}-{mode}-{ad}")
+    return [pytest.param(TimedCase(case.name, fw, mode, ad, point, dtype, case_files),
+                         id=f"{case.name}-{fw}-{mode}-{ad}")
             for fw in fws for mode in frameworks()[fw].modes
             if (not modes or mode in modes) and case.runs_on(fw, mode) for ad in ads]
 

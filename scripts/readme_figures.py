@@ -59,7 +59,7 @@ def nothing_judged() -> str:
 
     config = RunConfig(frameworks=("torch",), cases=("relu",), modes=MODES, devices=("gpu",), dtypes=NAMES)
     count = sum(len(quantities(cases()[t["case"]], None, config.seeds, t["dtype"], config.scope))
-                for t in value_tasks(config)["torch"])
+                for t in value_tasks(config, cases())["torch"])
     return ("```text\n$ crossgrad check --frameworks torch --cases relu --devices gpu      # on a machine without a GPU\n"
             f"crossgrad: nothing judged: every selected value is unavailable: no gpu device for torch ({count}) "
             "(exit 4)\n```\n")

@@ -34,7 +34,7 @@ def test_a_case_limited_to_one_framework_and_mode_has_tasks_only_there():
 def test_a_limited_case_asked_elsewhere_is_unsupported_with_the_reason():
     name = next(n for n, c in cases().items() if c.frameworks == ("torch",) and not c.variant_of)
     adapter = types.SimpleNamespace(version=lambda: "x", devices=lambda: ("cpu",))
-    rows = list(compute_task(adapter, Task("jax", name, "float32", "cpu", "eager"), {}))
+    rows = list(compute_task(adapter, Task("jax", name, "float32", "cpu", "eager"), {}, cases()))
     assert rows and {r["outcome"] for r in rows} == {"unsupported"}
     assert rows[0]["detail"] == f"{name} runs on frameworks torch only"
 

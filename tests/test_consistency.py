@@ -190,7 +190,7 @@ def task_rows(framework: str, case: str, dtype: str, mode: str) -> tuple:
     adapter = _loaded(framework)
     if isinstance(adapter, Exception):
         pytest.fail(f"{framework} failed to load: {adapter!r}")
-    rows = list(compute_task(adapter, Task(framework, case, dtype, "cpu", mode), {"seeds": [1.0, -1.0]}))
+    rows = list(compute_task(adapter, Task(framework, case, dtype, "cpu", mode), {"seeds": [1.0, -1.0]}, cases()))
     return tuple(annotate(rows, cases()))
 
 

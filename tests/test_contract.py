@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from crossgrad.adapter import OPTIONAL, ContractError, UnsupportedOp, complete
+from crossgrad.catalogue import cases
 from crossgrad.core import registry
 from crossgrad.running.derivatives import compute_task
 from crossgrad.running.plan import Task
@@ -86,7 +87,7 @@ def test_the_engine_records_declared_absent_transforms_as_unsupported_without_ca
 
     adapter.jvp = never
     rows = list(compute_task(adapter, Task("numpyfw", "relu", "float64", "cpu", "eager"),
-                             {"seeds": [1.0, -1.0], "points": ["smooth"]}))
+                             {"seeds": [1.0, -1.0], "points": ["smooth"]}, cases()))
     by_ad = {}
     for row in rows:
         by_ad.setdefault(row["ad"], set()).add((row["outcome"], row["detail"]))
@@ -104,7 +105,7 @@ def test_device_names_are_the_union_of_what_adapters_declare_cpu_first():
 def test_a_device_an_adapter_lacks_here_is_unavailable_with_the_reason():
     adapter = complete(fake_adapter(device_names=("cpu", "mps")))
     rows = list(compute_task(adapter, Task("numpyfw", "relu", "float64", "mps", "eager"),
-                             {"seeds": [1.0], "points": ["smooth"]}))
+                             {"seeds": [1.0], "points": ["smooth"]}, cases()))
     assert rows and {(r["outcome"], r["detail"]) for r in rows} == {("unavailable", "no mps device for numpyfw")}
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from crossgrad.timing.device_copy import copy_function, copy_spec, measure_device_copy
 from crossgrad.timing.harness import HarnessOptions
-from crossgrad.timing.report import copy_bandwidth
+from crossgrad.timing.derived import copy_bandwidth
 from crossgrad.timing.run import timing_specs
 
 FAST = HarnessOptions(min_time=0.01, min_samples=2, max_time=0.2)

@@ -102,6 +102,7 @@ def test_every_finished_run_folder_has_findings_csv(tmp_path):
     import shutil
     from pathlib import Path
 
+    from crossgrad.catalogue import cases
     from crossgrad.core.run_folder import FINDINGS
     from crossgrad.reporting.finish import finish
 
@@ -118,7 +119,7 @@ def test_every_finished_run_folder_has_findings_csv(tmp_path):
         if (r["framework"], r["case"], r["point"], r["ad"]) == ("torch", "relu", "smooth", "none"):
             r["value"], r["bits"] = "8.0", "0x4020000000000000"
     (run / "records.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    finish(run)
+    finish(run, cases())
     back = list(csv.DictReader(io.StringIO((run / FINDINGS).read_text())))
     assert back and set(back[0]) == set(COLUMNS)
     wrong = [(r["case"], r["point"], r["framework"], r["values"], r["truth"]) for r in back

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from crossgrad.adapter import UnsupportedOp, complete, ops_from_table, placeholder_count
+from crossgrad.catalogue import cases
 from crossgrad.conformance.test_declarations import test_the_op_table_spells_every_op_of_the_catalogue as spells_every_op
 from crossgrad.core.registry import frameworks
 from crossgrad.running.derivatives import compute_task
@@ -52,6 +53,6 @@ def test_an_absent_op_raises_unsupported_with_the_reason():
 def test_the_engine_records_an_absent_op_as_unsupported_not_as_an_error():
     adapter = _numpy_adapter({"relu": None})
     rows = list(compute_task(adapter, Task("numpyfw", "relu", "float64", "cpu", "eager"),
-                             {"seeds": [1.0, -1.0], "points": ["smooth"]}))
+                             {"seeds": [1.0, -1.0], "points": ["smooth"]}, cases()))
     assert rows and {(r["outcome"], r["detail"]) for r in rows} == {("unsupported", "numpyfw has no relu")}
     assert {r["ad"] for r in rows} == {"none", "reverse", "forward", "second"}

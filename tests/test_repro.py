@@ -136,7 +136,7 @@ REFERENCE = textwrap.dedent("""
     for case, point, dtype, ad, wrt, seed, mode in specs:
         task = Task(fw, case, dtype, "cpu", mode)
         job = {"points": [point], "seeds": [1.0 if seed is None else seed]}
-        rows = [r for r in compute_task(adapter, task, job) if r["ad"] == ad and r["wrt"] == wrt]
+        rows = [r for r in compute_task(adapter, task, job, cases()) if r["ad"] == ad and r["wrt"] == wrt]
         values.append(rows[0]["value"] if rows[0]["outcome"] == "ok" else rows[0]["outcome"])
     print(json.dumps({"spelling": adapter.ops.spelling, "modes": list(adapter.modes),
                       "values": values}))

@@ -118,7 +118,7 @@ def test_a_variant_asked_of_another_framework_is_unsupported_not_an_error():
 
     variant = next(c for c in cases().values() if c.frameworks == ("torch",) and c.variant_of)  # torch has aliases
     adapter = types.SimpleNamespace(version=lambda: "x", devices=lambda: ("cpu",))
-    rows = list(compute_task(adapter, Task("jax", variant.name, "float32", "cpu", "eager"), {}))
+    rows = list(compute_task(adapter, Task("jax", variant.name, "float32", "cpu", "eager"), {}, cases()))
     assert rows and {r["outcome"] for r in rows} == {"unsupported"}
     assert "spelling of torch" in rows[0]["detail"]
 

@@ -17,9 +17,11 @@ from crossgrad import SCHEMA_VERSION
 from crossgrad.benchmarks.untimed import untimed_by_default, wants_timing
 from crossgrad.timing.bench_json import rows_from_benchmark_json
 from crossgrad.timing.harness import HarnessOptions, Measurement, is_noisy, measure, steady_malloc
-from crossgrad.timing.report import (TIMING_COLUMNS, break_even, read_timings_csv, timing_section,
-                                     with_derived, write_timings_csv)
-from crossgrad.timing.run import default_options, measure_copy_bandwidth, run_timing_specs, timing_specs
+from crossgrad.core.rows import TIMING_COLUMNS
+from crossgrad.reporting.timing_report import timing_part
+from crossgrad.timing.derived import break_even, read_timings_csv, with_derived, write_timings_csv
+from crossgrad.timing.run import (TimingState, default_options, measure_copy_bandwidth, run_timing_specs,
+                                  timing_specs)
 from crossgrad.timing.workloads import GPU_SIZES, bytes_moved, flops
 from crossgrad.core.contract import apply_defaults
 
@@ -186,9 +188,14 @@ def test_run_specs_yields_one_row_per_spec_errors_included():
 def test_inputs_are_built_once_per_group_even_one_spec_at_a_time():
     adapter = NumpyAdapter()
     specs = timing_specs({"fake": ("eager", "compiled")}, ("cpu",), ("relu",), (10, 20), copy_reference=False)
+    state = TimingState()  # the worker's, kept between its calls
     for spec in specs:  # as the worker calls it
-        list(run_timing_specs(adapter, [spec], FAST))
+        list(run_timing_specs(adapter, [spec], FAST, state=state))
     assert adapter.asarrays == 2 * 4  # two sizes x (x, w, b, cotangent)
+    before = adapter.asarrays
+    for spec in specs[:1]:  # a fresh state (another worker) builds its own inputs
+        list(run_timing_specs(adapter, [spec], FAST))
+    assert adapter.asarrays == before + 4
 
 
 def test_every_timed_call_ends_with_block():
@@ -246,7 +253,7 @@ def test_csv_round_trip_keeps_every_digit_and_raw_samples(tmp_path):
     assert float(back[1]["gradient_primal_ratio"]) == 2.0
     raw = (tmp_path / "timings_raw.csv").read_text().splitlines()
     assert len(raw) == 1 + 7 + 2 and raw[-1].endswith(",1,0.2")
-    assert timing_section(rows, tmp_path, plots=False) == timing_section(back, tmp_path, plots=False)
+    assert timing_part(rows, plots=False).markdown == timing_part(back, plots=False).markdown
 
 
 def test_a_timings_csv_from_before_cores_busy_still_reads(tmp_path):
@@ -257,7 +264,7 @@ def test_a_timings_csv_from_before_cores_busy_still_reads(tmp_path):
     path.write_text("\n".join(",".join(c for i, c in enumerate(line) if i != drop) for line in lines) + "\n")
     back = read_timings_csv(path)
     assert back[0]["cores_busy"] == "" and float(back[0]["median_s"]) == 1e-3
-    assert "| 1 ms |" in timing_section(back, tmp_path, plots=False)  # the table renders, cores cell empty
+    assert "| 1 ms |" in timing_part(back, plots=False).markdown  # the table renders, cores cell empty
 
 
 def test_steady_malloc_is_the_default_and_can_be_turned_off(monkeypatch):
@@ -275,12 +282,13 @@ def test_timing_section_tables_marks_and_plots(tmp_path):
             # the runner's row for a worker that died: the spec's labels only
             dict(framework="fw2", device="cpu", dtype="float32", mode="eager", workload="relu", n=1000,
                  phase="primal", outcome="crashed", detail="worker died (SIGSEGV)")]
-    text = timing_section(rows, tmp_path)
+    part = timing_part(rows)
+    text = part.markdown
     assert "### relu" in text and "### dense" in text and "⚠" in text
     assert "**error**: MemoryError: out of memory" in text and "**crashed**: worker died (SIGSEGV)" in text
     assert "| primal | fw | compiled | cpu | 500 µs |" in text and "| 2.00 |" in text  # eager: 2x fastest
     for name in ("timing_relu.png", "timing_ratio.png"):
-        assert f"]({name})" in text and (tmp_path / name).stat().st_size > 1000
+        assert f"]({name})" in text and part.files[name][:8] == b"\x89PNG\r\n\x1a\n" and len(part.files[name]) > 1000
 
 
 # --- pytest-benchmark JSON ------------------------------------------------------------------
@@ -307,7 +315,7 @@ def test_benchmark_json_becomes_timing_rows(tmp_path):
     assert rows[0]["noisy"] is True and rows[0]["first_call_s"] == "" and "first call" in rows[0]["detail"]
     assert float(rows[1]["median_s"]) == 2e-3 and rows[1]["raw_samples"][0] == 2e-3 * 0.9
     assert float(with_derived(rows)[1]["gradient_primal_ratio"]) == 2.0
-    text = timing_section(rows, tmp_path, plots=False)
+    text = timing_part(rows, plots=False).markdown
     assert "| gradient | torch | eager | cpu | 2 ms ⚠ |" in text
     assert text.count("first call not measured") == 1  # said once, not on every line
 
@@ -418,7 +426,8 @@ def test_summary_names_the_fastest_and_what_compiling_costs(tmp_path):
             grad("fa", "compiled", 2e-3, 1.0, api="fa.vjp", compile_cache="warm: 3 files"),
             grad("fb", "eager", 8e-3, 1e-2, compile_cache="off: none"),
             row(framework="fb", n=1000), row(framework="fa", n=1000)]
-    text = timing_section(rows, tmp_path)
+    part = timing_part(rows)
+    text = part.markdown
     summary = text[:text.index("### Detail")]
     assert text.index("### Summary") < text.index("### Detail") < text.index("### Gradient / primal")
     head = "| framework mode (device) · gradient API | relu N=1e3 |"
@@ -432,7 +441,7 @@ def test_summary_names_the_fastest_and_what_compiling_costs(tmp_path):
     assert "`fa.vjp` (default), `fa.grad`" in summary
     assert "| fa eager (cpu) · fa.grad / fa.vjp | 0.25 |" in summary  # the API choice: 1e-3 / 4e-3
     assert "Compile cache when the timings began: fa: warm: 3 files; fb: off: none." in summary
-    assert "](timing_compile.png)" in summary and (tmp_path / "timing_compile.png").stat().st_size > 1000
+    assert "](timing_compile.png)" in summary and len(part.files["timing_compile.png"]) > 1000
 
 
 def test_a_timings_csv_without_api_and_cache_columns_still_reads(tmp_path):
@@ -446,7 +455,7 @@ def test_a_timings_csv_without_api_and_cache_columns_still_reads(tmp_path):
     assert rows[0]["api"] == "" and rows[0]["compile_cache"] == "" and rows[0]["median_s"] == repr(1e-3)
 
 
-@pytest.mark.parametrize("module", ["crossgrad.timing.plots", "crossgrad.reporting.plots"])
+@pytest.mark.parametrize("module", ["crossgrad.reporting.timing_plots", "crossgrad.reporting.plots"])
 def test_plots_import_nothing_of_crossgrad(module):
     """plots <- the timing report and the report, never back: no import circle."""
     import ast

@@ -152,3 +152,35 @@ def test_native_wrapper_keeps_its_import_path_for_snippets():
     # resolved lazily: nothing imported until it is called
     with pytest.raises(ModuleNotFoundError):
         as_case_function("no_such_module_xyz:f", "no-such-framework")(None, 1, 2, 3)
+
+
+def test_the_catalogue_is_a_value_a_case_file_changes_no_global(tmp_path):
+    """load_catalogue builds a value; the installed catalogue (cases()) never gains a
+    command's case files, and a broken file is an error, never a silent empty catalogue."""
+    from crossgrad.catalogue import cases, load_catalogue
+    from crossgrad.core.user_cases import CaseSourceError
+
+    path = write(tmp_path, "value_cases.py", USER_CASES.replace("shifted_relu", "value_relu")
+                 .replace('"doubled"', '"value_doubled"'))
+    catalogue = load_catalogue([path])
+    assert {"value_relu", "value_doubled"} <= set(catalogue.cases)
+    assert catalogue.case_files == (str(path.resolve()),)
+    assert "value_relu" not in cases() and "relu" in catalogue.cases
+    broken = write(tmp_path, "broken_cases.py", "raise RuntimeError('no')\n")
+    with pytest.raises(CaseSourceError, match="RuntimeError: no"):
+        load_catalogue([broken])
+    assert "value_relu" not in cases()
+
+
+def test_a_broken_case_file_stops_report_and_compare_with_exit_2(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    broken = write(tmp_path, "broken_cases.py", "raise RuntimeError('no')\n")
+    fixtures = Path(__file__).parent / "fixtures" / "drift"
+    run_a = shutil.copytree(fixtures / "run-a", tmp_path / "a")
+    run_b = shutil.copytree(fixtures / "run-b", tmp_path / "b")
+    for command in (["report", str(run_a)], ["compare", str(run_a), str(run_b), "--out", str(tmp_path / "c")]):
+        result = run_cli(*command, "--cases-from", str(broken))
+        assert result.returncode == 2 and "RuntimeError: no" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr

@@ -84,7 +84,7 @@ def test_arg_text_writes_vectors_as_lists_of_reprs():
 
 def test_vector_rows_carry_one_row_per_element_and_the_truth_of_that_element():
     rows = list(compute_task(NumpyAdapter(), Task("numpy", "max_ties", "float64", "cpu", "eager"),
-                             {"points": ["tie"], "seeds": [1.0]}))
+                             {"points": ["tie"], "seeds": [1.0]}, cases()))
     annotate(rows, cases())
 
     def select(ad, wrt):
@@ -113,7 +113,7 @@ class UnreadableGradient(NumpyAdapter):
 
 def test_a_gradient_the_adapter_cannot_read_back_is_an_error_row_not_a_crash():
     rows = list(compute_task(UnreadableGradient(), Task("numpy", "max_ties", "float64", "cpu", "eager"),
-                             {"points": ["tie"], "seeds": [1.0]}))
+                             {"points": ["tie"], "seeds": [1.0]}, cases()))
     reverse = [r for r in rows if r["ad"] == "reverse"]
     assert [(r["wrt"], r["outcome"]) for r in reverse] == [("w", "error"), ("b", "error")]
     assert "IndexedSlices" in reverse[0]["detail"]

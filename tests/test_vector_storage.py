@@ -13,6 +13,7 @@ import pytest
 
 from cli_helpers import run_cli
 
+from crossgrad.catalogue import cases
 from crossgrad.core.packed_rows import packed
 from crossgrad.core.records import SCHEMA_VERSION
 from crossgrad.core.run_folder import read_points, read_records
@@ -55,7 +56,7 @@ def test_a_vector_quantity_is_one_line_and_reads_back_element_by_element(tmp_pat
     from crossgrad.running.derivatives import compute_task
     from crossgrad.running.plan import Task
 
-    rows = list(compute_task(NumpyAdapter(), Task("numpy", "max_ties", "float64", "cpu", "eager"), {}))
+    rows = list(compute_task(NumpyAdapter(), Task("numpy", "max_ties", "float64", "cpu", "eager"), {}, cases()))
     lines = list(packed(rows))
     vectors = [line for line in lines if "elements" in line]
     assert vectors and all("value" not in line and "bits" not in line for line in vectors)

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from crossgrad.adapter import OP_SIGNATURES
+from crossgrad.catalogue import cases
 from crossgrad.core.records import same_bits
 from crossgrad.core.registry import frameworks, load_adapter
 from crossgrad.running.derivatives import compute_task
@@ -38,7 +39,7 @@ def loaded(name: str):
 def run_case(adapter, case: str, dtype: str, mode: str, points) -> dict:
     """(point, ad, wrt, seed) -> row of one compute_task call (crossgrad's own pipeline)."""
     task = Task(adapter.name, case, dtype, "cpu", mode)
-    rows = list(compute_task(adapter, task, dict(SEEDS, points=list(points))))
+    rows = list(compute_task(adapter, task, dict(SEEDS, points=list(points)), cases()))
     return {(r["point"], r["ad"], r["wrt"], r["cotangent"] or r["tangent"]): r for r in rows}
 
 

@@ -65,13 +65,18 @@ def write_failed(path: Path, exc: OSError) -> WriteFailed:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    """Write `text` as UTF-8, line endings as given (atomic_write_bytes)."""
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write then rename, so a reader never sees half a file; on a failed write
     the temporary file is removed and WriteFailed raised."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

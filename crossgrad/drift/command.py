@@ -47,8 +47,9 @@ class Pair:
     title: str = field(default="")
 
 
-def compare(args) -> int:
-    """The command (args: runs, by, out and the FILTERS); returns the exit status."""
+def compare(args, cases: dict) -> int:
+    """The command (args: runs, by, out and the FILTERS; `cases`: the catalogue in use,
+    which gives rows their truths and snippets); returns the exit status."""
     runs = [_load(path) for path in args.runs]
     if args.by in AXES:
         if len(runs) != 1:
@@ -60,7 +61,7 @@ def compare(args) -> int:
         sides = [Side(string.ascii_uppercase[i % 26], str(r.path), r, r.gradients, r.timings)
                  for i, r in enumerate(runs)]
     sides = [_filtered(s, args, sides) for s in sides]
-    pairs = [make_pair(sides[0], side, by=args.by if args.by in AXES else "") for side in sides[1:]]
+    pairs = [make_pair(sides[0], side, by=args.by if args.by in AXES else "", cases=cases) for side in sides[1:]]
     for pair in pairs:
         if pair.lines["category"].isin(["only in A", "only in B"]).all():
             raise UsageError(f"no quantity in common between {pair.a.name} and {pair.b.name} "
@@ -72,9 +73,9 @@ def compare(args) -> int:
 
     snippets = {}
     for pair in pairs:
-        snippets.update(snippets_for(pair))
+        snippets.update(snippets_for(pair, cases))
     drift_report.write(out, header(sides, args), pairs, snippets)
-    _write_findings(out, runs[-1], sides)
+    _write_findings(out, runs[-1], sides, cases)
     print(out / "compare.md")
     one_side = sum(int(p.lines["category"].isin(["only in A", "only in B"]).sum()) for p in pairs)
     changed = sum(int((p.lines["category"] != "same").sum()) for p in pairs) - one_side
@@ -116,16 +117,15 @@ def device_sides(run, devices_text) -> list[Side]:
     return axis_sides(run, "device", devices_text)
 
 
-def _write_findings(out: Path, run, sides: list[Side]) -> None:
+def _write_findings(out: Path, run, sides: list[Side], cases: dict) -> None:
     """findings.csv of `run`'s rows as filtered (every side of a --by comparison)."""
     import pandas as pd
 
-    from crossgrad.catalogue import cases
     from crossgrad.reporting.findings_file import write_findings
 
     mine = [s.gradients for s in sides if s.run is run]
     rows = pd.concat(mine).to_dict("records") if mine else []
-    write_findings(out, rows, run.env, cases())
+    write_findings(out, rows, run.env, cases)
 
 
 def _filtered(side: Side, args, sides: list[Side]) -> Side:
@@ -143,18 +143,20 @@ def _filtered(side: Side, args, sides: list[Side]) -> Side:
     return Side(side.label, side.name, side.run, grads, timings)
 
 
-def make_pair(a: Side, b: Side, by_device: bool = False, by: str = "") -> Pair:
+def make_pair(a: Side, b: Side, by_device: bool = False, by: str = "", cases: dict | None = None) -> Pair:
+    """The two sides joined (`cases`: the catalogue that judges them; None: the installed one)."""
     # here, not at the top: these modules import pandas, which `crossgrad list` never needs
-    from crossgrad.drift.join import KEY, join, prepare
+    from crossgrad.core.pairs import shared_key
+    from crossgrad.drift.join import join, prepare
     from crossgrad.drift.timing import TIMING_KEY, join_timings
     from crossgrad.reporting.report_text import code
 
     by = by or ("device" if by_device else "")  # the column the sides differ in: not part of the key
-    key = tuple(k for k in KEY if k != by)
+    key = shared_key([by] if by else [])
     timing_key = tuple(k for k in TIMING_KEY if k != by)
     if by == "mode":  # graph is TensorFlow's alone: eager of the frameworks that have the other mode
         a = _frameworks_of(a, b)
-    lines, duplicates = join(prepare(a.gradients), prepare(b.gradients), key)
+    lines, duplicates = join(prepare(a.gradients, cases), prepare(b.gradients, cases), key)
     title = f"{a.label} {code(a.name)} → {b.label} {code(b.name)}"
     timings = join_timings(a.timings, b.timings, timing_key)
     if by == "mode":  # each line is B's mode against eager: its snippet reruns B's value

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crossgrad.catalogue import cases
+from crossgrad.catalogue import installed_cases
 from crossgrad.core.rows import RowKey, seed_text
 from crossgrad.judging.difference import change, ulps
 from crossgrad.judging.verdicts import annotate
@@ -34,17 +34,18 @@ SIDE_COLUMNS = ("framework_version", "device", "value", "bits", "outcome", "verd
                 "primitive", "truth")
 
 
-def current_verdicts(frame: pd.DataFrame) -> pd.DataFrame:
+def current_verdicts(frame: pd.DataFrame, cases: dict) -> pd.DataFrame:
     """`truth` and `verdict` of every row by today's verdict code (one place to repoint)."""
     rows = frame.to_dict("records")
-    annotate(rows, cases())
+    annotate(rows, cases)
     return pd.DataFrame({"truth": [r["truth"] for r in rows], "verdict": [r["verdict"] for r in rows]},
                         index=frame.index)
 
 
-def prepare(gradients: pd.DataFrame) -> pd.DataFrame:
+def prepare(gradients: pd.DataFrame, cases: dict | None = None) -> pd.DataFrame:
     """A side's rows with `seed` (the tangent of forward rows, else the cotangent),
-    an integer index, the recorded verdict kept apart, today's truth and verdict."""
+    an integer index, the recorded verdict kept apart, today's truth and verdict
+    (judged against `cases`, the catalogue in use; None: the installed catalogue)."""
     frame = gradients.copy()
     for column in ("cotangent", "tangent", "detail", "primitive", "verdict", "truth", "framework_version", "bits"):
         if column not in frame:
@@ -54,7 +55,7 @@ def prepare(gradients: pd.DataFrame) -> pd.DataFrame:
     frame["index"] = pd.to_numeric(frame["index"], errors="coerce").fillna(0).astype(int)
     frame["recorded_verdict"] = frame["verdict"]
     if len(frame):
-        frame[["truth", "verdict"]] = current_verdicts(frame)
+        frame[["truth", "verdict"]] = current_verdicts(frame, installed_cases() if cases is None else cases)
     return frame
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from crossgrad.core.records import atomic_write_text
 from crossgrad.judging.difference import CATEGORIES, LAST_BITS_ULPS
 from crossgrad.drift.timing import timing_lines
-from crossgrad.reporting.report_text import code, escaped, fenced
+from crossgrad.reporting.report_text import code, escaped, fenced, table
 
 MACHINE_FIELDS = ("cpu", "cpu_arch", "cpu_flags", "xla_cpu_target", "cpu_count", "gpu", "python", "platform",
                   "thread_env")
@@ -80,7 +80,7 @@ def ordered_changes(lines: pd.DataFrame) -> pd.DataFrame:
                                kind="stable")
 
 
-def change_row(n: int, r: dict, key: tuple) -> str:
+def change_row(n: int, r: dict, key: tuple) -> list:
     where = " ".join(str(r[k]) for k in ("framework", "mode") if k in r)
     device = r["device"] if "device" in key else f"{r['device_a']}→{r['device_b']}"
     quantity = f"{r['ad']} {r['wrt']}".strip() + (f", seed {r['seed']}" if r["seed"] else "") + \
@@ -89,8 +89,8 @@ def change_row(n: int, r: dict, key: tuple) -> str:
     recorded = f"{r['recorded_verdict_a'] or '—'} / {r['recorded_verdict_b'] or '—'}"
     outcome = r["outcome_a"] if r["outcome_a"] == r["outcome_b"] else f"{r['outcome_a']} → {r['outcome_b']}"
     ulps = "" if r["ulps"] is None or pd.isna(r["ulps"]) else str(int(r["ulps"]))
-    return (f"| {n} | {r['category']} | {where} {device} | {r['dtype']} | {r['case']} | {r['point']} | {quantity} | "
-            f"`{r['value_a'] or '—'}` | `{r['value_b'] or '—'}` | {ulps} | {verdicts} | {recorded} | {outcome} |")
+    return [n, r["category"], f"{where} {device}", r["dtype"], r["case"], r["point"], quantity,
+            f"`{r['value_a'] or '—'}`", f"`{r['value_b'] or '—'}`", ulps, verdicts, recorded, outcome]
 
 
 def changes_table(changed: pd.DataFrame, key: tuple, one_side: int = 0) -> list[str]:
@@ -99,11 +99,11 @@ def changes_table(changed: pd.DataFrame, key: tuple, one_side: int = 0) -> list[
                 "quantities are on one side only (below): the runs differ (exit 1)."]
     if changed.empty:
         return ["Nothing changed: every quantity on both sides has the same bits and outcome."]
-    head = ["| # | change | framework mode device | dtype | case | point | quantity | A | B | ulps | "
-            "verdict A → B (today's code) | recorded A / B | outcome |", "|" + "---|" * 13]
+    head = ["#", "change", "framework mode device", "dtype", "case", "point", "quantity", "A", "B", "ulps",
+            "verdict A → B (today's code)", "recorded A / B", "outcome"]
     rows = [change_row(n, r, key) for n, r in enumerate(changed.head(CHANGE_CAP).to_dict("records"), start=1)]
     more = ["", f"{len(changed) - CHANGE_CAP} more changes in compare.csv."] if len(changed) > CHANGE_CAP else []
-    return head + rows + more
+    return [table(head, rows)] + more
 
 
 def counts_table(lines: pd.DataFrame, key: tuple) -> list[str]:

@@ -6,7 +6,6 @@ either environment to see that side's value.
 """
 from __future__ import annotations
 
-from crossgrad.catalogue import cases
 from crossgrad.judging.difference import CHANGES
 from crossgrad.reporting.repro import SnippetError, case_snippet
 
@@ -18,9 +17,9 @@ def spellings(env: dict) -> dict:
             if isinstance(info, dict) and info.get("spelling")}
 
 
-def snippets_for(pair) -> dict:
-    """{(pair title, line index): snippet text} for every changed line of the pair."""
-    catalogue = cases()
+def snippets_for(pair, catalogue: dict) -> dict:
+    """{(pair title, line index): snippet text} for every changed line of the pair
+    (`catalogue`: name -> Case, the cases in use)."""
     spelled = {**spellings(pair.a.run.env), **spellings(pair.b.run.env)}
     changed = pair.lines[pair.lines["category"].isin(CHANGES) & ~pair.lines["category"].isin(NO_SNIPPET)]
     out = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crossgrad.core.rows import TimingKey
-from crossgrad.reporting.report_text import escaped
+from crossgrad.reporting.report_text import escaped, table
 
 TIMING_KEY = TimingKey._fields
 TIMING_SIDE = ("framework_version", "device", "median_s", "iqr_s", "outcome", "threads")
@@ -46,6 +46,13 @@ def _ok(frame: pd.DataFrame) -> pd.DataFrame:
     return frame[frame["outcome"].isin(["ok", ""])]
 
 
+def _flagged_line(r: dict) -> list:
+    device = r.get("device") or f"{r.get('device_a')}→{r.get('device_b')}"
+    api = escaped(r.get("api")) if isinstance(r.get("api"), str) else ""  # pandas reads an empty cell as NaN
+    return [r["framework"], r["workload"], r["n"], r["phase"], api, r["mode"], device, r.get("dtype", ""),
+            repr(r["median_s_a"]), repr(r["median_s_b"]), f"{r['ratio']:.3g}", repr(r["iqr_s_a"]), repr(r["iqr_s_b"])]
+
+
 def timing_lines(joined: pd.DataFrame, machines: str, cap: int = 40) -> list[str]:
     """Markdown: the flagged rows first (largest departure from 1 first), then a count."""
     if joined.empty:
@@ -59,14 +66,9 @@ def timing_lines(joined: pd.DataFrame, machines: str, cap: int = 40) -> list[str
     out = [f"{len(joined)} timing rows line up; {len(flagged)} differ beyond both sides' IQR ({label}).", ""]
     if flagged.empty:
         return out
-    out += ["| framework | workload | N | phase | gradient API | mode | device | dtype | median A (s) | median B (s) | "
-            "B/A | IQR A | IQR B |", "|" + "---|" * 13]
-    for r in flagged.head(cap).to_dict("records"):
-        device = r.get("device") or f"{r.get('device_a')}→{r.get('device_b')}"
-        api = escaped(r.get("api")) if isinstance(r.get("api"), str) else ""  # pandas reads an empty cell as NaN
-        out.append(f"| {r['framework']} | {r['workload']} | {r['n']} | {r['phase']} | {api} | {r['mode']} | {device} | "
-                   f"{r.get('dtype', '')} | {r['median_s_a']!r} | {r['median_s_b']!r} | {r['ratio']:.3g} | "
-                   f"{r['iqr_s_a']!r} | {r['iqr_s_b']!r} |")
+    head = ["framework", "workload", "N", "phase", "gradient API", "mode", "device", "dtype", "median A (s)",
+            "median B (s)", "B/A", "IQR A", "IQR B"]
+    out.append(table(head, [_flagged_line(r) for r in flagged.head(cap).to_dict("records")]))
     if len(flagged) > cap:
         out.append(f"\n{len(flagged) - cap} more flagged rows in compare-timings.csv.")
     return out

@@ -13,10 +13,9 @@ from pathlib import Path
 from crossgrad.core import run_folder
 from crossgrad.core.records import RecordFormatError, write_csv
 from crossgrad.core.rows import GRADIENT_COLUMNS
-from crossgrad.catalogue import cases
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.report import write_report
-from crossgrad.timing.report import write_timings_csv
+from crossgrad.timing.derived import write_timings_csv
 
 REQUIRED = run_folder.REQUIRED
 read_json = run_folder.read_json
@@ -38,18 +37,19 @@ def refuse_slimmed(run_dir: Path) -> None:
                                 "load_run read it as it is")
 
 
-def finish(run_dir: Path, report: bool = True) -> Path:
-    """Writes the derived files of `run_dir`; returns the report's path (with
-    report=False: gradients.csv's, the report left for `crossgrad report` to build)."""
+def finish(run_dir: Path, cases: dict, report: bool = True) -> Path:
+    """Writes the derived files of `run_dir`, judged against `cases` (name -> Case: the
+    command's catalogue); returns the report's path (with report=False: gradients.csv's,
+    the report left for `crossgrad report` to build)."""
     run_dir = Path(run_dir)
     refuse_slimmed(run_dir)
     rows, timings, env, manifest = load_run(run_dir)
     if manifest.get("status") == "running":
         manifest["status"] = "interrupted"  # its writer died before saying it finished
-    annotate(rows, cases())
+    annotate(rows, cases)
     write_csv(run_dir / run_folder.GRADIENTS, rows, GRADIENT_COLUMNS)
     if timings:
         write_timings_csv(run_dir, timings)
     if not report:
         return run_dir / run_folder.GRADIENTS
-    return write_report(run_dir, rows, env, manifest, cases(), timings)
+    return write_report(run_dir, rows, env, manifest, cases, timings)

@@ -1,15 +1,15 @@
 """The report's summary heatmap (rows: case x dtype, columns: framework x mode).
-The timing section's plots are crossgrad.timing.plots; nothing here imports the
-rest of crossgrad, so imports run one way.
+The timing section's plots are crossgrad.reporting.timing_plots; nothing here imports
+the rest of crossgrad, so imports run one way. A plot comes back as PNG bytes: the
+report's one writer (crossgrad.reporting.part) writes it.
 
 matplotlib is imported only when a plot is drawn, and through its object API
 (Figure + the Agg canvas), never pyplot: pyplot would pick a GUI backend and
-keep global state; Agg writes PNG files and needs no display.
+keep global state; Agg draws PNG files and needs no display.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import io
 
 # Standing of a summary cell, best to worst, with its colour. The order is the
 # colour scale of the heatmap; crossgrad.reporting.report computes each cell's standing.
@@ -35,9 +35,9 @@ STANDINGS = (
 STANDING_INDEX = {name: i for i, (name, _) in enumerate(STANDINGS)}
 
 
-def summary_heatmap(path: Path, row_labels: list[str], col_labels: list[str],
-                    standings: list[list[str]], texts: list[list[str]]) -> Path:
-    """Write a heatmap PNG of the summary table to `path` (atomically); returns it.
+def summary_heatmap(row_labels: list[str], col_labels: list[str],
+                    standings: list[list[str]], texts: list[list[str]]) -> bytes:
+    """A heatmap of the summary table, as PNG bytes.
 
     standings[i][j] names a STANDINGS entry (its colour); texts[i][j] is printed
     in the cell, so the picture reads without the legend too.
@@ -60,7 +60,7 @@ def summary_heatmap(path: Path, row_labels: list[str], col_labels: list[str],
     used = sorted({s for row in standings for s in row}, key=lambda s: STANDING_INDEX.get(s, 99))
     ax.legend(handles=[Patch(facecolor=dict(STANDINGS)[s], edgecolor="#999999", label=s) for s in used if s in STANDING_INDEX],
               loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
-    return _save(fig, Path(path))
+    return _png(fig)
 
 
 def _label_axes(ax, row_labels, col_labels) -> None:
@@ -86,9 +86,8 @@ def _write_cells(ax, texts, standings) -> None:
                     color=colour)
 
 
-def _save(fig, path: Path) -> Path:
-    """savefig to a temporary name, then rename: no reader sees half a PNG."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.png")
-    fig.savefig(tmp, dpi=110)
-    os.replace(tmp, path)
-    return path
+def _png(fig) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()

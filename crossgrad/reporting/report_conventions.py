@@ -19,9 +19,22 @@ import math
 from crossgrad.judging.compare import column_of
 from crossgrad.judging.truth import as_float, row_point, row_seed
 from crossgrad.judging.verdicts import flushed_point
+from crossgrad.reporting.part import Part
+from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import col_label, table
 
 KEEP, MULTIPLY, OTHER = "keeps +0", "follows the cotangent's sign", "other"
+INTRO = ("Measured from the rows. A zero first-order gradient reached with a negative "
+         "seed shows whether the framework keeps the op's +0 (only x of z = x*w + b "
+         "signs d/dw) or multiplies the seed in; these are conventions, not errors "
+         "(the verdicts accept either sign of a zero truth).")
+
+
+def section(report: ReportInput) -> Part:
+    """The Conventions section of report.md (nothing without gradient rows)."""
+    if not report.rows:
+        return Part()
+    return Part("\n\n".join(["## Conventions", INTRO, conventions_table(report.rows, report.cols, report.cases)]))
 
 
 def zero_rule(row: dict, cases: dict) -> str | None:

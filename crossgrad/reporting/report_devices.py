@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections import Counter
 
+from crossgrad.core.pairs import pair_rows
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.compare import columns
 from crossgrad.judging.difference import CATEGORIES, change
+from crossgrad.reporting.part import Part
+from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import table
 
 BASE = "cpu"
@@ -26,15 +29,14 @@ EXAMPLES = 20
 
 def device_pairs(rows: list[dict]) -> list[tuple[dict, dict, str]]:
     """(cpu row, other device's row, category) of every quantity on both."""
-    base = {RowKey.of(r)._replace(device=""): r for r in rows if r.get("device") == BASE}
-    out = []
-    for row in rows:
-        if row.get("device") in (BASE, None, ""):
-            continue
-        cpu = base.get(RowKey.of(row)._replace(device=""))
-        if cpu is not None:
-            out.append((cpu, row, change(cpu, row, row.get("dtype", ""))))
-    return out
+    pairs = pair_rows(rows, ("device",), lambda r: r.get("device") == BASE,
+                      lambda r: r.get("device") not in (BASE, None, ""))
+    return [(cpu, row, change(cpu, row, row.get("dtype", ""))) for cpu, row in pairs]
+
+
+def section(report: ReportInput) -> Part:
+    """The CPU and GPU section of report.md (nothing on one device)."""
+    return Part(device_section(report.rows).strip())
 
 
 def device_section(rows: list[dict]) -> str:

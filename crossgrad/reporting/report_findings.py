@@ -11,11 +11,32 @@ from __future__ import annotations
 
 from crossgrad.core import run_folder
 from crossgrad.judging.divergence import Divergence
-from crossgrad.judging.findings_data import Finding
+from crossgrad.judging.findings_data import Finding, findings_csv
+from crossgrad.reporting.part import Part
+from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import code, col_label, escaped, fenced, table
 
+INTRO = ("Generated from this run's values, most severe first: wrong values (no convention "
+         "explains them), mode and device divergence (a framework's compiled mode or GPU "
+         "gives other bits than its own eager mode or CPU, whatever the truth allows), "
+         "different valid subgradients, definitional differences (an alternative form of "
+         "the op), conventions (a zero's sign, no gradient, flush-to-zero), errors, "
+         "precision, NaN payloads. The same records, id for id, are in findings.csv. Each "
+         "names where it holds and links its repro snippet.")
+NONE = "No findings: every value is exact or close."
 HEAD = ["#", "category", "case", "framework", "modes", "devices", "dtypes", "points", "wrt", "values", "truth",
         "summary", "repro"]
+
+
+def section(report: ReportInput) -> Part:
+    """The findings table (after the seed's kink, read from the run) and findings.csv,
+    the same records; a run without gradient rows has an empty findings.csv only."""
+    csv_file = {run_folder.FINDINGS: findings_csv([f.record for f in report.found])}
+    if not report.rows:
+        return Part("", csv_file)
+    example = seed_example(report.matrices, report.found, report.cols)
+    table_text = findings_table(report.found) if report.found else NONE
+    return Part("\n\n".join(p for p in ("## Findings", INTRO, example, table_text) if p), csv_file)
 
 
 def link(finding: Finding) -> str:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from crossgrad.core import run_folder
 from crossgrad.judging import compare
+from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_findings import snippet_block
+from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import code, col_label, distinct, escaped, prose, table
 
 ODD_MARK = "◆"
@@ -25,6 +27,17 @@ LEGEND = ("Cells: value (repr) and verdict vs the truth: ✓ exact (bit-equal; w
           f"**Bold** {ODD_MARK} cause: the cell is outside the per-framework majority of its row, "
           "and why (subgradient, value, ±0, ulp, invalid).")
 REPORT = f"../{run_folder.REPORT}"  # the link back from a page
+
+
+def section(report: ReportInput) -> Part:
+    """No markdown in report.md: the case pages, one file per case of the matrices."""
+    return Part("", {run_folder.case_page(case): page for case, page in render_pages(report).items()})
+
+
+def render_pages(report: ReportInput) -> dict[str, str]:
+    """case -> the markdown of its page."""
+    return {case: render_page(case, report.matrices, report.cols, report.cases, report.found, report.errors)
+            for case in distinct(case for case, _ in report.matrices)}
 
 
 def render_page(case, matrices, cols, cases, found, errors) -> str:

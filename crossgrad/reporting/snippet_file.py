@@ -13,7 +13,6 @@ from pathlib import Path
 
 from crossgrad.arguments import choose
 from crossgrad.core.records import atomic_write_text
-from crossgrad.catalogue import cases
 from crossgrad.judging.verdicts import annotate
 from crossgrad.reporting.finish import load_run
 from crossgrad.reporting.repro import SnippetError, case_snippet
@@ -64,15 +63,16 @@ def one_snippet(row: dict, env: dict, catalogue: dict) -> str:
     return f"{head}\n{note}\n{fenced(code, 'python')}\n"
 
 
-def write_snippets(run_dir: Path, filters: dict[str, str]) -> Path:
-    """Write the snippets of the selected rows into the run folder; returns the file's path."""
+def write_snippets(run_dir: Path, filters: dict[str, str], cases: dict) -> Path:
+    """Write the snippets of the selected rows into the run folder (`cases`: name -> Case,
+    the command's catalogue); returns the file's path."""
     rows, _, env, _ = load_run(run_dir)
     rows = selected_rows(rows, filters)
-    annotate(rows, cases())
+    annotate(rows, cases)
     chosen = escaped(", ".join(f"--{k} {v}" for k, v in sorted(filters.items())) or "every value")
     parts = [f"# Repro snippets: {chosen}\n", f"Run {code(Path(run_dir).name)}; {len(rows)} value(s), "
              "one standalone program each, printing the recorded value with repr.\n"]
-    parts += [one_snippet(r, env, cases()) for r in rows]
+    parts += [one_snippet(r, env, cases) for r in rows]
     path = Path(run_dir) / file_name(filters)
     atomic_write_text(path, "\n".join(parts))
     return path

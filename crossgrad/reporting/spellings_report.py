@@ -9,34 +9,35 @@ seed, wrt, element) in the same framework. Nothing here imports a framework.
 """
 from __future__ import annotations
 
+from crossgrad.core.pairs import pair_rows
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.compare import bit_key
 from crossgrad.judging.truth import as_float
+from crossgrad.reporting.part import Part
+from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import code
 from crossgrad.reporting.report_text import table as markdown_table
 
 EXAMPLES = 3  # disagreements quoted per spelling
 
 
-def quantity(row: dict) -> RowKey:
-    """What a value is of, apart from case and framework (both left blank)."""
-    return RowKey.of(row)._replace(framework="", case="")
+def spelling_pairs(rows: list[dict], base: str, variant: str, framework: str) -> list[tuple[dict, dict]]:
+    """(base case's row, variant's row) of each quantity both computed in `framework`."""
+    return pair_rows(rows, ("case",), lambda r: r.get("case") == base and r.get("framework") == framework,
+                     lambda r: r.get("case") == variant and r.get("framework") == framework)
 
 
-def _values(rows: list[dict], case: str, framework: str) -> dict:
-    """quantity -> value (float, or None where the row has none) of one case in one framework."""
-    return {quantity(r): as_float(r.get("value")) for r in rows
-            if r.get("case") == case and r.get("framework") == framework}
-
-
-def compare_spelling(base: dict, variant: dict) -> dict:
-    """Counts and examples of one variant against its base, quantity by quantity."""
-    shared = [k for k in variant if k in base]
-    valued = [k for k in shared if base[k] is not None and variant[k] is not None]
-    differ = [k for k in valued if bit_key(base[k]) != bit_key(variant[k])]
-    one_sided = [k for k in shared if (base[k] is None) != (variant[k] is None)]
-    return {"compared": len(valued), "differ": differ, "sign_only": [k for k in differ if base[k] == variant[k]],
-            "one_sided": one_sided, "examples": [(k, base[k], variant[k]) for k in differ[:EXAMPLES]]}
+def compare_spelling(pairs: list[tuple[dict, dict]]) -> dict:
+    """Counts and examples of one variant against its base, quantity by quantity
+    (keys: the quantity, its framework and case left blank)."""
+    values = [(RowKey.of(v)._replace(framework="", case=""), as_float(b.get("value")), as_float(v.get("value")))
+              for b, v in pairs]
+    valued = [(k, b, v) for k, b, v in values if b is not None and v is not None]
+    differ = [(k, b, v) for k, b, v in valued if bit_key(b) != bit_key(v)]
+    one_sided = [k for k, b, v in values if (b is None) != (v is None)]
+    return {"compared": len(valued), "differ": [k for k, _, _ in differ],
+            "sign_only": [k for k, b, v in differ if b == v], "one_sided": one_sided,
+            "examples": differ[:EXAMPLES]}
 
 
 def _where(key: RowKey, base_value, variant_value) -> str:
@@ -55,15 +56,13 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
             continue
         # () : a variant in every framework (relu(-z) + z is relu written as another function)
         for fw in case.frameworks or dict.fromkeys(r.get("framework") for r in rows if r.get("case") == name):
-            variant = _values(rows, name, fw)
-            if not variant:
+            if not any(r.get("case") == name and r.get("framework") == fw for r in rows):
                 continue
-            base = _values(rows, case.variant_of, fw)
             op = next(iter(case.respell), "") or case.variant_of  # relu(-z) + z: relu itself, rewritten
             out.append({"base": case.variant_of, "framework": fw, "op": op,
                         "spelling": next(iter(case.respell.values()), "") or case.description, "case": name,
                         "base_spelling": _env_spelling(env, fw, op) or _base_spelling(rows, case.variant_of, fw),
-                        **compare_spelling(base, variant)})
+                        **compare_spelling(spelling_pairs(rows, case.variant_of, name, fw))})
     return out
 
 
@@ -75,6 +74,11 @@ def _env_spelling(env: dict | None, framework: str, op: str) -> str:
 def _base_spelling(rows, case: str, framework: str) -> str:
     return next((r.get("primitive") for r in rows if r.get("case") == case
                  and r.get("framework") == framework and r.get("primitive")), "")
+
+
+def section(report: ReportInput) -> Part:
+    """The Spellings section of report.md (nothing without spelling variants)."""
+    return Part(spelling_section(report.rows, report.cases, report.env))
 
 
 def spelling_section(rows: list[dict], cases: dict, env: dict | None = None) -> str:

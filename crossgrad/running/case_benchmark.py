@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from crossgrad.benchmarks.timed import loaded_adapter, time_call
-from crossgrad.catalogue import cases
+from crossgrad.catalogue import load_catalogue
 from crossgrad.running.derivatives import build_functions
 from crossgrad.timing.run import threads_label
 
@@ -35,11 +35,12 @@ class TimedCase:
     ad: str
     point: str
     dtype: str
+    case_files: tuple[str, ...] = ()  # the user's case files that define `case` (absolute paths)
 
 
 def timed_callable(adapter, tc: TimedCase):
     """Zero-argument callable: one compiled call of the case's `ad` function, then block."""
-    case = cases()[tc.case]
+    case = load_catalogue(tc.case_files).cases[tc.case]
     fn = build_functions(adapter, case.function_for(tc.framework), adapter.ops, case.wrt)[tc.ad]
     compiled = adapter.compile(fn, tc.mode)
     point, dtype = case.point(tc.point), np.dtype(tc.dtype)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crossgrad.core.records import same_bits
-from crossgrad.catalogue import cases
+from crossgrad.catalogue import load_catalogue
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.check import compare, format_diff, load_expectations
 from crossgrad.judging.check_update import update_expectations
@@ -98,20 +98,21 @@ class CaseSession:
         config = RunConfig(frameworks=selection.frameworks, cases=(selection.case,), modes=selection.modes,
                            devices=selection.devices, dtypes=selection.dtypes, seeds=selection.seeds,
                            points=points, timeout=600.0)
-        plan = value_tasks(config)
+        catalogue = load_catalogue(selection.case_files)  # checked when pytest collected the test file
+        plan = value_tasks(config, catalogue.cases)
         if chosen is not None:  # only the tasks of the tests pytest selected (-k, node ids)
             needed = {(q.framework, q.dtype, q.device, q.mode) for q in chosen}
             plan = {fw: [t for t in tasks if (fw, t["dtype"], t["device"], t["mode"]) in needed]
                     for fw, tasks in plan.items()}
-        run = Run(run_dir, config, host_env(["pytest", "crossgrad.testing", selection.case]), None)
+        run = Run(run_dir, config, host_env(["pytest", "crossgrad.testing", selection.case]), None, catalogue)
         status = "interrupted"
         try:
             status = "complete" if execute(run, {"values": plan}, _Quiet(), jobs=self.jobs) else "partial"
         finally:
             run.close(status)
-        report = finish(run_dir)
+        report = finish(run_dir, catalogue.cases)
         rows, _, env, _ = load_run(run_dir)
-        return RunResult(annotate(rows, cases()), env, report)
+        return RunResult(annotate(rows, catalogue.cases), env, report)
 
     def check(self, qid: QuantityId, update: bool) -> str | None:
         """None when the quantity meets the expectations (or update is on); else the failure text."""
@@ -173,7 +174,7 @@ def failure_text(qid: QuantityId, checked, diff: str, rows: list[dict], result: 
 
 def snippet_for(qid: QuantityId, row: dict, env: dict) -> str:
     spelling = ((env.get("frameworks") or {}).get(qid.framework) or {}).get("spelling") or {}
-    case = cases()[qid.selection.case]
+    case = load_catalogue(qid.selection.case_files).cases[qid.selection.case]
     q = qid.quantity
     ok = row.get("outcome") in ("ok", None, "")
     detail = " ".join(str(row.get("detail")).split())  # quoted in a comment: one line, so it stays one

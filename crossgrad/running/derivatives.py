@@ -18,7 +18,6 @@ from crossgrad.adapter import UnsupportedOp, declared_absent, failed_op_outcome,
 from crossgrad.core.case import ARG_NAMES
 from crossgrad.core.dtypes import as_dtype, missing_dtype_reason, unsupported_kernel
 from crossgrad.core.records import bits, fmt
-from crossgrad.catalogue import cases
 from crossgrad.core.respell import ops_for
 from crossgrad.core.spelling import RecordingOps
 from crossgrad.running.plan import Quantity, Task, quantities
@@ -54,9 +53,10 @@ def outputs_of(ad: str, wrt: tuple[str, ...]) -> tuple[str, ...]:
     return {"none": ("",), "reverse": wrt, "forward": wrt, "second": ("w",)}[ad]
 
 
-def compute_task(adapter, task: Task, job: dict) -> Iterator[dict]:
-    """Every record of one task; an exception in one group becomes `error` rows."""
-    case = cases()[task.case]
+def compute_task(adapter, task: Task, job: dict, cases: dict) -> Iterator[dict]:
+    """Every record of one task (`cases`: name -> Case, the catalogue of the run);
+    an exception in one group becomes `error` rows."""
+    case = cases[task.case]
     qs = quantities(case, tuple(job.get("points") or ()), tuple(job.get("seeds") or (1.0, -1.0)), task.dtype,
                     job.get("scope", "full"))
     base = _base_row(adapter, task)

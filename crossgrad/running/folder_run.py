@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+from crossgrad.catalogue import Catalogue
 from crossgrad.arguments import EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_WRITE_FAILED, UsageError, positive_ints
 from crossgrad.core.records import WriteFailed
 from crossgrad.core.registry import frameworks
@@ -42,9 +43,10 @@ def claim_run_dir(args, prefix: str = "") -> tuple[Path, FolderLock]:
     return path, claim(path, overwrite=args.overwrite, resume=args.resume)
 
 
-def start_run(args, config: RunConfig, plan: dict, timing_options, argv, prefix: str = "",
+def start_run(args, config: RunConfig, plan: dict, timing_options, argv, catalogue: Catalogue, prefix: str = "",
               report: bool = True) -> tuple[Path, int]:
-    """Claim the folder (resuming where asked), run the plan, release the folder."""
+    """Claim the folder (resuming where asked), run the plan with the command's
+    catalogue, release the folder."""
     run_dir, lock = claim_run_dir(args, prefix)
     try:
         identity = {"plan_digest": plan_digest(plan, timing_options), "versions": versions_now(config.frameworks)}
@@ -52,8 +54,8 @@ def start_run(args, config: RunConfig, plan: dict, timing_options, argv, prefix:
         if args.resume:
             plan, manifest, env = prepare_resume(run_dir, plan, identity["plan_digest"], identity["versions"])
             resumed = (manifest, env)
-        return run_dir, execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args), identity, resumed,
-                                    report)
+        return run_dir, execute_run(config, run_dir, plan, timing_options, argv, catalogue, jobs_of(args), identity,
+                                    resumed, report)
     finally:
         lock.release()
 
@@ -65,10 +67,10 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGTERM, to_interrupt)
 
 
-def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1,
+def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, catalogue: Catalogue, jobs: int = 1,
                 identity: dict | None = None, resumed: tuple | None = None, report: bool = True) -> int:
     install_signal_handlers()
-    run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options, identity, resumed)
+    run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options, catalogue, identity, resumed)
     run.manifest["compile_cache"] = compile_caches(config.frameworks)
     status, error = "interrupted", None
     try:
@@ -83,7 +85,7 @@ def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, ar
         saved = run.close(status, str(error or ""))
     if error is None:
         try:
-            print(finish(run_dir, report=report))
+            print(finish(run_dir, catalogue.cases, report=report))
         except WriteFailed as exc:
             error = exc
     if error is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from crossgrad.core.records import JsonlAppender
 from crossgrad.core.records import SCHEMA_VERSION
 from crossgrad.core.registry import frameworks
-from crossgrad.catalogue import case_files, cases
+from crossgrad.catalogue import Catalogue
 from crossgrad.core.rows import RowKey
 from crossgrad.running.derivatives import arg_text, failed_rows
 from crossgrad.running.plan import RunConfig, Task, quantities, tasks_for
@@ -35,13 +35,14 @@ def new_run_id() -> str:
 class Run:
     """The state of one run folder while it is being written."""
 
-    def __init__(self, run_dir: Path, config: RunConfig, env: dict, timing: dict | None,
+    def __init__(self, run_dir: Path, config: RunConfig, env: dict, timing: dict | None, catalogue: Catalogue,
                  identity: dict | None = None, resumed: tuple[dict, dict] | None = None):
-        """identity: the plan's digest and the versions (crossgrad.running.resume), which
+        """catalogue: the cases of this run's command (its case files go to every worker);
+        identity: the plan's digest and the versions (crossgrad.running.resume), which
         --resume checks; resumed: the (manifest, env) of the interrupted run continued here."""
         self.dir = Path(run_dir)
         (self.dir / LOGS).mkdir(parents=True, exist_ok=True)
-        self.config, self.env, self.timing = config, env, timing
+        self.config, self.env, self.timing, self.catalogue = config, env, timing, catalogue
         self.lock = threading.Lock()
         self.records = JsonlAppender(self.dir / RECORDS)
         self.timings = JsonlAppender(self.dir / TIMINGS)
@@ -50,7 +51,7 @@ class Run:
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.manifest = {"schema_version": SCHEMA_VERSION, "status": "running", "started": now,
                          "config": config.to_dict(), "timing": timing, "failures": [],
-                         "case_files": case_files(), "command": env.get("command"), **(identity or {})}
+                         "case_files": list(catalogue.case_files), "command": env.get("command"), **(identity or {})}
         if resumed:
             old_manifest, old_env = resumed
             self.manifest = dict(old_manifest, status="running", resumed=[*old_manifest.get("resumed", ()), now])
@@ -78,7 +79,7 @@ class Run:
             return
         self.points_written.add(where)
         try:
-            point = cases()[where[0]].point(where[1])
+            point = self.catalogue.cases[where[0]].point(where[1])
         except KeyError:
             return
         if point.is_vector:
@@ -113,7 +114,7 @@ def _value_failure(run: Run, framework: str, done_keys: set):
     adapter = frameworks()[framework]
 
     def fail(task: dict, outcome: str, detail: str) -> None:
-        case = cases()[task["case"]]
+        case = run.catalogue.cases[task["case"]]
         qs = [q for q in quantities(case, run.config.points or None, run.config.seeds, task["dtype"], run.config.scope)
               if q.row_key(Task(**task)) not in done_keys]
         base = {k: task[k] for k in ("framework", "device", "dtype", "mode")}
@@ -169,7 +170,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
     job = {"kind": kind, "framework": framework, "threads": run.config.threads,
            "points": list(run.config.points), "seeds": list(run.config.seeds), "scope": run.config.scope,
            "timing": run.timing,
-           "case_files": case_files()}  # the user's --cases-from files: the worker loads them too
+           "case_files": list(run.catalogue.case_files)}  # the user's --cases-from files: the worker loads them too
     log = f"{framework}.log" if not shard else f"{framework}-{shard + 1}.log"
     supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / LOGS / log,
                             on_event, on_failure, python=run.config.python)
@@ -198,8 +199,9 @@ def unavailable(run: Run, framework: str, tasks: list[dict], kind: str, progress
     run.manifest["failures"] = [f for f in run.manifest["failures"] if f["outcome"] != "unavailable"]
 
 
-def value_tasks(config: RunConfig) -> dict[str, list[dict]]:
-    catalogue = {name: cases()[name] for name in config.cases}
+def value_tasks(config: RunConfig, cases: dict) -> dict[str, list[dict]]:
+    """framework -> its value tasks (dicts) of the configured cases (`cases`: name -> Case)."""
+    catalogue = {name: cases[name] for name in config.cases}
     return {fw: [t.to_dict() for t in tasks_for(config, fw, frameworks()[fw].modes, catalogue)]
             for fw in config.frameworks}
 

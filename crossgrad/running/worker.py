@@ -17,11 +17,11 @@ import traceback
 from crossgrad.core.packed_rows import packed
 from crossgrad.core.records import SCHEMA_VERSION
 from crossgrad.core.registry import frameworks
-from crossgrad.catalogue import use_case_files
+from crossgrad.catalogue import installed_cases, load_catalogue
 from crossgrad.running.derivatives import compute_task
 from crossgrad.running.plan import Task
 from crossgrad.timing.harness import steady_malloc
-from crossgrad.timing.run import run_timing_specs
+from crossgrad.timing.run import TimingState, run_timing_specs
 
 
 class Channel:
@@ -80,23 +80,23 @@ def main() -> int:
     try:
         _maybe_inject_fault("import", job)
         adapter = load_adapter(job["framework"], job.get("threads"))
-        if job.get("case_files"):  # the user's --cases-from files, after the framework loaded
-
-            use_case_files(job["case_files"])
+        # the user's --cases-from files, after the framework loaded
+        cases = load_catalogue(job["case_files"]).cases if job.get("case_files") else installed_cases()
     except Exception as exc:  # an import failure is a result: rows say why
         channel.send("load_failed", error=f"{type(exc).__name__}: {exc}",
                      traceback=traceback.format_exc())
         return 0
     channel.send("loaded", version=adapter.version(), devices=list(adapter.devices()),
                  info=environment_info(adapter), spelling=dict(adapter.ops.spelling))
+    timing_state = TimingState()  # this worker's: kept between its timing specs
     for spec in job["tasks"]:
         channel.send("task", task=spec)
         _maybe_inject_fault(spec.get("case", spec.get("workload", "")), job)
         if job.get("kind", "values") == "values":
-            for record in packed(compute_task(adapter, Task(**spec), job)):  # a vector quantity: one line
+            for record in packed(compute_task(adapter, Task(**spec), job, cases)):  # a vector quantity: one line
                 channel.send("record", **record)
         else:
-            for row in run_timing(adapter, spec, job):
+            for row in run_timing(adapter, spec, job, timing_state):
                 channel.send("timing", **row)
         channel.send("task_done", task=spec)
     return 0
@@ -111,9 +111,10 @@ def environment_info(adapter) -> dict:
         return {"info_error": f"{type(exc).__name__}: {exc}"}
 
 
-def run_timing(adapter, spec: dict, job: dict):
-    """Timing rows of one spec (the harness lives in crossgrad.timing.run)."""
-    return run_timing_specs(adapter, [spec], job.get("timing") or {}, threads=job.get("threads"))
+def run_timing(adapter, spec: dict, job: dict, state: TimingState):
+    """Timing rows of one spec (the harness lives in crossgrad.timing.run); `state`:
+    this worker's, kept between its specs."""
+    return run_timing_specs(adapter, [spec], job.get("timing") or {}, threads=job.get("threads"), state=state)
 
 
 def _maybe_inject_fault(where: str, job: dict) -> None:

@@ -1,1 +1,2 @@
-"""Timing: the harness, the workloads it times, timing rows and the timing report."""
+"""Timing: the harness, the workloads it times, timing rows and their derived figures
+(the timing report is crossgrad.reporting.timing_report)."""

@@ -5,7 +5,7 @@ through crossgrad.testing) label each benchmark in `extra_info` (framework,
 framework_version, mode, device, dtype, workload, n, shape, phase, threads);
 those labels and the `stats` block (median, iqr, min, rounds, iterations and,
 per round, `data`: seconds per call) become one row per benchmark, so
-crossgrad.timing.report renders them like a `crossgrad run`'s timings.
+crossgrad.reporting.timing_report renders them like a `crossgrad run`'s timings.
 
 pytest-benchmark itself measures neither the first call nor CPU time; the
 benchmark measures both around it (crossgrad.benchmarks.timed) and stores them

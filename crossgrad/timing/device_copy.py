@@ -12,7 +12,7 @@ The row looks like the cpu copy row (workload "copy", phase "primal", mode
 
 crossgrad.timing.run.timing_specs adds one copy_spec per framework and non-cpu
 device, _run_group answers it with measure_device_copy, and
-crossgrad.timing.report.copy_bandwidth(rows, device) takes each device's own.
+crossgrad.timing.derived.copy_bandwidth(rows, device) takes each device's own.
 """
 from __future__ import annotations
 

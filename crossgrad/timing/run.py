@@ -103,14 +103,16 @@ def _sizes_for(workload: str, device: str, sizes) -> tuple[int, ...]:
 
 
 def run_timing_specs(adapter, specs: list[dict], options: HarnessOptions | dict | None = None,
-                     threads: int | None = None) -> Iterator[dict]:
-    """One row per spec, in order; the adapter must be loaded already."""
+                     threads: int | None = None, state: "TimingState | None" = None) -> Iterator[dict]:
+    """One row per spec, in order; the adapter must be loaded already. `state`: what
+    the calling worker keeps between its calls (a fresh one when not given)."""
     if not isinstance(options, HarnessOptions):
         options = HarnessOptions.from_dict(options)
+    state = TimingState() if state is None else state
     context = {"framework_version": adapter.version() or "", "threads": threads_label(adapter, threads),
-               "compile_cache": compile_cache_state(adapter)}
+               "compile_cache": state.compile_cache(adapter)}
     for _, group in itertools.groupby(specs, key=_input_key):
-        yield from _run_group(adapter, list(group), options, context)
+        yield from _run_group(adapter, list(group), options, context, state.inputs)
 
 
 class _LastInputs:
@@ -131,14 +133,32 @@ class _LastInputs:
         return self.inputs
 
 
-_INPUTS = _LastInputs()
+class TimingState:
+    """What one worker keeps between its timing calls (the worker owns it; no module
+    global does): the last group's inputs, and each adapter's compile-cache state
+    at its first timing, before this worker compiled anything."""
+
+    def __init__(self):
+        self.inputs = _LastInputs()
+        self._cache: dict = {}
+
+    def compile_cache(self, adapter) -> str:
+        """The adapter's compile_cache(), read once (optional: "not reported" by
+        default, crossgrad.core.contract)."""
+        if adapter not in self._cache:
+            try:
+                self._cache[adapter] = str(adapter.compile_cache())
+            except Exception as exc:  # a probe of a folder must not cost the timings
+                self._cache[adapter] = f"not reported ({describe(exc)})"
+        return self._cache[adapter]
 
 
 def _input_key(spec: dict) -> tuple:
     return (spec["device"], spec["workload"], spec["n"], spec["dtype"])
 
 
-def _run_group(adapter, group: list[dict], options: HarnessOptions, context: dict) -> Iterator[dict]:
+def _run_group(adapter, group: list[dict], options: HarnessOptions, context: dict,
+               last: _LastInputs) -> Iterator[dict]:
     spec0 = group[0]
     if spec0["workload"] == "copy" and spec0["device"] != "cpu":  # the device's own copy
         yield from (measure_device_copy(adapter, s, options, **context) for s in group)
@@ -151,7 +171,7 @@ def _run_group(adapter, group: list[dict], options: HarnessOptions, context: dic
         yield from (failed_row(s, "unavailable", detail, **context) for s in group)
         return
     try:
-        inputs = _INPUTS.get(adapter, _input_key(spec0))
+        inputs = last.get(adapter, _input_key(spec0))
     except Exception as exc:  # e.g. out of memory at 10^8: this group's rows say so
         yield from (failed_row(s, "error", f"creating inputs: {describe(exc)}", **context) for s in group)
         return
@@ -159,20 +179,6 @@ def _run_group(adapter, group: list[dict], options: HarnessOptions, context: dic
         apis = list(gradient_apis(adapter)) if spec["phase"] == "gradient" else [""]
         for api in apis:
             yield run_one(adapter, dict(spec, api=api), inputs, options, context)
-
-
-_CACHE_STATE: dict = {}  # adapter -> its compile cache's state at this worker's first timing
-
-
-def compile_cache_state(adapter) -> str:
-    """The adapter's compile_cache() (once per process, before this worker compiles;
-    optional: "not reported" by default, crossgrad.core.contract)."""
-    if adapter not in _CACHE_STATE:
-        try:
-            _CACHE_STATE[adapter] = str(adapter.compile_cache())
-        except Exception as exc:  # a probe of a folder must not cost the timings
-            _CACHE_STATE[adapter] = f"not reported ({describe(exc)})"
-    return _CACHE_STATE[adapter]
 
 
 def run_one(adapter, spec: dict, inputs: dict, options: HarnessOptions, context: dict) -> dict:

@@ -1,12 +1,12 @@
 """The answers at the top of the timing section: who is fastest for the gradient, what
 compiling costs, what the choice of gradient API costs, and whether the compile cache was warm.
 
-Rows are timing rows with the derived columns filled (timing.report.with_derived).
+Rows are timing rows with the derived columns filled (crossgrad.timing.derived.with_derived).
 Every figure is a ratio or time measured in this run; nothing is assumed.
 """
 from __future__ import annotations
 
-from crossgrad.reporting.report_text import escaped
+from crossgrad.reporting.report_text import escaped, table
 from crossgrad.timing.rows import human_time, n_label, num, ok, series
 from crossgrad.timing.workloads import DEFAULT_API
 
@@ -16,10 +16,8 @@ def _columns(rows: list[dict]) -> list[tuple[str, str]]:
 
 
 def _table(head: str, cols: list[tuple[str, str]], lines: dict[str, dict]) -> str:
-    out = [f"| {head} | " + " | ".join(f"{w} {n_label(n, w)}".strip() for w, n in cols) + " |",
-           "|---" * (len(cols) + 1) + "|"]
-    out += [f"| {name} | " + " | ".join(cells.get(c, "") for c in cols) + " |" for name, cells in lines.items()]
-    return "\n".join(out) + "\n"
+    return table([head] + [f"{w} {n_label(n, w)}".strip() for w, n in cols],
+                 [[name] + [cells.get(c, "") for c in cols] for name, cells in lines.items()]) + "\n"
 
 
 def times(ratio: float) -> str:

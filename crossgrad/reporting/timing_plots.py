@@ -1,23 +1,22 @@
 """The timing section's three plots (median against N, gradient/primal ratio, compile
-cost). They take data prepared by crossgrad.timing.report (series label -> points);
-nothing here imports the rest of crossgrad, so imports run one way.
+cost). They take data prepared by crossgrad.reporting.timing_report (series label ->
+points) and return the PNG's bytes (the report's writer writes them); nothing here
+imports the rest of crossgrad, so imports run one way.
 
 matplotlib is imported only when a plot is drawn, and through its object API
 (Figure + the Agg canvas), never pyplot: pyplot would pick a GUI backend and
-keep global state; Agg writes PNG files and needs no display.
+keep global state; Agg draws PNG files and needs no display.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import io
 
 
-def _save(fig, path: Path) -> Path:
-    """savefig to a temporary name, then rename: no reader sees half a PNG."""
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.png")
-    fig.savefig(tmp, dpi=110)
-    os.replace(tmp, path)
-    return path
+def _png(fig) -> bytes:
+    """The figure as PNG bytes."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    return buffer.getvalue()
 
 
 def _figure(ncols: int):
@@ -42,7 +41,7 @@ def _styles(names: list[str]) -> dict[str, dict]:
             for i, name in enumerate(names)}
 
 
-def plot_relu_times(lines: dict[str, dict[str, list]], reference: dict[str, list] | None, path: Path) -> None:
+def plot_relu_times(lines: dict[str, dict[str, list]], reference: dict[str, list] | None) -> bytes:
     """Median per call against N, log-log: lines[phase][series] = [(n, seconds)];
     dashed, reference[phase]: the time the byte model needs at the machine's copy bandwidth."""
     fig, axes = _figure(2)
@@ -55,10 +54,10 @@ def plot_relu_times(lines: dict[str, dict[str, list]], reference: dict[str, list
         ax.grid(True, which="major", alpha=0.3)
     for ax in axes:  # each panel its own legend: gradient lines are per gradient API, primal ones not
         ax.legend(fontsize=7)
-    _save(fig, path)
+    return _png(fig)
 
 
-def plot_ratio(relu: dict[str, list[tuple[int, float]]], dense: list[tuple[str, float]], path: Path) -> None:
+def plot_ratio(relu: dict[str, list[tuple[int, float]]], dense: list[tuple[str, float]]) -> bytes:
     """Gradient/primal ratio: relu[series] = [(n, ratio)] against N (log x); dense: one bar per series."""
     fig, (ax_relu, ax_dense) = _figure(2)
     _draw_lines(ax_relu, relu, _styles(list(relu)))
@@ -71,11 +70,11 @@ def plot_ratio(relu: dict[str, list[tuple[int, float]]], dense: list[tuple[str, 
         ax.grid(True, alpha=0.3)
     if relu:
         ax_relu.legend(fontsize=7)
-    _save(fig, path)
+    return _png(fig)
 
 
 def plot_compile_cost(first_calls: dict[str, list[tuple[int, float]]],
-                      break_even: dict[str, list[tuple[int, float]]], path: Path) -> None:
+                      break_even: dict[str, list[tuple[int, float]]]) -> bytes:
     """What compiling costs, against N: first_calls[series] = [(n, seconds of the first
     call)] and break_even[series] = [(n, calls after the first until that mode has
     caught up with eager)]; both log-log ("never" has no point)."""
@@ -90,4 +89,4 @@ def plot_compile_cost(first_calls: dict[str, list[tuple[int, float]]],
     for ax in (ax_first, ax_even):
         ax.grid(True, which="major", alpha=0.3)
     ax_first.legend(fontsize=7)
-    _save(fig, path)
+    return _png(fig)

@@ -1,0 +1,23 @@
+"""report.md's last section: each distinct error message once, with its id (the case
+pages' matrices refer to it: crossgrad.reporting.report_input.error_ids)."""
+from __future__ import annotations
+
+from crossgrad.reporting.part import Part
+from crossgrad.reporting.report_input import ReportInput
+from crossgrad.reporting.report_text import distinct, inline
+
+
+def section(report: ReportInput) -> Part:
+    """Where each failure happened and its message ("" when nothing failed)."""
+    if not report.errors:
+        return Part()
+    rows = report.rows
+    out = ["## Errors and missing values", "",
+           "Each distinct message once; the matrices refer to it by its id."]
+    for (outcome, detail), ident in report.errors.items():
+        mine = [r for r in rows if r.get("outcome") == outcome and (r.get("detail") or "") == detail]
+        where = distinct(f"{r.get('framework')} {r.get('mode')}" for r in mine)
+        cases = distinct(f"{r.get('case')} {r.get('dtype')}" for r in mine)
+        out.append(f"- **{ident}** `{outcome}` in {', '.join(where)} ({', '.join(cases)}): "
+                   f"{inline(detail) or '(no detail)'}")
+    return Part("\n".join(out))

@@ -1,0 +1,48 @@
+"""The one value every report section is a function of (crossgrad.reporting.sections).
+
+Built once per report from the annotated gradient rows (crossgrad.judging.verdicts.annotate),
+the timing rows, env.json, manifest.json and the catalogue: the matrices, the
+columns, the findings (with their snippets) and the error ids are computed here,
+once, and every section reads them from it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crossgrad.judging import compare
+from crossgrad.reporting.findings_file import run_findings
+from crossgrad.reporting.report_text import distinct
+
+FAILED = ("error", "no_gradient", "crashed", "timeout", "unsupported", "unavailable")
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """What the sections need; nothing in it is changed after it is built."""
+
+    rows: list        # annotated gradient rows (dicts)
+    env: dict         # env.json
+    manifest: dict    # manifest.json
+    cases: dict       # the catalogue in use: name -> Case
+    timings: list     # timing rows ([]: none were run)
+    matrices: dict    # (case, dtype) -> matrix rows (compare.build_matrices)
+    cols: list        # (framework, mode, device) columns, in the run's order (compare.columns)
+    found: list       # the findings with their snippets (findings_file.run_findings)
+    errors: dict      # (outcome, detail) -> its id, "E1", ... (error_ids)
+
+
+def report_input(rows: list[dict], env: dict | None, manifest: dict | None, cases: dict,
+                 timings: list[dict] | None = None) -> ReportInput:
+    """The ReportInput of a run: matrices once (a 10,000-element point has 40,000 rows),
+    the findings once (report.md, the case pages and findings.csv show the same)."""
+    env, manifest = env or {}, manifest or {}
+    matrices = compare.build_matrices(rows, cases)
+    return ReportInput(rows=rows, env=env, manifest=manifest, cases=cases, timings=list(timings or ()),
+                       matrices=matrices, cols=compare.columns(rows),
+                       found=run_findings(rows, env, cases, matrices), errors=error_ids(rows))
+
+
+def error_ids(rows: list[dict]) -> dict:
+    """(outcome, detail) -> "E<n>" of each distinct failure, in the run's order."""
+    keys = distinct((r.get("outcome"), r.get("detail") or "") for r in rows if r.get("outcome") in FAILED)
+    return {key: f"E{i}" for i, key in enumerate(keys, start=1)}
