@@ -289,8 +289,7 @@ def cmd_consequence(args, argv) -> int:
 def cmd_history(args, argv) -> int:
     from crossgrad.history.command import history  # pandas: not for `crossgrad list`
 
-    load_case_sources(args)  # a broken case file exits 2; history's verdicts use the installed cases
-    return history(args)
+    return history(args, load_case_sources(args).cases)  # a broken case file exits 2
 
 
 def cmd_test_adapter(args, argv) -> int:

@@ -168,3 +168,32 @@ def test_a_cell_whose_every_value_crashed_is_an_adapter_that_did_not_start_and_f
     assert grid_run.main([cell.slug, "--root", str(tmp_path / "ci")]) == 1
     code, _, text = history(tmp_path, make_run(tmp_path / "a", "0.4.13"), tmp_path / "jax" / "jax-0.4.30")
     assert code == 1 and "ADAPTER DID NOT START" in text
+
+
+def test_a_users_case_file_judges_their_cases_in_the_history(tmp_path):
+    """--cases-from reaches the verdicts: the user's case is judged against the truth its
+    file declares (8.0 exact at smooth); without the file the case is unknown here."""
+    cases = tmp_path / "my_cases.py"
+    cases.write_text("from crossgrad.case import Case, Point, exact\n"
+                     "def shifted_relu(ops, x, w, b):\n    return ops.relu(x * w + b) + 1.0\n"
+                     "CASES = [Case('shifted_relu', shifted_relu,\n"
+                     "              (Point('smooth', 3.0, 2.0, 1.0, value=exact(8.0), d1=exact(1.0), d2=exact(0.0)),))]\n")
+    folders = []
+    for version, value in (("0.4.13", "8.0"), ("0.4.30", "9.0")):
+        folder = tmp_path / f"jax-{version}"
+        folder.mkdir()
+        with open(folder / "gradients.csv", "w", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=GRADIENT_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerow(row(version, "shifted_relu", "smooth", "none", "", "", value))
+        (folder / "env.json").write_text(json.dumps({"frameworks": {"jax": {"version": version}}}))
+        (folder / "manifest.json").write_text(json.dumps({"schema_version": 1, "status": "complete", "config": {}}))
+        folders.append(folder)
+    judged = tmp_path / "judged"
+    assert main(["history", *map(str, folders), "--cases-from", str(cases), "--out", str(judged)]) == 1
+    table = pd.read_csv(judged / "history.csv", dtype=str, keep_default_na=False)
+    assert list(table["verdict 0.4.13"]) == ["exact"] and list(table["verdict 0.4.30"]) != ["exact"]
+    unjudged = tmp_path / "unjudged"
+    assert main(["history", *map(str, folders), "--out", str(unjudged)]) == 1
+    table = pd.read_csv(unjudged / "history.csv", dtype=str, keep_default_na=False)
+    assert list(table["verdict 0.4.13"]) != ["exact"]

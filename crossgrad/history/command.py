@@ -16,8 +16,10 @@ from crossgrad.arguments import UsageError
 from crossgrad.history.load import NOT_STARTED, load_release
 
 
-def history(args) -> int:
-    releases = [r for path in args.runs for r in load_release(path)]
+def history(args, cases: dict | None = None) -> int:
+    """`cases`: the command's catalogue (the installed cases and --cases-from), which
+    today's truth and verdicts are judged against; None: the installed catalogue."""
+    releases = [r for path in args.runs for r in load_release(path, cases)]
     by_framework: dict = {}
     for release in releases:
         by_framework.setdefault(release.framework, []).append(release)

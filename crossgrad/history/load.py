@@ -40,8 +40,9 @@ def version_key(version: str) -> tuple:
     return tuple((0, p) if isinstance(p, int) else (1, p) for p in parts) + ((2, local),)
 
 
-def load_release(path) -> list[Release]:
-    """The run folder as one Release per framework it holds (bad input: UsageError, exit 2)."""
+def load_release(path, cases: dict | None = None) -> list[Release]:
+    """The run folder as one Release per framework it holds, judged against `cases`
+    (None: the installed catalogue); bad input: UsageError, exit 2."""
     from crossgrad.core.records import RecordFormatError
     from crossgrad.core.run_folder import NotARunFolder, load_run
     from crossgrad.drift.join import prepare
@@ -56,7 +57,7 @@ def load_release(path) -> list[Release]:
     names = sorted(set(run.gradients["framework"]) if "framework" in run.gradients else set()) or sorted(infos)
     if not names:
         raise UsageError(f"{str(path)!r} holds no framework's rows")
-    return [_release(run, name, infos.get(name) or {}, prepare) for name in names]
+    return [_release(run, name, infos.get(name) or {}, lambda rows: prepare(rows, cases)) for name in names]
 
 
 def _release(run, framework: str, info: dict, prepare) -> Release:
