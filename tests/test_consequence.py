@@ -12,7 +12,7 @@ from cli_helpers import run_cli
 from crossgrad.consequence import data as datasets
 from crossgrad.consequence import study
 from crossgrad.consequence.config import StudyConfig, draws_for, quick, volume_configs
-from crossgrad.consequence.divergence import first_difference, pairs
+from crossgrad.consequence.divergence import divergence_rows, first_difference, pairs
 from crossgrad.consequence.report import docs_block
 from crossgrad.consequence.tables import read, wilson
 
@@ -82,6 +82,22 @@ def test_first_difference_and_pairs():
     assert first_difference(["a", "b", "c"], ["a", "x", "c"]) == 2
     keys = [("jax", "float32", "0", 0), ("torch", "float32", "0", 0), ("torch", "float32", "1", 0)]
     assert pairs(keys) == [(keys[0], keys[1]), (keys[1], keys[2])]
+
+
+def test_divergence_rows_from_saved_weights(tmp_path):
+    """Two runs' per-epoch weights as workers save them: the distance is ||a - b|| / ||a||, per epoch."""
+    keys = [("jax", "float32", "0", 0), ("torch", "float32", "0", 0), ("torch", "float32", "1", 0)]
+    shift = {keys[0]: 0.0, keys[1]: 0.0, keys[2]: 1.0}
+    weights = {}
+    for key in keys:
+        weights[key] = str(tmp_path / f"{key[0]}{key[2]}.npz")
+        np.savez(weights[key], **{f"e{e}_{i}": np.full(2, 3.0 + shift[key] * e) for e in (1, 2) for i in (0, 1)})
+    hashes = {keys[0]: ["a", "b"], keys[1]: ["a", "b"], keys[2]: ["a", "x"]}
+    rows = divergence_rows(hashes, weights)
+    got = [(r["framework_a"], r["variant_b"], r["epoch"], r["first_differing_step"], r["identical"],
+            r["relative_distance"]) for r in rows]
+    assert got == [("jax", "0", 1, None, True, 0.0), ("jax", "0", 2, None, True, 0.0),
+                   ("torch", "1", 1, 2, True, 1 / 3), ("torch", "1", 2, 2, False, 2 / 3)]
 
 
 TINY = datasets.Dataset("tiny", np.zeros((8, 2)), np.zeros(8, np.int64), np.zeros((2, 2)), np.zeros(2, np.int64), 2)
