@@ -13,7 +13,7 @@ from crossgrad.consequence import data as datasets
 from crossgrad.consequence import study
 from crossgrad.consequence.config import StudyConfig, draws_for, quick, volume_configs
 from crossgrad.consequence.divergence import divergence_rows, first_difference, pairs
-from crossgrad.consequence.report import docs_block
+from crossgrad.consequence.report import docs_block, not_studied_text
 from crossgrad.consequence.tables import read, wilson
 
 ROOT = Path(__file__).parent.parent
@@ -143,6 +143,20 @@ def test_a_framework_not_studied_is_rows_saying_why_and_no_worker(monkeypatch, t
         rows = tables[table]
         assert [(r["dtype"], r["outcome"]) for r in rows] == [("float32", outcome), ("float16", outcome)]
         assert says in rows[0]["detail"]
+
+
+def test_the_summary_names_each_framework_not_studied():
+    import pandas as pd
+
+    training = pd.DataFrame([dict(framework="paddle", outcome="unsupported", detail="declares no network_ops"),
+                             dict(framework="paddle", outcome="unsupported", detail="declares no network_ops"),
+                             dict(framework="ghost", outcome="not_installed", detail="pip install ghost"),
+                             dict(framework="torch", outcome="ok", detail=""),
+                             dict(framework="jax", outcome="error", detail="a kernel lacks float16")])
+    assert not_studied_text(training).splitlines() == [
+        "- paddle: not studied (unsupported: declares no network_ops).",
+        "- ghost: not studied (not_installed: pip install ghost)."]
+    assert not_studied_text(training[training.outcome == "ok"]) == ""
 
 
 def test_an_adapter_without_the_custom_relu_is_not_studied():
