@@ -12,8 +12,8 @@ from cli_helpers import run_cli
 from crossgrad.consequence import data as datasets
 from crossgrad.consequence import study
 from crossgrad.consequence.config import StudyConfig, draws_for, quick, volume_configs
-from crossgrad.consequence.divergence import first_difference, pairs
-from crossgrad.consequence.report import docs_block
+from crossgrad.consequence.divergence import divergence_rows, first_difference, pairs
+from crossgrad.consequence.report import docs_block, not_studied_text
 from crossgrad.consequence.tables import read, wilson
 
 ROOT = Path(__file__).parent.parent
@@ -84,22 +84,110 @@ def test_first_difference_and_pairs():
     assert pairs(keys) == [(keys[0], keys[1]), (keys[1], keys[2])]
 
 
-def test_a_missing_framework_is_rows_saying_so(tmp_path, monkeypatch):
-    class Missing:
-        name, install_hint = "ghost", "pip install ghost"
+def test_divergence_rows_from_saved_weights(tmp_path):
+    """Two runs' per-epoch weights as workers save them: the distance is ||a - b|| / ||a||, per epoch."""
+    keys = [("jax", "float32", "0", 0), ("torch", "float32", "0", 0), ("torch", "float32", "1", 0)]
+    shift = {keys[0]: 0.0, keys[1]: 0.0, keys[2]: 1.0}
+    weights = {}
+    for key in keys:
+        weights[key] = str(tmp_path / f"{key[0]}{key[2]}.npz")
+        np.savez(weights[key], **{f"e{e}_{i}": np.full(2, 3.0 + shift[key] * e) for e in (1, 2) for i in (0, 1)})
+    hashes = {keys[0]: ["a", "b"], keys[1]: ["a", "b"], keys[2]: ["a", "x"]}
+    rows = divergence_rows(hashes, weights)
+    got = [(r["framework_a"], r["variant_b"], r["epoch"], r["first_differing_step"], r["identical"],
+            r["relative_distance"]) for r in rows]
+    assert got == [("jax", "0", 1, None, True, 0.0), ("jax", "0", 2, None, True, 0.0),
+                   ("torch", "1", 1, 2, True, 1 / 3), ("torch", "1", 2, 2, False, 2 / 3)]
 
-        def version(self):
-            return None
 
-    monkeypatch.setattr(study, "frameworks", lambda: {"ghost": Missing()})
+TINY = datasets.Dataset("tiny", np.zeros((8, 2)), np.zeros(8, np.int64), np.zeros((2, 2)), np.zeros(2, np.int64), 2)
+
+
+class Studied:
+    """A stand-in adapter that declares what the study needs; `installed` says whether its framework is."""
+    name, install_hint, network_ops = "ghost", "pip install ghost", {"mean": "{ns}.mean({0})"}
+
+    def __init__(self, installed: bool):
+        self.installed = installed
+
+    def version(self):
+        return "1.0" if self.installed else None
+
+    def relu_with_derivative_at_zero(self, value):
+        raise AssertionError("no worker may run for this stand-in")
+
+
+class NoNetwork(Studied):
+    network_ops = {}
+
+
+def rows_without_workers(monkeypatch, tmp_path, adapter) -> dict:
+    """The study's rows for one stand-in framework, failing if a worker were started."""
+    def no_worker(*args, **kwargs):
+        raise AssertionError("a worker was started")
+    monkeypatch.setattr(study, "frameworks", lambda: {"ghost": adapter})
+    monkeypatch.setattr(study, "StudySupervisor", no_worker)
     config = StudyConfig(frameworks=("ghost",), dtypes=("float32", "float16"))
     collector = study.Collector(config)
-    assert study.run_workers(config, tmp_path, collector)
+    assert study.run_workers(config, tmp_path, collector, TINY)
+    return collector.tables
+
+
+@pytest.mark.parametrize("adapter, outcome, says", [
+    (Studied(installed=False), "not_installed", "pip install ghost"),
+    (NoNetwork(installed=True), "unsupported", "declares no network_ops (crossgrad.adapter.Adapter)"),
+    (NoNetwork(installed=False), "unsupported", "declares no network_ops (crossgrad.adapter.Adapter)")])
+def test_a_framework_not_studied_is_rows_saying_why_and_no_worker(monkeypatch, tmp_path, adapter, outcome, says):
+    tables = rows_without_workers(monkeypatch, tmp_path, adapter)
     for table in study.TABLES:
-        rows = collector.tables[table]
-        assert [(r["dtype"], r["outcome"]) for r in rows] == [("float32", "not_installed"),
-                                                              ("float16", "not_installed")]
-        assert "pip install ghost" in rows[0]["detail"]
+        rows = tables[table]
+        assert [(r["dtype"], r["outcome"]) for r in rows] == [("float32", outcome), ("float16", outcome)]
+        assert says in rows[0]["detail"]
+
+
+def test_the_summary_names_each_framework_not_studied():
+    import pandas as pd
+
+    training = pd.DataFrame([dict(framework="paddle", outcome="unsupported", detail="declares no network_ops"),
+                             dict(framework="paddle", outcome="unsupported", detail="declares no network_ops"),
+                             dict(framework="ghost", outcome="not_installed", detail="pip install ghost"),
+                             dict(framework="torch", outcome="ok", detail=""),
+                             dict(framework="jax", outcome="error", detail="a kernel lacks float16")])
+    assert not_studied_text(training).splitlines() == [
+        "- paddle: not studied (unsupported: declares no network_ops).",
+        "- ghost: not studied (not_installed: pip install ghost)."]
+    assert not_studied_text(training[training.outcome == "ok"]) == ""
+
+
+def test_an_adapter_without_the_custom_relu_is_not_studied():
+    class NoRelu:  # network_ops, but relu_with_derivative_at_zero only as the contract's instance default
+        name, network_ops = "ghost", {"mean": "{ns}.mean({0})"}
+
+        def __init__(self):
+            self.relu_with_derivative_at_zero = lambda value: None
+    assert study.lacking(NoRelu()) == ["relu_with_derivative_at_zero"]
+    assert study.lacking(NoNetwork(installed=True)) == ["network_ops"]
+    assert study.lacking(Studied(installed=True)) == []
+
+
+def test_digits_are_scikit_learns_load_digits():
+    """The bundled CSV read without scikit-learn is load_digits' data, split alike."""
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    ours, theirs = datasets.load(None), datasets.split("digits", x / 16, y, 0.2)
+    for field in ("x_train", "y_train", "x_test", "y_test"):
+        assert np.array_equal(getattr(ours, field), getattr(theirs, field))
+    assert ours.y_train.dtype == np.int64 and ours.x_train.dtype == np.float64
+
+
+def test_workers_read_the_parents_split(tmp_path):
+    back = datasets.read_saved(datasets.save(datasets.load(None), tmp_path / "data.npz"))
+    digits = datasets.load(None)
+    assert back.name == digits.name and back.classes == digits.classes == 10
+    for field in ("x_train", "y_train", "x_test", "y_test"):
+        assert np.array_equal(getattr(back, field), getattr(digits, field))
+        assert getattr(back, field).dtype == getattr(digits, field).dtype
 
 
 def quoted_block(text: str) -> str:

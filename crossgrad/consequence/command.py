@@ -90,7 +90,7 @@ def run(args, argv) -> int:
           f"writing {out}", file=sys.stderr)
     started, load_before = time.monotonic(), study.load_text()
     collector = study.Collector(config)
-    complete = study.run_workers(config, out, collector)
+    complete = study.run_workers(config, out, collector, data)
     write_tables(out, collector)
     study.remove_work(out)
     write_study_file(out, config, data, argv, time.monotonic() - started, load_before, collector.cpu_by_framework())

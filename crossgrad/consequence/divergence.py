@@ -45,14 +45,23 @@ def pairs(keys) -> list[tuple]:
 
 
 def divergence_rows(hashes: dict, weights: dict) -> list[dict]:
-    rows = []
+    """Every pair's rows, one dtype and seed at a time: each run's weights are read once
+    per group (a run is in several pairs), and only that group's are held in memory."""
+    rows, groups = [], {}
     for a, b in pairs(hashes):
-        first = first_difference(hashes[a], hashes[b])
-        wa, wb = epoch_weights(weights[a]), epoch_weights(weights[b])
-        steps_per_epoch = len(hashes[a]) // max(1, len(wa))
-        for epoch in sorted(set(wa) & set(wb)):
-            rows.append(dict(dtype=a[1], seed=a[3], framework_a=a[0], variant_a=a[2], framework_b=b[0],
-                             variant_b=b[2], first_differing_step=first, epoch=epoch,
-                             steps=epoch * steps_per_epoch, identical=first is None or first > epoch * steps_per_epoch,
-                             relative_distance=relative_distance(wa[epoch], wb[epoch])))
+        groups.setdefault((a[1], a[3]), []).append((a, b))
+    for group in groups.values():
+        loaded = {key: epoch_weights(weights[key]) for key in {k for pair in group for k in pair}}
+        for a, b in group:
+            rows += pair_rows(a, b, hashes, loaded[a], loaded[b])
     return rows
+
+
+def pair_rows(a: tuple, b: tuple, hashes: dict, wa: dict, wb: dict) -> list[dict]:
+    first = first_difference(hashes[a], hashes[b])
+    steps_per_epoch = len(hashes[a]) // max(1, len(wa))
+    return [dict(dtype=a[1], seed=a[3], framework_a=a[0], variant_a=a[2], framework_b=b[0], variant_b=b[2],
+                 first_differing_step=first, epoch=epoch, steps=epoch * steps_per_epoch,
+                 identical=first is None or first > epoch * steps_per_epoch,
+                 relative_distance=relative_distance(wa[epoch], wb[epoch]))
+            for epoch in sorted(set(wa) & set(wb))]

@@ -21,5 +21,6 @@ def add_parser(sub) -> None:
     p.add_argument("--data", metavar="PATH.npz", help="arrays x (n, ...) and y (n,) instead of scikit-learn's digits")
     p.add_argument("--timeout", help=f"seconds one task may take (default {StudyConfig.timeout:g})")
     p.add_argument("--jobs", help="framework workers at once (default 2)")
-    p.add_argument("--quick", action="store_true", help="a ~1 minute study (the tests'): small network, short sweeps")
+    p.add_argument("--quick", action="store_true", help="a study of under a minute (the tests'): float16 and "
+                   "float32, a small network, variants 0, 1, own, the width sweep only")
     p.add_argument("--out", help="output folder (default results/consequence-<time>)")

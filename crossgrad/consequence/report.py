@@ -208,8 +208,15 @@ def summary(out: Path) -> str:
     study = json.loads((out / "study.json").read_text())
     training, divergence, kinks = read(out, "training"), read(out, "divergence"), read(out, "kinks")
     volume = read(out, "volume")
-    return "\n\n".join([answer(training, divergence), training_table(training, divergence, kinks),
-                        kink_table(kinks), trend_text(volume), cost_text(study)])
+    return "\n\n".join(part for part in (answer(training, divergence), not_studied_text(training),
+                                           training_table(training, divergence, kinks), kink_table(kinks),
+                                           trend_text(volume), cost_text(study)) if part)
+
+
+def not_studied_text(training: pd.DataFrame) -> str:
+    """One line per framework no worker ran (its rows' outcome and detail say why); '' if none."""
+    idle = training[training.outcome.isin(["unsupported", "not_installed"])].drop_duplicates("framework")
+    return "\n".join(f"- {r.framework}: not studied ({r.outcome}: {r.detail})." for r in idle.itertuples())
 
 
 def cost_text(study: dict) -> str:

@@ -2,8 +2,10 @@
 
 Each framework's tasks go to its own process under the catalogue's Supervisor:
 a crash or hang costs that framework's task in flight (a row says so) and a
-fresh worker carries on; a framework that is not installed is a row per table
-and dtype saying so. Progress: one line per framework and precision.
+fresh worker carries on. A framework that is not installed, or whose adapter
+declares no network_ops or no relu_with_derivative_at_zero, gets no worker: a
+row per table and dtype says why (`not_installed`, `unsupported`). Progress:
+one line per framework and precision.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from crossgrad.consequence import data as datasets
 from crossgrad.consequence.config import StudyConfig, volume_configs
 from crossgrad.core.registry import frameworks
 from crossgrad.running.progress import seconds_text
@@ -114,25 +117,57 @@ class Collector:
                   f"({seconds_text(time.monotonic() - self.start)} elapsed, {self.cpu[key]:.1f} s worker CPU)",
                   file=self.stream, flush=True)
 
-    def not_installed(self, framework: str, hint: str, config: StudyConfig) -> None:
+    def not_run(self, framework: str, outcome: str, detail: str, config: StudyConfig) -> None:
+        """A row per table and dtype for a framework no worker runs (not installed, or
+        its adapter lacks what the study needs), and one progress line saying why."""
         for dtype in config.dtypes:
             for table in TABLES:
                 self.tables[table].append({"framework": framework, "version": "", "dtype": dtype,
-                                           "outcome": "not_installed", "detail": hint})
+                                           "outcome": outcome, "detail": detail})
+        print(f"crossgrad consequence: {framework} not studied: {detail}", file=self.stream, flush=True)
 
 
-def run_workers(config: StudyConfig, out: Path, collector: Collector, exhaustive: bool = False) -> bool:
-    """All frameworks' workers; True when none lost a task to a crash or timeout."""
+# What the study needs of an adapter beyond the catalogue's contract (crossgrad.adapter.Adapter).
+NEEDS = ("network_ops", "relu_with_derivative_at_zero")
+
+
+def lacking(adapter) -> list[str]:
+    """The facts of NEEDS the adapter does not declare. network_ops: {} (the contract's
+    default) is none; relu_with_derivative_at_zero must be its class's (every adapter
+    gets one from the contract, which only raises UnsupportedOp)."""
+    declared = {"network_ops": bool(getattr(adapter, "network_ops", None)),
+                "relu_with_derivative_at_zero": any("relu_with_derivative_at_zero" in vars(k)
+                                                    for k in type(adapter).__mro__ if k is not object)}
+    return [name for name in NEEDS if not declared[name]]
+
+
+def skip_reason(name: str, adapter) -> tuple[str, str] | None:
+    """(outcome, detail) where the study runs no worker for this framework; None where it does."""
+    missing = lacking(adapter)
+    if missing:
+        return "unsupported", (f"the {name} adapter declares no {' and no '.join(missing)} "
+                               "(crossgrad.adapter.Adapter), which crossgrad consequence needs")
+    if adapter.version() is None:
+        return "not_installed", f"{name} is not installed ({adapter.install_hint})"
+    return None
+
+
+def run_workers(config: StudyConfig, out: Path, collector: Collector, data, exhaustive: bool = False) -> bool:
+    """All frameworks' workers, each reading `data` (a Dataset) from the work folder;
+    True when none lost a task to a crash or timeout."""
     work = out / WORK
     work.mkdir(parents=True, exist_ok=True)
+    data_file = datasets.save(data, work / "data.npz")
     adapters, tasks, jobs = frameworks(), plan(config), []
     for name in config.frameworks:
         adapter = adapters[name]
-        if adapter.version() is None:
-            collector.not_installed(name, f"{name} is not installed ({adapter.install_hint})", config)
+        skipped = skip_reason(name, adapter)
+        if skipped:
+            collector.not_run(name, *skipped, config)
             continue
         collector.expect(name, tasks)
-        job = dict(framework=name, config=config.as_dict(), work=str(work), threads=1, exhaustive=exhaustive)
+        job = dict(framework=name, config=config.as_dict(), work=str(work), data=str(data_file), threads=1,
+                   exhaustive=exhaustive)
         jobs.append(StudySupervisor(job, tasks, config.timeout, out / f"worker-{name}.log",
                                     lambda e, n=name: collector.event(n, e), collector.on_failure(name)))
     with ThreadPoolExecutor(max_workers=max(1, config.jobs)) as pool:

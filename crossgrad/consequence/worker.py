@@ -58,7 +58,7 @@ def main() -> int:
     channel = Channel()
     try:
         config = config_from_dict(job["config"])
-        data = datasets.load(config.data, config.test_fraction)
+        data = datasets.read_saved(job["data"])  # the parent's split, as it wrote it
         adapter = frameworks()[job["framework"]]  # one framework per process: no import order to keep
         adapter.load(threads=job.get("threads"))
     except Exception as exc:  # an import failure is a result: rows say why
