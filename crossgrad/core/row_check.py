@@ -99,7 +99,13 @@ def _holds(rule: Rule, value) -> bool:
         return False
     if isinstance(value, list):
         return all(type(v) in (int, float) for v in value)
-    return _compiled(rule.pattern).fullmatch(str(value)) is not None
+    return _text_holds(rule.pattern, str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _text_holds(pattern: str, text: str) -> bool:
+    """Whether `text` fully matches `pattern`; labels repeat in every row of a run, so each is matched once."""
+    return _compiled(pattern).fullmatch(text) is not None
 
 
 @functools.lru_cache(maxsize=None)

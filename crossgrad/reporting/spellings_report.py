@@ -23,10 +23,21 @@ def quantity(row: dict) -> RowKey:
     return RowKey.of(row)._replace(framework="", case="")
 
 
-def _values(rows: list[dict], case: str, framework: str) -> dict:
-    """quantity -> value (float, or None where the row has none) of one case in one framework."""
-    return {quantity(r): as_float(r.get("value")) for r in rows
-            if r.get("case") == case and r.get("framework") == framework}
+def _values(by_case: dict, case: str, framework: str) -> dict:
+    """quantity -> value (float, or None where the row has none) of one case in one framework
+    (`by_case`: _by_case of the run's rows)."""
+    return {quantity(r): as_float(r.get("value")) for r in by_case.get(case, ())
+            if r.get("framework") == framework}
+
+
+def _by_case(rows: list[dict], cases: dict) -> dict:
+    """case -> its rows, for the cases a spelling section reads (variants and their bases)."""
+    wanted = {n for name, case in cases.items() if getattr(case, "variant_of", "") for n in (name, case.variant_of)}
+    out: dict = {}
+    for row in rows:
+        if row.get("case") in wanted:
+            out.setdefault(row.get("case"), []).append(row)
+    return out
 
 
 def compare_spelling(base: dict, variant: dict) -> dict:
@@ -50,19 +61,21 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
     The base case's spelling of the op comes from env.json's spelling table when
     given, else from the base rows' `primitive` (every call the case made)."""
     out = []
+    by_case = _by_case(rows, cases)
     for name, case in cases.items():
         if not getattr(case, "variant_of", ""):
             continue
         # () : a variant in every framework (relu(-z) + z is relu written as another function)
-        for fw in case.frameworks or dict.fromkeys(r.get("framework") for r in rows if r.get("case") == name):
-            variant = _values(rows, name, fw)
+        for fw in case.frameworks or dict.fromkeys(r.get("framework") for r in by_case.get(name, ())):
+            variant = _values(by_case, name, fw)
             if not variant:
                 continue
-            base = _values(rows, case.variant_of, fw)
+            base = _values(by_case, case.variant_of, fw)
             op = next(iter(case.respell), "") or case.variant_of  # relu(-z) + z: relu itself, rewritten
             out.append({"base": case.variant_of, "framework": fw, "op": op,
                         "spelling": next(iter(case.respell.values()), "") or case.description, "case": name,
-                        "base_spelling": _env_spelling(env, fw, op) or _base_spelling(rows, case.variant_of, fw),
+                        "base_spelling": (_env_spelling(env, fw, op)
+                                          or _base_spelling(by_case.get(case.variant_of, ()), case.variant_of, fw)),
                         **compare_spelling(base, variant)})
     return out
 
