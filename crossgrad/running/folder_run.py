@@ -13,7 +13,7 @@ from pathlib import Path
 from crossgrad.arguments import EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_WRITE_FAILED, UsageError, positive_ints
 from crossgrad.core.records import WriteFailed
 from crossgrad.core.registry import frameworks
-from crossgrad.reporting.finish import finish
+from crossgrad.reporting.finish import FinishedRun, finish_run
 from crossgrad.running.claim import FolderLock, claim
 from crossgrad.running.env import host_env
 from crossgrad.running.plan import RunConfig
@@ -43,8 +43,9 @@ def claim_run_dir(args, prefix: str = "") -> tuple[Path, FolderLock]:
 
 
 def start_run(args, config: RunConfig, plan: dict, timing_options, argv, prefix: str = "",
-              report: bool = True) -> tuple[Path, int]:
-    """Claim the folder (resuming where asked), run the plan, release the folder."""
+              report: bool = True) -> tuple[Path, int, FinishedRun | None]:
+    """Claim the folder (resuming where asked), run the plan, release the folder:
+    (the folder, the exit status, what finishing it read and judged; None when it could not)."""
     run_dir, lock = claim_run_dir(args, prefix)
     try:
         identity = {"plan_digest": plan_digest(plan, timing_options), "versions": versions_now(config.frameworks)}
@@ -52,8 +53,8 @@ def start_run(args, config: RunConfig, plan: dict, timing_options, argv, prefix:
         if args.resume:
             plan, manifest, env = prepare_resume(run_dir, plan, identity["plan_digest"], identity["versions"])
             resumed = (manifest, env)
-        return run_dir, execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args), identity, resumed,
-                                    report)
+        return (run_dir, *execute_run(config, run_dir, plan, timing_options, argv, jobs_of(args), identity,
+                                      resumed, report))
     finally:
         lock.release()
 
@@ -66,11 +67,12 @@ def install_signal_handlers() -> None:
 
 
 def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, jobs: int = 1,
-                identity: dict | None = None, resumed: tuple | None = None, report: bool = True) -> int:
+                identity: dict | None = None, resumed: tuple | None = None,
+                report: bool = True) -> tuple[int, FinishedRun | None]:
     install_signal_handlers()
     run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options, identity, resumed)
     run.manifest["compile_cache"] = compile_caches(config.frameworks)
-    status, error = "interrupted", None
+    status, error, finished = "interrupted", None, None
     try:
         run.save()
         with Progress(plan) as progress:
@@ -83,14 +85,15 @@ def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, ar
         saved = run.close(status, str(error or ""))
     if error is None:
         try:
-            print(finish(run_dir, report=report))
+            finished = finish_run(run_dir, report=report)
+            print(finished.path)
         except WriteFailed as exc:
             error = exc
     if error is not None:
         told = "the manifest says so" if saved else "even the manifest could not be updated"
         print(f"crossgrad: error: {error}; the run stopped ({told}; exit {EXIT_WRITE_FAILED})", file=sys.stderr)
-        return EXIT_WRITE_FAILED
-    return {"complete": 0, "partial": EXIT_PARTIAL}.get(status, EXIT_INTERRUPTED)
+        return EXIT_WRITE_FAILED, finished
+    return {"complete": 0, "partial": EXIT_PARTIAL}.get(status, EXIT_INTERRUPTED), finished
 
 
 def compile_caches(names) -> dict[str, str]:
