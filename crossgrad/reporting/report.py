@@ -232,11 +232,13 @@ def _errors(rows, errors) -> str:
         return ""
     out = ["## Errors and missing values", "",
            "Each distinct message once; the matrices refer to it by its id."]
+    failed: dict = {}  # (outcome, detail) -> its rows, in run order: one pass, not one per message
+    for r in rows:
+        if r.get("outcome") in FAILED:
+            failed.setdefault((r.get("outcome"), r.get("detail") or ""), []).append(r)
     for (outcome, detail), ident in errors.items():
-        where = _distinct(f"{r.get('framework')} {r.get('mode')}" for r in rows
-                          if r.get("outcome") == outcome and (r.get("detail") or "") == detail)
-        cases = _distinct(f"{r.get('case')} {r.get('dtype')}" for r in rows
-                          if r.get("outcome") == outcome and (r.get("detail") or "") == detail)
+        where = _distinct(f"{r.get('framework')} {r.get('mode')}" for r in failed[(outcome, detail)])
+        cases = _distinct(f"{r.get('case')} {r.get('dtype')}" for r in failed[(outcome, detail)])
         out.append(f"- **{ident}** `{outcome}` in {', '.join(where)} ({', '.join(cases)}): "
                    f"{_inline(detail) or '(no detail)'}")
     return "\n".join(out)
