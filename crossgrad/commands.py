@@ -25,8 +25,7 @@ from crossgrad.core.run_folder import MANIFEST, is_run_folder, read_json, REPORT
 from crossgrad.core.user_cases import CaseSourceError
 from crossgrad.drift.command import compare
 from crossgrad.judging.check_update import check_files, check_rows
-from crossgrad.judging.verdicts import annotate
-from crossgrad.reporting.finish import finish, load_run
+from crossgrad.reporting.finish import finish
 from crossgrad.reporting.snippet_file import write_snippets
 from crossgrad.running.claim import writer_of
 from crossgrad.running.plan import RunConfig
@@ -131,9 +130,8 @@ def unavailable_reasons(rows: list[dict], timings: list[dict]) -> tuple[int, Cou
     return len(selected) - sum(reasons.values()), reasons
 
 
-def say_what_was_judged(run_dir: Path) -> bool:
+def say_what_was_judged(rows: list[dict], timings: list[dict]) -> bool:
     """One stderr line when values were skipped as unavailable; False when nothing ran at all."""
-    rows, timings, _, _ = load_run(run_dir)
     ran, reasons = unavailable_reasons(rows, timings)
     listed = "; ".join(f"{reason} ({count})" for reason, count in sorted(reasons.items()))
     if not ran:
@@ -159,10 +157,10 @@ def cmd_run(args, argv) -> int:
     jobs_of(args)  # a bad --jobs is refused before the folder exists
     timing_specs, timing_options = timing_plan(args, config)
     plan = {"values": {} if args.timings_only else value_tasks(config, catalogue.cases), "timings": timing_specs}
-    run_dir, code = start_run(args, config, plan, timing_options, argv, catalogue, report=not args.no_report)
+    run_dir, code, finished = start_run(args, config, plan, timing_options, argv, catalogue, report=not args.no_report)
     if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
         return code
-    if not say_what_was_judged(run_dir):
+    if not say_what_was_judged(finished.rows, finished.timings):
         return EXIT_NOTHING_JUDGED
     return code
 
@@ -261,14 +259,13 @@ def cmd_check(args, argv) -> int:
     config = selection(args, catalogue)
     jobs_of(args)  # a bad --jobs is refused before the folder exists
     path, target = check_files(args.expectations, args.update)
-    run_dir, code = start_run(args, config, {"values": value_tasks(config, catalogue.cases)}, None, argv, catalogue,
-                              prefix="check-")
+    run_dir, code, finished = start_run(args, config, {"values": value_tasks(config, catalogue.cases)}, None, argv,
+                                        catalogue, prefix="check-")
     if code in (EXIT_INTERRUPTED, EXIT_WRITE_FAILED):
         return code
-    if not say_what_was_judged(run_dir):  # a gate that checked nothing must not pass
+    if not say_what_was_judged(finished.rows, finished.timings):  # a gate that checked nothing must not pass
         return EXIT_NOTHING_JUDGED
-    rows, _, env, _ = load_run(run_dir)
-    annotate(rows, catalogue.cases)
+    rows, env = finished.rows, finished.env  # read and judged once, by finish_run
     status, text = check_rows(rows, path, update=args.update, host_flags=env.get("cpu_flags", []),
                               host_specific=args.host_specific, target=target)
     print(text)

@@ -22,6 +22,9 @@ def add_options(parser) -> None:
                              f"or {DEFAULT_SIZES})")
         group.addoption("--crossgrad-devices", default=None, metavar="cpu,gpu",
                         help=f"devices of crossgrad's benchmarks (default $CROSSGRAD_BENCH_DEVICES or {DEFAULT_DEVICES})")
+        group.addoption("--crossgrad-report-folder", default=None, metavar="RUN_DIR",
+                        help="run folder whose report crossgrad's report benchmark rebuilds (copied first; "
+                             "default $CROSSGRAD_BENCH_REPORT_FOLDER or the repository's results/sample)")
     except ValueError:  # already added by the other registrant (conftest and plugin both loaded)
         pass
 
@@ -56,3 +59,8 @@ def devices(config) -> tuple[str, ...]:
 
         raise pytest.UsageError(f"--crossgrad-devices: unknown {', '.join(bad) or 'empty'}; valid: {', '.join(valid)}")
     return chosen
+
+
+def report_folder(config):
+    """The run folder of the report benchmark (None: not given)."""
+    return _option(config, "--crossgrad-report-folder") or os.environ.get("CROSSGRAD_BENCH_REPORT_FOLDER")

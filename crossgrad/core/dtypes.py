@@ -14,7 +14,9 @@ is 0x3c00 (not the float64 pattern of the same number).
 from __future__ import annotations
 
 import math
+import struct
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -125,11 +127,26 @@ def from_bits(text: str, dtype: str) -> float:
     return float(np.asarray(int(text, 16), dtype=_UINT[width]).view(numpy_dtype(dtype)))
 
 
+_FLOAT32_FINITE_BELOW = 3.4e38  # any float64 below rounds to a finite float32 (max 3.4028235e38)
+
+
 def round_to(value: float, dtype: str) -> float:
     """value rounded to `dtype` (to nearest, ties to even), back as a Python float."""
+    if dtype == "float64":  # the verdicts round ~10^5 truths: the common dtypes skip as_dtype's checks
+        return float(value)
+    if dtype == "float32" and not abs(float(value)) >= _FLOAT32_FINITE_BELOW:  # NaN too: no overflow
+        return float(np.float32(float(value)))
+    return _round_other(struct.unpack("<Q", struct.pack("<d", float(value)))[0], dtype)
+
+
+@lru_cache(maxsize=1 << 16)
+def _round_other(pattern: int, dtype: str) -> float:
+    """round_to of the float64 whose bit pattern is `pattern` (a cache key that keeps
+    -0.0 apart from 0.0 and every NaN payload): a run's truths repeat across its rows."""
+    value = struct.unpack("<d", struct.pack("<Q", pattern))[0]
     if dtype == "bfloat16" and not _has_ml_dtypes():
-        return _bfloat16_round(float(value))
-    return float(as_dtype(float(value), dtype))
+        return _bfloat16_round(value)
+    return float(as_dtype(value, dtype))
 
 
 def _has_ml_dtypes() -> bool:

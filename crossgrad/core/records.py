@@ -201,10 +201,9 @@ def check_names(row: dict, path, number, names: tuple[str, ...]) -> None:
 
 def write_csv(path: Path, rows: list[dict], columns: tuple[str, ...]) -> None:
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: ("" if row.get(c) is None else row.get(c)) for c in columns})
+    writer = csv.writer(buf, lineterminator="\n")  # what csv.DictWriter writes, without its dict per row
+    writer.writerow(columns)
+    writer.writerows(["" if (v := row.get(c)) is None else v for c in columns] for row in rows)
     atomic_write_text(path, buf.getvalue())
 
 

@@ -10,6 +10,7 @@ how their text is made canonical ("1" and "1.0" name the same seed).
 """
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple, TypedDict
 
 # Version of the record format written to results/<run-id>/ (records.jsonl,
@@ -72,7 +73,15 @@ def seed_text(row) -> str:
     """The seed of a row's quantity, canonical: the tangent of a forward row,
     else the cotangent, as repr(float) ("" for the primal value)."""
     seed = row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent")
-    return "" if seed in (None, "") else repr(float(seed))
+    if isinstance(seed, str):  # text keys its cache exactly (a float -0.0 would meet 0.0's entry)
+        return _seed_of_text(seed)
+    return "" if seed is None else repr(float(seed))
+
+
+@lru_cache(maxsize=1024)
+def _seed_of_text(seed: str) -> str:
+    """A seed's canonical text: a run has a handful of seeds and millions of rows."""
+    return "" if seed == "" else repr(float(seed))
 
 
 class RowKey(NamedTuple):
@@ -94,8 +103,10 @@ class RowKey(NamedTuple):
     @classmethod
     def of(cls, row) -> "RowKey":
         """The key of a row of any flavour (records.jsonl, CSV text, an expectation)."""
-        return cls(*(str(row.get(name) or "") for name in cls._fields[:7]),
-                   seed_text(row), str(row.get("wrt") or ""), int(row.get("index") or 0))
+        get = row.get
+        return cls(str(get("framework") or ""), str(get("mode") or ""), str(get("device") or ""),
+                   str(get("dtype") or ""), str(get("case") or ""), str(get("point") or ""),
+                   str(get("ad") or ""), seed_text(row), str(get("wrt") or ""), int(get("index") or 0))
 
     def quantity(self) -> "RowKey":
         """The key shared by every element of this row's quantity (index 0)."""

@@ -32,7 +32,7 @@ from crossgrad.core.records import (READABLE_VERSIONS, RecordFormatError, atomic
                                     read_jsonl, read_text)
 from crossgrad.core.packed_rows import unpacked
 from crossgrad.core.row_check import (ENV_SHAPE, GRADIENT_RULES, MANIFEST_SHAPE, POINT_RULES, TIMING_RULES,
-                                      frame_fault, row_fault, shape_fault)
+                                      row_fault, shape_fault)
 
 MANIFEST = "manifest.json"
 ENV = "env.json"

@@ -183,7 +183,9 @@ class MatrixRow:
 
 
 def column_of(row: dict) -> tuple:
-    return RowKey.of(row).column()
+    """RowKey.of(row).column(), without building the whole key (called per row, often)."""
+    get = row.get
+    return (str(get("framework") or ""), str(get("mode") or ""), str(get("device") or ""))
 
 
 def columns(rows: list[dict], framework_order: tuple | None = None) -> list[tuple]:
@@ -191,7 +193,8 @@ def columns(rows: list[dict], framework_order: tuple | None = None) -> list[tupl
     registry's, built-ins first; others after, by first appearance), then modes
     and devices in their usual order."""
     framework_order = tuple(frameworks()) if framework_order is None else framework_order
-    seen = list(dict.fromkeys(column_of(r) for r in rows))
+    raw = dict.fromkeys((r.get("framework"), r.get("mode"), r.get("device")) for r in rows)  # no call per row
+    seen = list(dict.fromkeys(column_of(dict(zip(("framework", "mode", "device"), k))) for k in raw))
     first = {fw: i for i, (fw, _, _) in reversed(list(enumerate(seen)))}
 
     def rank(col):

@@ -36,6 +36,7 @@ it?". Agreement between frameworks (same bits or not) is crossgrad.judging.compa
 from __future__ import annotations
 
 import math
+import struct
 
 from crossgrad.core.case import Point, Truth
 from crossgrad.core.dtypes import is_subnormal
@@ -165,23 +166,47 @@ def flushed_point(case, point: Point, dtype: str) -> Point | None:
 # --- rows ----------------------------------------------------------------------------
 
 
-def row_verdict(row: dict, cases: dict) -> tuple[str, str, Truth | None]:
-    """(verdict, form, truth) of one gradient row (see `verdict`)."""
-    case = cases.get(row.get("case"))
-    point = row_point(row, cases)
+def row_verdict(row: dict, cases: dict, standards: dict | None = None) -> tuple[str, str, Truth | None]:
+    """(verdict, form, truth) of one gradient row (see `verdict`). `standards`: a dict
+    that keeps each quantity's standard (quantity_standard) for the next rows of it."""
     ad, wrt, seed, dtype = row.get("ad", ""), row.get("wrt", ""), row_seed(row), row.get("dtype", "float64")
     index = int(row.get("index") or 0)  # a vector point's truth is per element
+    key = (row.get("case"), row.get("point"), ad, wrt, _exact(seed), dtype, index)
+    standard = None if standards is None else standards.get(key)
+    if standard is None:
+        standard = quantity_standard(cases, row.get("case"), row_point(row, cases), ad, wrt, seed, dtype, index,
+                                     standards)
+        if standards is not None:
+            standards[key] = standard
+    truth, scale, flushed, forms = standard
+    judged, form = judge(as_float(row.get("value")), row.get("outcome", ""), truth, dtype,
+                         scale, flushed, forms)
+    return judged, form, truth
+
+
+def quantity_standard(cases: dict, case_name, point: Point | None, ad: str, wrt: str, seed: float | None,
+                      dtype: str, index: int, memo: dict | None = None) -> tuple:
+    """(truth, scale, flushed truth, forms' truths) a quantity's values are judged against (`judge`);
+    `memo` keeps each point's flushed_point for the point's other quantities."""
+    case = cases.get(case_name)
     truth = None if point is None else quantity_truth(point, ad, wrt, seed, index)
     scale = 1.0 if point is None else quantity_scale(point, ad, wrt, seed)
     flushed = None
-    if point is not None and (moved := flushed_point(case, point, dtype)) is not None:
+    if point is not None and (moved := _flushed_point(case, case_name, point, dtype, memo)) is not None:
         flushed = quantity_truth(moved, ad, wrt, seed)
     forms = {}
     if point is not None and case is not None and not point.is_vector:
         forms = {name: quantity_truth(_at(point, fn), ad, wrt, seed) for name, fn in case.forms.items()}
-    judged, form = judge(as_float(row.get("value")), row.get("outcome", ""), truth, dtype,
-                           scale, flushed, forms)
-    return judged, form, truth
+    return truth, scale, flushed, forms
+
+
+def _flushed_point(case, case_name, point: Point, dtype: str, memo: dict | None) -> Point | None:
+    if memo is None:
+        return flushed_point(case, point, dtype)
+    key = ("flushed point", case_name, point.name, dtype)
+    if key not in memo:
+        memo[key] = flushed_point(case, point, dtype)
+    return memo[key]
 
 
 def _at(point: Point, truth_fn) -> Point:
@@ -191,11 +216,40 @@ def _at(point: Point, truth_fn) -> Point:
 
 def annotate(rows: list[dict], cases: dict) -> list[dict]:
     """Fill `truth`, `verdict` (CSV columns) and `form` (in memory: what explained
-    a flushed or definitional value) of every gradient row in place; returns rows."""
+    a flushed or definitional value) of every gradient row in place; returns rows.
+
+    Rows that record the same value of the same quantity (every framework that
+    agrees) are judged once: the verdict is a function of exactly the fields in
+    `_judged_fields`, each taken exactly (text as written; a float by its bits)."""
+    judged: dict = {}
+    standards: dict = {}
     for row in rows:
-        judged, form, truth = row_verdict(row, cases)
-        row["truth"], row["verdict"], row["form"] = truth_text(truth), judged, form
+        key = _judged_fields(row)
+        found = judged.get(key)
+        if found is None:
+            verdict_, form, truth = row_verdict(row, cases, standards)
+            found = judged[key] = (truth_text(truth), verdict_, form)
+        row["truth"], row["verdict"], row["form"] = found
     return rows
+
+
+_JUDGED = ("case", "point", "ad", "wrt", "cotangent", "tangent", "dtype", "index", "value", "outcome")
+
+
+def _judged_fields(row: dict) -> tuple:
+    """What row_verdict reads of a row, each field exact: as read (text, as written) when no field
+    is a float, else each by type and a float by its bits (-0.0 is not 0.0): the two kinds of key
+    never compare equal."""
+    key = tuple([row.get(name, _MISSING) for name in _JUDGED])
+    return tuple(map(_exact, key)) if any(isinstance(v, float) for v in key) else key
+
+
+_MISSING = object()  # a field the row lacks (row_verdict's defaults differ from None)
+
+
+def _exact(field):
+    """A field as a dict key that tells apart what == would not: a float by type and bits."""
+    return (float, struct.pack("<d", field)) if isinstance(field, float) else (type(field), field)
 
 
 def zero_sign_differs(row: dict) -> bool:

@@ -9,6 +9,7 @@ manifest names is never imported from it (a folder someone hands you is data).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from crossgrad.core import run_folder
 from crossgrad.core.records import RecordFormatError, write_csv
@@ -37,10 +38,27 @@ def refuse_slimmed(run_dir: Path) -> None:
                                 "load_run read it as it is")
 
 
+class FinishedRun(NamedTuple):
+    """What finish_run wrote (`path`) and what it read: the judged gradient rows
+    (crossgrad.judging.verdicts.annotate), the timing rows, env.json and manifest.json,
+    so a command that goes on (check, pytest) reads and judges the folder only once."""
+
+    path: Path
+    rows: list
+    timings: list
+    env: dict
+    manifest: dict
+
+
 def finish(run_dir: Path, cases: dict, report: bool = True) -> Path:
     """Writes the derived files of `run_dir`, judged against `cases` (name -> Case: the
-    command's catalogue); returns the report's path (with report=False: gradients.csv's,
-    the report left for `crossgrad report` to build)."""
+    command's catalogue); returns the report's path (with
+    report=False: gradients.csv's, the report left for `crossgrad report` to build)."""
+    return finish_run(run_dir, cases, report).path
+
+
+def finish_run(run_dir: Path, cases: dict, report: bool = True) -> FinishedRun:
+    """finish(), returning what it read and judged along with the path it wrote."""
     run_dir = Path(run_dir)
     refuse_slimmed(run_dir)
     rows, timings, env, manifest = load_run(run_dir)
@@ -51,5 +69,5 @@ def finish(run_dir: Path, cases: dict, report: bool = True) -> Path:
     if timings:
         write_timings_csv(run_dir, timings)
     if not report:
-        return run_dir / run_folder.GRADIENTS
-    return write_report(run_dir, rows, env, manifest, cases, timings)
+        return FinishedRun(run_dir / run_folder.GRADIENTS, rows, timings, env, manifest)
+    return FinishedRun(write_report(run_dir, rows, env, manifest, cases, timings), rows, timings, env, manifest)

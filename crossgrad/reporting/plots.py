@@ -34,13 +34,20 @@ STANDINGS = (
 )
 STANDING_INDEX = {name: i for i, (name, _) in enumerate(STANDINGS)}
 
+# Above this many cells the cell texts are left out (the colours and the legend stay):
+# the full catalogue has ~9,500 cells, far too many texts to read, and drawing them took
+# 20 s. The markdown summary table beside the picture holds every text.
+MAX_LABELLED_CELLS = 2000
+ROW_INCHES, COMPACT_ROW_INCHES = 0.42, 0.18  # a row with its text; a row of colour only
+
 
 def summary_heatmap(row_labels: list[str], col_labels: list[str],
                     standings: list[list[str]], texts: list[list[str]]) -> bytes:
     """A heatmap of the summary table, as PNG bytes.
 
     standings[i][j] names a STANDINGS entry (its colour); texts[i][j] is printed
-    in the cell, so the picture reads without the legend too.
+    in the cell, so the picture reads without the legend too, when there are at
+    most MAX_LABELLED_CELLS cells (more: colours only, in compact rows).
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import ListedColormap
@@ -49,14 +56,16 @@ def summary_heatmap(row_labels: list[str], col_labels: list[str],
 
     grid = [[STANDING_INDEX.get(s, STANDING_INDEX["none"]) for s in row] for row in standings]
     cmap = ListedColormap([colour for _, colour in STANDINGS])
+    labelled = len(row_labels) * len(col_labels) <= MAX_LABELLED_CELLS
     width = 2.0 + 1.35 * max(1, len(col_labels))
-    height = 1.6 + 0.42 * max(1, len(row_labels))
+    height = 1.6 + (ROW_INCHES if labelled else COMPACT_ROW_INCHES) * max(1, len(row_labels))
     fig = Figure(figsize=(width, height), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(STANDINGS) - 0.5, aspect="auto")
     _label_axes(ax, row_labels, col_labels)
-    _write_cells(ax, texts, standings)
+    if labelled:
+        _write_cells(ax, texts, standings)
     used = sorted({s for row in standings for s in row}, key=lambda s: STANDING_INDEX.get(s, 99))
     ax.legend(handles=[Patch(facecolor=dict(STANDINGS)[s], edgecolor="#999999", label=s) for s in used if s in STANDING_INDEX],
               loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)

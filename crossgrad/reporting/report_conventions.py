@@ -93,10 +93,17 @@ def _second_zeros(rows: list[dict]) -> str:
 
 
 def _subnormals(rows: list[dict], cases: dict) -> str:
+    has_subnormal: dict = {}  # (case, point, dtype) -> whether flush-to-zero would change the point
+
+    def subnormal_input(r) -> bool:
+        key = (r.get("case"), r.get("point"), r.get("dtype", "float64"))
+        if key not in has_subnormal:
+            p = row_point(r, cases)
+            has_subnormal[key] = p is not None and flushed_point(cases.get(key[0]), p, key[2]) is not None
+        return has_subnormal[key]
     measured = [r for r in rows if r.get("verdict") not in ("", "undefined", "error", "unavailable",
                                                             "unsupported", "no_gradient")
-                and (p := row_point(r, cases)) is not None
-                and flushed_point(cases.get(r.get("case")), p, r.get("dtype", "float64")) is not None]
+                and subnormal_input(r)]
     if not measured:
         return "not measured"
     flushed = sorted({r.get("dtype") for r in measured if r.get("verdict") == "flushed"})

@@ -11,11 +11,15 @@ def section(report: ReportInput) -> Part:
     """Where each failure happened and its message ("" when nothing failed)."""
     if not report.errors:
         return Part()
-    rows = report.rows
     out = ["## Errors and missing values", "",
            "Each distinct message once; the matrices refer to it by its id."]
+    failed: dict = {}  # (outcome, detail) -> its rows, in run order: one pass, not one per message
+    for r in report.rows:
+        key = (r.get("outcome"), r.get("detail") or "")
+        if key in report.errors:
+            failed.setdefault(key, []).append(r)
     for (outcome, detail), ident in report.errors.items():
-        mine = [r for r in rows if r.get("outcome") == outcome and (r.get("detail") or "") == detail]
+        mine = failed[(outcome, detail)]
         where = distinct(f"{r.get('framework')} {r.get('mode')}" for r in mine)
         cases = distinct(f"{r.get('case')} {r.get('dtype')}" for r in mine)
         out.append(f"- **{ident}** `{outcome}` in {', '.join(where)} ({', '.join(cases)}): "

@@ -85,7 +85,8 @@ def banner(report: ReportInput) -> Part:
               for fw, mode, case, dtype, outcome, detail in lost]
     config = manifest.get("config") or {}
     for key, column in (("frameworks", "framework"), ("cases", "case")):
-        absent = [n for n in config.get(key) or () if not any(r.get(column) == n for r in rows)]
+        present = {r.get(column) for r in rows}
+        absent = [n for n in config.get(key) or () if n not in present]
         if absent:
             lines.append(f"> - no rows at all for {key}: {', '.join(map(escaped, absent))}")
     if manifest.get("detail"):

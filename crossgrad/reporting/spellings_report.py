@@ -40,6 +40,16 @@ def compare_spelling(pairs: list[tuple[dict, dict]]) -> dict:
             "examples": differ[:EXAMPLES]}
 
 
+def _by_case(rows: list[dict], cases: dict) -> dict:
+    """case -> its rows, for the cases a spelling section reads (variants and their bases)."""
+    wanted = {n for name, case in cases.items() if getattr(case, "variant_of", "") for n in (name, case.variant_of)}
+    out: dict = {}
+    for row in rows:
+        if row.get("case") in wanted:
+            out.setdefault(row.get("case"), []).append(row)
+    return out
+
+
 def _where(key: RowKey, base_value, variant_value) -> str:
     what = "value" if key.ad == "none" else f"{key.ad} {key.wrt}[{key.index}] seed {key.seed}"
     device = "" if key.device == "cpu" else " " + key.device
@@ -51,18 +61,21 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
     The base case's spelling of the op comes from env.json's spelling table when
     given, else from the base rows' `primitive` (every call the case made)."""
     out = []
+    by_case = _by_case(rows, cases)
     for name, case in cases.items():
         if not getattr(case, "variant_of", ""):
             continue
         # () : a variant in every framework (relu(-z) + z is relu written as another function)
-        for fw in case.frameworks or dict.fromkeys(r.get("framework") for r in rows if r.get("case") == name):
-            if not any(r.get("case") == name and r.get("framework") == fw for r in rows):
+        for fw in case.frameworks or dict.fromkeys(r.get("framework") for r in by_case.get(name, ())):
+            if not any(r.get("framework") == fw for r in by_case.get(name, ())):
                 continue
+            subset = [*by_case.get(case.variant_of, ()), *by_case.get(name, ())]
             op = next(iter(case.respell), "") or case.variant_of  # relu(-z) + z: relu itself, rewritten
             out.append({"base": case.variant_of, "framework": fw, "op": op,
                         "spelling": next(iter(case.respell.values()), "") or case.description, "case": name,
-                        "base_spelling": _env_spelling(env, fw, op) or _base_spelling(rows, case.variant_of, fw),
-                        **compare_spelling(spelling_pairs(rows, case.variant_of, name, fw))})
+                        "base_spelling": (_env_spelling(env, fw, op)
+                                          or _base_spelling(by_case.get(case.variant_of, ()), case.variant_of, fw)),
+                        **compare_spelling(spelling_pairs(subset, case.variant_of, name, fw))})
     return out
 
 

@@ -23,8 +23,7 @@ from crossgrad.core.rows import RowKey
 from crossgrad.judging.check import compare, format_diff, load_expectations
 from crossgrad.judging.check_update import update_expectations
 from crossgrad.judging.truth import row_seed
-from crossgrad.judging.verdicts import annotate
-from crossgrad.reporting.finish import finish, load_run
+from crossgrad.reporting.finish import finish_run
 from crossgrad.reporting.repro import case_snippet
 from crossgrad.running.env import host_env
 from crossgrad.running.plan import DEFAULT_SEEDS, Quantity, RunConfig
@@ -110,9 +109,8 @@ class CaseSession:
             status = "complete" if execute(run, {"values": plan}, _Quiet(), jobs=self.jobs) else "partial"
         finally:
             run.close(status)
-        report = finish(run_dir, catalogue.cases)
-        rows, _, env, _ = load_run(run_dir)
-        return RunResult(annotate(rows, catalogue.cases), env, report)
+        finished = finish_run(run_dir, catalogue.cases)  # reads and judges the folder once
+        return RunResult(finished.rows, finished.env, finished.path)
 
     def check(self, qid: QuantityId, update: bool) -> str | None:
         """None when the quantity meets the expectations (or update is on); else the failure text."""

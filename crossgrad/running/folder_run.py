@@ -14,7 +14,7 @@ from crossgrad.catalogue import Catalogue
 from crossgrad.arguments import EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_WRITE_FAILED, UsageError, positive_ints
 from crossgrad.core.records import WriteFailed
 from crossgrad.core.registry import frameworks
-from crossgrad.reporting.finish import finish
+from crossgrad.reporting.finish import FinishedRun, finish_run
 from crossgrad.running.claim import FolderLock, claim
 from crossgrad.running.env import host_env
 from crossgrad.running.plan import RunConfig
@@ -44,9 +44,10 @@ def claim_run_dir(args, prefix: str = "") -> tuple[Path, FolderLock]:
 
 
 def start_run(args, config: RunConfig, plan: dict, timing_options, argv, catalogue: Catalogue, prefix: str = "",
-              report: bool = True) -> tuple[Path, int]:
+              report: bool = True) -> tuple[Path, int, FinishedRun | None]:
     """Claim the folder (resuming where asked), run the plan with the command's
-    catalogue, release the folder."""
+    catalogue, release the folder: (the folder, the exit status, what finishing it
+    read and judged; None when it could not)."""
     run_dir, lock = claim_run_dir(args, prefix)
     try:
         identity = {"plan_digest": plan_digest(plan, timing_options), "versions": versions_now(config.frameworks)}
@@ -54,8 +55,8 @@ def start_run(args, config: RunConfig, plan: dict, timing_options, argv, catalog
         if args.resume:
             plan, manifest, env = prepare_resume(run_dir, plan, identity["plan_digest"], identity["versions"])
             resumed = (manifest, env)
-        return run_dir, execute_run(config, run_dir, plan, timing_options, argv, catalogue, jobs_of(args), identity,
-                                    resumed, report)
+        return (run_dir, *execute_run(config, run_dir, plan, timing_options, argv, catalogue, jobs_of(args), identity,
+                                      resumed, report))
     finally:
         lock.release()
 
@@ -68,11 +69,12 @@ def install_signal_handlers() -> None:
 
 
 def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, catalogue: Catalogue, jobs: int = 1,
-                identity: dict | None = None, resumed: tuple | None = None, report: bool = True) -> int:
+                identity: dict | None = None, resumed: tuple | None = None,
+                report: bool = True) -> tuple[int, FinishedRun | None]:
     install_signal_handlers()
     run = Run(run_dir, config, host_env(["crossgrad", *argv]), timing_options, catalogue, identity, resumed)
     run.manifest["compile_cache"] = compile_caches(config.frameworks)
-    status, error = "interrupted", None
+    status, error, finished = "interrupted", None, None
     try:
         run.save()
         with Progress(plan) as progress:
@@ -85,14 +87,15 @@ def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, ar
         saved = run.close(status, str(error or ""))
     if error is None:
         try:
-            print(finish(run_dir, catalogue.cases, report=report))
+            finished = finish_run(run_dir, catalogue.cases, report=report)
+            print(finished.path)
         except WriteFailed as exc:
             error = exc
     if error is not None:
         told = "the manifest says so" if saved else "even the manifest could not be updated"
         print(f"crossgrad: error: {error}; the run stopped ({told}; exit {EXIT_WRITE_FAILED})", file=sys.stderr)
-        return EXIT_WRITE_FAILED
-    return {"complete": 0, "partial": EXIT_PARTIAL}.get(status, EXIT_INTERRUPTED)
+        return EXIT_WRITE_FAILED, finished
+    return {"complete": 0, "partial": EXIT_PARTIAL}.get(status, EXIT_INTERRUPTED), finished
 
 
 def compile_caches(names) -> dict[str, str]:
