@@ -144,6 +144,18 @@ class TorchAdapter(LazyFramework):
         self._raise_recompile_limit(torch)
         self._ops = ops_from_table(self.name, OPS, self.namespace())
 
+    def compile(self, f, mode):
+        """torch.compile(f) in a fresh dynamo state. Dynamo keeps state per code
+        object, and every task's derivative functions share code objects
+        (crossgrad.running.derivatives): once a case's transform hit a graph break
+        (relu_python's `if` on a tensor), dynamo marked those code objects to be
+        skipped, so every later task in the worker ran reverse, forward and second
+        eagerly, counted no graph break, and recorded eager values as compiled.
+        torch._dynamo.reset() forgets it; each task recompiles anyway."""
+        if mode != "eager":
+            self._require()._dynamo.reset()
+        return super().compile(f, mode)
+
     @staticmethod
     def _raise_recompile_limit(torch):
         # Dynamo caches per code object: every task's derivative functions share
