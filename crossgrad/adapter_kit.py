@@ -11,14 +11,33 @@
 - `dist_version(name)`: a distribution's installed version without importing it.
 - `with_args(f, args, wrt)`: f as a function of the differentiated arguments only.
 - `leaves(tree)`: the arrays of a nested tuple (None entries skipped), for block().
+- `differences(cases, text, **where)`: one KnownDifference per case, the same text
+  ("{case}" in it replaced by each case's name).
+- `env_vars(names)`: those of the environment variables set, for info()'s "env".
+- `bfloat16_from_bits(bits)`: a uint16 array of bfloat16 bits as NumPy's bfloat16
+  (ml_dtypes), for frameworks whose read-back gives the bits (asarray's way in
+  is `array.view(np.uint16)`).
+- `reason_in(exc, phrases)`: the first line of an exception, or of one it was
+  raised from, that holds one of the phrases (how a framework says it lacks a
+  kernel); `unsupported_unless(name, fn, reason)`: the op, with each failure that
+  reason() explains raised as UnsupportedOp (an `unsupported` row, not an error).
+- `per_signature(make)`: one compiled function per input signature (shapes and
+  dtypes), for JITs that capture one signature only.
+- `through_backward(f, args, wrt, seed_for)`: the gradients as `.backward()` code
+  reads them from `.grad` (a gradient API beside the pure transform: gradient_apis()).
+- `sqlite_rows(path)`: the rows of every table of an SQLite file, read only (a
+  kernel cache's size, for compile_cache()).
 
 docs/adapters.md shows a whole adapter built on these (examples/crossgrad-autograd).
 """
 from __future__ import annotations
 
 import importlib.metadata
+import os
 
-from crossgrad.core.op_table import op_from_template
+import numpy as np
+
+from crossgrad.core.op_table import UnsupportedOp, op_from_template
 
 
 def leaves(tree):
@@ -39,6 +58,97 @@ def with_args(f, args, wrt):
             full[i] = value
         return f(*full)
     return partial
+
+
+def differences(cases, text: str, **where) -> tuple:
+    """KnownDifference(case, text, **where) for each case, "{case}" in text replaced
+    by its name: one finding that shows in several cases (a spelling variant and its base case)."""
+    from crossgrad.adapter import KnownDifference
+
+    return tuple(KnownDifference(case, text.replace("{case}", case), **where) for case in cases)
+
+
+def env_vars(names) -> dict:
+    """The environment variables of `names` that are set, with their values."""
+    return {k: os.environ[k] for k in names if k in os.environ}
+
+
+def bfloat16_from_bits(bits) -> np.ndarray:
+    """A copy of a uint16 array of bfloat16 bits, viewed as ml_dtypes' bfloat16."""
+    import ml_dtypes  # NumPy's bfloat16 (a dependency of crossgrad itself)
+
+    return np.array(bits, dtype=np.uint16, copy=True).view(ml_dtypes.bfloat16)
+
+
+def reason_in(exc: BaseException, phrases) -> str | None:
+    """The first line that holds one of `phrases`, in exc's text or in that of an
+    exception it was raised from (__cause__, __context__); None where none does."""
+    link, seen = exc, set()
+    while link is not None and id(link) not in seen:
+        lines = [line.strip() for line in str(link).splitlines() if any(p in line for p in phrases)]
+        if lines:
+            return lines[0]
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    return None
+
+
+def unsupported_unless(name: str, fn, reason):
+    """fn, raising UnsupportedOp where it fails for a reason the framework lacks
+    something: reason(exc, args) says what ("" or None: a real failure, re-raised)."""
+    def op(*args):
+        try:
+            return fn(*args)
+        except Exception as exc:
+            why = reason(exc, args)
+            if not why:
+                raise
+            raise UnsupportedOp(f"{why}") from exc
+    op.__name__ = name
+    return op
+
+
+def per_signature(make):
+    """A function that, for each input signature (each array's shape and dtype,
+    repr of any other argument), calls the one function make() built for it."""
+    built = {}
+
+    def call(*args):
+        key = tuple((tuple(a.shape), str(a.dtype)) if hasattr(a, "shape") else repr(a) for a in args)
+        if key not in built:
+            built[key] = make()
+        return built[key](*args)
+    return call
+
+
+def through_backward(f, args, wrt, seed_for):
+    """The gradients as code that calls `.backward()` gets them: out = f(*args),
+    out.backward(gradient=seed_for(out)), then each args[i].grad for i in wrt.
+    Their .grad is cleared before and put back after: nothing accumulates, and
+    the caller's tensors are left as they were."""
+    saved = [args[i].grad for i in wrt]
+    try:
+        for i in wrt:
+            args[i].grad = None
+        out = f(*args)
+        out.backward(gradient=seed_for(out))
+        return tuple(args[i].grad for i in wrt)
+    finally:
+        for i, grad in zip(wrt, saved):
+            args[i].grad = grad
+
+
+def sqlite_rows(path: str) -> int:
+    """Rows in every table of an SQLite file, opened read only (0 where unreadable)."""
+    import sqlite3
+    from contextlib import closing
+
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+            tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            return sum(db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables)
+    except sqlite3.Error:
+        return 0
 
 
 def dist_version(name: str) -> str | None:

@@ -13,7 +13,7 @@ Transforms. Reverse mode is paddle.grad with an explicit cotangent and
 create_graph=True, so a second paddle.grad composes (Paddle's double grad).
 Paddle has no forward mode: paddle.incubate.autograd.jvp in the dynamic graph is
 a vjp of a vjp, which needs third-order kernels and fails at relu ("The Op
-relu_double_grad doesn't have any grad op", measured, 3.3.1); jvp() says so.
+relu_double_grad doesn't have any grad op", measured, 3.3.1): `forward_mode = False`.
 """
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ import warnings
 
 import numpy as np
 from crossgrad.adapter import KnownDifference, Snippets, UnsupportedOp, ops_from_table
-from crossgrad.frameworks._shared import LazyFramework, leaves
+from crossgrad.adapter_kit import (LazyFramework, bfloat16_from_bits, differences, env_vars, leaves, reason_in,
+                                   unsupported_unless)
 
 # The one op table (format: crossgrad/adapter.py), with Paddle's usual aliases
 # (paddle, F = paddle.nn.functional); None where Paddle has no such function.
@@ -119,36 +120,24 @@ _QUIET = ("No ccache found", "paddle.grad has unsupported parameter in jit",
 def _missing(exc: BaseException) -> str | None:
     """Why Paddle cannot run this (a kernel or a static double grad it lacks), or
     None for another failure; also when the cause is wrapped (SOT re-raises)."""
-    link, seen = exc, set()
-    while link is not None and id(link) not in seen:
-        text = str(link)
-        lines = [line.strip() for line in text.splitlines() if any(p in line for p in _MISSING)]
-        if lines:
-            return lines[0]
-        seen.add(id(link))
-        link = link.__cause__ or link.__context__
-    return None
+    return reason_in(exc, _MISSING)
 
 
-def _guard(name: str, fn):
-    """The op, raising UnsupportedOp where Paddle lacks its kernel for the argument's
-    dtype (float16 sqrt on the CPU): a fact, `unsupported`, not a failure. Paddle's
+def _kernel_gap(name: str):
+    """Why op `name` failed where Paddle lacks its kernel for the argument's dtype
+    (float16 sqrt on the CPU): a fact, `unsupported`, not a failure. Paddle's
     nan_to_num asserts its dtype in Python (an AssertionError) instead."""
-    def op(*args):
-        try:
-            return fn(*args)
-        except (RuntimeError, ValueError, AssertionError) as exc:
-            reason = _missing(exc) or (f"dtype {args[0].dtype} refused" if isinstance(exc, AssertionError) else None)
-            if reason is None:
-                raise
-            raise UnsupportedOp(f"paddle has no {name} for this dtype: {reason}") from exc
-    op.__name__ = name
-    return op
+    def reason(exc, args):
+        if not isinstance(exc, (RuntimeError, ValueError, AssertionError)):
+            return None
+        why = _missing(exc) or (f"dtype {args[0].dtype} refused" if isinstance(exc, AssertionError) else None)
+        return why and f"paddle has no {name} for this dtype: {why}"
+    return reason
 
 
 def _raise_eager_unsupported(f, args, exc: BaseException) -> None:
     """SOT loses an exception raised in the code it translates: an UnsupportedOp
-    there (an absent op, jvp) comes out as an unrelated error ("UnboundLocalError:
+    there (an absent op) comes out as an unrelated error ("UnboundLocalError:
     ... '___graph_fn_saved_orig_0'", measured, 3.3.1). So after a failure, f runs
     once eagerly; its UnsupportedOp, if any, is the reason. Values never come from
     this run: it only names why the graph failed."""
@@ -176,32 +165,29 @@ class PaddleAdapter(LazyFramework):
     snippets = SNIPPETS
     _threads = None
     _first_order_only = None  # why the last vjp ran without create_graph (see vjp)
-    forward_mode = False  # see the module docstring; jvp() raises UnsupportedOp
+    forward_mode = False  # see the module docstring; jvp is never called
     flushes_subnormals = False
     # Each measured (paddle 3.3.1 CPU, eager and graph alike), each an atlas point
     # pinned by cases/expectations.csv; the source that says so is cited in docs/findings.md.
     known_differences = (
-        *(KnownDifference(case, "Paddle's CPU relu is `v > 0 ? v : 0` (ReluCPUFunctor): relu(NaN) = 0, "
-                          "the NaN dropped (atlas: relu nan)", points=("nan",))
-          for case in ("relu", "relu~paddle:paddle.nn.functional.relu")),
+        *differences(("relu", "relu~paddle:paddle.nn.functional.relu"), "Paddle's CPU relu is `v > 0 ? v : 0` "
+                     "(ReluCPUFunctor): relu(NaN) = 0, the NaN dropped (atlas: relu nan)", points=("nan",)),
         KnownDifference("argmax_nan", "paddle.argmax does not return the first NaN's index (NumPy's rule)",
                         points=("nan", "two_nans")),
         KnownDifference("argmin_nan", "paddle.argmin does not return the first NaN's index (NumPy's rule)",
                         points=("nan", "two_nans")),
-        *(KnownDifference(case, "paddle.clip without max clips at the dtype's largest finite value: "
-                          f"clip(inf) is that, slope 0 (atlas: {case} inf)", points=("inf", "neg_inf"))
-          for case in ("clamp", "relu~paddle:paddle.clip")),
+        *differences(("clamp", "relu~paddle:paddle.clip"), "paddle.clip without max clips at the dtype's largest "
+                     "finite value: clip(inf) is that, slope 0 (atlas: {case} inf)", points=("inf", "neg_inf")),
         KnownDifference("hardtanh_07", "F.hardtanh keeps its bounds as float32 attributes: in float64 "
                         "the bound 0.7 is float32's 0.699999988079071", dtype="float64", accuracy=True),
         # p_norm's gradient is |z|^(p-1) / (norm^(p-1) + 1e-12) (vector_norm passes epsilon
         # 1e-12): 0 at a zero vector, and in float64 3 * 7 / (7 + 1e-12) at `smooth`.
-        *(KnownDifference(case, "paddle's norm gradient divides by norm + 1e-12 (p_norm_grad): "
-                          "float64 d/dw at smooth is 2.9999999999995715, not 3.0", dtype="float64")
-          for case in ("norm", "norm_zero", "norm_zero~paddle:paddle.linalg.norm")),
-        *(KnownDifference(case, f"Paddle's float64 {case} has float32 accuracy (atlas: {case} negative, "
-                          "value -1.1920928955078125e-06 against -1.4332578593959731e-06)",
-                          dtype="float64", accuracy=True)
-          for case in ("gelu", "gelu_exact")),
+        *differences(("norm", "norm_zero", "norm_zero~paddle:paddle.linalg.norm"), "paddle's norm gradient "
+                     "divides by norm + 1e-12 (p_norm_grad): float64 d/dw at smooth is 2.9999999999995715, not 3.0",
+                     dtype="float64"),
+        *differences(("gelu", "gelu_exact"), "Paddle's {case} is 0.5*z*(1 + erf(z/sqrt(2))): at z = -5, 1 + erf "
+                     "cancels, and float64 is off in the 11th digit (atlas: {case} negative, value "
+                     "-1.4332578593401202e-06 against -1.4332578593959731e-06)", dtype="float64", accuracy=True),
     )
     costly_modes = ("graph",)  # to_static translates and builds a program per function
 
@@ -232,7 +218,7 @@ class PaddleAdapter(LazyFramework):
         ops = ops_from_table(self.name, OPS, self.namespace())
         for name, template in OPS.items():
             if template is not None:
-                setattr(ops, name, _guard(name, getattr(ops, name)))
+                setattr(ops, name, unsupported_unless(name, getattr(ops, name), _kernel_gap(name)))
         self._ops = ops
 
     def namespace(self) -> dict:
@@ -253,11 +239,8 @@ class PaddleAdapter(LazyFramework):
 
     def to_numpy(self, x):
         array = np.array(x.detach().cpu().numpy(), copy=True)
-        if str(x.dtype).endswith("bfloat16"):  # .numpy() gives the bits as uint16
-            import ml_dtypes
-
-            return array.view(ml_dtypes.bfloat16)
-        return array
+        # .numpy() gives bfloat16's bits as uint16
+        return bfloat16_from_bits(array) if str(x.dtype).endswith("bfloat16") else array
 
     def block(self, tree):
         paddle = self._require()
@@ -315,9 +298,6 @@ class PaddleAdapter(LazyFramework):
                 raise
             raise UnsupportedOp(f"paddle has no gradient here: {reason}") from exc
 
-    def jvp(self, f, args, wrt, tangent):
-        raise UnsupportedOp("paddle has no forward mode")
-
     def compile(self, f, mode):
         """The snippet's wrapper (paddle.jit.to_static); a kernel or double grad the
         static graph lacks, raised while it traces, becomes UnsupportedOp."""
@@ -348,8 +328,7 @@ class PaddleAdapter(LazyFramework):
             "devices": {"cpu": "cpu"},
             "compiled_with_cuda": bool(paddle.device.is_compiled_with_cuda()),
             "threads": {"requested": self._threads, "applied": bool(self._threads)},
-            "env": {k: os.environ[k] for k in ("OMP_NUM_THREADS", "GLOG_v", "GLOG_minloglevel",
-                                               "CUDA_VISIBLE_DEVICES") if k in os.environ},
+            "env": env_vars(("OMP_NUM_THREADS", "GLOG_v", "GLOG_minloglevel", "CUDA_VISIBLE_DEVICES")),
         }
 
 

@@ -18,8 +18,9 @@ import os
 import shutil
 
 import numpy as np
-from crossgrad.adapter import KnownDifference, Snippets, UnsupportedOp, op_from_template, ops_from_table
-from crossgrad.frameworks._shared import LazyFramework, dist_version, leaves, with_args
+from crossgrad.adapter import KnownDifference, Snippets, op_from_template, ops_from_table
+from crossgrad.adapter_kit import (LazyFramework, bfloat16_from_bits, differences, dist_version, env_vars, leaves,
+                                   per_signature, sqlite_rows, through_backward, with_args)
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
 # positional arguments, as tinygrad code writes it (Tensor methods); None where
@@ -122,19 +123,6 @@ def compiler() -> str | None:
     return shutil.which(os.environ.get("CC") or "clang")
 
 
-def _cache_entries(path: str) -> int:
-    """Rows in every table of tinygrad's SQLite kernel cache (read only; 0 where unreadable)."""
-    import sqlite3
-    from contextlib import closing
-
-    try:
-        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
-            tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-            return sum(db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables)
-    except sqlite3.Error:
-        return 0
-
-
 def _distinct_buffers(tinygrad, args: tuple) -> tuple:
     """args with every tensor on its own buffer: TinyJit refuses one buffer passed
     twice ("duplicate inputs to JIT"), as when seed and one are one array; a
@@ -147,17 +135,6 @@ def _distinct_buffers(tinygrad, args: tuple) -> tuple:
             seen.add(id(arg.uop.base))
         out.append(arg)
     return tuple(out)
-
-
-def _bfloat16():
-    import ml_dtypes  # NumPy's bfloat16 (a dependency of crossgrad itself)
-
-    return ml_dtypes.bfloat16
-
-
-def _namespace(tinygrad):
-    """The names the templates and the snippets use (SNIPPETS.imports binds them)."""
-    return {"Tensor": tinygrad.Tensor, "TinyJit": tinygrad.TinyJit, "dtypes": tinygrad.dtypes}
 
 
 class TinygradAdapter(LazyFramework):
@@ -199,11 +176,10 @@ class TinygradAdapter(LazyFramework):
         KnownDifference("logsumexp_masked", "Tensor.logsumexp shifts by the max unguarded: over all -inf, "
                         "(-inf) - (-inf) = NaN, where the others give -inf", points=("all_masked",)),
         KnownDifference("min_nan", "Tensor.min (-max(-z)) drops a NaN, as Tensor.max does", points=("nan",)),
-        *(KnownDifference(case, "tinygrad fuses z = x*w + b into one C kernel, `(val0*val1)+val2`, which clang "
-                          "compiles to a fused multiply-add (one rounding, where the catalogue's program rounds "
-                          f"twice): at the near-kink decimals z is not the twice-rounded z (atlas: {case} near_kink)",
-                          points=_NEAR_KINK_POINTS)
-          for case in ("sqrt", "where_sqrt", "sign")),
+        *differences(("sqrt", "where_sqrt", "sign"), "tinygrad fuses z = x*w + b into one C kernel, "
+                     "`(val0*val1)+val2`, which clang compiles to a fused multiply-add (one rounding, where the "
+                     "catalogue's program rounds twice): at the near-kink decimals z is not the twice-rounded z "
+                     "(atlas: {case} near_kink)", points=_NEAR_KINK_POINTS),
     )
     # Not a first-call cost: tinygrad schedules each call's graph in Python (about
     # 0.1 s a gradient call here, seconds under this machine's load), so the
@@ -226,14 +202,11 @@ class TinygradAdapter(LazyFramework):
         """Why tinygrad cannot run here (None where it can): not installed, or no compiler."""
         if dist_version(self.package) is None:
             return "tinygrad is not installed (pip install tinygrad)"
-        if compiler() is None:
-            return f"tinygrad's CPU device needs a C compiler (CC, else clang) and none is on PATH: {COMPILER_FIX}"
-        return None
+        return None if compiler() else \
+            f"tinygrad's CPU device needs a C compiler (CC, else clang) and none is on PATH: {COMPILER_FIX}"
 
     def version(self) -> str | None:
-        """The installed version; None also where tinygrad is installed but cannot
-        compute (no C compiler): the engine then reports it unavailable, with
-        install_hint saying what to install."""
+        """None also where tinygrad cannot compute (no C compiler): reported unavailable, with install_hint."""
         return None if self.unavailable_reason() else dist_version(self.package)
 
     def load(self, *, threads: int | None = None) -> None:
@@ -265,13 +238,15 @@ class TinygradAdapter(LazyFramework):
         # another clang built would pass the probe here and the next one fail.
         try:
             with self._module.Context(CACHELEVEL=0):
-                self.to_numpy(self.asarray(np.array([1.5], "float32").astype(_bfloat16()), "cpu") * 2)
+                self.to_numpy(self.asarray(bfloat16_from_bits(np.array([0x3FC0])), "cpu") * 2)  # 1.5
         except subprocess.CalledProcessError as exc:
             return f"{compiler()} cannot compile tinygrad's bfloat16 kernels here (exit {exc.returncode}: no __bf16)"
         return ""
 
     def namespace(self) -> dict:
-        return _namespace(self._require())
+        """The names the templates and the snippets use (SNIPPETS.imports binds them)."""
+        tinygrad = self._require()
+        return {"Tensor": tinygrad.Tensor, "TinyJit": tinygrad.TinyJit, "dtypes": tinygrad.dtypes}
 
     def devices(self):
         # tinygrad's GPU devices (CUDA, NV, AMD, METAL) are not wired here: each
@@ -295,9 +270,7 @@ class TinygradAdapter(LazyFramework):
     def to_numpy(self, x):
         tinygrad = self._require()
         if x.dtype == tinygrad.dtypes.bfloat16:
-            import ml_dtypes
-
-            return np.array(x.bitcast(tinygrad.dtypes.uint16).numpy(), copy=True).view(ml_dtypes.bfloat16)
+            return bfloat16_from_bits(x.bitcast(tinygrad.dtypes.uint16).numpy())
         return np.array(x.numpy(), copy=True)
 
     def block(self, tree):
@@ -315,57 +288,42 @@ class TinygradAdapter(LazyFramework):
         out = with_args(f, args, wrt)(*primals)
         return tuple(out.gradient(*primals, gradient=cotangent.expand(out.shape)))
 
-    def jvp(self, f, args, wrt, tangent):
-        raise UnsupportedOp("tinygrad has no forward mode")
-
     def gradient_apis(self) -> dict:
         """Tensor.gradient (a pure transform) and Tensor.backward, as most tinygrad
         code asks for gradients: it fills .grad of every tensor in the graph; the
         arguments' .grad are read, then restored."""
-        return {"Tensor.gradient": self.vjp, "Tensor.backward": self._backward}
-
-    def _backward(self, f, args, wrt, cotangent):
-        saved = [args[i].grad for i in wrt]
-        try:
-            for i in wrt:
-                args[i].grad = None
-            out = f(*args)
-            out.backward(gradient=cotangent.expand(out.shape))
-            return tuple(args[i].grad for i in wrt)
-        finally:
-            for i, grad in zip(wrt, saved):
-                args[i].grad = grad
+        def backward(f, args, wrt, cotangent):
+            return through_backward(f, args, wrt, lambda out: cotangent.expand(out.shape))
+        return {"Tensor.gradient": self.vjp, "Tensor.backward": backward}
 
     def compile(self, f, mode):
-        """eager: f; compiled: one TinyJit per input signature (shapes and dtypes:
-        a TinyJit refuses other shapes than it captured), each wrapped by the
-        snippets' template, so the snippet and the run wrap alike. A function
-        with no kernel to run (its result a constant of the graph, e.g. a second
-        derivative that is 0 everywhere) makes TinyJit raise "didn't JIT
-        anything!": there is nothing to compile, so it runs eagerly, and notes()
-        says so in the rows' detail."""
+        """eager: f; compiled: one TinyJit per input signature (a TinyJit refuses
+        other shapes than it captured), each wrapped by the snippets' template, so
+        the snippet and the run wrap alike."""
         if mode == "eager" or mode not in self.modes:
             return super().compile(f, mode)
-        tinygrad, jits = self._require(), {}
+        tinygrad = self._require()
+        jitted = per_signature(lambda: self._jit_or_eager(f, mode))
+        return lambda *args: jitted(*_distinct_buffers(tinygrad, args))
 
-        def compiled(*args):
-            args = _distinct_buffers(tinygrad, args)
-            key = tuple((tuple(a.shape), str(a.dtype)) if isinstance(a, tinygrad.Tensor) else repr(a) for a in args)
-            if key not in jits:
-                jits[key] = op_from_template(self.snippets.wrap[mode], self.namespace())(f)
-            if jits[key] is None:
-                self._notes.add(_NOTHING_TO_JIT)
-                return f(*args)
-            try:
-                return jits[key](*args)
-            except Exception as exc:
-                if "didn't JIT anything" not in str(exc):
-                    raise
-                jits[key] = None
-                self._notes.add(_NOTHING_TO_JIT)
-                return f(*args)
+    def _jit_or_eager(self, f, mode):
+        """f under TinyJit. A function with no kernel to run (its result a constant
+        of the graph, e.g. a second derivative that is 0 everywhere) makes TinyJit
+        raise "didn't JIT anything!": there is nothing to compile, so from then on
+        it runs eagerly, and notes() says so in the rows' detail."""
+        jit = [op_from_template(self.snippets.wrap[mode], self.namespace())(f)]
 
-        return compiled
+        def run(*args):
+            if jit[0] is not None:
+                try:
+                    return jit[0](*args)
+                except Exception as exc:
+                    if "didn't JIT anything" not in str(exc):
+                        raise
+                    jit[0] = None
+            self._notes.add(_NOTHING_TO_JIT)
+            return f(*args)
+        return run
 
     def notes(self) -> str:
         """What TinyJit did since the last call that a reader must know."""
@@ -377,7 +335,7 @@ class TinygradAdapter(LazyFramework):
         kernels in one SQLite file (CACHEDB, else <XDG_CACHE_HOME or ~/.cache>/tinygrad/cache.db)."""
         base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
         path = os.environ.get("CACHEDB") or os.path.join(base, "tinygrad", "cache.db")
-        entries = _cache_entries(path) if os.path.isfile(path) else 0
+        entries = sqlite_rows(path) if os.path.isfile(path) else 0
         return f"warm: tinygrad kernel cache {path} holds {entries} entries" if entries else \
             f"cold: tinygrad kernel cache {path} empty or absent"
 
@@ -391,8 +349,7 @@ class TinygradAdapter(LazyFramework):
             "threads": {"requested": self._threads, "applied": False,
                         "why": "tinygrad's CPU device exposes no thread-count setting"},
             "default_device": str(tinygrad.Device.DEFAULT),
-            "env": {k: os.environ[k] for k in ("CC", "DEV", "CPU_LLVM", "CACHEDB", "CACHELEVEL", "JIT")
-                    if k in os.environ},
+            "env": env_vars(("CC", "DEV", "CPU_LLVM", "CACHEDB", "CACHELEVEL", "JIT")),
         }
 
 

@@ -139,3 +139,22 @@ def test_shards_deal_tasks_and_start_the_heavy_first():
     assert shards(plan, 2, heavy=("b",)) == [
         ("b", 0, [0, 2]), ("b", 1, [1]), ("a", 0, [0, 2, 4]), ("c", 0, [0]), ("a", 1, [1, 3])]
     assert shards(plan, 1) == [("a", 0, [0, 1, 2, 3, 4]), ("b", 0, [0, 1, 2]), ("c", 0, [0])]
+
+
+def test_heaviest_first_counts_compiling_tasks_not_eager_ones(monkeypatch):
+    """A framework that declares eager costly (tinygrad: per-call cost) is not
+    ranked above one with more compiled tasks (torch: the full check's long pole)."""
+    from types import SimpleNamespace
+
+    from crossgrad.running import runner
+
+    warm = lambda: "warm"  # noqa: E731
+    adapters = {"slow_eager": SimpleNamespace(costly_modes=("eager", "compiled"), compile_cache=warm),
+                "compiles": SimpleNamespace(costly_modes=("compiled",), compile_cache=warm),
+                "cheap": SimpleNamespace(costly_modes=(), compile_cache=warm)}
+    monkeypatch.setattr(runner, "frameworks", lambda: adapters)
+    tasks = lambda eager, compiled: [{"mode": "eager"}] * eager + [{"mode": "compiled"}] * compiled  # noqa: E731
+    plan = {"slow_eager": tasks(300, 100), "compiles": tasks(200, 150), "cheap": tasks(400, 400)}
+    assert runner.heaviest_first(plan) == ("compiles", "slow_eager")
+    adapters["cheap"] = SimpleNamespace(costly_modes=(), compile_cache=lambda: "cold: empty")
+    assert runner.heaviest_first(plan) == ("cheap", "compiles", "slow_eager")
