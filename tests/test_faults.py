@@ -135,10 +135,28 @@ def test_a_sharded_run_records_what_one_worker_records(tmp_path):
 def test_shards_deal_tasks_and_start_the_heavy_first():
     from crossgrad.running.runner import shards
 
-    plan = {"a": list(range(5)), "b": list(range(3)), "c": [0]}
-    assert shards(plan, 2, heavy=("b",)) == [
+    def tasks(n):
+        return [{"mode": "eager", "n": i} for i in range(n)]
+
+    def numbers(work):
+        return [(fw, shard, [t["n"] for t in mine]) for fw, shard, mine in work]
+
+    plan = {"a": tasks(5), "b": tasks(3), "c": tasks(1)}
+    assert numbers(shards(plan, 2, heavy=("b",))) == [
         ("b", 0, [0, 2]), ("b", 1, [1]), ("a", 0, [0, 2, 4]), ("c", 0, [0]), ("a", 1, [1, 3])]
-    assert shards(plan, 1) == [("a", 0, [0, 1, 2, 3, 4]), ("b", 0, [0, 1, 2]), ("c", 0, [0])]
+    assert numbers(shards(plan, 1)) == [("a", 0, [0, 1, 2, 3, 4]), ("b", 0, [0, 1, 2]), ("c", 0, [0])]
+
+
+def test_shards_share_each_mode_when_a_frameworks_tasks_alternate_modes():
+    """torch's plan alternates eager and compiled per case and dtype: dealing every
+    other task gave one worker every compiled task (the full check's long pole)."""
+    from crossgrad.running.runner import shards
+
+    plan = {"torch": [{"mode": mode, "case": case} for case in range(6) for mode in ("eager", "compiled")]}
+    work = shards(plan, 2)
+    compiled = [sum(t["mode"] == "compiled" for t in mine) for _, _, mine in work]
+    assert compiled == [3, 3]
+    assert sorted(id(t) for _, _, mine in work for t in mine) == sorted(id(t) for t in plan["torch"])
 
 
 def test_heaviest_first_counts_compiling_tasks_not_eager_ones(monkeypatch):

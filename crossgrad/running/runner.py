@@ -10,6 +10,8 @@ an interrupted run can still be reported (`crossgrad report RUN_DIR`).
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
@@ -213,14 +215,28 @@ SHARD_FROM = 100
 
 def shards(per_framework: dict[str, list[dict]], parts: int, heavy: tuple = ()) -> list[tuple[str, int, list[dict]]]:
     """(framework, shard, tasks): each framework's value tasks dealt into `parts`
-    workers, every other task to the next, so each gets its share of the costly
-    (compiled) tasks. Every shard of the `heavy` frameworks starts first, in that
-    order, then the first shards of the others. With more workers than cores, no
-    framework is left computing alone at the end while a core idles."""
+    workers, every other task of each mode to the next (_dealt), so each gets its
+    share of the costly (compiled) tasks. Every shard of the `heavy` frameworks
+    starts first, in that order, then the first shards of the others. With more
+    workers than cores, no framework is left computing alone at the end while a
+    core idles."""
     light = [fw for fw in per_framework if fw not in heavy]
-    out = [(fw, i, per_framework[fw][i::parts]) for fw in heavy if fw in per_framework for i in range(parts)]
-    out += [(fw, i, per_framework[fw][i::parts]) for i in range(parts) for fw in light]
+    out = [(fw, i, _dealt(per_framework[fw], parts, i)) for fw in heavy if fw in per_framework for i in range(parts)]
+    out += [(fw, i, _dealt(per_framework[fw], parts, i)) for i in range(parts) for fw in light]
     return [(fw, i, tasks) for fw, i, tasks in out if tasks]
+
+
+def _dealt(tasks: list[dict], parts: int, shard: int) -> list[dict]:
+    """Shard `shard`'s tasks, in plan order: every `parts`-th task of each mode. Dealing
+    every other task regardless of mode gave one of torch's two workers all 296
+    compiled tasks of the full catalogue (its tasks alternate eager, compiled)."""
+    seen: Counter = Counter()
+    mine = []
+    for task in tasks:
+        if seen[task["mode"]] % parts == shard:
+            mine.append(task)
+        seen[task["mode"]] += 1
+    return mine
 
 
 def heaviest_first(per_framework: dict[str, list[dict]]) -> tuple[str, ...]:
