@@ -187,7 +187,9 @@ def _params():
                             by_point.setdefault(q.point, []).append(q)
                     for point, qs in by_point.items():
                         ident = f"{case.name}-{point}-{dtype}-{fw}-{mode}"
-                        out.append(pytest.param(fw, case.name, dtype, mode, tuple(qs), id=ident, marks=skip))
+                        # one task's tests on one xdist worker (--dist loadgroup): it computes the task once
+                        group = pytest.mark.xdist_group(f"{fw}-{case.name}-{dtype}-{mode}")
+                        out.append(pytest.param(fw, case.name, dtype, mode, tuple(qs), id=ident, marks=[*skip, group]))
     return out
 
 

@@ -13,6 +13,7 @@ import pytest
 from crossgrad.core.registry import frameworks
 from crossgrad.running.derivatives import compute_task
 from crossgrad.running.plan import Task
+from crossgrad.catalogue import cases
 
 pytestmark = pytest.mark.integration
 
@@ -31,7 +32,7 @@ def torch_adapter():
 
 def _values(adapter, task: Task) -> dict:
     return {(r["point"], r["ad"], r["wrt"]): (r["value"], r["outcome"], r["detail"])
-            for r in compute_task(adapter, task, JOB)}
+            for r in compute_task(adapter, task, JOB, cases())}
 
 
 def test_compiled_values_do_not_depend_on_the_task_before(torch_adapter):

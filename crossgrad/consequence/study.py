@@ -135,7 +135,7 @@ def lacking(adapter) -> list[str]:
     """The facts of NEEDS the adapter does not declare. network_ops: {} (the contract's
     default) is none; relu_with_derivative_at_zero must be its class's (every adapter
     gets one from the contract, which only raises UnsupportedOp)."""
-    declared = {"network_ops": bool(getattr(adapter, "network_ops", None)),
+    declared = {"network_ops": bool(adapter.network_ops),
                 "relu_with_derivative_at_zero": any("relu_with_derivative_at_zero" in vars(k)
                                                     for k in type(adapter).__mro__ if k is not object)}
     return [name for name in NEEDS if not declared[name]]
