@@ -176,3 +176,25 @@ def test_heaviest_first_counts_compiling_tasks_not_eager_ones(monkeypatch):
     assert runner.heaviest_first(plan) == ("compiles", "slow_eager")
     adapters["cheap"] = SimpleNamespace(costly_modes=(), compile_cache=lambda: "cold: empty")
     assert runner.heaviest_first(plan) == ("cheap", "compiles", "slow_eager")
+
+
+def test_a_worker_started_while_the_run_is_being_killed_is_killed_too(tmp_path):
+    """An interrupt's kill() can land while a supervisor is starting its worker (no
+    process to kill yet): the worker it then starts must die at once, not run its
+    tasks until the timeout (tests/test_faults.py's SIGTERM run hung 60 s under load)."""
+    import subprocess as sp
+
+    from crossgrad.running.supervisor import Supervisor
+
+    class KilledWhileStarting(Supervisor):
+        def _start(self, tasks):
+            self.kill()  # the interrupt arrives now, before the process exists
+            return sp.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdin=sp.PIPE,
+                            stdout=sp.PIPE, text=True, start_new_session=True)
+
+    supervisor = KilledWhileStarting({}, [{"case": "relu"}], 30, tmp_path / "log", lambda e: None,
+                                     lambda *a: None)
+    start = time.monotonic()
+    assert supervisor.run() is False
+    assert time.monotonic() - start < 10
+    assert supervisor.process.poll() is not None

@@ -177,6 +177,8 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
     supervisor = Supervisor(job, tasks, run.config.timeout, run.dir / LOGS / log,
                             on_event, on_failure, python=run.config.python)
     run.supervisors.append(supervisor)
+    if run.stopping:  # interrupted after the others were killed: this one must not start
+        supervisor.kill()
     try:
         return supervisor.run()
     except BaseException:  # the run cannot go on (its folder cannot be written): no orphan worker

@@ -119,6 +119,8 @@ class Supervisor:
 
     def _run_worker(self, tasks: list[dict]) -> WorkerExit:
         self.process = proc = self._start(tasks)
+        if self.stopped:  # kill() came while this worker was starting: it found no process to kill
+            self._kill_process()
         events: queue.Queue = queue.Queue()
         threading.Thread(target=_reader, args=(proc.stdout, events), daemon=True).start()
         result = WorkerExit("crashed")
