@@ -66,6 +66,9 @@ def install_signal_handlers() -> None:
     def to_interrupt(signum, frame):
         raise KeyboardInterrupt(signal.Signals(signum).name)
     signal.signal(signal.SIGTERM, to_interrupt)
+    # SIGINT explicitly too: a process started with SIGINT ignored (inherited from its
+    # parent) would otherwise never see Ctrl-C and run on until the task timeout.
+    signal.signal(signal.SIGINT, to_interrupt)
 
 
 def execute_run(config: RunConfig, run_dir: Path, plan: dict, timing_options, argv, catalogue: Catalogue, jobs: int = 1,
