@@ -13,20 +13,27 @@
 - `leaves(tree)`: the arrays of a nested tuple (None entries skipped), for block().
 - `differences(cases, text, **where)`: one KnownDifference per case, the same text
   ("{case}" in it replaced by each case's name).
-- `env_vars(names)`: those of the environment variables set, for info()'s "env".
+- `env_vars(names)`: those of the environment variables set, for info()'s "env";
+  `environ_kept(*names)`: a block (a framework's import) that leaves them as they were.
 - `bfloat16_from_bits(bits)`: a uint16 array of bfloat16 bits as NumPy's bfloat16
   (ml_dtypes), for frameworks whose read-back gives the bits (asarray's way in
   is `array.view(np.uint16)`).
 - `reason_in(exc, phrases)`: the first line of an exception, or of one it was
   raised from, that holds one of the phrases (how a framework says it lacks a
   kernel); `unsupported_unless(name, fn, reason)`: the op, with each failure that
-  reason() explains raised as UnsupportedOp (an `unsupported` row, not an error).
+  reason() explains raised as UnsupportedOp (an `unsupported` row, not an error);
+  `guard_ops(ops, table, reason_for)`: every op of an op table so wrapped.
 - `per_signature(make)`: one compiled function per input signature (shapes and
-  dtypes), for JITs that capture one signature only.
+  dtypes), for JITs that capture one signature only; `distinct(args, identity,
+  copy)`: a repeated buffer copied, for JITs that refuse one buffer passed twice;
+  `eager_once_refused(compiled, f, refused, note)`: f itself once the compiler
+  says there is nothing to compile.
 - `through_backward(f, args, wrt, seed_for)`: the gradients as `.backward()` code
   reads them from `.grad` (a gradient API beside the pure transform: gradient_apis()).
-- `sqlite_rows(path)`: the rows of every table of an SQLite file, read only (a
-  kernel cache's size, for compile_cache()).
+- `Notes`: a set of notes for notes(), take() joins and clears them.
+- `sqlite_rows(path)`: the rows of every table of an SQLite file, read only, and
+  `files_in(folder)`: a kernel cache's size; `cache_state(what, where, count,
+  unit, empty)`: compile_cache()'s "warm: ..." or "cold: ..." sentence.
 
 docs/adapters.md shows a whole adapter built on these (examples/crossgrad-autograd).
 """
@@ -34,6 +41,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -73,6 +81,22 @@ def env_vars(names) -> dict:
     return {k: os.environ[k] for k in names if k in os.environ}
 
 
+@contextmanager
+def environ_kept(*names):
+    """os.environ's `names` put back as they were once the block ends: an import
+    that sets one (Paddle's sets OMP_NUM_THREADS=1) would pass it on to every later
+    import and subprocess."""
+    before = {name: os.environ.get(name) for name in names}
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
 def bfloat16_from_bits(bits) -> np.ndarray:
     """A copy of a uint16 array of bfloat16 bits, viewed as ml_dtypes' bfloat16."""
     import ml_dtypes  # NumPy's bfloat16 (a dependency of crossgrad itself)
@@ -95,10 +119,13 @@ def reason_in(exc: BaseException, phrases) -> str | None:
 
 def unsupported_unless(name: str, fn, reason):
     """fn, raising UnsupportedOp where it fails for a reason the framework lacks
-    something: reason(exc, args) says what ("" or None: a real failure, re-raised)."""
+    something: reason(exc, args) says what ("" or None: a real failure, re-raised).
+    An UnsupportedOp fn raises already says why: it passes unchanged."""
     def op(*args):
         try:
             return fn(*args)
+        except UnsupportedOp:
+            raise
         except Exception as exc:
             why = reason(exc, args)
             if not why:
@@ -106,6 +133,15 @@ def unsupported_unless(name: str, fn, reason):
             raise UnsupportedOp(f"{why}") from exc
     op.__name__ = name
     return op
+
+
+def guard_ops(ops, table: dict, reason_for):
+    """ops with each op that `table` spells (template not None) wrapped by
+    unsupported_unless(name, op, reason_for(name)); returns ops."""
+    for name, template in table.items():
+        if template is not None:
+            setattr(ops, name, unsupported_unless(name, getattr(ops, name), reason_for(name)))
+    return ops
 
 
 def per_signature(make):
@@ -119,6 +155,40 @@ def per_signature(make):
             built[key] = make()
         return built[key](*args)
     return call
+
+
+def distinct(args, identity, copy) -> tuple:
+    """args with no buffer passed twice: an argument whose identity(arg) (None: not
+    a buffer) came before is replaced by copy(arg), which keeps its bits."""
+    seen, out = set(), []
+    for arg in args:
+        key = identity(arg)
+        if key is not None:
+            if key in seen:
+                arg = copy(arg)
+                key = identity(arg)
+            seen.add(key)
+        out.append(arg)
+    return tuple(out)
+
+
+def eager_once_refused(compiled, f, refused, note):
+    """compiled, until it raises an exception that refused(exc) says means "nothing
+    to compile" (a function whose result is a constant): from then on f itself, and
+    note() at each such call, so the rows can say so. Other failures propagate."""
+    state = {"compiled": compiled}
+
+    def run(*args):
+        if state["compiled"] is not None:
+            try:
+                return state["compiled"](*args)
+            except Exception as exc:
+                if not refused(exc):
+                    raise
+                state["compiled"] = None
+        note()
+        return f(*args)
+    return run
 
 
 def through_backward(f, args, wrt, seed_for):
@@ -139,7 +209,7 @@ def through_backward(f, args, wrt, seed_for):
 
 
 def sqlite_rows(path: str) -> int:
-    """Rows in every table of an SQLite file, opened read only (0 where unreadable)."""
+    """Rows in every table of an SQLite file, opened read only (0 where absent or unreadable)."""
     import sqlite3
     from contextlib import closing
 
@@ -151,12 +221,32 @@ def sqlite_rows(path: str) -> int:
         return 0
 
 
+def files_in(folder: str) -> int:
+    """Files under a folder, at any depth (0 where it is absent)."""
+    return sum(len(names) for _, _, names in os.walk(folder))
+
+
+def cache_state(what: str, where: str, count: int, unit: str = "files", empty: str = "empty") -> str:
+    """compile_cache()'s sentence: "warm: WHAT WHERE holds COUNT UNIT", or "cold: WHAT WHERE EMPTY"."""
+    return f"warm: {what} {where} holds {count} {unit}" if count else f"cold: {what} {where} {empty}"
+
+
 def dist_version(name: str) -> str | None:
     """Installed version of a distribution, without importing it; None if absent."""
     try:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return None
+
+
+class Notes(set):
+    """What an adapter's compiler did that a reader of the rows must know (notes()):
+    add() each; take() returns them joined, in order, and forgets them."""
+
+    def take(self) -> str:
+        text = "; ".join(sorted(self))
+        self.clear()
+        return text
 
 
 class LazyFramework:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from crossgrad.adapter import KnownDifference, Snippets, UnsupportedOp, ops_from_table
-from crossgrad.frameworks._shared import LazyFramework, dist_version, leaves, with_args
+from crossgrad.adapter import KnownDifference, Snippets, ops_from_table
+from crossgrad.adapter_kit import (LazyFramework, cache_state, dist_version, env_vars, files_in, guard_ops, leaves,
+                                   with_args)
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
 # positional arguments, with MLX's usual aliases (mx = mlx.core, nn = mlx.nn);
@@ -112,25 +113,15 @@ _MX_DTYPES = {"float32": "float32", "float64": "float64", "float16": "float16",
 _NO_KERNEL = "does not yet support given type"
 
 
-def _kernel_gaps_unsupported(ops, table: dict):
-    """Each op, raising UnsupportedOp where MLX lacks its kernel for the argument's
-    dtype: the framework lacks that op in that dtype, a fact (`unsupported`), not a
-    failure of the run. Values are untouched: the call is the template's callable."""
-    def guarded(name, fn):
-        def op(*args):
-            try:
-                return fn(*args)
-            except ValueError as exc:
-                if _NO_KERNEL not in str(exc).lower():
-                    raise
-                raise UnsupportedOp(f"mlx has no {name} for this dtype: {exc}") from exc
-        op.__name__ = name
-        return op
-
-    for name, template in table.items():
-        if template is not None:
-            setattr(ops, name, guarded(name, getattr(ops, name)))
-    return ops
+def _kernel_gap(name: str):
+    """Why op `name` failed where MLX lacks its kernel for the argument's dtype: the
+    framework lacks that op in that dtype, a fact (`unsupported`), not a failure of
+    the run (guard_ops). Values are untouched: the call is the template's callable."""
+    def reason(exc, args):
+        if isinstance(exc, ValueError) and _NO_KERNEL in str(exc).lower():
+            return f"mlx has no {name} for this dtype: {exc}"
+        return None
+    return reason
 
 
 class MlxAdapter(LazyFramework):
@@ -179,7 +170,7 @@ class MlxAdapter(LazyFramework):
         # The dtypes this release has (mlx 0.21.1 has no float64): the others are
         # recorded unsupported in it, not crashes of the worker.
         self.dtypes = tuple(d for d in type(self).dtypes if hasattr(mx, d))
-        self._ops = _kernel_gaps_unsupported(ops_from_table(self.name, OPS, self.namespace()), OPS)
+        self._ops = guard_ops(ops_from_table(self.name, OPS, self.namespace()), OPS, _kernel_gap)
 
     def relu_with_derivative_at_zero(self, value: float):
         """nn.relu with derivative `value` at exactly 0 (either sign), by
@@ -275,9 +266,7 @@ class MlxAdapter(LazyFramework):
         import tempfile
 
         folder = os.path.join(tempfile.gettempdir(), "mlx", self.version() or "", "cpu")
-        files = sum(len(names) for _, _, names in os.walk(folder))
-        return (f"warm: mlx kernel cache {folder} holds {files} files" if files
-                else f"cold: mlx kernel cache {folder} empty")
+        return cache_state("mlx kernel cache", folder, files_in(folder))
 
     def _device_names(self) -> dict:
         """Each device's name from mx.device_info; releases before it (0.29.4 has none)
@@ -302,8 +291,7 @@ class MlxAdapter(LazyFramework):
             "cuda_available": bool(cuda is not None and cuda.is_available()),
             "threads": {"requested": self._threads, "applied": False,
                         "why": "mlx.core exposes no thread-count setting"},
-            "env": {k: os.environ[k] for k in ("MLX_DISABLE_COMPILE", "CUDA_VISIBLE_DEVICES")
-                    if k in os.environ},
+            "env": env_vars(("MLX_DISABLE_COMPILE", "CUDA_VISIBLE_DEVICES")),
         }
 
 

@@ -17,13 +17,14 @@ relu_double_grad doesn't have any grad op", measured, 3.3.1): `forward_mode = Fa
 """
 from __future__ import annotations
 
+import logging
 import os
 import warnings
 
 import numpy as np
 from crossgrad.adapter import KnownDifference, Snippets, UnsupportedOp, ops_from_table
-from crossgrad.adapter_kit import (LazyFramework, bfloat16_from_bits, differences, env_vars, leaves, reason_in,
-                                   unsupported_unless)
+from crossgrad.adapter_kit import (LazyFramework, bfloat16_from_bits, differences, env_vars, environ_kept, guard_ops,
+                                   leaves, reason_in, unsupported_unless)
 
 # The one op table (format: crossgrad/adapter.py), with Paddle's usual aliases
 # (paddle, F = paddle.nn.functional); None where Paddle has no such function.
@@ -46,12 +47,8 @@ OPS = {
     "exp": "paddle.exp({0})",
     "log": "paddle.log({0})",
     "divide": "paddle.divide({0}, {1})",
-    "xlogy": None,  # not in Paddle 3.3
-    "div_no_nan": None,
-    "mul_no_nan": None,
     "nan_to_num": "paddle.nan_to_num({0})",
     "norm": "paddle.linalg.vector_norm({0})",
-    "euclidean_norm": None,
     "max": "paddle.max({0})",
     "min": "paddle.min({0})",
     "sum": "paddle.sum({0})",
@@ -76,6 +73,7 @@ OPS = {
     "threshold": "F.thresholded_relu({0}, {1}, {2})",  # z if z > th else value
     # The notebook's `z[:] = 0.` as an expression: Paddle's in-place set_value, then z.
     "zero_fill": "{0}.__setitem__(slice(None), 0.) or {0}",
+    **dict.fromkeys(("xlogy", "div_no_nan", "mul_no_nan", "euclidean_norm"), None),  # not in Paddle 3.3
 }
 
 # Other spellings people write for the same function (the spelling comparison).
@@ -109,18 +107,12 @@ SNIPPETS = Snippets(
 
 # How Paddle says it lacks something: a kernel for a dtype ("... of kernel `sqrt` is
 # not registered"), a static double grad ("op 'pd_op.exp_grad' has no grad op"), max
-# pooling's double grad ("Pool op grad grad only supports avgpool"); and, in eager
+# pooling's double grad ("Pool op grad grad only supports avgpool"), read also in an
+# exception's cause (SOT re-raises wrapped): reason_in(exc, _MISSING). And, in eager
 # mode with create_graph=True, an op without double grad ("doesn't have any grad op").
 _MISSING = ("is not registered", "has no grad op", "only supports avgpool")
 _NO_DOUBLE = "doesn't have any grad op"
-_QUIET = ("No ccache found", "paddle.grad has unsupported parameter in jit",
-          "Tensor do not have 'place' interface")
-
-
-def _missing(exc: BaseException) -> str | None:
-    """Why Paddle cannot run this (a kernel or a static double grad it lacks), or
-    None for another failure; also when the cause is wrapped (SOT re-raises)."""
-    return reason_in(exc, _MISSING)
+_QUIET = ("No ccache found", "paddle.grad has unsupported parameter in jit", "Tensor do not have 'place' interface")
 
 
 def _kernel_gap(name: str):
@@ -130,25 +122,27 @@ def _kernel_gap(name: str):
     def reason(exc, args):
         if not isinstance(exc, (RuntimeError, ValueError, AssertionError)):
             return None
-        why = _missing(exc) or (f"dtype {args[0].dtype} refused" if isinstance(exc, AssertionError) else None)
+        why = reason_in(exc, _MISSING) or (isinstance(exc, AssertionError) and f"dtype {args[0].dtype} refused")
         return why and f"paddle has no {name} for this dtype: {why}"
     return reason
 
 
-def _raise_eager_unsupported(f, args, exc: BaseException) -> None:
-    """SOT loses an exception raised in the code it translates: an UnsupportedOp
-    there (an absent op) comes out as an unrelated error ("UnboundLocalError:
-    ... '___graph_fn_saved_orig_0'", measured, 3.3.1). So after a failure, f runs
-    once eagerly; its UnsupportedOp, if any, is the reason. Values never come from
-    this run: it only names why the graph failed."""
-    try:
-        f(*args)
-    except UnsupportedOp as reason:
-        raise reason from exc
-    except Exception as eager:  # a missing kernel names itself; another failure: the graph's error stands
-        reason = _missing(eager)
-        if reason is not None:
-            raise UnsupportedOp(f"paddle cannot run this: {reason}") from exc
+def _graph_gap(f, args, exc: BaseException) -> str | None:
+    """Why the static graph failed where Paddle lacks something (None: another
+    failure, re-raised): a kernel or double grad its error names; else f's own
+    UnsupportedOp or missing kernel, from one eager run of f. SOT loses an exception
+    raised in the code it translates: an UnsupportedOp there (an absent op) comes out
+    as an unrelated error ("UnboundLocalError: ... '___graph_fn_saved_orig_0'",
+    measured, 3.3.1). Values never come from the eager run: it only names why."""
+    reason = reason_in(exc, _MISSING)
+    if reason is None:
+        try:
+            f(*args)
+        except UnsupportedOp as eager:
+            return str(eager)
+        except Exception as eager:  # another failure: the graph's error stands
+            reason = reason_in(eager, _MISSING)
+    return reason and f"paddle cannot run this: {reason}"
 
 
 class PaddleAdapter(LazyFramework):
@@ -172,10 +166,8 @@ class PaddleAdapter(LazyFramework):
     known_differences = (
         *differences(("relu", "relu~paddle:paddle.nn.functional.relu"), "Paddle's CPU relu is `v > 0 ? v : 0` "
                      "(ReluCPUFunctor): relu(NaN) = 0, the NaN dropped (atlas: relu nan)", points=("nan",)),
-        KnownDifference("argmax_nan", "paddle.argmax does not return the first NaN's index (NumPy's rule)",
-                        points=("nan", "two_nans")),
-        KnownDifference("argmin_nan", "paddle.argmin does not return the first NaN's index (NumPy's rule)",
-                        points=("nan", "two_nans")),
+        *(KnownDifference(f"{op}_nan", f"paddle.{op} does not return the first NaN's index (NumPy's rule)",
+                          points=("nan", "two_nans")) for op in ("argmax", "argmin")),
         *differences(("clamp", "relu~paddle:paddle.clip"), "paddle.clip without max clips at the dtype's largest "
                      "finite value: clip(inf) is that, slope 0 (atlas: {case} inf)", points=("inf", "neg_inf")),
         KnownDifference("hardtanh_07", "F.hardtanh keeps its bounds as float32 attributes: in float64 "
@@ -197,29 +189,20 @@ class PaddleAdapter(LazyFramework):
             return
         os.environ.setdefault("GLOG_v", "0")
         os.environ.setdefault("GLOG_minloglevel", "2")  # errors only: no INFO/WARNING from C++
-        omp = os.environ.get("OMP_NUM_THREADS")
-        with warnings.catch_warnings():
+        # Paddle's import sets OMP_NUM_THREADS=1 in os.environ when unset, which
+        # every later import and subprocess would inherit: put back as it was.
+        with warnings.catch_warnings(), environ_kept("OMP_NUM_THREADS"):
             warnings.filterwarnings("ignore", message=_QUIET[0])
             import paddle
-        # Paddle's import sets OMP_NUM_THREADS=1 in os.environ when unset, which
-        # every later import and subprocess would inherit: put it back.
-        if omp is None:
-            os.environ.pop("OMP_NUM_THREADS", None)
         for text in _QUIET[1:]:  # to_static's notes on create_graph etc.: said once, here
             warnings.filterwarnings("ignore", message=text)
-        import logging
-
         logging.getLogger("paddle").setLevel(logging.ERROR)
         self._module = paddle
         self._threads = threads
         if threads:
             paddle.base.core.set_num_threads(threads)
         paddle.disable_static()
-        ops = ops_from_table(self.name, OPS, self.namespace())
-        for name, template in OPS.items():
-            if template is not None:
-                setattr(ops, name, unsupported_unless(name, getattr(ops, name), _kernel_gap(name)))
-        self._ops = ops
+        self._ops = guard_ops(ops_from_table(self.name, OPS, self.namespace()), OPS, _kernel_gap)
 
     def namespace(self) -> dict:
         paddle = self._require()
@@ -238,14 +221,12 @@ class PaddleAdapter(LazyFramework):
         return paddle.to_tensor(array, place=place)
 
     def to_numpy(self, x):
-        array = np.array(x.detach().cpu().numpy(), copy=True)
-        # .numpy() gives bfloat16's bits as uint16
+        array = np.array(x.detach().cpu().numpy(), copy=True)  # bfloat16: its bits, as uint16
         return bfloat16_from_bits(array) if str(x.dtype).endswith("bfloat16") else array
 
     def block(self, tree):
-        paddle = self._require()
         if any(not t.place.is_cpu_place() for t in leaves(tree)):
-            paddle.device.synchronize()  # GPU kernels run asynchronously
+            self._require().device.synchronize()  # GPU kernels run asynchronously
         return tree
 
     def _differentiable(self, args):
@@ -256,12 +237,9 @@ class PaddleAdapter(LazyFramework):
         when one operand has stop_gradient=True (measured, 3.3.1). Only wrt's
         gradients are returned, so the values do not change."""
         paddle = self._require()
-        out = []
-        for a in args:
-            if a.stop_gradient:
-                a = paddle.assign(a)
-                a.stop_gradient = False
-            out.append(a)
+        out = [paddle.assign(a) if a.stop_gradient else a for a in args]
+        for a in out:
+            a.stop_gradient = False
         return out
 
     def vjp(self, f, args, wrt, cotangent):
@@ -293,30 +271,16 @@ class PaddleAdapter(LazyFramework):
         try:
             return tuple(paddle.grad([out], inputs, [paddle.broadcast_to(cotangent, out.shape)], **keywords))
         except (RuntimeError, ValueError) as exc:
-            reason = _missing(exc)
-            if reason is None:
+            if (reason := reason_in(exc, _MISSING)) is None:
                 raise
             raise UnsupportedOp(f"paddle has no gradient here: {reason}") from exc
 
     def compile(self, f, mode):
         """The snippet's wrapper (paddle.jit.to_static); a kernel or double grad the
-        static graph lacks, raised while it traces, becomes UnsupportedOp."""
+        static graph lacks, raised while it traces, becomes UnsupportedOp (_graph_gap)."""
         compiled = super().compile(f, mode)
-        if compiled is f:
-            return f
-
-        def run(*args):
-            try:
-                return compiled(*args)
-            except UnsupportedOp:
-                raise
-            except Exception as exc:
-                reason = _missing(exc)
-                if reason is not None:
-                    raise UnsupportedOp(f"paddle cannot run this: {reason}") from exc
-                _raise_eager_unsupported(f, args, exc)
-                raise
-        return run
+        return compiled if compiled is f else unsupported_unless(
+            "to_static", compiled, lambda exc, args: _graph_gap(f, args, exc))
 
     def gradient_apis(self) -> dict:
         return {"paddle.grad": self.vjp}

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 
 import numpy as np
-from crossgrad.adapter import KnownDifference, Snippets, op_from_template, ops_from_table
-from crossgrad.adapter_kit import (LazyFramework, bfloat16_from_bits, differences, dist_version, env_vars, leaves,
-                                   per_signature, sqlite_rows, through_backward, with_args)
+from crossgrad.adapter import KnownDifference, Snippets, ops_from_table
+from crossgrad.cases._points import NEAR_KINK  # decimals whose x*w + b rounds to (or across) 0
+from crossgrad.adapter_kit import (LazyFramework, Notes, bfloat16_from_bits, cache_state, differences, dist_version,
+                                   distinct, eager_once_refused, env_vars, leaves, per_signature, sqlite_rows,
+                                   through_backward, with_args)
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
 # positional arguments, as tinygrad code writes it (Tensor methods); None where
@@ -44,12 +47,7 @@ OPS = {
     "exp": "{0}.exp()",
     "log": "{0}.log()",
     "divide": "{0}.div({1})",
-    "xlogy": None,
-    "div_no_nan": None,
-    "mul_no_nan": None,
-    "nan_to_num": None,
     "norm": None,  # no vector norm (Tensor.normalize divides by one; it returns no norm)
-    "euclidean_norm": None,
     "max": "{0}.max()",
     "min": "{0}.min()",
     "sum": "{0}.sum()",
@@ -73,10 +71,10 @@ OPS = {
     "argmax": "{0}.argmax()",
     "argmin": "{0}.argmin()",
     "clip_range": "{0}.clip({1}, {2})",
-    "threshold": None,
     # The notebook's `z[:] = 0.` as an expression: tinygrad's __setitem__ on a
     # computed tensor replaces its graph node, which Tensor.gradient sees.
     "zero_fill": "{0}.__setitem__(slice(None), 0.) or {0}",
+    **dict.fromkeys(("xlogy", "div_no_nan", "mul_no_nan", "nan_to_num", "euclidean_norm", "threshold"), None),
 }
 
 # Other spellings people write for the same function (the spelling comparison).
@@ -100,18 +98,11 @@ SNIPPETS = Snippets(
     imports="from tinygrad import Tensor, TinyJit, dtypes",
     array="Tensor([{value}], dtype=dtypes.{dtype})",
     full_like="{like}.full_like({value})",
-    pullback=("out = {fn}(x, w, b)",
-              "return out.gradient({wrt}, gradient={cotangent})[0]"),
+    pullback=("out = {fn}(x, w, b)", "return out.gradient({wrt}, gradient={cotangent})[0]"),
     pushforward=("raise NotImplementedError('tinygrad has no forward mode')",),
     flatten="result.reshape(-1)[{index}].item()",
     wrap={"compiled": _JIT_WRAP},
 )
-
-# cases/_points.py NEAR_KINK: decimals whose x*w + b rounds to (or across) 0 in some dtype.
-_NEAR_KINK_POINTS = tuple(f"{name}_{short}" for name in ("near_kink", "near_kink_all", "across")
-                          for short in ("f32", "f64", "bf16", "f16"))
-
-_NOTHING_TO_JIT = "TinyJit: no kernel to capture (the result is a constant of the graph), run eagerly"
 
 # How to get the compiler tinygrad's CPU device runs (shown where it is missing).
 COMPILER_FIX = "install clang: apt-get install clang (Debian/Ubuntu), or set CC to a clang binary"
@@ -121,20 +112,6 @@ def compiler() -> str | None:
     """The C compiler tinygrad's CPU device would run (CC, else clang), found on
     PATH; None where there is none. Reads the environment only: no import."""
     return shutil.which(os.environ.get("CC") or "clang")
-
-
-def _distinct_buffers(tinygrad, args: tuple) -> tuple:
-    """args with every tensor on its own buffer: TinyJit refuses one buffer passed
-    twice ("duplicate inputs to JIT"), as when seed and one are one array; a
-    repeat is copied (clone), which leaves its bits as they are."""
-    seen, out = set(), []
-    for arg in args:
-        if isinstance(arg, tinygrad.Tensor):
-            if id(arg.uop.base) in seen:
-                arg = arg.clone().realize()
-            seen.add(id(arg.uop.base))
-        out.append(arg)
-    return tuple(out)
 
 
 class TinygradAdapter(LazyFramework):
@@ -167,10 +144,8 @@ class TinygradAdapter(LazyFramework):
                         "float64 gelu_exact is right to float32's accuracy only", dtype="float64", accuracy=True),
         KnownDifference("relu6", "Tensor.relu6 is relu(z) - relu(z - 6): relu6(inf) = inf - inf = NaN, not 6 "
                         "(atlas: relu6 inf)", points=("inf",)),
-        KnownDifference("argmax_nan", "Tensor.argmax does not return the first NaN's index (NumPy's rule)",
-                        points=("nan", "two_nans")),
-        KnownDifference("argmin_nan", "Tensor.argmin does not return the first NaN's index (NumPy's rule)",
-                        points=("nan", "two_nans")),
+        *(KnownDifference(f"{op}_nan", f"Tensor.{op} does not return the first NaN's index (NumPy's rule)",
+                          points=("nan", "two_nans")) for op in ("argmax", "argmin")),
         KnownDifference("max_nan", "Tensor.max drops a NaN (tinygrad's test_max_nan is skipped as broken, #862)",
                         points=("nan",)),
         KnownDifference("logsumexp_masked", "Tensor.logsumexp shifts by the max unguarded: over all -inf, "
@@ -179,24 +154,17 @@ class TinygradAdapter(LazyFramework):
         *differences(("sqrt", "where_sqrt", "sign"), "tinygrad fuses z = x*w + b into one C kernel, "
                      "`(val0*val1)+val2`, which clang compiles to a fused multiply-add (one rounding, where the "
                      "catalogue's program rounds twice): at the near-kink decimals z is not the twice-rounded z "
-                     "(atlas: {case} near_kink)", points=_NEAR_KINK_POINTS),
+                     "(atlas: {case} near_kink)", points=tuple(p[0] for p in NEAR_KINK)),
     )
-    # Not a first-call cost: tinygrad schedules each call's graph in Python (about
-    # 0.1 s a gradient call here, seconds under this machine's load), so the
-    # property tests' 25 random examples per case are too slow in either mode;
-    # the atlas (crossgrad check) and test_consistency cover both.
+    # Not a first-call cost: tinygrad schedules each call's graph in Python (0.1 s a gradient call, seconds
+    # under load): too slow for the property tests' 25 examples a case; the atlas and test_consistency cover it.
     costly_modes = ("eager", "compiled")
-
-    def __init__(self):
-        super().__init__()
-        self._threads, self._notes, self._dtype_gaps = None, set(), {}
 
     @property
     def install_hint(self) -> str:
         """How to make tinygrad usable here: install it, or the compiler it needs."""
-        if dist_version(self.package) is not None and compiler() is None:
-            return f"tinygrad's CPU device needs a C compiler, and none was found: {COMPILER_FIX}"
-        return "pip install tinygrad (its CPU device also needs clang)"
+        return (dist_version(self.package) and self.unavailable_reason()) or \
+            "pip install tinygrad (its CPU device also needs clang)"
 
     def unavailable_reason(self) -> str | None:
         """Why tinygrad cannot run here (None where it can): not installed, or no compiler."""
@@ -211,28 +179,23 @@ class TinygradAdapter(LazyFramework):
 
     def load(self, *, threads: int | None = None) -> None:
         """tinygrad needs no float64 switch; the CPU device is chosen explicitly."""
-        reason = self.unavailable_reason()
-        if reason:
+        if reason := self.unavailable_reason():
             raise RuntimeError(reason)
         # The CPU device for everything, also ops that take no device (Tensor.arange):
         # tinygrad would otherwise pick the first device it can open (a GPU's).
         os.environ.setdefault("DEV", "CPU")
         import tinygrad
 
-        self._threads = threads
-        self._module = tinygrad
+        self._threads, self._notes, self._module = threads, Notes(), tinygrad
         self._ops = ops_from_table(self.name, OPS, self.namespace())
-        self._dtype_gaps = {d: why for d in type(self).dtypes if (why := self._dtype_gap(d))}
+        self._dtype_gaps = {"bfloat16": why} if (why := self._bfloat16_gap()) else {}
         self.dtypes = tuple(d for d in type(self).dtypes if d not in self._dtype_gaps)
 
-    def _dtype_gap(self, dtype: str) -> str:
-        """Why the CPU device cannot compute in `dtype` ("" where it can). bfloat16
-        kernels need a compiler with __bf16 for the target (clang 14 has none on
-        x86: "__bf16 is not supported on this target"): one tiny kernel tells."""
-        if dtype != "bfloat16":
-            return ""
-        import subprocess
-
+    def _bfloat16_gap(self) -> str:
+        """Why the CPU device cannot compute in bfloat16 ("" where it can): its kernels
+        need a compiler with __bf16 for the target (clang 14 has none on x86: "__bf16
+        is not supported on this target"); one tiny kernel tells. The other dtypes
+        need nothing beyond the compiler."""
         # The path asarray and to_numpy take (bits in, arithmetic, bits out), compiled
         # afresh: tinygrad's disk cache keys kernels without the compiler, so a kernel
         # another clang built would pass the probe here and the next one fail.
@@ -249,23 +212,20 @@ class TinygradAdapter(LazyFramework):
         return {"Tensor": tinygrad.Tensor, "TinyJit": tinygrad.TinyJit, "dtypes": tinygrad.dtypes}
 
     def devices(self):
-        # tinygrad's GPU devices (CUDA, NV, AMD, METAL) are not wired here: each
-        # needs its own driver stack, and none is probed, so "gpu" rows say unavailable.
+        """The CPU. tinygrad's GPU devices (CUDA, NV, AMD, METAL) each need their own
+        driver stack, and none is probed here: "gpu" rows say unavailable."""
         self._require()
         return ("cpu",)
 
     def asarray(self, value, device):
         tinygrad = self._require()
         array = np.array(value, copy=True)
-        shape = array.shape
         # Tensor(0-d ndarray) becomes a constant of the graph (no buffer: TinyJit
         # would bake it in), so every array goes in as a 1-D buffer, then reshaped.
-        flat = array.reshape(-1)
-        if array.dtype.name == "bfloat16":  # NumPy has no bfloat16 buffer format: through the bits
-            t = tinygrad.Tensor(flat.view(np.uint16), device="CPU").bitcast(tinygrad.dtypes.bfloat16)
-        else:
-            t = tinygrad.Tensor(flat, device="CPU")
-        return t.reshape(shape).realize()
+        # NumPy has no bfloat16 buffer format: bfloat16 goes in as its bits.
+        bf16 = array.dtype.name == "bfloat16"
+        t = tinygrad.Tensor(array.reshape(-1).view(np.uint16) if bf16 else array.reshape(-1), device="CPU")
+        return (t.bitcast(tinygrad.dtypes.bfloat16) if bf16 else t).reshape(array.shape).realize()
 
     def to_numpy(self, x):
         tinygrad = self._require()
@@ -292,52 +252,35 @@ class TinygradAdapter(LazyFramework):
         """Tensor.gradient (a pure transform) and Tensor.backward, as most tinygrad
         code asks for gradients: it fills .grad of every tensor in the graph; the
         arguments' .grad are read, then restored."""
-        def backward(f, args, wrt, cotangent):
-            return through_backward(f, args, wrt, lambda out: cotangent.expand(out.shape))
-        return {"Tensor.gradient": self.vjp, "Tensor.backward": backward}
+        return {"Tensor.gradient": self.vjp, "Tensor.backward": lambda f, args, wrt, cotangent: through_backward(
+            f, args, wrt, lambda out: cotangent.expand(out.shape))}
 
     def compile(self, f, mode):
-        """eager: f; compiled: one TinyJit per input signature (a TinyJit refuses
-        other shapes than it captured), each wrapped by the snippets' template, so
-        the snippet and the run wrap alike."""
+        """compiled: one TinyJit per input signature (it refuses other shapes than it
+        captured), wrapped by the snippets' template, so snippet and run wrap alike.
+        TinyJit refuses one buffer passed twice ("duplicate inputs to JIT": seed and
+        one may be one array): a repeat is cloned, bits kept. A function with no kernel
+        (a constant: a second derivative 0 everywhere) makes it raise "didn't JIT
+        anything!": it runs eagerly from then on, and notes() says so in the rows."""
         if mode == "eager" or mode not in self.modes:
             return super().compile(f, mode)
-        tinygrad = self._require()
-        jitted = per_signature(lambda: self._jit_or_eager(f, mode))
-        return lambda *args: jitted(*_distinct_buffers(tinygrad, args))
-
-    def _jit_or_eager(self, f, mode):
-        """f under TinyJit. A function with no kernel to run (its result a constant
-        of the graph, e.g. a second derivative that is 0 everywhere) makes TinyJit
-        raise "didn't JIT anything!": there is nothing to compile, so from then on
-        it runs eagerly, and notes() says so in the rows' detail."""
-        jit = [op_from_template(self.snippets.wrap[mode], self.namespace())(f)]
-
-        def run(*args):
-            if jit[0] is not None:
-                try:
-                    return jit[0](*args)
-                except Exception as exc:
-                    if "didn't JIT anything" not in str(exc):
-                        raise
-                    jit[0] = None
-            self._notes.add(_NOTHING_TO_JIT)
-            return f(*args)
-        return run
+        Tensor, jit = self._require().Tensor, super().compile  # the template's TinyJit
+        note = "TinyJit: no kernel to capture (the result is a constant of the graph), run eagerly"
+        refused = lambda exc: "didn't JIT anything" in str(exc)  # noqa: E731
+        jitted = per_signature(lambda: eager_once_refused(jit(f, mode), f, refused, lambda: self._notes.add(note)))
+        return lambda *args: jitted(*distinct(args, lambda a: id(a.uop.base) if isinstance(a, Tensor) else None,
+                                              lambda a: a.clone().realize()))
 
     def notes(self) -> str:
         """What TinyJit did since the last call that a reader must know."""
-        text, self._notes = "; ".join(sorted(self._notes)), set()
-        return text
+        return self._notes.take()
 
     def compile_cache(self) -> str:
         """Timing's cache state, without importing tinygrad: tinygrad keeps compiled
         kernels in one SQLite file (CACHEDB, else <XDG_CACHE_HOME or ~/.cache>/tinygrad/cache.db)."""
         base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
         path = os.environ.get("CACHEDB") or os.path.join(base, "tinygrad", "cache.db")
-        entries = sqlite_rows(path) if os.path.isfile(path) else 0
-        return f"warm: tinygrad kernel cache {path} holds {entries} entries" if entries else \
-            f"cold: tinygrad kernel cache {path} empty or absent"
+        return cache_state("tinygrad kernel cache", path, sqlite_rows(path), "entries", "empty or absent")
 
     def info(self):
         tinygrad = self._require()

@@ -476,8 +476,11 @@ def test_built_in_adapters_report_their_compile_cache_from_folders_and_environme
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "kernel.so").write_bytes(b"")
     assert fws["torch"].compile_cache() == f"warm: inductor cache {tmp_path} holds 1 files"
-    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR", raising=False)
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "")  # set empty: the cache turned off
     assert fws["jax"].compile_cache().startswith("off: ")
+    monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR")  # unset: crossgrad's own folder
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert fws["jax"].compile_cache() == f"cold: {tmp_path / 'xdg' / 'crossgrad' / 'jax'} empty"
     monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path))
     assert fws["jax"].compile_cache() == f"warm: {tmp_path} holds 1 files"
     monkeypatch.setenv("TF_XLA_FLAGS", f"--tf_xla_persistent_cache_directory={tmp_path / 'none'}")

@@ -11,7 +11,8 @@
         report.md       the report
         logs/           one log per framework worker
         points.jsonl    the inputs of each vector point, once (its rows leave x, w, b empty)
-        tasks.jsonl     each task as it finished (ran, failed or unavailable): what --resume skips
+        tasks.jsonl     each task as it finished (ran, failed or unavailable): what --resume skips;
+                        with its worker's cpu_s and wall_s where it ran (where a run spends its time)
         .crossgrad.lock held by the process writing the folder (its PID inside); gone when it ends
 
 `load_run(path)` is the public way to read a finished (or interrupted) run as

@@ -88,10 +88,11 @@ class Run:
             self.points.append({"schema_version": SCHEMA_VERSION, "case": where[0], "point": where[1],
                                 **{n: arg_text(getattr(point, n)) for n in ("x", "w", "b")}})
 
-    def task_finished(self, kind: str, task: dict) -> None:
-        """Journal a task that ended (ran, failed, unavailable), after its rows: what --resume skips."""
+    def task_finished(self, kind: str, task: dict, cost: dict | None = None) -> None:
+        """Journal a task that ended (ran, failed, unavailable), after its rows: what --resume skips;
+        `cost`: its worker's cpu_s and wall_s (running.worker.cost_since), where it ran."""
         with self.lock:
-            self.journal.append({"kind": kind, "task": task})
+            self.journal.append({"kind": kind, "task": task, **(cost or {})})
 
     def close(self, status: str, error: str = "") -> bool:
         """Record how the run ended (`error`: why a write failed); False where even the
@@ -158,7 +159,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
             run.env["frameworks"][framework] = {"load_error": event.get("error")}
             run.save()
         elif name == "task_done":
-            run.task_finished(kind, event.get("task"))
+            run.task_finished(kind, event.get("task"), {k: event[k] for k in ("cpu_s", "wall_s") if k in event})
             progress.advance(f"{framework} {kind}", event.get("task"))
 
     def on_failure(task: dict, outcome: str, detail: str) -> None:

@@ -91,6 +91,7 @@ def main() -> int:
     timing_state = TimingState()  # this worker's: kept between its timing specs
     for spec in job["tasks"]:
         channel.send("task", task=spec)
+        started = cost_now()
         _maybe_inject_fault(spec.get("case", spec.get("workload", "")), job)
         if job.get("kind", "values") == "values":
             for record in packed(compute_task(adapter, Task(**spec), job, cases)):  # a vector quantity: one line
@@ -98,8 +99,26 @@ def main() -> int:
         else:
             for row in run_timing(adapter, spec, job, timing_state):
                 channel.send("timing", **row)
-        channel.send("task_done", task=spec)
+        channel.send("task_done", task=spec, **cost_since(started))
     return 0
+
+
+def cost_now() -> tuple[float, float]:
+    """(CPU seconds of this process and of its children it waited for: a compiler
+    it ran, user and system time together; the wall clock), to difference."""
+    try:
+        import resource
+    except ImportError:  # not a POSIX system: this process only
+        return time.process_time(), time.perf_counter()
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime, time.perf_counter()
+
+
+def cost_since(started: tuple[float, float]) -> dict:
+    """What one task cost since cost_now() gave `started`: cpu_s and wall_s, for
+    the run's journal (where a full check spends its time, per task)."""
+    cpu, wall = cost_now()
+    return {"cpu_s": round(cpu - started[0], 3), "wall_s": round(wall - started[1], 3)}
 
 
 def environment_info(adapter) -> dict:

@@ -1,0 +1,57 @@
+"""Where a run spent its CPU: python -m crossgrad.running.cost RUN_DIR
+
+Sums the cost the runner journals per task (tasks.jsonl: cpu_s and wall_s, each
+worker's own measure: crossgrad.running.worker.cost_since) per framework and mode,
+costliest first. A worker's start-up (its framework's import) is in no task: the
+run's own CPU time (e.g. /usr/bin/time) minus the total here is that, plus the
+supervisor. Tasks journalled without a cost (an older run, a crashed task) are
+counted apart.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from crossgrad.core.run_folder import TASKS_DONE
+
+
+def cost_by_framework_mode(run_dir: Path) -> dict[tuple[str, str], dict]:
+    """(framework, mode) -> {"tasks", "cpu_s", "wall_s", "unmeasured"} over the run's journal."""
+    out: dict = defaultdict(lambda: {"tasks": 0, "cpu_s": 0.0, "wall_s": 0.0, "unmeasured": 0})
+    path = Path(run_dir) / TASKS_DONE
+    for line in path.read_text().splitlines() if path.exists() else ():
+        entry = json.loads(line)
+        task = entry.get("task") or {}
+        cell = out[(task.get("framework", "?"), task.get("mode", "?"))]
+        cell["tasks"] += 1
+        if "cpu_s" in entry:
+            cell["cpu_s"] += entry["cpu_s"]
+            cell["wall_s"] += entry["wall_s"]
+        else:
+            cell["unmeasured"] += 1
+    return dict(out)
+
+
+def table(costs: dict) -> str:
+    """The costs as a text table, costliest first, with the total."""
+    lines = [f"{'framework':12} {'mode':9} {'tasks':>6} {'cpu_s':>9} {'wall_s':>9} {'unmeasured':>10}"]
+    for (framework, mode), c in sorted(costs.items(), key=lambda kv: -kv[1]["cpu_s"]):
+        lines.append(f"{framework:12} {mode:9} {c['tasks']:6d} {c['cpu_s']:9.1f} {c['wall_s']:9.1f} {c['unmeasured']:10d}")
+    total = {k: sum(c[k] for c in costs.values()) for k in ("tasks", "cpu_s", "wall_s", "unmeasured")}
+    lines.append(f"{'total':12} {'':9} {total['tasks']:6d} {total['cpu_s']:9.1f} {total['wall_s']:9.1f} "
+                 f"{total['unmeasured']:10d}")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or not (Path(argv[0]) / TASKS_DONE).is_file():
+        print(f"usage: python -m crossgrad.running.cost RUN_DIR (a run folder holding {TASKS_DONE})", file=sys.stderr)
+        return 2
+    print(table(cost_by_framework_mode(Path(argv[0]))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
