@@ -137,6 +137,7 @@ def read_jsonl(path: Path, required: tuple[str, ...] = (), names: tuple[str, ...
     path = Path(path)
     rows = []
     known: set = set()  # (column, text) pairs that hold under `rules`: each checked once
+    shared: dict = {}  # each distinct text once (interned_strings)
     lines = read_text(path).split("\n")
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -147,8 +148,18 @@ def read_jsonl(path: Path, required: tuple[str, ...] = (), names: tuple[str, ...
             if number == len(lines) and not line.endswith("}"):
                 break  # interrupted mid-write: everything before it is intact
             raise RecordFormatError(f"{path}:{number}: not a JSON object ({exc.msg})") from None
-        rows.extend(checked_rows(row, path, number, required, names, rules, known))
+        rows.extend(checked_rows(interned_strings(row, shared), path, number, required, names, rules, known))
     return rows
+
+
+def interned_strings(row, shared: dict):
+    """The row with its keys and text values replaced by the one copy of each in `shared`:
+    json.loads makes new strings for every line, so a run's rows held the same labels and
+    keys hundreds of thousands of times (a 55,000-line records.jsonl: 141 MB of rows, 27 MB so)."""
+    if type(row) is not dict:
+        return row
+    keep = shared.setdefault
+    return {keep(k, k): (keep(v, v) if type(v) is str else v) for k, v in row.items()}
 
 
 def checked_rows(line, path, number, required=(), names=(), rules=None, known: set | None = None) -> list[dict]:
