@@ -10,8 +10,8 @@ __version__ = "0.1.0"
 def __getattr__(name):
     # crossgrad.load_run without importing pandas, and crossgrad.SCHEMA_VERSION
     # (defined with the records it versions) without numpy, at `import crossgrad` (PEP 562).
-    if name == "load_run":
-        from crossgrad.core.run_folder import load_run
+    if name == "load_run":  # a run folder as typed frames (crossgrad.core.run_table)
+        from crossgrad.core.run_table import load_run
 
         return load_run
     if name == "SCHEMA_VERSION":

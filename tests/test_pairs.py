@@ -1,7 +1,7 @@
 """core.pairs: the one way the report (devices, spellings) and compare pair rows."""
 import pytest
 
-from crossgrad.core.pairs import pair_rows, shared_key
+from crossgrad.core.pairs import keyed, pair_rows, pair_with, shared_key
 
 
 def row(device="cpu", case="relu", value="0.0", point="kink", **kw):
@@ -22,3 +22,27 @@ def test_a_field_outside_the_key_is_refused_not_an_empty_pairing():
         shared_key(["devices"])
     with pytest.raises(ValueError):
         pair_rows([row()], ("devices",), lambda r: True, lambda r: True)
+    with pytest.raises(ValueError):  # refused also when no row is on the other side
+        pair_rows([row()], ("devices",), lambda r: True, lambda r: False)
+
+
+def test_no_key_is_built_when_one_side_has_no_rows():
+    """A run on one device pairs nothing and keys nothing (a key per row of a 260,000-row
+    run was most of the device section's time): a row whose key cannot be built shows it."""
+    unkeyable = dict(row(), index="not an index")
+    assert pair_rows([unkeyable, row()], ("device",), lambda r: r["device"] == "cpu",
+                     lambda r: r["device"] == "gpu") == []
+    with pytest.raises(ValueError):
+        pair_rows([unkeyable, row("gpu")], ("device",), lambda r: r["device"] == "cpu",
+                  lambda r: r["device"] == "gpu")
+
+
+def test_one_side_keyed_once_pairs_like_pair_rows_with_each_other_side():
+    rows = [row("cpu", point="kink"), row("cpu", point="smooth", value="1.0"), row("gpu", point="smooth"),
+            row("xpu", point="kink", value="-0.0"), row("gpu", point="kink")]
+    base = keyed([r for r in rows if r["device"] == "cpu"], ("device",))
+    for device in ("gpu", "xpu"):
+        alone = pair_rows(rows, ("device",), lambda r: r["device"] == "cpu", lambda r, d=device: r["device"] == d)
+        assert pair_with(base, [r for r in rows if r["device"] == device], ("device",)) == alone
+    assert [(b["value"], o["value"]) for b, o in pair_with(base, rows[2:], ("device",))] == [
+        ("1.0", "0.0"), ("0.0", "-0.0"), ("0.0", "0.0")]

@@ -40,6 +40,8 @@ def run_copy(request, tmp_path_factory) -> Path:
         pytest.skip(f"{source} holds no {RECORDS} to rebuild a report from")
     copy = tmp_path_factory.mktemp("report") / source.name
     shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".crossgrad.lock"))
+    for path in (copy, *copy.rglob("*")):  # a read-only folder's copy is read-only too: the report rewrites it
+        path.chmod(path.stat().st_mode | 0o200)
     return copy
 
 

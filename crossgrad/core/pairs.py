@@ -26,13 +26,34 @@ def pair_rows(rows: Iterable[dict], apart: Iterable[str], base: Callable[[dict],
               other: Callable[[dict], bool]) -> list[tuple[dict, dict]]:
     """(base row, other row) of every quantity on both sides, in the order of the other
     side's rows: `base(row)` and `other(row)` say which side a row is on, and rows pair
-    where their keys less `apart` are equal."""
-    apart = set(apart)
-    shared_key(apart)  # a field that is not the key's is an error, not an empty pairing
-    blank = {f: (0 if f == "index" else "") for f in apart}
+    where their keys less `apart` are equal. A key is built only when the other side
+    has rows (a run on one device builds none)."""
+    rows = list(rows)
+    others = [r for r in rows if other(r)]
+    if not others:
+        shared_key(apart)  # a field that is not the key's is an error, not an empty pairing
+        return []
+    return pair_with(keyed([r for r in rows if base(r)], apart), others, apart)
+
+
+def keyed(rows: Iterable[dict], apart: Iterable[str]) -> dict:
+    """key less `apart` -> row (the last row of a key wins): one side, indexed once, to pair
+    with several others (pair_with)."""
+    key = _key_less(apart)
+    return {key(r): r for r in rows}
+
+
+def pair_with(index: dict, others: Iterable[dict], apart: Iterable[str]) -> list[tuple[dict, dict]]:
+    """(indexed row, other row) of each of `others` whose key less `apart` is in `index`
+    (keyed(rows, apart)), in the order of `others`."""
+    key = _key_less(apart)
+    return [(index[k], r) for r in others if (k := key(r)) in index] if index else []
+
+
+def _key_less(apart: Iterable[str]) -> Callable[[dict], RowKey]:
+    blank = {f: (0 if f == "index" else "") for f in set(apart)}
+    shared_key(blank)  # a field that is not the key's is an error, not an empty pairing
 
     def key(row):
         return RowKey.of(row)._replace(**blank)
-    rows = list(rows)
-    index = {key(r): r for r in rows if base(r)}
-    return [(index[k], r) for r in rows if other(r) and (k := key(r)) in index]
+    return key

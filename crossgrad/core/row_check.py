@@ -83,14 +83,20 @@ TIMING_RULES = {
 }
 
 
-def row_fault(row: dict, rules: dict) -> str | None:
-    """The first field of `row` (a JSON line or a CSV row) outside its rule, in words; None when all hold."""
+def row_fault(row: dict, rules: dict, known: set | None = None) -> str | None:
+    """The first field of `row` (a JSON line or a CSV row) outside its rule, in words; None when all hold.
+    `known`: (column, text) pairs already found to hold under these same rules (a reader of
+    many rows passes one set: labels repeat in every row)."""
     for column, value in row.items():
+        if known is not None and type(value) is str and (column, value) in known:
+            continue
         rule = rules.get(column)
         if rule is None:
             continue
         if type(value) is str and str in rule.kinds:  # most fields: text, each distinct one matched once
             if _text_holds(rule.pattern, value):
+                if known is not None:
+                    known.add((column, value))
                 continue
         elif _holds(rule, value):
             continue

@@ -104,9 +104,12 @@ class RowKey(NamedTuple):
     def of(cls, row) -> "RowKey":
         """The key of a row of any flavour (records.jsonl, CSV text, an expectation)."""
         get = row.get
-        return cls(str(get("framework") or ""), str(get("mode") or ""), str(get("device") or ""),
-                   str(get("dtype") or ""), str(get("case") or ""), str(get("point") or ""),
-                   str(get("ad") or ""), seed_text(row), str(get("wrt") or ""), int(get("index") or 0))
+        # tuple.__new__ (what _make does): a NamedTuple's own __new__ takes keywords, and this
+        # runs for every row of a run, several times
+        return tuple.__new__(cls, (str(get("framework") or ""), str(get("mode") or ""), str(get("device") or ""),
+                                   str(get("dtype") or ""), str(get("case") or ""), str(get("point") or ""),
+                                   str(get("ad") or ""), seed_text(row), str(get("wrt") or ""),
+                                   int(get("index") or 0)))
 
     def quantity(self) -> "RowKey":
         """The key shared by every element of this row's quantity (index 0)."""

@@ -152,13 +152,10 @@ def _cause(value: float, majority: float, invalid: bool, is_set: bool, rtol: flo
     return "value"
 
 
-def row_cells(rows: list[dict], column_of) -> dict:
-    """column -> value (float or None) for the rows of one matrix row.
-
-    `column_of(row)` gives a row's column key. Values may be repr strings (as
-    the worker writes them), floats (as read back) or None.
-    """
-    return {column_of(r): as_float(r.get("value")) for r in rows}
+def row_cells(cells: dict) -> dict:
+    """column -> value (float or None) of one matrix row's cells (column -> row).
+    Values may be repr strings (as the worker writes them), floats (as read back) or None."""
+    return {column: as_float(r.get("value")) for column, r in cells.items()}
 
 
 # --- Matrices: a run's rows arranged as the report shows them ----------------
@@ -232,7 +229,7 @@ def _matrix_row(key: tuple, cells: dict, rank: dict, cases: dict, dtype: str) ->
     truth = row_truth(any_row, cases)
     reference = round_to(truth.value, dtype) if truth and truth.kind == "exact" else None
     invalid = frozenset(c for c, r in cells.items() if r.get("verdict") == "invalid")
-    verdict = classify(row_cells(list(cells.values()), column_of), reference, invalid,
+    verdict = classify(row_cells(cells), reference, invalid,
                        is_set=bool(truth and truth.kind == "set"),
                        rtol=TOLERANCES.get(dtype, TOLERANCES["float64"])[0])
     return MatrixRow(key, any_row.get("truth") or "", cells, verdict)

@@ -53,7 +53,8 @@ class Divergence:
 
 def _key(row: dict, axis: str) -> tuple:
     held = "device" if axis == "mode" else "mode"
-    return tuple(str(row.get(k, "")) for k in _QUANTITY) + (str(row.get(held, "")),)
+    get = row.get
+    return tuple([str(get(k, "")) for k in _QUANTITY]) + (str(get(held, "")),)
 
 
 def _seed(row: dict) -> str:
@@ -67,11 +68,12 @@ def divergences(rows: list[dict], axis: str = "mode") -> list[Divergence]:
         raise ValueError(f"axis must be one of {', '.join(AXES)}, not {axis!r}")
     reference = AXES[axis]
     valued = [r for r in rows if r.get("outcome") == "ok" and r.get("bits")]
+    others = [r for r in valued if r.get(axis) != reference]
+    if not others:  # one side only (a run on one device): no key to build
+        return []
     base = {_key(r, axis): r for r in valued if r.get(axis) == reference}
     out = []
-    for row in valued:
-        if row.get(axis) == reference:
-            continue
+    for row in others:
         ref = base.get(_key(row, axis))
         if ref is None or ref["bits"] == row["bits"]:
             continue

@@ -240,8 +240,12 @@ def _judged_fields(row: dict) -> tuple:
     """What row_verdict reads of a row, each field exact: as read (text, as written) when no field
     is a float, else each by type and a float by its bits (-0.0 is not 0.0): the two kinds of key
     never compare equal."""
-    key = tuple([row.get(name, _MISSING) for name in _JUDGED])
-    return tuple(map(_exact, key)) if any(isinstance(v, float) for v in key) else key
+    get = row.get
+    key = tuple([get(name, _MISSING) for name in _JUDGED])
+    for value in key:  # a loop, not any(genexpr): this runs for every row
+        if isinstance(value, float):
+            return tuple(map(_exact, key))
+    return key
 
 
 _MISSING = object()  # a field the row lacks (row_verdict's defaults differ from None)

@@ -14,10 +14,11 @@ def header(report: ReportInput) -> Part:
     rows, env, manifest = report.rows, report.env, report.manifest
     config = manifest.get("config") or {}
     fws = list(dict.fromkeys(fw for fw, _, _ in report.cols)) or list(config.get("frameworks") or ())
+    ran = {(fw, mode) for fw, mode, _ in report.cols}  # the (framework, mode) of every row
     lines = [f"# crossgrad report{' — ' + escaped(manifest['run_id']) if manifest.get('run_id') else ''}",
              "", f"- **Status:** {escaped(manifest.get('status', 'unknown'))}",
              f"- **When:** {_when(env, manifest)}",
-             "- **Frameworks:** " + ("; ".join(_framework_line(fw, rows, env) for fw in fws) or "—")]
+             "- **Frameworks:** " + ("; ".join(_framework_line(fw, rows, env, ran) for fw in fws) or "—")]
     for label, column, key in (("Cases", "case", "cases"), ("Devices", "device", "devices"),
                                ("Dtypes", "dtype", "dtypes")):
         values = distinct(r.get(column) for r in rows) or list(map(escaped, config.get(key) or ()))
@@ -33,11 +34,11 @@ def header(report: ReportInput) -> Part:
     return Part("\n".join(lines))
 
 
-def _framework_line(fw, rows, env) -> str:
+def _framework_line(fw, rows, env, ran: set) -> str:
     info = _fw_env(env, fw)
     version = info.get("version") or next((r.get("framework_version") for r in rows
                                            if r.get("framework") == fw and r.get("framework_version")), "")
-    modes = [m for m in compare.MODE_ORDER if any(r.get("framework") == fw and r.get("mode") == m for r in rows)]
+    modes = [m for m in compare.MODE_ORDER if (fw, m) in ran]
     return f"{escaped(fw)} {escaped(version) or '(version unknown)'} ({', '.join(modes) or 'no rows'})"
 
 

@@ -117,7 +117,7 @@ def _cell(m, col, errors) -> str:
         return f"{row.get('outcome') or 'error'} {ref}".strip()
     mark = ABBREV.get(row.get("verdict", ""), row.get("verdict", ""))
     text = f"`{value if isinstance(value, str) else repr(float(value))}`"
-    if _nan_payloads_differ(m) and str(value) == "nan":
+    if str(value) == "nan" and _nan_payloads_differ(m):  # the cheap test first: this runs per cell
         text += f" {row.get('bits')}"  # repr writes every NaN alike: the bits tell them apart
     if col in m.verdict.odd:
         cause = m.verdict.causes.get(col, "")

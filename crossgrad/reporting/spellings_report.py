@@ -9,7 +9,7 @@ seed, wrt, element) in the same framework. Nothing here imports a framework.
 """
 from __future__ import annotations
 
-from crossgrad.core.pairs import pair_rows
+from crossgrad.core.pairs import keyed, pair_with
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.compare import bit_key
 from crossgrad.judging.truth import as_float
@@ -21,10 +21,8 @@ from crossgrad.reporting.report_text import table as markdown_table
 EXAMPLES = 3  # disagreements quoted per spelling
 
 
-def spelling_pairs(rows: list[dict], base: str, variant: str, framework: str) -> list[tuple[dict, dict]]:
-    """(base case's row, variant's row) of each quantity both computed in `framework`."""
-    return pair_rows(rows, ("case",), lambda r: r.get("case") == base and r.get("framework") == framework,
-                     lambda r: r.get("case") == variant and r.get("framework") == framework)
+def _framework_rows(rows, framework: str) -> list[dict]:
+    return [r for r in rows if r.get("framework") == framework]
 
 
 def compare_spelling(pairs: list[tuple[dict, dict]]) -> dict:
@@ -62,6 +60,7 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
     given, else from the base rows' `primitive` (every call the case made)."""
     out = []
     by_case = _by_case(rows, cases)
+    bases: dict = {}  # (base case, framework) -> its rows keyed once, for each of its variants
     for name, case in cases.items():
         if not getattr(case, "variant_of", ""):
             continue
@@ -69,13 +68,15 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
         for fw in case.frameworks or dict.fromkeys(r.get("framework") for r in by_case.get(name, ())):
             if not any(r.get("framework") == fw for r in by_case.get(name, ())):
                 continue
-            subset = [*by_case.get(case.variant_of, ()), *by_case.get(name, ())]
+            if (case.variant_of, fw) not in bases:
+                bases[case.variant_of, fw] = keyed(_framework_rows(by_case.get(case.variant_of, ()), fw), ("case",))
+            pairs = pair_with(bases[case.variant_of, fw], _framework_rows(by_case.get(name, ()), fw), ("case",))
             op = next(iter(case.respell), "") or case.variant_of  # relu(-z) + z: relu itself, rewritten
             out.append({"base": case.variant_of, "framework": fw, "op": op,
                         "spelling": next(iter(case.respell.values()), "") or case.description, "case": name,
                         "base_spelling": (_env_spelling(env, fw, op)
                                           or _base_spelling(by_case.get(case.variant_of, ()), case.variant_of, fw)),
-                        **compare_spelling(spelling_pairs(subset, case.variant_of, name, fw))})
+                        **compare_spelling(pairs)})
     return out
 
 
