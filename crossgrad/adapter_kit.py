@@ -42,10 +42,14 @@ from __future__ import annotations
 import importlib.metadata
 import os
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crossgrad.core.op_table import UnsupportedOp, op_from_template
+
+if TYPE_CHECKING:  # the annotation only: crossgrad.adapter stays unimported at run time
+    from crossgrad.adapter import Snippets
 
 
 def leaves(tree):
