@@ -100,3 +100,33 @@ def test_an_adapter_round_trips_bfloat16_without_ml_dtypes(framework, no_ml_dtyp
     back = adapter.to_numpy(tensor)
     assert isinstance(back, bfloat16.Bfloat16InFloat32) and "bfloat16" in str(tensor.dtype)
     assert np.array_equal(bfloat16.to_bits(back), patterns)
+
+
+@pytest.mark.integration
+def test_a_worker_without_ml_dtypes_records_the_same_bfloat16_rows(tmp_path):
+    """The whole path of a cell (the supervisor here, the worker under an interpreter that cannot
+    import ml_dtypes) against crossgrad's own environment: the same rows, byte for byte."""
+    import csv
+    import os
+    import subprocess
+
+    pytest.importorskip("mlx.core")
+    block = tmp_path / "block"
+    block.mkdir()
+    (block / "sitecustomize.py").write_text('import sys\nsys.modules["ml_dtypes"] = None\n')
+    wrapper = tmp_path / "python"
+    wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{block}${{PYTHONPATH:+:$PYTHONPATH}}" exec {sys.executable} "$@"\n')
+    wrapper.chmod(0o755)
+    kept = ("case", "dtype", "point", "ad", "wrt", "cotangent", "tangent", "index", "value", "bits", "outcome", "detail")
+    rows = {}
+    for name, extra in (("ml_dtypes", []), ("stand_in", ["--python", str(wrapper)])):
+        out = tmp_path / name
+        done = subprocess.run([sys.executable, "-m", "crossgrad", "run", "--frameworks", "mlx", "--cases", "relu,clamp",
+                               "--dtypes", "bfloat16", "--modes", "eager", "--devices", "cpu", "--no-timings",
+                               "--no-report", "--jobs", "1", "--out", str(out), *extra],
+                              capture_output=True, text=True, timeout=600, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+        assert done.returncode == 0, done.stderr[-2000:]
+        with open(out / "gradients.csv", newline="") as handle:
+            rows[name] = sorted(tuple(r[k] for k in kept) for r in csv.DictReader(handle))
+    assert rows["ml_dtypes"] and rows["stand_in"] == rows["ml_dtypes"]
+    assert any(r[-3] not in ("", "0x0000", "0x8000") and r[-2] == "ok" for r in rows["stand_in"])  # real bfloat16 bits
