@@ -130,3 +130,18 @@ def test_a_worker_without_ml_dtypes_records_the_same_bfloat16_rows(tmp_path):
             rows[name] = sorted(tuple(r[k] for k in kept) for r in csv.DictReader(handle))
     assert rows["ml_dtypes"] and rows["stand_in"] == rows["ml_dtypes"]
     assert any(r[-3] not in ("", "0x0000", "0x8000") and r[-2] == "ok" for r in rows["stand_in"])  # real bfloat16 bits
+
+
+def test_tensorflow_takes_and_gives_bfloat16_through_its_bits():
+    """tensorflow-cpu 2.12 has its own NumPy bfloat16 and refuses ml_dtypes' (the history cell
+    crashed on it): the adapter goes through the bits, every pattern kept, NaN payloads too."""
+    from crossgrad.core.registry import frameworks
+
+    pytest.importorskip("tensorflow")
+    adapter = frameworks()["tensorflow"]
+    adapter.load()
+    patterns = EVERY_PATTERN[::251]
+    tensor = adapter.asarray(patterns.view(ml_dtypes.bfloat16), "cpu")
+    assert tensor.dtype.name == "bfloat16"
+    assert np.array_equal(adapter_kit.bfloat16_bits(adapter.to_numpy(tensor)), patterns)
+    assert adapter.asarray(dtypes.as_dtype(1.0, "bfloat16"), "cpu").shape == ()  # a 0-d seed stays 0-d
