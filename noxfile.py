@@ -1,7 +1,7 @@
 """nox sessions: crossgrad's catalogue under other framework releases (issues 14 and 25).
 
     nox -s history                      # every release of crossgrad/history/releases.toml
-    nox -s history -- torch jax         # the grid's cells of these frameworks only
+    nox -s history -- torch jax         # the grid's cells of these frameworks only, in this order
     nox -s drift -- "jax==0.4.13"       # any one release, compared with this environment's
     nox -s drift -- "torch==2.4.1" --cases relu,clamp   # crossgrad run's selection options pass through
     nox -s latest / oldest / worker     # pyproject.toml's ranges at both ends; the worker with NumPy alone
@@ -51,7 +51,7 @@ def history(session: nox.Session) -> None:
     unknown = sorted(set(wanted) - set(PACKAGE))
     if unknown:
         session.error(f"unknown framework(s) {', '.join(unknown)}; valid: {', '.join(PACKAGE)}")
-    grid = [c for c in grid if c.framework in wanted]
+    grid = [c for framework in dict.fromkeys(wanted) for c in grid if c.framework == framework]  # posargs' order
     results = run_grid(grid, jobs=int(os.environ.get("CROSSGRAD_HISTORY_JOBS", 0)) or None, log=session.log)
     for framework in frameworks_of(grid):
         folders = [str(HISTORY / c.framework / c.slug) for c in grid if c.framework == framework

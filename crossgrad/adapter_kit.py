@@ -16,8 +16,9 @@
 - `env_vars(names)`: those of the environment variables set, for info()'s "env";
   `environ_kept(*names)`: a block (a framework's import) that leaves them as they were.
 - `bfloat16_from_bits(bits)`: a uint16 array of bfloat16 bits as NumPy's bfloat16
-  (ml_dtypes), for frameworks whose read-back gives the bits (asarray's way in
-  is `array.view(np.uint16)`).
+  (ml_dtypes), for frameworks whose read-back gives the bits; `bfloat16_bits(value)`:
+  asarray's way in, the bits of a bfloat16 array (None for other dtypes). Both
+  also serve a worker without ml_dtypes (crossgrad.core.bfloat16's stand-in).
 - `reason_in(exc, phrases)`: the first line of an exception, or of one it was
   raised from, that holds one of the phrases (how a framework says it lacks a
   kernel); `unsupported_unless(name, fn, reason)`: the op, with each failure that
@@ -46,6 +47,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from crossgrad.core import bfloat16
+from crossgrad.core.bfloat16 import has_ml_dtypes
 from crossgrad.core.op_table import UnsupportedOp, op_from_template
 
 if TYPE_CHECKING:  # the annotation only: crossgrad.adapter stays unimported at run time
@@ -102,10 +105,22 @@ def environ_kept(*names):
 
 
 def bfloat16_from_bits(bits) -> np.ndarray:
-    """A copy of a uint16 array of bfloat16 bits, viewed as ml_dtypes' bfloat16."""
+    """A copy of a uint16 array of bfloat16 bits, viewed as ml_dtypes' bfloat16; where
+    ml_dtypes is absent (a history cell's worker), crossgrad's NumPy-only stand-in."""
+    if not has_ml_dtypes():
+        return bfloat16.from_bits(bits)
     import ml_dtypes  # NumPy's bfloat16 (a dependency of crossgrad itself)
 
     return np.array(bits, dtype=np.uint16, copy=True).view(ml_dtypes.bfloat16)
+
+
+def bfloat16_bits(value) -> np.ndarray | None:
+    """The bits (uint16, same shape) of a bfloat16 array, ml_dtypes' or the stand-in's;
+    None for an array of any other dtype."""
+    if isinstance(value, bfloat16.Bfloat16InFloat32):
+        return bfloat16.to_bits(value)
+    array = np.asarray(value)
+    return array.view(np.uint16) if array.dtype.name == "bfloat16" else None
 
 
 def reason_in(exc: BaseException, phrases) -> str | None:

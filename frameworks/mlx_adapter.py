@@ -11,8 +11,8 @@ import os
 
 import numpy as np
 from crossgrad.adapter import KnownDifference, Snippets, ops_from_table
-from crossgrad.adapter_kit import (LazyFramework, cache_state, dist_version, env_vars, files_in, guard_ops, leaves,
-                                   with_args)
+from crossgrad.adapter_kit import (LazyFramework, bfloat16_bits, bfloat16_from_bits, cache_state, dist_version,
+                                   env_vars, files_in, guard_ops, leaves, with_args)
 
 # The one op table (format: crossgrad/adapter.py): each op's call over its
 # positional arguments, with MLX's usual aliases (mx = mlx.core, nn = mlx.nn);
@@ -208,9 +208,10 @@ class MlxAdapter(LazyFramework):
         mx = self._require()
         # MLX arrays live in unified memory; ops run on the default device.
         mx.set_default_device(mx.gpu if device == "gpu" else mx.cpu)
+        bf16 = bfloat16_bits(value)
+        if bf16 is not None:  # bits through uint16: no reliance on ml_dtypes' buffer
+            return mx.array(bf16).view(mx.bfloat16)
         value = np.asarray(value)
-        if value.dtype.name == "bfloat16":  # bits through uint16: no reliance on ml_dtypes' buffer
-            return mx.array(value.view(np.uint16)).view(mx.bfloat16)
         dtype = _MX_DTYPES.get(value.dtype.name)
         # mx.array copies; naming the dtype keeps float64 float64.
         return mx.array(value, dtype=getattr(mx, dtype)) if dtype else mx.array(value)
@@ -218,9 +219,7 @@ class MlxAdapter(LazyFramework):
     def to_numpy(self, x):
         mx = self._require()
         if x.dtype == mx.bfloat16:  # NumPy has no bfloat16 buffer format: go through the bits
-            import ml_dtypes
-
-            return np.array(x.view(mx.uint16), copy=True).view(ml_dtypes.bfloat16)
+            return bfloat16_from_bits(np.array(x.view(mx.uint16), copy=True))
         return np.array(x, copy=True)
 
     def block(self, tree):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from crossgrad.adapter_kit import bfloat16_bits, bfloat16_from_bits
 from crossgrad.adapter import KnownDifference, Snippets, ops_from_table
 from crossgrad.frameworks._shared import LazyFramework, dist_version, leaves
 
@@ -192,8 +193,11 @@ class TensorflowAdapter(LazyFramework):
 
     def asarray(self, value, device):
         tf = self._require()
+        bf16 = bfloat16_bits(value)
         # A private copy: an eager tensor may alias the NumPy buffer it came from.
         with tf.device("/GPU:0" if device == "gpu" else "/CPU:0"):
+            if bf16 is not None:  # through the bits: TF 2.12 has its own NumPy bfloat16, not ml_dtypes'
+                return tf.identity(tf.bitcast(tf.constant(np.array(bf16, copy=True)), tf.bfloat16))
             return tf.identity(tf.constant(np.array(value, copy=True)))
 
     def to_numpy(self, x):
@@ -201,6 +205,8 @@ class TensorflowAdapter(LazyFramework):
         # .numpy(): convert_to_tensor densifies it, exactly (a scatter of the values).
         if isinstance(x, self._require().IndexedSlices):
             x = self._require().convert_to_tensor(x)
+        if x.dtype == self._require().bfloat16:  # the bits, as asarray (any release's NumPy bfloat16)
+            return bfloat16_from_bits(self._require().bitcast(x, self._require().uint16).numpy())
         return np.array(x.numpy(), copy=True)
 
     def block(self, tree):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from crossgrad.adapter_kit import bfloat16_bits, bfloat16_from_bits
 from crossgrad.adapter import Snippets, ops_from_table
 from crossgrad.frameworks._shared import LazyFramework, leaves, with_args
 
@@ -202,8 +203,9 @@ class TorchAdapter(LazyFramework):
     def asarray(self, value, device):
         torch = self._require()
         array, target = np.asarray(value), "cuda" if device == "gpu" else "cpu"
-        if array.dtype.name == "bfloat16":  # torch.tensor refuses ml_dtypes' bfloat16:
-            return torch.tensor(array.view(np.int16), device=target).view(torch.bfloat16)  # its bits
+        bf16 = bfloat16_bits(value)
+        if bf16 is not None:  # torch.tensor refuses ml_dtypes' bfloat16: its bits
+            return torch.tensor(bf16.view(np.int16), device=target).view(torch.bfloat16)
         # torch.tensor copies, keeping dtype and every bit (the sign of zero too).
         return torch.tensor(array, device=target)
 
@@ -212,9 +214,7 @@ class TorchAdapter(LazyFramework):
         # clone() materialises it. .numpy() would share memory on CPU; clone doesn't.
         x = x.detach().clone().cpu()
         if x.dtype == self._require().bfloat16:  # NumPy's bfloat16 is ml_dtypes': same bits
-            import ml_dtypes
-
-            return x.view(self._module.int16).numpy().view(ml_dtypes.bfloat16)
+            return bfloat16_from_bits(x.view(self._module.int16).numpy().view(np.uint16))
         return x.numpy()
 
     def gradient_apis(self) -> dict:

@@ -168,6 +168,14 @@ def test_a_cell_whose_every_value_crashed_is_an_adapter_that_did_not_start_and_f
     assert grid_run.main([cell.slug, "--root", str(tmp_path / "ci")]) == 1
     code, _, text = history(tmp_path, make_run(tmp_path / "a", "0.4.13"), tmp_path / "jax" / "jax-0.4.30")
     assert code == 1 and "ADAPTER DID NOT START" in text
+    # a later grid of other cells keeps this cell's record; one of the same cell replaces it
+    other = Cell("jax", "jax[cpu]==0.4.13")
+    monkeypatch.setattr(grid_run, "_run_catalogue", lambda cell, out, log, selection: "")  # no folder: a status
+    grid_run.run_grid([other], jobs=1, root=tmp_path, log=lambda text: None)
+    again = json.loads((tmp_path / "cells.json").read_text())
+    assert [c["cell"] for c in again["cells"]] == [cell.slug, other.slug] and again["grid_cells"] == [other.slug]
+    grid_run.run_grid([cell], jobs=1, root=tmp_path, log=lambda text: None)
+    assert [c["cell"] for c in json.loads((tmp_path / "cells.json").read_text())["cells"]] == [other.slug, cell.slug]
 
 
 def test_a_users_case_file_judges_their_cases_in_the_history(tmp_path):

@@ -6,7 +6,9 @@ no tolerance) and the command line refuses it with exit 2, so a value is never
 recorded in a dtype the project cannot read back bit for bit.
 
 The NumPy side of bfloat16 is ml_dtypes.bfloat16 (installed with JAX); it is
-imported on first use, not at import time.
+imported on first use, not at import time. Where ml_dtypes is absent (a history
+cell's worker: the framework and NumPy only), crossgrad.core.bfloat16 stands in,
+with the same values and bits.
 
 Bits are written at the dtype's own width: bfloat16 1.0 is 0x3f80, float16 1.0
 is 0x3c00 (not the float64 pattern of the same number).
@@ -19,6 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+
+from crossgrad.core.bfloat16 import from_bits as from_bfloat16_bits
+from crossgrad.core.bfloat16 import has_ml_dtypes, to_bfloat16, to_bits
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,8 @@ def numpy_dtype(dtype: str) -> np.dtype:
 def as_dtype(value, dtype: str) -> np.ndarray:
     """A 0-d array of `dtype`; a value already of that dtype keeps every bit
     (a NaN's sign and payload), a Python float is rounded to nearest (ties to even)."""
+    if dtype == "bfloat16" and not has_ml_dtypes():  # a cell's worker: NumPy alone
+        return to_bfloat16(value)
     target = numpy_dtype(dtype)
     if dtype == "bfloat16" and np.asarray(value).dtype == np.float64:
         value = _float32_round_to_odd_array(np.asarray(value))
@@ -117,6 +124,8 @@ def bits(value, dtype: str) -> str:
     """Hex bit pattern of `value` in `dtype`, at the dtype's own width:
     "0x3f80" for bfloat16 1.0, "0x3f800000" for float32 1.0."""
     width = facts(dtype).width
+    if dtype == "bfloat16" and not has_ml_dtypes():
+        return "0x%04x" % int(to_bits(value).reshape(-1)[0])
     pattern = int(as_dtype(value, dtype).view(_UINT[width]))
     return "0x%0*x" % (width // 4, pattern)
 
@@ -124,6 +133,8 @@ def bits(value, dtype: str) -> str:
 def from_bits(text: str, dtype: str) -> float:
     """Inverse of bits: the float a hex pattern of `dtype` stands for."""
     width = facts(dtype).width
+    if dtype == "bfloat16" and not has_ml_dtypes():
+        return float(from_bfloat16_bits(np.asarray([int(text, 16)], dtype=np.uint16))[0])
     return float(np.asarray(int(text, 16), dtype=_UINT[width]).view(numpy_dtype(dtype)))
 
 
@@ -144,15 +155,9 @@ def _round_other(pattern: int, dtype: str) -> float:
     """round_to of the float64 whose bit pattern is `pattern` (a cache key that keeps
     -0.0 apart from 0.0 and every NaN payload): a run's truths repeat across its rows."""
     value = struct.unpack("<d", struct.pack("<Q", pattern))[0]
-    if dtype == "bfloat16" and not _has_ml_dtypes():
+    if dtype == "bfloat16" and not has_ml_dtypes():
         return _bfloat16_round(value)
     return float(as_dtype(value, dtype))
-
-
-def _has_ml_dtypes() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("ml_dtypes") is not None
 
 
 def _bfloat16_round(value: float) -> float:

@@ -39,7 +39,7 @@ SMOKE = {"jax": "import numpy, jax.numpy as jnp; numpy.asarray(jnp.asarray(numpy
          "tensorflow": "import numpy, tensorflow as tf; (tf.constant(numpy.ones(1)) + 1).numpy()",
          "mlx": "import numpy, mlx.core as mx; numpy.array(mx.array(numpy.ones(1, numpy.float32)) + 1)"}
 # What the history measures in each cell: values, the CPU, eager mode (the scope docs/history.md states).
-RUN_SELECTION = ("--no-timings", "--no-report", "--devices", "cpu", "--modes", "eager", "--dtypes", "float32,float64")
+RUN_SELECTION = ("--no-timings", "--no-report", "--devices", "cpu", "--modes", "eager", "--dtypes", "float32,float64,bfloat16,float16")
 UV_TORCH_CPU = ("--torch-backend", "cpu")  # PyTorch's CPU index, where it can be reached
 
 

@@ -146,12 +146,16 @@ def same_computing_code(commit: str) -> bool:
 
 
 def run_grid(grid: list[Cell], jobs: int | None = None, root: Path = HISTORY, log=print) -> list[CellResult]:
-    """Every cell, up to `jobs` at once (default: the core count); writes root/cells.json."""
+    """Every cell, up to `jobs` at once (default: the core count); writes root/cells.json,
+    keeping the records of cells this grid did not run (`nox -s history -- jax` leaves the
+    other frameworks' records as their committed run folders are)."""
     start = time.monotonic()
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         results = list(pool.map(lambda c: run_cell(c, root, log), grid))
+    ran = {r.cell for r in results}
+    kept = [c for c in _json(root / CELLS_FILE).get("cells", []) if c.get("cell") not in ran]
     record = {"grid_s": round(time.monotonic() - start, 1), "cores": os.cpu_count(),
-              "cells": [r.to_dict() for r in results]}
+              "grid_cells": sorted(ran), "cells": kept + [r.to_dict() for r in results]}
     root.mkdir(parents=True, exist_ok=True)
     (root / CELLS_FILE).write_text(json.dumps(record, indent=1) + "\n")
     return results
