@@ -30,7 +30,7 @@ $(BIN)/uv: constraints.txt
 # itself, so every worker and test interpreter would compile torch's, jax's and
 # TensorFlow's source again on import (TensorFlow's import: 2.5 times the CPU).
 $(STAMP): $(LOCK) $(BIN)/uv
-	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --compile-bytecode -r $(LOCK)
+	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode --no-deps -r $(LOCK)
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps --build-constraints constraints.txt -e .
 	$(BIN)/uv pip check -q --python $(BIN)/python
 	touch $(STAMP)
