@@ -7,7 +7,7 @@ import pytest
 
 from pathlib import Path
 
-from cli_helpers import ROOT, run_cli
+from cli_helpers import ROOT, run_cli, run_cli_here
 
 BAD_INPUT = [
     (["run", "--frameworks", "nope"], "unknown framework 'nope'; valid:"),
@@ -54,7 +54,18 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize("argv, message", BAD_INPUT, ids=[" ".join(a) or "no-args" for a, _ in BAD_INPUT])
 def test_bad_input_exits_2_with_one_line(argv, message):
-    result = run_cli(*argv)
+    assert_one_line_exit_2(run_cli_here(*argv), message)
+
+
+# Through the installed command too (a new interpreter each): an argparse error and one of crossgrad's own.
+@pytest.mark.parametrize("argv, message", [(["run", "--bogus-flag"], "unrecognized arguments: --bogus-flag"),
+                                           (["run", "--frameworks", "fake_a", "--modes", "graph"],
+                                            "no selected framework has mode(s) graph")], ids=["argparse", "crossgrad"])
+def test_bad_input_through_the_command_exits_2_with_one_line(argv, message):
+    assert_one_line_exit_2(run_cli(*argv), message)
+
+
+def assert_one_line_exit_2(result, message):
     assert result.returncode == 2, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli_helpers import run_cli
+from cli_helpers import run_cli_here
 from crossgrad.consequence import data as datasets
 from crossgrad.consequence import study
 from crossgrad.consequence.config import StudyConfig, draws_for, quick, volume_configs
@@ -33,7 +33,7 @@ DOCS = ROOT / "docs" / "consequence.md"
     (["--data", "no-such-file.npz"], "cannot read"),
 ])
 def test_bad_options_exit_2_with_one_line(args, says, tmp_path):
-    result = run_cli("consequence", *args, "--out", str(tmp_path / "out"))
+    result = run_cli_here("consequence", *args, "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert says in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
