@@ -27,9 +27,9 @@ Each test runs the two checks of issue 3 on each quantity's rows:
 Rows are computed once per task (framework x case x dtype x mode) per process,
 at the points the tests check only,
 and cached, so tests of one task share one compilation. Under pytest-xdist
-(`pytest -n 2`) each worker loads the frameworks and caches what it runs; a
-task's tests are contiguous, so the default scheduler mostly keeps them on one
-worker (`--dist loadgroup` with a group per task measured slower here).
+(`pytest -n 2`) each worker loads the frameworks and caches what it runs; each
+task's tests carry one xdist group (`--dist loadgroup`, pyproject.toml), so a
+task is computed on one worker only.
 
 Scope: the quick scope of `make run` (cases/scope.py): every case in eager
 (and TensorFlow's graph) mode in float32 and float64; compiled modes, the 16-bit
