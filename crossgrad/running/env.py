@@ -49,12 +49,16 @@ def gpu_model() -> str:
     return out.stdout.strip() if out.returncode == 0 else ""
 
 
-def git_commit() -> str:
-    here = Path(__file__).resolve().parent.parent
+def git_commit(here: Path | None = None) -> str:
+    """HEAD of the checkout crossgrad runs from, "-dirty" when its tracked files differ from it.
+    Edits under results/ don't count: they are run output, not code (a history cell replaces
+    its committed run folder there, and was then never fresh: crossgrad.history.grid_run)."""
+    here = here or Path(__file__).resolve().parent.parent
     try:
         out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"],
                              capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no",
+                                "--", ":/", ":/!results"],
                                capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return ""
