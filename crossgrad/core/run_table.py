@@ -37,8 +37,7 @@ timings (one row per timing combination, timings.csv's columns):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -55,23 +54,9 @@ _UINT = {16: np.uint16, 32: np.uint32, 64: np.uint64}
 
 
 @dataclass
-class RunTable:
-    """A run folder loaded once: typed gradients and timings (module docstring), env.json,
-    manifest.json, the schema version that wrote it and what could not be read (notes)."""
-
-    path: Path
-    gradients: "object"  # pandas.DataFrame
-    timings: "object"  # pandas.DataFrame
-    env: dict
-    manifest: dict
-    schema_version: int = 1
-    notes: list = field(default_factory=list)
-
-    @property
-    def status(self) -> str:
-        """complete, partial, interrupted; a run whose writer died says "running": interrupted."""
-        status = self.manifest.get("status", "unknown")
-        return "interrupted" if status == "running" else status
+class RunTable(run_folder.LoadedRun):
+    """A run folder loaded once, typed: gradients and timings as the module docstring says
+    (run_folder.LoadedRun's fields and status; LoadedRun itself holds the checked text they come from)."""
 
 
 def load_run(path) -> RunTable:
