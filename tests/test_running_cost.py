@@ -25,3 +25,14 @@ def test_costs_are_summed_per_framework_and_mode_and_unmeasured_tasks_counted_ap
 def test_a_folder_without_a_journal_is_refused_with_exit_2(tmp_path, capsys):
     assert main([str(tmp_path)]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_torn_and_foreign_lines_are_counted_unmeasured_not_a_traceback(tmp_path):
+    task = {"framework": "jax", "mode": "eager"}
+    path = tmp_path / "tasks.jsonl"
+    path.write_text(json.dumps({"task": task, "cpu_s": 1.0, "wall_s": 1.0}) + "\n"
+                    + json.dumps({"task": task, "cpu_s": "9e9", "wall_s": 1.0}) + "\n"  # text, not seconds
+                    + '["a list"]\n' + '{"task": {"framework": "jax", "mo')  # a foreign line, a torn one
+    costs = cost_by_framework_mode(tmp_path)
+    assert costs[("jax", "eager")] == {"tasks": 2, "cpu_s": 1.0, "wall_s": 1.0, "unmeasured": 1}
+    assert costs[("?", "?")]["unmeasured"] == 2

@@ -21,17 +21,30 @@ def cost_by_framework_mode(run_dir: Path) -> dict[tuple[str, str], dict]:
     """(framework, mode) -> {"tasks", "cpu_s", "wall_s", "unmeasured"} over the run's journal."""
     out: dict = defaultdict(lambda: {"tasks": 0, "cpu_s": 0.0, "wall_s": 0.0, "unmeasured": 0})
     path = Path(run_dir) / TASKS_DONE
-    for line in path.read_text().splitlines() if path.exists() else ():
-        entry = json.loads(line)
-        task = entry.get("task") or {}
-        cell = out[(task.get("framework", "?"), task.get("mode", "?"))]
+    for line in path.read_text(errors="replace").splitlines() if path.exists() else ():
+        entry = _entry(line)
+        task = entry.get("task") if isinstance(entry.get("task"), dict) else {}
+        cell = out[(str(task.get("framework", "?")), str(task.get("mode", "?")))]
         cell["tasks"] += 1
-        if "cpu_s" in entry:
+        if all(_is_seconds(entry.get(k)) for k in ("cpu_s", "wall_s")):
             cell["cpu_s"] += entry["cpu_s"]
             cell["wall_s"] += entry["wall_s"]
-        else:
+        else:  # an older run, a crashed task, or a line a stranger's folder mangled
             cell["unmeasured"] += 1
     return dict(out)
+
+
+def _entry(line: str) -> dict:
+    """One journal line as a dict; a torn or foreign line is an empty entry (counted, unmeasured)."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return {}
+    return entry if isinstance(entry, dict) else {}
+
+
+def _is_seconds(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
 def table(costs: dict) -> str:
