@@ -274,7 +274,6 @@ class JaxAdapter(LazyFramework):
             "compilation_cache": _cache_folder() or "off",
         }
 
-    # --- added by firsthour (timing's cache state); merge: keep as a separate method ---
     def compile_cache(self) -> str:
         """The state of JAX's persistent compilation cache (_cache_folder); off where
         JAX_COMPILATION_CACHE_DIR is set empty: then jit compiles afresh in every process."""

@@ -263,7 +263,6 @@ class TensorflowAdapter(LazyFramework):
                                                "CUDA_VISIBLE_DEVICES") if k in os.environ},
         }
 
-    # --- added by firsthour (timing's cache state); merge: keep as a separate method ---
     def compile_cache(self) -> str:
         """tf.function traces afresh in every process; XLA keeps compiled programs on disk
         only with TF_XLA_FLAGS=--tf_xla_persistent_cache_directory=DIR."""

@@ -269,7 +269,6 @@ class TorchAdapter(LazyFramework):
                                                "CUDA_VISIBLE_DEVICES") if k in os.environ},
         }
 
-    # --- added by firsthour (timing's cache state); merge: keep as a separate method ---
     def compile_cache(self) -> str:
         """State of inductor's on-disk cache before this process compiles (no torch import):
         a warm cache makes torch.compile's first call much cheaper."""
