@@ -145,6 +145,22 @@ def test_a_table_cell_keeps_a_pipe_in_text_and_in_code():
     assert html.count("<td>") == 4 and "x | y z" in html and "<code>p | q r</code>" in html
 
 
+@pytest.mark.parametrize("cells", [
+    ["a\r", "\nb", "c"],              # a CRLF split across two cells: two spaces, not one
+    ["x\x00y", "|", "\u2028"],        # a cell holding the joiner table() uses inside a row
+    [1, None, -0.0, "nan"],            # not text: str() of each, as ever
+    [],
+])
+def test_a_table_row_is_its_cells_made_one_line_each(cells):
+    """table() makes a whole row one line at once; the text is that of each cell alone."""
+    from crossgrad.reporting.report_text import _LINE_BREAKS, table
+
+    def one(cell):
+        return _LINE_BREAKS.sub(" ", str(cell)).replace("|", "\\|")
+    expected = "| " + " | ".join(one(c) for c in cells) + " |"
+    assert table(cells, [cells]).splitlines()[2] == expected
+
+
 def test_prose_keeps_code_spans_and_escapes_the_rest():
     html = _html(prose("relu spelled `torch.clamp(z, min=0)` <b>x</b> [l](javascript:0)"))
     assert "<code>torch.clamp(z, min=0)</code>" in html and "<b>" not in html and "href" not in html

@@ -40,10 +40,11 @@ def section(report: ReportInput) -> Part:
 def zero_rule(row: dict, cases: dict) -> str | None:
     """Which rule a zero first-order row follows (KEEP / MULTIPLY / OTHER), or None
     where the row cannot tell (not a correct zero, a positive seed, no point)."""
-    value, seed = as_float(row.get("value")), row_seed(row)
-    if row.get("ad") not in ("reverse", "forward") or value is None or value != 0.0:
+    # The checks on text first: most rows fail them, and then no value is parsed.
+    if row.get("ad") not in ("reverse", "forward") or row.get("verdict") not in ("exact", "subgradient"):
         return None
-    if row.get("verdict") not in ("exact", "subgradient") or seed is None or seed >= 0:
+    value, seed = as_float(row.get("value")), row_seed(row)
+    if value is None or value != 0.0 or seed is None or seed >= 0:
         return None
     point = row_point(row, cases)
     if point is None:
@@ -92,8 +93,9 @@ def _second_zeros(rows: list[dict]) -> str:
     return f"+0.0 ×{plus}, -0.0 ×{len(signs) - plus}"
 
 
-def _subnormals(rows: list[dict], cases: dict) -> str:
-    has_subnormal: dict = {}  # (case, point, dtype) -> whether flush-to-zero would change the point
+def _subnormals(rows: list[dict], cases: dict, has_subnormal: dict) -> str:
+    """has_subnormal: (case, point, dtype) -> whether flush-to-zero would change the point,
+    filled as met (one dict for every column: the points are the same)."""
 
     def subnormal_input(r) -> bool:
         key = (r.get("case"), r.get("point"), r.get("dtype", "float64"))
@@ -122,13 +124,30 @@ def _no_gradient(rows: list[dict]) -> str:
 
 def conventions_table(rows: list[dict], cols: list, cases: dict) -> str:
     """Markdown: one line per column, each convention measured from its rows."""
-    by_col: dict = {}
-    for row in rows:
-        by_col.setdefault(column_of(row), []).append(row)
+    by_col, by_ad = _grouped(rows)
+    has_subnormal: dict = {}
     head = ["framework × mode", "zero gradients, reverse (negative cotangent)",
             "zero gradients, forward (negative tangent)", "second-order zeros", "subnormal inputs",
             "no gradient (None)"]
-    body = [[col_label(c, cols), zero_rules(by_col.get(c, []), cases, "reverse"),
-             zero_rules(by_col.get(c, []), cases, "forward"), _second_zeros(by_col.get(c, [])),
-             _subnormals(by_col.get(c, []), cases), _no_gradient(by_col.get(c, []))] for c in cols]
+    # Each measure reads only its ad mode's rows: the same answer as from all the column's rows.
+    body = [[col_label(c, cols), zero_rules(by_ad.get((c, "reverse"), []), cases, "reverse"),
+             zero_rules(by_ad.get((c, "forward"), []), cases, "forward"), _second_zeros(by_ad.get((c, "second"), [])),
+             _subnormals(by_col.get(c, []), cases, has_subnormal), _no_gradient(by_col.get(c, []))] for c in cols]
     return table(head, body)
+
+
+def _grouped(rows: list[dict]) -> tuple[dict, dict]:
+    """(column -> its rows, (column, ad) -> its rows), both in run order, in one pass;
+    column_of is called once per distinct (framework, mode, device) as recorded."""
+    by_col: dict = {}
+    by_ad: dict = {}
+    column_of_raw: dict = {}
+    for row in rows:
+        get = row.get
+        raw = (get("framework"), get("mode"), get("device"))
+        col = column_of_raw.get(raw)
+        if col is None:
+            col = column_of_raw[raw] = column_of(row)
+        by_col.setdefault(col, []).append(row)
+        by_ad.setdefault((col, get("ad")), []).append(row)
+    return by_col, by_ad

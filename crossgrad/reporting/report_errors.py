@@ -14,10 +14,12 @@ def section(report: ReportInput) -> Part:
     out = ["## Errors and missing values", "",
            "Each distinct message once; the matrices refer to it by its id."]
     failed: dict = {}  # (outcome, detail) -> its rows, in run order: one pass, not one per message
+    outcomes = {outcome for outcome, _ in report.errors}  # most rows have none of them: no key built
     for r in report.rows:
-        key = (r.get("outcome"), r.get("detail") or "")
-        if key in report.errors:
-            failed.setdefault(key, []).append(r)
+        if r.get("outcome") in outcomes:
+            key = (r.get("outcome"), r.get("detail") or "")
+            if key in report.errors:
+                failed.setdefault(key, []).append(r)
     for (outcome, detail), ident in report.errors.items():
         mine = failed[(outcome, detail)]
         where = distinct(f"{r.get('framework')} {r.get('mode')}" for r in mine)

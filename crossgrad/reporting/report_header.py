@@ -2,6 +2,8 @@
 that did not finish, the PARTIAL RUN banner."""
 from __future__ import annotations
 
+from itertools import repeat
+
 from crossgrad.core.rows import seed_text
 from crossgrad.judging import compare
 from crossgrad.reporting.part import Part
@@ -21,9 +23,9 @@ def header(report: ReportInput) -> Part:
              "- **Frameworks:** " + ("; ".join(_framework_line(fw, rows, env, ran) for fw in fws) or "—")]
     for label, column, key in (("Cases", "case", "cases"), ("Devices", "device", "devices"),
                                ("Dtypes", "dtype", "dtypes")):
-        values = distinct(r.get(column) for r in rows) or list(map(escaped, config.get(key) or ()))
+        values = distinct(map(dict.get, rows, repeat(column))) or list(map(escaped, config.get(key) or ()))
         lines.append(f"- **{label}:** {', '.join(map(str, values)) or '—'}")
-    seeds = distinct(seed_text(r) for r in rows)
+    seeds = _seeds(rows)
     lines.append(f"- **Seeds (cotangent / tangent):** {', '.join(seeds) or '—'}")
     lines.append(f"- **Where:** {_where(env)}")
     lines.append(f"- **Threads:** {_threads(env)}")
@@ -32,6 +34,17 @@ def header(report: ReportInput) -> Part:
     if any(extra):
         lines.append("- **Source:** " + ", ".join(e for e in extra if e))
     return Part("\n".join(lines))
+
+
+def _seeds(rows) -> list:
+    """The distinct seed texts (seed_text) in run order. A row's seed is a function of its
+    (ad, tangent, cotangent): seed_text runs once per distinct triple of those, in order of
+    first appearance, which keeps the seeds' order. Only where the seeds are text (as
+    loaded): a float -0.0 would meet 0.0's entry in the dict, so floats go row by row."""
+    triples = dict.fromkeys(zip(*(map(dict.get, rows, repeat(name)) for name in ("ad", "tangent", "cotangent"))))
+    if all(isinstance(t, (str, type(None))) and isinstance(c, (str, type(None))) for _, t, c in triples):
+        return distinct(seed_text({"ad": a, "tangent": t, "cotangent": c}) for a, t, c in triples)
+    return distinct(seed_text(r) for r in rows)
 
 
 def _framework_line(fw, rows, env, ran: set) -> str:

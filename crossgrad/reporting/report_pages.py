@@ -36,26 +36,33 @@ def section(report: ReportInput) -> Part:
 
 def render_pages(report: ReportInput) -> dict[str, str]:
     """case -> the markdown of its page."""
-    return {case: render_page(case, report.matrices, report.cols, report.cases, report.found, report.errors)
-            for case in distinct(case for case, _ in report.matrices)}
+    # Grouped by case once, in the matrices' and findings' own order (each page used to
+    # scan all of them).
+    matrices: dict = {}
+    for (case, dtype), matrix in report.matrices.items():
+        matrices.setdefault(case, []).append((dtype, matrix))
+    found: dict = {}
+    for finding in report.found:
+        found.setdefault(finding.record.case, []).append(finding)
+    return {case: render_page(case, matrices[case], report.cols, report.cases, found.get(case, []), report.errors)
+            for case in distinct(matrices)}
 
 
-def render_page(case, matrices, cols, cases, found, errors) -> str:
+def render_page(case, matrices, cols, cases, mine, errors) -> str:
+    """The page of `case`: matrices its (dtype, matrix) pairs, mine its findings."""
     parts = [f"# {case}", "", f"[← report]({REPORT})"]
     if case in cases and cases[case].description:
         parts += ["", prose(cases[case].description)]
     parts += _agreement_only_note(cases.get(case))
-    mine = [f for f in found if f.record.case == case]
     if mine:
         parts += ["", "## Findings", ""] + [snippet_block(f) + "\n" for f in mine]
     undefined = _undefined_lines(cases.get(case))
     if undefined:
         parts += ["", "## Where no valid value exists", ""] + undefined
     parts += ["", "## Matrices", "", LEGEND]
-    for (name, dtype), matrix in matrices.items():
-        if name != case:
-            continue
-        mcols = [c for c in cols if any(c in m.cells for m in matrix)]
+    for dtype, matrix in matrices:
+        present = set().union(*(m.cells for m in matrix))
+        mcols = [c for c in cols if c in present]
         parts += ["", f"### {case} — {dtype}", "", _points_line(matrix), "",
                   matrix_table(matrix, mcols, errors), "", _primitives(case, matrix, mcols, cases)]
     return "\n".join(parts).rstrip() + "\n"
@@ -81,9 +88,11 @@ def _undefined_lines(case) -> list[str]:
 def _points_line(matrix) -> str:
     seen = {}
     for m in matrix:
+        if m.key[0] in seen:
+            continue
         row = next(iter(m.cells.values()))
         # schema 2 leaves a vector argument out of the rows: it is in points.jsonl, once
-        seen.setdefault(m.key[0], tuple(row.get(n) or "(a vector: points.jsonl)" for n in ("x", "w", "b")))
+        seen[m.key[0]] = tuple(row.get(n) or "(a vector: points.jsonl)" for n in ("x", "w", "b"))
     return "Points: " + "; ".join(f"`{p}` x={x}, w={w}, b={b}" for p, (x, w, b) in seen.items())
 
 
@@ -115,7 +124,8 @@ def _cell(m, col, errors) -> str:
     if value is None or value == "":  # no value: say which outcome, and where its detail is
         ref = errors.get((row.get("outcome"), row.get("detail") or ""), "")
         return f"{row.get('outcome') or 'error'} {ref}".strip()
-    mark = ABBREV.get(row.get("verdict", ""), row.get("verdict", ""))
+    verdict = row.get("verdict", "")
+    mark = ABBREV.get(verdict, verdict)
     text = f"`{value if isinstance(value, str) else repr(float(value))}`"
     if str(value) == "nan" and _nan_payloads_differ(m):  # the cheap test first: this runs per cell
         text += f" {row.get('bits')}"  # repr writes every NaN alike: the bits tell them apart
@@ -140,10 +150,13 @@ def _row_verdict(v: compare.RowVerdict) -> str:
 
 
 def _primitives(case, matrix, mcols, cases) -> str:
+    by_fw: dict = {}  # framework -> its primitives, in order of first use (one pass over the cells)
+    for m in matrix:
+        for c, r in m.cells.items():
+            by_fw.setdefault(c[0], {})[r.get("primitive")] = None
     parts = []
     for fw in distinct(c[0] for c in mcols):
-        prims = distinct(r.get("primitive") for m in matrix for c, r in m.cells.items()
-                         if c[0] == fw and r.get("primitive"))
+        prims = distinct(by_fw.get(fw, ()))
         native = case in cases and fw in (cases[case].native or {})
         note = " (the case's native override for this framework)" if native else ""
         parts.append(f"{fw}: {', '.join(code(p) for p in prims) or 'not recorded'}{note}")

@@ -21,21 +21,22 @@ from crossgrad.reporting.report_text import table as markdown_table
 EXAMPLES = 3  # disagreements quoted per spelling
 
 
-def _framework_rows(rows, framework: str) -> list[dict]:
-    return [r for r in rows if r.get("framework") == framework]
-
-
 def compare_spelling(pairs: list[tuple[dict, dict]]) -> dict:
     """Counts and examples of one variant against its base, quantity by quantity
     (keys: the quantity, its framework and case left blank)."""
-    values = [(RowKey.of(v)._replace(framework="", case=""), as_float(b.get("value")), as_float(v.get("value")))
-              for b, v in pairs]
-    valued = [(k, b, v) for k, b, v in values if b is not None and v is not None]
-    differ = [(k, b, v) for k, b, v in valued if bit_key(b) != bit_key(v)]
-    one_sided = [k for k, b, v in values if (b is None) != (v is None)]
-    return {"compared": len(valued), "differ": [k for k, _, _ in differ],
+    values = [(v, as_float(b.get("value")), as_float(v.get("value"))) for b, v in pairs]
+    compared = sum(1 for _, b, v in values if b is not None and v is not None)
+    # Keys only for the rows that are listed (most pairs agree): the same keys, far fewer built.
+    differ = [(_quantity(row), b, v) for row, b, v in values
+              if b is not None and v is not None and bit_key(b) != bit_key(v)]
+    one_sided = [_quantity(row) for row, b, v in values if (b is None) != (v is None)]
+    return {"compared": compared, "differ": [k for k, _, _ in differ],
             "sign_only": [k for k, b, v in differ if b == v], "one_sided": one_sided,
             "examples": differ[:EXAMPLES]}
+
+
+def _quantity(row: dict) -> RowKey:
+    return RowKey.of(row)._replace(framework="", case="")
 
 
 def _by_case(rows: list[dict], cases: dict) -> dict:
@@ -60,17 +61,21 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
     given, else from the base rows' `primitive` (every call the case made)."""
     out = []
     by_case = _by_case(rows, cases)
+    by_fw: dict = {}  # (case, framework) -> its rows, in run order
+    for name, members in by_case.items():
+        for row in members:
+            by_fw.setdefault((name, row.get("framework")), []).append(row)
     bases: dict = {}  # (base case, framework) -> its rows keyed once, for each of its variants
     for name, case in cases.items():
         if not getattr(case, "variant_of", ""):
             continue
         # () : a variant in every framework (relu(-z) + z is relu written as another function)
         for fw in case.frameworks or dict.fromkeys(r.get("framework") for r in by_case.get(name, ())):
-            if not any(r.get("framework") == fw for r in by_case.get(name, ())):
+            if (name, fw) not in by_fw:
                 continue
             if (case.variant_of, fw) not in bases:
-                bases[case.variant_of, fw] = keyed(_framework_rows(by_case.get(case.variant_of, ()), fw), ("case",))
-            pairs = pair_with(bases[case.variant_of, fw], _framework_rows(by_case.get(name, ()), fw), ("case",))
+                bases[case.variant_of, fw] = keyed(by_fw.get((case.variant_of, fw), ()), ("case",))
+            pairs = pair_with(bases[case.variant_of, fw], by_fw[name, fw], ("case",))
             op = next(iter(case.respell), "") or case.variant_of  # relu(-z) + z: relu itself, rewritten
             out.append({"base": case.variant_of, "framework": fw, "op": op,
                         "spelling": next(iter(case.respell.values()), "") or case.description, "case": name,
