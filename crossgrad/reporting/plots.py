@@ -3,8 +3,8 @@ The timing section's plots are crossgrad.reporting.timing_plots; nothing here im
 the rest of crossgrad, so imports run one way. A plot comes back as PNG bytes: the
 report's one writer (crossgrad.reporting.part) writes it.
 
-The heatmap is drawn with Pillow (which matplotlib requires, so it is there wherever
-the timing plots are), straight into a palette image at its final size: the grid is
+The heatmap is drawn with Pillow (a dependency of crossgrad's, and of matplotlib's),
+straight into a palette image at its final size: the grid is
 one small image of colour indices scaled up, the texts are drawn by FreeType in C,
 anti-aliased through a few blended palette entries. matplotlib drew the full
 catalogue's grid (492 x 13 cells) in 6-9 s and ~480 MB (its import, its per-glyph
