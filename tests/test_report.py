@@ -174,3 +174,18 @@ def test_an_empty_run_still_renders(tmp_path):
     assert "No gradient rows were recorded." in text and "**PARTIAL RUN**" in text
     path = write_report(tmp_path, [], {}, {"status": "complete"}, CASES)
     assert path.exists() and not (tmp_path / "summary.png").exists()
+
+
+def test_the_headers_seeds_are_each_rows_seed_once_in_run_order():
+    """report_header._seeds keys text seeds by their (ad, tangent, cotangent) triple; float
+    seeds go row by row, since a -0.0 would meet 0.0's entry in a dict."""
+    from crossgrad.core.rows import seed_text
+    from crossgrad.reporting.report_header import _seeds
+
+    floats = [{"ad": "reverse", "cotangent": 0.0}, {"ad": "reverse", "cotangent": -0.0},
+              {"ad": "forward", "tangent": 2.0, "cotangent": -0.0}]
+    texts = [{"ad": "reverse", "cotangent": "-1.0"}, {"ad": "forward", "tangent": "2.0", "cotangent": "-1.0"},
+             {"ad": "none"}, {"ad": "reverse", "cotangent": "-1.0"}, {"ad": "second", "cotangent": "1.0"}]
+    for rows in (floats, texts):
+        assert _seeds(rows) == [s for s in dict.fromkeys(seed_text(r) for r in rows) if s]
+    assert _seeds(floats) == ["0.0", "-0.0", "2.0"]
