@@ -3,13 +3,18 @@ The timing section's plots are crossgrad.reporting.timing_plots; nothing here im
 the rest of crossgrad, so imports run one way. A plot comes back as PNG bytes: the
 report's one writer (crossgrad.reporting.part) writes it.
 
-The heatmap is drawn with Pillow (a dependency of crossgrad's, and of matplotlib's),
-straight into a palette image at its final size: the grid is
-one small image of colour indices scaled up, the texts are drawn by FreeType in C,
-anti-aliased through a few blended palette entries. matplotlib drew the full
-catalogue's grid (492 x 13 cells) in 6-9 s and ~480 MB (its import, its per-glyph
-text rendering, resampling the grid to the figure's pixels, a 40 MB RGBA buffer to
-encode); a palette image is one byte a pixel and encodes in a tenth of the time.
+matplotlib is imported only when a plot is drawn, and through its object API
+(Figure + the Agg canvas), never pyplot: pyplot would pick a GUI backend and
+keep global state; Agg draws PNG files and needs no display.
+
+The layout is computed here in whole pixels, not by constrained layout: the full
+catalogue (492 x 13 cells) took matplotlib 6-11 s and ~480 MB when it laid out 500+
+tick labels twice, resampled the grid's values as floats to 2150 x 9917 px and
+encoded that buffer. Now the cells are one quad each (pcolormesh, filled by Agg in C,
+no image resampled) in an axes placed on whole pixels, the row labels are glyph
+outlines built once a distinct word (matplotlib 3.11 draws a text one Python call a
+glyph), and the picture is at most about MAX_GRID_HEIGHT tall however many rows the
+catalogue has.
 """
 from __future__ import annotations
 
@@ -47,15 +52,17 @@ MAX_LABELLED_CELLS = 2000
 # one row label. The grid is at most MAX_GRID_HEIGHT tall, so a catalogue with
 # thousands of rows stays a picture a viewer opens: past it rows get thinner and
 # only every k-th row is labelled, so that labels never overlap.
-LABELLED_CELL, COMPACT_CELL = (148, 54), (72, 16)  # (width, height)
-ROW_FONT, CELL_FONT, LEGEND_FONT = 12, 10, 11
-MAX_GRID_HEIGHT = 12000
-LABEL_PITCH = 14  # the least height between two row labels
-SLANT = 35  # degrees: column labels slant up to the right, so "tensorflow compiled" fits
-MARGIN, GAP, LEGEND_PITCH = 10, 6, 16
+LABELLED_CELL, COMPACT_CELL = (148, 54), (52, 14)  # (width, height)
+ROW_FONT, CELL_FONT, LEGEND_FONT = 11, 10, 11
+MAX_GRID_HEIGHT = 6000
+LABEL_PITCH = 12  # the least height between two row labels
+SLANT = 35  # degrees: column labels slant up to the right, so "tensorflow compiled" fit
+MARGIN, GAP = 10, 6
+# 64 dots an inch: a power of two, so figsize = pixels / DPI converts back to the same
+# whole pixels (Agg truncates the figure's size to whole pixels).
+DPI = 64
 WHITE, BLACK, FRAME, SWATCH_EDGE = "#ffffff", "#000000", "#282828", "#999999"
 DARK = ("invalid", "error", "differs")  # standings whose colour needs white text
-LEVELS = 12  # shades of a text's edge over its background (at most 18 backgrounds fit 256 colours)
 
 
 def summary_heatmap(row_labels: list[str], col_labels: list[str],
@@ -66,188 +73,189 @@ def summary_heatmap(row_labels: list[str], col_labels: list[str],
     in the cell, so the picture reads without the legend too, when there are at
     most MAX_LABELLED_CELLS cells (more: colours only, in compact rows).
     """
-    from PIL import Image, ImageDraw
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     labelled = len(row_labels) * len(col_labels) <= MAX_LABELLED_CELLS
     cell_w, cell_h = LABELLED_CELL if labelled else COMPACT_CELL
     cell = (cell_w, max(1, min(cell_h, MAX_GRID_HEIGHT // max(1, len(row_labels)))))
-    fonts = {size: _font(size) for size in (ROW_FONT, CELL_FONT, LEGEND_FONT)}
     used = sorted({s for row in standings for s in row if s in STANDING_INDEX}, key=STANDING_INDEX.get)
-    heads = [_slanted(text, fonts[ROW_FONT]) for text in col_labels]
-    left = MARGIN + math.ceil(max((fonts[ROW_FONT].getlength(t) for t in row_labels), default=0)) + GAP
-    top = MARGIN + max((h.height for h, _ in heads), default=0) + GAP
-    grid_w, grid_h = cell[0] * len(col_labels), cell[1] * len(row_labels)
-    legend_x = left + grid_w + 2 * GAP
-    heads_right = max((left + cell[0] * j + cell[0] // 2 - foot + h.width for j, (h, foot) in enumerate(heads)),
-                      default=0)
-    width = max(legend_x + _legend_width(used, fonts[LEGEND_FONT]), heads_right) + MARGIN
-    height = top + max(grid_h, LEGEND_PITCH * len(used)) + MARGIN
-    palette = Palette()
-    image = Image.new("P", (width, height), palette.index(WHITE))
-    image.paste(_grid(standings, cell, palette), (left, top))
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((left - 1, top - 1, left + grid_w, top + grid_h), outline=palette.index(FRAME))
-    image.paste(_row_labels(row_labels, fonts[ROW_FONT], (left - 1, grid_h), cell[1], palette), (0, top))
-    image.paste(_heads(heads, (width, top - GAP), left, cell[0], palette), (0, 0))
+    outlines = Outlines(ROW_FONT)
+    layout = Layout(row_labels, col_labels, used, cell, outlines)
+    fig = Figure(figsize=(layout.width / DPI, layout.height / DPI), dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = _grid(fig, layout, standings)
+    _row_labels(fig, layout, row_labels, outlines)
+    _heads(fig, layout, col_labels)
     if labelled:
-        _write_cells(image, texts, standings, fonts[CELL_FONT], (left, top), cell, palette)
-    _legend(image, used, fonts[LEGEND_FONT], (legend_x, top), palette)
-    image.putpalette(palette.flat())
-    return _png(image)
+        _write_cells(ax, texts, standings)
+    _legend(fig, layout, used)
+    return _png(fig)
 
 
-class Palette:
-    """The picture's colours: the standings' first (index = STANDING_INDEX), then on
-    demand plain colours and ramps of LEVELS shades from a background to an ink, which
-    draw anti-aliased text on that background in a one-byte-a-pixel image."""
-
-    def __init__(self):
-        self.colours = [_rgb(colour) for _, colour in STANDINGS]
-        self.ramps: dict[tuple, list[int]] = {}
-
-    def index(self, colour: str) -> int:
-        rgb = _rgb(colour)
-        if rgb not in self.colours:
-            self.colours.append(rgb)
-        return self.colours.index(rgb)
-
-    def ramp(self, background: str, ink: str) -> list[int]:
-        """A lookup table from a text's coverage (0-255, as drawn on an "L" image) to
-        the palette index of that blend of background and ink."""
-        key = (background, ink)
-        if key not in self.ramps:
-            base, back, front = len(self.colours), _rgb(background), _rgb(ink)
-            self.colours += [tuple(round(b + (f - b) * k / (LEVELS - 1)) for b, f in zip(back, front))
-                             for k in range(LEVELS)]
-            self.ramps[key] = [base + round(v * (LEVELS - 1) / 255) for v in range(256)]
-        return self.ramps[key]
-
-    def flat(self) -> list[int]:
-        if len(self.colours) > 256:
-            raise ValueError(f"{len(self.colours)} colours: a palette image holds 256")
-        return [channel for rgb in self.colours for channel in rgb]
+def _points(pixels: float) -> float:
+    """A size in pixels as points (what matplotlib's font sizes and line widths take)."""
+    return pixels * 72 / DPI
 
 
-def _rgb(colour: str) -> tuple[int, int, int]:
-    return tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+class Layout:
+    """Where everything goes, in whole pixels from the top left: the grid at (left, top),
+    the labels' room measured from their texts (FreeType's metrics, as Agg draws them)."""
+
+    def __init__(self, row_labels, col_labels, used, cell: tuple[int, int], outlines: Outlines):
+        self.cell, self.rows, self.cols = cell, len(row_labels), len(col_labels)
+        widths = [outlines.width(label) for label in row_labels]
+        self.left = MARGIN + math.ceil(max(widths, default=0)) + GAP
+        sin, cos = math.sin(math.radians(SLANT)), math.cos(math.radians(SLANT))
+        heads = _text_widths(col_labels, ROW_FONT)
+        self.top = MARGIN + math.ceil(max((w * sin + ROW_FONT * cos for w in heads), default=0)) + GAP
+        grid_w, grid_h = cell[0] * self.cols, cell[1] * self.rows
+        self.legend_x = self.left + grid_w + 2 * GAP
+        legend_w = 3 * LEGEND_FONT + math.ceil(max(_text_widths(used, LEGEND_FONT), default=0))
+        heads_right = max((self.left + cell[0] * j + cell[0] // 2 + w * cos for j, w in enumerate(heads)), default=0)
+        self.width = math.ceil(max(self.legend_x + legend_w, heads_right)) + MARGIN
+        self.height = self.top + max(grid_h, math.ceil(1.8 * LEGEND_FONT) * len(used)) + MARGIN
+
+    def from_bottom(self, y: float) -> float:
+        """A y counted from the top as matplotlib's display y (counted from the bottom)."""
+        return self.height - y
 
 
-def _font(size: int):
-    """DejaVu Sans (matplotlib's own font: the report's other plots use it) at size pixels,
-    laid out by the basic engine, so the pixels do not depend on whether libraqm is there."""
-    import importlib.util
-    from pathlib import Path
+def _text_widths(texts, size_px: int) -> list[float]:
+    """Each text's width in pixels in matplotlib's font at size_px, as Agg lays it out."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
 
-    from PIL import ImageFont
-
-    spec = importlib.util.find_spec("matplotlib")
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        path = Path(folder) / "mpl-data" / "fonts" / "ttf" / "DejaVuSans.ttf"
-        if path.is_file():
-            return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.BASIC)
-    return ImageFont.load_default(size)
+    renderer, font = RendererAgg(1, 1, DPI), FontProperties(size=_points(size_px))
+    return [renderer.get_text_width_height_descent(text, font, ismath=False)[0] for text in texts]
 
 
-def _inked(layer, palette: Palette, background: str = WHITE, ink: str = BLACK):
-    """A coverage layer ("L", text drawn at 255) as palette indices of ink on background."""
-    shades = layer.point(palette.ramp(background, ink))
-    shades.putpalette([0, 0, 0] * 256)  # makes it a "P" image: pasted, its indices are copied
-    return shades
+def _grid(fig, layout: Layout, standings):
+    """The cells' colours: one quad a cell (pcolormesh: Agg fills them in C, no image is
+    resampled), in an axes on whole pixels, white lines between cells (between rows only
+    when they are tall enough to spare one)."""
+    import numpy as np
+    from matplotlib.colors import BoundaryNorm, ListedColormap
 
-
-def _grid(standings, cell: tuple[int, int], palette: Palette):
-    """The cells' colours as one image: a pixel per cell scaled up, a white line between
-    cells (between rows only when they are tall enough to spare one)."""
-    from PIL import Image, ImageDraw
-
-    rows, cols = len(standings), len(standings[0]) if standings else 0
+    (cell_w, cell_h), rows, cols = layout.cell, layout.rows, layout.cols
+    width, height = layout.width, layout.height
+    ax = fig.add_axes((layout.left / width, (height - layout.top - cell_h * rows) / height,
+                       cell_w * cols / width, cell_h * rows / height))
+    ax.set_axis_off()
+    ax.set_xlim(0, max(1, cols))
+    ax.set_ylim(max(1, rows), 0)
+    ax.add_patch(_frame(ax))
     if not rows * cols:
-        return Image.new("P", (cols * cell[0], rows * cell[1]), palette.index(WHITE))
-    indices = bytes(STANDING_INDEX.get(s, STANDING_INDEX["none"]) for row in standings for s in row)
-    grid = Image.frombytes("P", (cols, rows), indices).resize((cols * cell[0], rows * cell[1]),
-                                                              Image.Resampling.NEAREST)
-    draw, white = ImageDraw.Draw(grid), palette.index(WHITE)
-    # Each cell's own last pixels (2 columns, 1 row; corners inclusive) are the lines.
-    for j in range(1, cols):
-        draw.rectangle((cell[0] * j - 2, 0, cell[0] * j - 1, grid.height - 1), fill=white)
-    for i in range(1, rows) if cell[1] >= 4 else ():
-        draw.rectangle((0, cell[1] * i - 1, grid.width - 1, cell[1] * i - 1), fill=white)
-    return grid
+        return ax
+    indices = np.array([[STANDING_INDEX.get(s, STANDING_INDEX["none"]) for s in row] for row in standings])
+    cmap = ListedColormap([colour for _, colour in STANDINGS])
+    ax.pcolormesh(indices, cmap=cmap, norm=BoundaryNorm(np.arange(len(STANDINGS) + 1) - 0.5, len(STANDINGS)),
+                  antialiased=False, snap=True)
+    ax.vlines(np.arange(1, cols), 0, rows, colors=WHITE, linewidths=_points(2), antialiased=False)
+    if cell_h >= 4:
+        ax.hlines(np.arange(1, rows), 0, cols, colors=WHITE, linewidths=_points(1), antialiased=False)
+    return ax
 
 
-def _row_labels(labels, font, size: tuple[int, int], cell_h: int, palette: Palette):
+def _frame(ax):
+    from matplotlib.patches import Rectangle
+
+    return Rectangle((0, 0), 1, 1, transform=ax.transAxes, fill=False, edgecolor=FRAME,
+                     linewidth=_points(1), antialiased=False, clip_on=False, zorder=3)
+
+
+def _row_labels(fig, layout: Layout, labels, outlines: Outlines) -> None:
     """The row labels, right-aligned beside their rows; rows thinner than a label: every
-    step-th row is labelled (at its own row)."""
-    from PIL import Image, ImageDraw
+    step-th row is labelled (at its own row).
 
-    layer = Image.new("L", size)
-    draw = ImageDraw.Draw(layer)
+    They are drawn as one path of glyph outlines (matplotlib's TextPath), each distinct
+    word's outline made once: a catalogue's labels repeat their cases and dtypes, and
+    drawing 500 labels as texts (one Python call a glyph in matplotlib 3.11) took 1.6 s."""
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path
+    from matplotlib.transforms import IdentityTransform
+
+    cell_h = layout.cell[1]
+    pieces = []
     for i in range(0, len(labels), max(1, math.ceil(LABEL_PITCH / cell_h))):
-        draw.text((size[0] - GAP, cell_h * i + cell_h / 2), labels[i], font=font, fill=255, anchor="rm")
-    return _inked(layer, palette)
+        baseline = layout.from_bottom(layout.top + cell_h * i + cell_h / 2) - outlines.cap / 2
+        pieces += outlines.right_aligned(labels[i], layout.left - GAP, baseline)
+    if pieces:
+        fig.add_artist(PathPatch(Path.make_compound_path(*pieces), facecolor=BLACK, edgecolor="none",
+                                 transform=IdentityTransform()))
 
 
-def _slanted(text: str, font):
-    """(mask, foot): the column label as a coverage mask slanted up by SLANT degrees, and
-    the x in it of the text's lower left corner (rotated about the centre, that corner
-    lands on the mask's bottom edge, its height times sin(SLANT) from the left)."""
-    from PIL import Image, ImageDraw
+class Outlines:
+    """Glyph outlines of texts at size_px (matplotlib's TextPath), one path a distinct word."""
 
-    left, _, right, _ = font.getbbox(text, anchor="ls")
-    ascent, descent = font.getmetrics()
-    mask = Image.new("L", (max(1, right - min(0, left)), ascent + descent))
-    ImageDraw.Draw(mask).text((0, ascent), text, font=font, fill=255, anchor="ls")
-    foot = round(mask.height * math.sin(math.radians(SLANT)))
-    return mask.rotate(SLANT, resample=Image.Resampling.BICUBIC, expand=True), foot
+    def __init__(self, size_px: int):
+        from matplotlib.font_manager import FontProperties
+
+        self.size, self.font, self.words = size_px, FontProperties(size=size_px), {}
+        self.space = self._word("x x")[1] - 2 * self._word("x")[1]
+        self.cap = self._word("H")[0].get_extents().y1  # the height a label is centred by
+
+    def _word(self, word: str):
+        """(outline at the origin, advance in pixels) of word."""
+        if word not in self.words:
+            from matplotlib.textpath import TextPath, text_to_path
+
+            width, _, _ = text_to_path.get_text_width_height_descent(word, self.font, ismath=False)
+            self.words[word] = (TextPath((0, 0), word, size=self.size, prop=self.font), width)
+        return self.words[word]
+
+    def width(self, text: str) -> float:
+        """text's advance in pixels (its words' and the spaces between them)."""
+        words = text.split(" ")
+        return sum(self._word(word)[1] for word in words) + self.space * (len(words) - 1)
+
+    def right_aligned(self, text: str, right: float, baseline: float) -> list:
+        """text's word outlines placed so that text ends at x = right on the baseline."""
+        from matplotlib.path import Path
+
+        placed, x = [], right
+        for word in reversed(text.split(" ")):
+            path, advance = self._word(word)
+            x -= advance
+            placed.append(Path(path.vertices + (x, baseline), path.codes))
+            x -= self.space
+        return placed
 
 
-def _heads(heads, size: tuple[int, int], left: int, cell_w: int, palette: Palette):
-    """The slanted column labels, each one's lower left corner just above its column's centre."""
-    from PIL import Image
+def _heads(fig, layout: Layout, labels) -> None:
+    """The column labels slanted up to the right, each starting just above its column's centre."""
+    from matplotlib.transforms import IdentityTransform
 
-    layer = Image.new("L", size)
-    for j, (mask, foot) in enumerate(heads):
-        layer.paste(255, (left + cell_w * j + cell_w // 2 - foot, size[1] - mask.height), mask)
-    return _inked(layer, palette)
+    cell_w = layout.cell[0]
+    for j, label in enumerate(labels):
+        fig.text(layout.left + cell_w * j + cell_w / 2, layout.from_bottom(layout.top - GAP), label,
+                 transform=IdentityTransform(), rotation=SLANT, rotation_mode="anchor", ha="left", va="baseline",
+                 fontsize=_points(ROW_FONT))
 
 
-def _write_cells(image, texts, standings, font, origin, cell, palette: Palette) -> None:
-    from PIL import Image, ImageDraw
-
-    inner = (cell[0] - 2, cell[1] - 1)  # inside the white lines
+def _write_cells(ax, texts, standings) -> None:
     for i, row in enumerate(texts):
         for j, text in enumerate(row):
             # The cell text wraps at its tags, so a long one stays inside the cell.
-            layer = Image.new("L", inner)
-            ImageDraw.Draw(layer).multiline_text((inner[0] / 2, inner[1] / 2), text.replace(", ", "\n"),
-                                                 font=font, fill=255, anchor="mm", align="center", spacing=1)
-            standing = standings[i][j] if standings[i][j] in STANDING_INDEX else "none"
-            ink = WHITE if standing in DARK else BLACK
-            image.paste(_inked(layer, palette, dict(STANDINGS)[standing], ink),
-                        (origin[0] + cell[0] * j, origin[1] + cell[1] * i))
+            ink = WHITE if standings[i][j] in DARK else BLACK
+            ax.text(j + 0.5, i + 0.5, text.replace(", ", "\n"), ha="center", va="center", fontsize=_points(CELL_FONT),
+                    color=ink, linespacing=1.1)
 
 
-def _legend_width(used, font) -> int:
-    return 24 + math.ceil(max((font.getlength(s) for s in used), default=0))
-
-
-def _legend(image, used, font, origin: tuple[int, int], palette: Palette) -> None:
+def _legend(fig, layout: Layout, used) -> None:
     """A swatch and the name of each standing the grid shows, in STANDINGS order."""
-    from PIL import Image, ImageDraw
+    from matplotlib.patches import Patch
+    from matplotlib.transforms import IdentityTransform
 
-    x, y = origin
-    layer = Image.new("L", (_legend_width(used, font) - 24, LEGEND_PITCH * len(used) or 1))
-    names = ImageDraw.Draw(layer)
-    draw = ImageDraw.Draw(image)
-    for k, name in enumerate(used):
-        draw.rectangle((x, y + LEGEND_PITCH * k + 3, x + 17, y + LEGEND_PITCH * k + 12),
-                       fill=STANDING_INDEX[name], outline=palette.index(SWATCH_EDGE))
-        names.text((0, LEGEND_PITCH * k + 8), name, font=font, fill=255, anchor="lm")
-    image.paste(_inked(layer, palette), (x + 24, y))
+    if not used:
+        return
+    fig.legend(handles=[Patch(facecolor=dict(STANDINGS)[s], edgecolor=SWATCH_EDGE, label=s) for s in used],
+               loc="upper left", bbox_to_anchor=(layout.legend_x, layout.from_bottom(layout.top)),
+               bbox_transform=IdentityTransform(), fontsize=_points(LEGEND_FONT), frameon=False, borderaxespad=0, borderpad=0)
 
 
-def _png(image) -> bytes:
-    """The image as PNG bytes."""
+def _png(fig) -> bytes:
+    """The figure as PNG bytes."""
     buffer = io.BytesIO()
-    image.save(buffer, format="png")
+    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 3})
     return buffer.getvalue()
