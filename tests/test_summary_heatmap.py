@@ -80,3 +80,16 @@ def test_the_same_grid_gives_the_same_bytes():
     args = (["relu float32", "relu float64"], ["torch eager", "jax eager"], [["exact", "differs"]] * 2,
             [["exact", "odd value ×2"]] * 2)
     assert plots.summary_heatmap(*args) == plots.summary_heatmap(*args)
+
+
+def test_thin_rows_get_every_kth_label_and_labels_never_touch():
+    rows = plots.MAX_LABELLED_CELLS // 2 + 1  # 2 columns: compact, rows thinner than a label
+    pixels, _ = picture(rows, 2, standing=lambda i, j: "exact")
+    cell_h = plots.MAX_GRID_HEIGHT // rows
+    step = -(-plots.LABEL_PITCH // cell_h)
+    assert step > 1  # the case under test: not every row can hold a label
+    (x0, y0) = grid_origin(pixels)
+    strip = pixels[y0:y0 + cell_h * rows, :x0 - 2]  # the row labels, beside the grid
+    inked = np.any(strip.min(axis=2) < 128, axis=1)  # pixel rows holding a dark stroke
+    runs = int(inked[0]) + int(np.sum(inked[1:] & ~inked[:-1]))  # separate bands of ink
+    assert runs == len(range(0, rows, step))  # one band a labelled row: none merge, none missing
