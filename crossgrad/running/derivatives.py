@@ -134,11 +134,11 @@ def _one_call_per_seed(group: list[Quantity]) -> list[Quantity]:
 
 def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str) -> Iterator[dict]:
     point = case.point(q.point)
-    args = point_arrays(adapter, point, task.dtype, task.device)
-    seed = adapter.asarray(as_dtype(1.0 if q.seed is None else q.seed, task.dtype), task.device)
-    one = adapter.asarray(as_dtype(1.0, task.dtype), task.device)
     wanted = {g.wrt for g in group if g.point == q.point and g.seed == q.seed}
-    try:
+    try:  # building the inputs can fail too (a framework without arrays of the dtype): rows, not a dead worker
+        args = point_arrays(adapter, point, task.dtype, task.device)
+        seed = adapter.asarray(as_dtype(1.0 if q.seed is None else q.seed, task.dtype), task.device)
+        one = adapter.asarray(as_dtype(1.0, task.dtype), task.device)
         outs = adapter.block(compiled(*args, seed, one))
     except Exception as exc:
         yield from failed_rows(base, case, [g for g in group if g.point == q.point and g.seed == q.seed],
