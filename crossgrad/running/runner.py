@@ -21,6 +21,7 @@ from crossgrad.core.records import SCHEMA_VERSION
 from crossgrad.core.registry import frameworks
 from crossgrad.catalogue import Catalogue
 from crossgrad.core.rows import RowKey
+from crossgrad.core.shareable import without_user_tree
 from crossgrad.running.derivatives import arg_text, failed_rows
 from crossgrad.running.plan import RunConfig, Task, quantities, tasks_for
 from crossgrad.running.supervisor import Supervisor
@@ -160,7 +161,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
         elif name == "loaded":
             info = dict(event.get("info") or {}, version=event.get("version"),
                         devices=event.get("devices"), spelling=event.get("spelling"))
-            run.env["frameworks"][framework] = info
+            run.env["frameworks"][framework] = without_user_tree(info)  # env.json travels: no home folder
             run.save()
         elif name == "load_failed":
             run.env["frameworks"][framework] = {"load_error": event.get("error")}
