@@ -148,3 +148,25 @@ def test_an_input_the_adapter_cannot_build_is_rows_of_that_point_and_the_others_
     assert {(r["ad"], r["wrt"]) for r in tie} == {("none", ""), ("reverse", "w"), ("reverse", "b"), ("forward", "w"),
                                                  ("forward", "b"), ("second", "w")}
     assert {r["outcome"] for r in rows if r["point"] == "distinct"} == {"ok"}
+
+
+class NoForwardRule(NumpyAdapter):
+    """jvp raises as mlx before 0.31.2 did through a max reduction (its text, verbatim)."""
+
+    dtypes = ("float32", "float64", "bfloat16", "float16")
+
+    def jvp(self, f, args, wrt, tangent, h=1e-6):
+        raise ValueError("[Primitive::jvp] Not implemented for Max.")
+
+    def vjp(self, f, args, wrt, cotangent):
+        return tuple(np.zeros_like(args[i]) for i in wrt)  # reverse mode has its rule
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16", "float16"])
+def test_a_missing_derivative_rule_is_unsupported_in_every_dtype(dtype):
+    rows = list(compute_task(NoForwardRule(), Task("numpy", "max_ties", dtype, "cpu", "eager"),
+                             {"points": ["tie"], "seeds": [1.0]}, cases()))
+    forward = [r for r in rows if r["ad"] == "forward"]
+    assert [(r["wrt"], r["outcome"]) for r in forward] == [("w", "unsupported"), ("b", "unsupported")]
+    assert {r["detail"] for r in forward} == {"ValueError: [Primitive::jvp] Not implemented for Max."}
+    assert {r["outcome"] for r in rows if r["ad"] != "forward"} == {"ok"}
