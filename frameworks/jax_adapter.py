@@ -271,7 +271,7 @@ class JaxAdapter(LazyFramework):
                       "jax_default_matmul_precision": jax.config.jax_default_matmul_precision},
             "env": {k: os.environ[k] for k in ("XLA_FLAGS", "XLA_PYTHON_CLIENT_PREALLOCATE", "CUDA_VISIBLE_DEVICES",
                                                "JAX_COMPILATION_CACHE_DIR") if k in os.environ},
-            "compilation_cache": _cache_folder() or "off",
+            "compilation_cache": self.compile_cache(),  # its state; the runner writes the home folder "~"
         }
 
     def compile_cache(self) -> str:

@@ -14,7 +14,7 @@ from crossgrad.cases.special import CLAMP_FAMILY, NAN_SELECTS
 from cli_helpers import run_cli
 from crossgrad.case import DTYPES
 from crossgrad.core.dtypes import (FACTS, NAMES, TOLERANCES, UnknownDtype, as_dtype, bits, from_bits, is_subnormal,
-                                   numpy_dtype, program_z, round_to, unsupported_kernel)
+                                   missing_derivative_rule, numpy_dtype, program_z, round_to, unsupported_kernel)
 from crossgrad.core.records import same_bits
 from crossgrad.catalogue import cases
 from crossgrad.judging.truth import quantity_truth
@@ -154,6 +154,20 @@ def test_unsupported_kernel_reading_only_for_16_bit_and_known_phrases():
     assert unsupported_kernel(torch_text, "bfloat16")
     assert not unsupported_kernel(torch_text, "float32")  # a float32 failure stays an error
     assert not unsupported_kernel("ValueError: shapes do not match", "float16")
+
+
+@pytest.mark.parametrize("text", ["[Primitive::jvp] Not implemented for Max.",  # mlx 0.29.4, verbatim
+                                  "[Primitive::vjp] Not implemented for Sum.",
+                                  "Differentiation rule for 'cumlogsumexp' not implemented",  # jax's wording
+                                  "the derivative for 'aten::_foo' is not implemented."])  # torch's
+def test_a_missing_derivative_rule_reads_unsupported_whatever_the_dtype(text):
+    assert missing_derivative_rule(text) and missing_derivative_rule(f"ValueError: {text}")
+
+
+def test_a_missing_derivative_rule_needs_both_the_marker_and_not_implemented():
+    assert not missing_derivative_rule("[squeeze] Cannot squeeze axis 0 with size 3 which is not equal to 1.")
+    assert not missing_derivative_rule("the derivative for 'x' is nan")
+    assert not missing_derivative_rule("\"sqrt_vml_cpu\" not implemented for 'BFloat16'")  # a kernel: 16-bit rule
 
 
 # --- points: the truth is at the z each dtype computes --------------------------------

@@ -208,3 +208,17 @@ def test_a_worker_started_while_the_run_is_being_killed_is_killed_too(tmp_path):
     assert supervisor.run() is False
     assert time.monotonic() - start < 10
     assert supervisor.process.poll() is not None
+
+
+@pytest.mark.parametrize("fault, version", [("fake_a:relu:abort", "2.0"),  # the worker said 2.0 before it crashed
+                                            ("fake_a:import:raise", "")])  # it never said: unknown
+def test_crashed_rows_of_a_python_run_carry_the_workers_version_not_the_supervisors(tmp_path, fault, version):
+    """Under --python the workers hold another release (here fake_a 2.0; this interpreter's is 1.0)."""
+    other = tmp_path / "python"
+    other.write_text(f'#!/bin/sh\nFAKEFW_VERSION=2.0 PYTHONPATH="{FAKE}:$PYTHONPATH" exec {sys.executable} "$@"\n')
+    other.chmod(0o755)
+    result, rows, _ = run_with_fault(tmp_path, fault, "--python", str(other))
+    assert result.returncode == 3, result.stderr
+    crashed = [r for r in rows if r["framework"] == "fake_a" and r["outcome"] == "crashed"]
+    assert crashed and {r["framework_version"] for r in crashed} == {version}
+    assert {r["framework_version"] for r in rows if r["outcome"] == "ok"} == {"2.0"}

@@ -118,3 +118,55 @@ def test_a_gradient_the_adapter_cannot_read_back_is_an_error_row_not_a_crash():
     assert [(r["wrt"], r["outcome"]) for r in reverse] == [("w", "error"), ("b", "error")]
     assert "IndexedSlices" in reverse[0]["detail"]
     assert [r["outcome"] for r in rows if r["ad"] == "none"] == ["ok"]
+
+
+class NoArrayOfTieB(NumpyAdapter):
+    """asarray fails on one input (the tie point's b), as TensorFlow 2.12.1's did on bfloat16."""
+
+    dtypes = ("float32", "float64", "bfloat16", "float16")
+
+    def __init__(self, message: str):
+        super().__init__()
+        self.message = message
+
+    def asarray(self, value, device):
+        if np.array_equal(np.asarray(value, np.float64), [0.0, 2.0, 3.0, 0.0]):
+            raise TypeError(self.message)
+        return np.array(value)
+
+
+@pytest.mark.parametrize("message, outcome", [
+    ("Cannot convert [0. 2. 3. 0.] to EagerTensor of dtype bfloat16", "error"),
+    ("bfloat16 arrays are not supported here", "unsupported"),  # a phrase of core.dtypes.unsupported_kernel
+])
+def test_an_input_the_adapter_cannot_build_is_rows_of_that_point_and_the_others_are_kept(message, outcome):
+    rows = list(compute_task(NoArrayOfTieB(message), Task("numpy", "max_ties", "bfloat16", "cpu", "eager"),
+                             {"points": ["tie", "distinct"], "seeds": [1.0]}, cases()))
+    tie = [r for r in rows if r["point"] == "tie"]
+    assert tie and {r["outcome"] for r in tie} == {outcome}
+    assert {r["detail"] for r in tie} == {f"TypeError: {message}"}
+    assert {(r["ad"], r["wrt"]) for r in tie} == {("none", ""), ("reverse", "w"), ("reverse", "b"), ("forward", "w"),
+                                                 ("forward", "b"), ("second", "w")}
+    assert {r["outcome"] for r in rows if r["point"] == "distinct"} == {"ok"}
+
+
+class NoForwardRule(NumpyAdapter):
+    """jvp raises as mlx before 0.31.2 did through a max reduction (its text, verbatim)."""
+
+    dtypes = ("float32", "float64", "bfloat16", "float16")
+
+    def jvp(self, f, args, wrt, tangent, h=1e-6):
+        raise ValueError("[Primitive::jvp] Not implemented for Max.")
+
+    def vjp(self, f, args, wrt, cotangent):
+        return tuple(np.zeros_like(args[i]) for i in wrt)  # reverse mode has its rule
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "bfloat16", "float16"])
+def test_a_missing_derivative_rule_is_unsupported_in_every_dtype(dtype):
+    rows = list(compute_task(NoForwardRule(), Task("numpy", "max_ties", dtype, "cpu", "eager"),
+                             {"points": ["tie"], "seeds": [1.0]}, cases()))
+    forward = [r for r in rows if r["ad"] == "forward"]
+    assert [(r["wrt"], r["outcome"]) for r in forward] == [("w", "unsupported"), ("b", "unsupported")]
+    assert {r["detail"] for r in forward} == {"ValueError: [Primitive::jvp] Not implemented for Max."}
+    assert {r["outcome"] for r in rows if r["ad"] != "forward"} == {"ok"}

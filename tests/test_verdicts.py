@@ -113,6 +113,33 @@ def test_zero_rules_are_measured_from_negative_seeds():
     assert zero_rules(rows[:2], CASES, "forward") == "not measured"
 
 
+def test_a_forward_row_where_both_rules_give_the_same_sign_is_not_counted():
+    # forward mode, d/dw at x = -3, tangent -1: x*tangent = +3 reaches relu's 0, so
+    # keeping +0 and multiplying both give +0.0 (torch compiled, results/sample)
+    def forward(point, wrt, value):
+        return real("torch", "compiled", "float32", "relu", point, "forward", "-1.0", wrt, value)
+    rows = annotate([forward("negative", "w", "0.0"), forward("negative", "b", "0.0"),
+                     forward("kink_xpos", "w", "0.0")], CASES)
+    assert [zero_rule(r, CASES) for r in rows] == [None, KEEP, KEEP]  # kink_xpos: multiplying gives -0.0
+    assert zero_rules(rows, CASES, "forward") == "keeps +0 (relu, the one case run)"  # not also "follows"
+
+
+def test_a_case_in_both_rules_is_named_once_as_plus_zero_or_mixed():
+    def reverse(dtype, point, wrt, value, case="relu_python"):
+        return real("mlx", "eager", dtype, case, point, "reverse", "-1.0", wrt, value)
+    # mlx eager relu_python (results/sample): +0.0 in d/dw at x = -3 and in d/db
+    plus = annotate([reverse("float32", "negative", "w", "0.0"), reverse("float32", "negative", "b", "0.0")], CASES)
+    assert [zero_rule(r, CASES) for r in plus] == [MULTIPLY, KEEP]
+    assert zero_rules(plus, CASES, "reverse") == "+0 whatever x and the seed (relu_python, the one case run)"
+    # a case keeping +0 in float32 (d/dw = x's sign) and multiplying in float16 (the seed's sign)
+    mixed = annotate([reverse("float32", "negative", "w", "-0.0", "relu"), reverse("float32", "negative", "b", "0.0", "relu"),
+                      reverse("float16", "negative", "w", "0.0", "relu"), reverse("float16", "negative", "b", "-0.0", "relu")],
+                     CASES)
+    assert [zero_rule(r, CASES) for r in mixed] == [KEEP, KEEP, MULTIPLY, MULTIPLY]
+    assert zero_rules(mixed + plus, CASES, "reverse") == (
+        "+0 whatever x and the seed: relu_python; mixed: relu (follows the cotangent's sign in float16, keeps +0 in float32)")
+
+
 # --- findings ----------------------------------------------------------------------
 
 

@@ -219,6 +219,24 @@ def unsupported_kernel(message: str, dtype: str) -> bool:
     return any(phrase in text for phrase in _UNSUPPORTED_PHRASES)
 
 
+# A derivative rule the framework lacks for a primitive is a missing capability in
+# every dtype (the same message in float32 as in float16), not a kernel failing:
+# each marker below, with "not implemented" in the same text, reads `unsupported`.
+_MISSING_RULE_MARKERS = (
+    "[primitive::jvp]", "[primitive::vjp]",  # mlx: "[Primitive::jvp] Not implemented for Max."
+    "differentiation rule for",  # jax: "Differentiation rule for 'name' not implemented"
+    "derivative for",  # torch: "the derivative for 'name' is not implemented."
+)
+
+
+def missing_derivative_rule(message: str) -> bool:
+    """Whether an exception text says the framework has no derivative rule (jvp or
+    vjp) for a primitive: `unsupported` in every dtype, with the message as reason
+    (mlx before 0.31.2 had no forward-mode rule for its reductions)."""
+    text = message.lower()
+    return "not implemented" in text and any(marker in text for marker in _MISSING_RULE_MARKERS)
+
+
 def missing_dtype_reason(framework: str, dtype: str) -> str:
     """`detail` of the rows of a dtype an adapter does not list in its `dtypes`."""
     return f"{framework} adapter does not support {dtype}"

@@ -5,8 +5,11 @@ leaves open, measured from the rows, never written by hand.
   subgradient) reached with a negative seed tells two rules apart. With d op/dz = 0, the
   framework either keeps the op's +0 (then only the chain rule's x of z = x*w + b
   signs d/dw) or multiplies the seed in (IEEE: seed * x * 0). A positive seed
-  cannot tell them apart, so only negative seeds are counted. The rule belongs to
-  each op's derivative, so the table names the cases that follow each rule.
+  cannot tell them apart, so only negative seeds are counted, nor can a row where
+  both rules give the same sign (forward mode, d/dw at x < 0). The rule belongs to
+  each op's derivative, so the table names the cases that follow each rule; a case
+  whose zeros are +0 in every row (no factor reaches them) is named so, and a case
+  that follows each rule in some dtypes or points is "mixed", with where.
 - second-order zeros: the signs of zero second derivatives (no rule fixes them).
 - subnormals: at points whose input is subnormal in the dtype, whether values
   came back `flushed` (read as 0) or right.
@@ -24,6 +27,7 @@ from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import col_label, table
 
 KEEP, MULTIPLY, OTHER = "keeps +0", "follows the cotangent's sign", "other"
+ALWAYS_PLUS, MIXED = "+0 whatever x and the seed", "mixed"  # a case's rows together (zero_rules)
 INTRO = ("Measured from the rows. A zero first-order gradient reached with a negative "
          "seed shows whether the framework keeps the op's +0 (only x of z = x*w + b "
          "signs d/dw) or multiplies the seed in; these are conventions, not errors "
@@ -55,33 +59,74 @@ def zero_rule(row: dict, cases: dict) -> str | None:
             return None
         x = x[int(row.get("index") or 0)] if len(x) > 1 else x[0]
     x_sign = math.copysign(1.0, x) if row.get("wrt") == "w" else 1.0
+    keep, multiply = _predicted_signs(row["ad"], x_sign, math.copysign(1.0, seed))
+    if keep == multiply:  # both rules give this zero's sign: the row cannot tell them apart
+        return None
     sign = math.copysign(1.0, value)
-    if sign == x_sign:
-        return KEEP
-    if sign == x_sign * math.copysign(1.0, seed):
-        return MULTIPLY
-    return OTHER
+    return KEEP if sign == keep else MULTIPLY if sign == multiply else OTHER
+
+
+def _predicted_signs(ad: str, x_sign: float, seed_sign: float) -> tuple[float, float]:
+    """The sign of the zero under each rule (KEEP, MULTIPLY), from where the factors
+    meet the op's derivative. Reverse mode: the cotangent reaches the op first, then
+    x multiplies its +0 (KEEP: x's sign; MULTIPLY: x's times the seed's). Forward
+    mode: x and the tangent come first, and the op's +0 is the last factor (KEEP: +0;
+    MULTIPLY: x's times the seed's), so at x < 0 with a negative tangent both give +0."""
+    multiply = x_sign * seed_sign
+    return (x_sign if ad == "reverse" else 1.0), multiply
 
 
 def zero_rules(rows: list[dict], cases: dict, ad: str) -> str:
     """"keeps +0: relu, where; follows the cotangent's sign: abs": each rule met in
-    `ad` mode with the cases that follow it (a case may follow both)."""
-    by_rule: dict = {}
+    `ad` mode with the cases that follow it. A case is named once: a case whose rows
+    follow both rules is either +0 in every one (ALWAYS_PLUS) or mixed, with where
+    each rule holds (the column pools dtypes and points: _case_rule)."""
+    places: dict = {}  # case -> rule -> the (dtype, point, sign of the zero)s that follow it
     for row in rows:
         rule = zero_rule(row, cases) if row.get("ad") == ad else None
         if rule:
-            by_rule.setdefault(rule, [])
-            if row.get("case") not in by_rule[rule]:
-                by_rule[rule].append(row.get("case"))
-    if not by_rule:
+            sign = math.copysign(1.0, as_float(row.get("value")))
+            places.setdefault(row.get("case"), {}).setdefault(rule, set()).add((row.get("dtype", ""),
+                                                                                row.get("point", ""), sign))
+    if not places:
         return "not measured"
-    if len(by_rule) == 1:
-        rule, names = next(iter(by_rule.items()))
+    by_label: dict = {}  # what a case does -> how each case doing it is named
+    for case, rules in places.items():
+        label, text = _case_rule(case, rules)
+        by_label.setdefault(label, []).append(text)
+    if len(by_label) == 1 and MIXED not in by_label:
+        rule, names = next(iter(by_label.items()))
         ran = len({r.get("case") for r in rows if r.get("ad") == ad})
         if len(names) == ran:
             return f"{rule} (all {ran} cases)" if ran > 1 else f"{rule} ({names[0]}, the one case run)"
         return f"{rule} ({len(names)} of the {ran} cases run: {', '.join(names)}; the others had no zero to judge)"
-    return "; ".join(f"{rule}: {', '.join(names)}" for rule, names in sorted(by_rule.items()))
+    labels = sorted(label for label in by_label if label != MIXED) + [MIXED] * (MIXED in by_label)
+    return "; ".join(f"{label}: {', '.join(by_label[label])}" for label in labels)
+
+
+def _case_rule(case: str, rules: dict) -> tuple[str, str]:
+    """(label, text) of one case from its rules (rule -> its places): the one rule it
+    follows; ALWAYS_PLUS where its rows follow both and every zero is +0 (a zero no
+    factor reaches: jax's sign, mlx's relu_python; +0 at x < 0 in d/dw reads as the
+    seed's sign, +0 elsewhere as kept); else MIXED, "relu (keeps +0 in float16, follows
+    the cotangent's sign in float32/float64)"."""
+    if len(rules) == 1:
+        return next(iter(rules)), case
+    if {sign for where in rules.values() for *_, sign in where} == {1.0}:
+        return ALWAYS_PLUS, case
+    return MIXED, f"{case} ({_split(rules)})"
+
+
+def _split(rules: dict) -> str:
+    """Where each rule holds for one case (rule -> its (dtype, point, sign)s): by dtype
+    where no dtype follows two rules, else by point likewise, else by dtype and point
+    (one of them then under both: its rows differ in wrt, seed or element)."""
+    for axis, word in ((0, "in"), (1, "at")):
+        sides = {rule: sorted({place[axis] for place in where}) for rule, where in sorted(rules.items())}
+        if sum(map(len, sides.values())) == len(set().union(*map(set, sides.values()))):
+            return ", ".join(f"{rule} {word} {'/'.join(side)}" for rule, side in sides.items())
+    return ", ".join(f"{rule} at {'/'.join(sorted({f'{d} {p}' for d, p, _ in where}))}"
+                     for rule, where in sorted(rules.items()))
 
 
 def _second_zeros(rows: list[dict]) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from crossgrad.adapter import UnsupportedOp, declared_absent, failed_op_outcome, unsupported_reason
 from crossgrad.core.case import ARG_NAMES
-from crossgrad.core.dtypes import as_dtype, missing_dtype_reason, unsupported_kernel
+from crossgrad.core.dtypes import as_dtype, missing_derivative_rule, missing_dtype_reason, unsupported_kernel
 from crossgrad.core.records import bits, fmt
 from crossgrad.core.respell import ops_for
 from crossgrad.core.spelling import RecordingOps
@@ -134,11 +134,11 @@ def _one_call_per_seed(group: list[Quantity]) -> list[Quantity]:
 
 def _evaluate(adapter, task, case, ad, compiled, q, group, base, primitive: str) -> Iterator[dict]:
     point = case.point(q.point)
-    args = point_arrays(adapter, point, task.dtype, task.device)
-    seed = adapter.asarray(as_dtype(1.0 if q.seed is None else q.seed, task.dtype), task.device)
-    one = adapter.asarray(as_dtype(1.0, task.dtype), task.device)
     wanted = {g.wrt for g in group if g.point == q.point and g.seed == q.seed}
-    try:
+    try:  # building the inputs can fail too (a framework without arrays of the dtype): rows, not a dead worker
+        args = point_arrays(adapter, point, task.dtype, task.device)
+        seed = adapter.asarray(as_dtype(1.0 if q.seed is None else q.seed, task.dtype), task.device)
+        one = adapter.asarray(as_dtype(1.0, task.dtype), task.device)
         outs = adapter.block(compiled(*args, seed, one))
     except Exception as exc:
         yield from failed_rows(base, case, [g for g in group if g.point == q.point and g.seed == q.seed],
@@ -216,12 +216,13 @@ def failed_rows(base: dict, case, group: list[Quantity], outcome: str, detail: s
 def _failure(exc: BaseException, dtype: str = "") -> tuple[str, str]:
     """(outcome, detail) of a failed call. An op the framework lacks (UnsupportedOp)
     is `unsupported` with its reason, also when a compiler re-raised it wrapped;
-    so is a kernel the framework lacks for a 16-bit dtype, when its own error text
-    says so (crossgrad.core.dtypes.unsupported_kernel: the rule and the phrases)."""
+    so is a derivative rule the framework lacks, in any dtype, and a kernel it lacks
+    for a 16-bit dtype, when its own error text says so (crossgrad.core.dtypes:
+    missing_derivative_rule, unsupported_kernel: the rules and the phrases)."""
     reason = unsupported_reason(exc)
     if reason is not None:
         return failed_op_outcome(reason), reason
-    if unsupported_kernel(str(exc), dtype):
+    if missing_derivative_rule(str(exc)) or unsupported_kernel(str(exc), dtype):
         return "unsupported", _describe(exc)
     return "error", _describe(exc)
 

@@ -14,6 +14,7 @@ from crossgrad.catalogue import Catalogue
 from crossgrad.arguments import EXIT_INTERRUPTED, EXIT_PARTIAL, EXIT_WRITE_FAILED, UsageError, positive_ints
 from crossgrad.core.records import WriteFailed
 from crossgrad.core.registry import frameworks
+from crossgrad.core.shareable import without_user
 from crossgrad.reporting.finish import FinishedRun, finish_run
 from crossgrad.running.claim import FolderLock, claim
 from crossgrad.running.env import host_env
@@ -108,7 +109,7 @@ def compile_caches(names) -> dict[str, str]:
     out = {}
     for name in names:
         try:
-            out[name] = str(frameworks()[name].compile_cache())
+            out[name] = without_user(str(frameworks()[name].compile_cache()))  # the manifest travels
         except Exception as exc:  # a probe of a folder must not cost the run
             out[name] = f"not reported ({type(exc).__name__}: {exc})"
     return out

@@ -21,6 +21,7 @@ from crossgrad.core.records import SCHEMA_VERSION
 from crossgrad.core.registry import frameworks
 from crossgrad.catalogue import Catalogue
 from crossgrad.core.rows import RowKey
+from crossgrad.core.shareable import without_user_tree
 from crossgrad.running.derivatives import arg_text, failed_rows
 from crossgrad.running.plan import RunConfig, Task, quantities, tasks_for
 from crossgrad.running.supervisor import Supervisor
@@ -112,16 +113,25 @@ class Run:
         return True
 
 
+def worker_version(run: Run, framework: str) -> str:
+    """framework_version of rows no worker wrote (a crash, a timeout): what a worker
+    reported ("loaded", in env.json); else this interpreter's release, unless the
+    workers run under another (--python): then "" (unknown, as history reads it)."""
+    reported = (run.env["frameworks"].get(framework) or {}).get("version")
+    if reported:
+        return str(reported)
+    return "" if run.config.python else frameworks()[framework].version() or ""
+
+
 def _value_failure(run: Run, framework: str, done_keys: set):
     """Rows for a value task that did not finish: one per quantity still missing."""
-    adapter = frameworks()[framework]
 
     def fail(task: dict, outcome: str, detail: str) -> None:
         case = run.catalogue.cases[task["case"]]
         qs = [q for q in quantities(case, run.config.points or None, run.config.seeds, task["dtype"], run.config.scope)
               if q.row_key(Task(**task)) not in done_keys]
         base = {k: task[k] for k in ("framework", "device", "dtype", "mode")}
-        base["framework_version"] = adapter.version() or ""
+        base["framework_version"] = worker_version(run, framework)
         for row in failed_rows(base, case, qs, outcome, detail):
             run.append("record", row)
         run.manifest["failures"].append({"task": task, "outcome": outcome, "detail": detail})
@@ -129,10 +139,8 @@ def _value_failure(run: Run, framework: str, done_keys: set):
 
 
 def _timing_failure(run: Run, framework: str):
-    adapter = frameworks()[framework]
-
     def fail(spec: dict, outcome: str, detail: str) -> None:
-        run.append("timing", failed_row(spec, outcome, detail, adapter.version() or ""))
+        run.append("timing", failed_row(spec, outcome, detail, worker_version(run, framework)))
         run.manifest["failures"].append({"task": spec, "outcome": outcome, "detail": detail})
     return fail
 
@@ -153,7 +161,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
         elif name == "loaded":
             info = dict(event.get("info") or {}, version=event.get("version"),
                         devices=event.get("devices"), spelling=event.get("spelling"))
-            run.env["frameworks"][framework] = info
+            run.env["frameworks"][framework] = without_user_tree(info)  # env.json travels: no home folder
             run.save()
         elif name == "load_failed":
             run.env["frameworks"][framework] = {"load_error": event.get("error")}

@@ -40,6 +40,7 @@ import itertools
 import os
 from typing import Iterable, Iterator, Mapping
 
+from crossgrad.core.shareable import without_user
 from crossgrad.timing.device_copy import copy_spec, measure_device_copy
 from crossgrad.timing.harness import HarnessOptions, measure
 from crossgrad.timing.rows import describe, failed_row, measured_row
@@ -147,7 +148,7 @@ class TimingState:
         default, crossgrad.core.contract)."""
         if adapter not in self._cache:
             try:
-                self._cache[adapter] = str(adapter.compile_cache())
+                self._cache[adapter] = without_user(str(adapter.compile_cache()))  # rows travel
             except Exception as exc:  # a probe of a folder must not cost the timings
                 self._cache[adapter] = f"not reported ({describe(exc)})"
         return self._cache[adapter]
