@@ -16,7 +16,6 @@ line cut mid-write is skipped.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from itertools import chain, repeat
 from pathlib import Path
 
@@ -85,10 +84,11 @@ def _add_chunk(columns: dict, lines: list[dict], required, shared: dict, known: 
     per element); a field a line lacks is None, in earlier rows too."""
     if not lines:
         return
-    count = Counter(chain.from_iterable(lines))  # how many lines hold each field
-    packed = count.pop("elements", 0)
-    _check_required(lines, count, required, packed)
-    seen = set(count) | (set(_ELEMENT_FIELDS) if packed else set())
+    seen = set().union(*lines)
+    packed = "elements" in seen
+    seen.discard("elements")
+    if packed:
+        seen.update(_ELEMENT_FIELDS)
     done = len(next(iter(columns.values()))) if columns else 0
     for c in seen - set(columns):
         columns[c] = [None] * done
@@ -96,25 +96,38 @@ def _add_chunk(columns: dict, lines: list[dict], required, shared: dict, known: 
     names = tuple(columns)
     # each line's fields in the columns' order (None where it lacks one), a vector line's once
     # per element, transposed at once: no Python step per field
-    fields = [tuple(map(row.get, names)) for row in lines]
+    absent = (_ABSENT,) * len(names)  # row.get's default: a missing field told from a null one
+    fields = [tuple(map(row.get, names, absent)) for row in lines]
     if counts is not None:
         fields = list(chain.from_iterable(map(repeat, fields, counts)))
+    elements = _element_columns(lines) if counts is not None else {}
     for c, values in zip(names, zip(*fields)):
-        if counts is not None and c in _ELEMENT_FIELDS:
-            values = [v for row in lines for v in _element_field(row, c)]
-        columns[c].extend(_checked(c, values, shared, known))
+        columns[c].extend(_checked(c, elements.get(c, values), shared, known, c in required))
 
 
-def _checked(column: str, values, shared: dict, known: dict):
+class _Absent:
+    """The kind of a field a line lacks (read as None, unless the field is required)."""
+
+
+_ABSENT = _Absent()
+
+
+def _checked(column: str, values, shared: dict, known: dict, required: bool):
     """A column's values of one chunk, each under its rule (row_check.GRADIENT_RULES: its kinds,
     null read as "", its pattern; case and point names; schema_version a version read) with
     each text replaced by its one shared copy (json.loads makes new strings for every line:
     records.interned_strings). Each distinct value is checked once (`known`: column -> the values
     found to hold). Kinds are checked first: True and 1, or 1.0 and 1, would meet in a set."""
+    kinds = set(map(type, values))
+    if _Absent in kinds:
+        if required:
+            raise _Irregular  # records.check_row: missing field(s)
+        values = [None if v is _ABSENT else v for v in values]
+        kinds.discard(_Absent)
     rule = GRADIENT_RULES.get(column)
     if rule is None:
         return values
-    if not set(map(type, values)) <= set(rule.kinds) | {type(None)}:
+    if not kinds <= set(rule.kinds) | {type(None)}:
         raise _Irregular
     holds = known.setdefault(column, set())
     fresh = set(values) - holds
@@ -133,17 +146,6 @@ def _holds(column: str, rule, value, names) -> bool:
     return _text_holds(rule.pattern, "" if value is None else str(value))
 
 
-def _check_required(lines: list[dict], count: Counter, required, packed: int) -> None:
-    """Every line holds every required field (a vector line's elements hold index, value, bits)."""
-    for c in required:
-        if count[c] == len(lines):
-            continue
-        if not packed or c not in _ELEMENT_FIELDS:
-            raise _Irregular
-        if any(c not in row and "elements" not in row for row in lines):
-            raise _Irregular
-
-
 def _count(row: dict) -> int:
     """How many element rows a line holds (packed_rows: a vector line's elements)."""
     elements = row.get("elements")
@@ -156,14 +158,19 @@ def _count(row: dict) -> int:
     return len(elements)
 
 
-def _element_field(row: dict, column: str) -> list:
-    """index, value or bits of each element row of a line (one, unless it is a vector line)."""
-    elements = row.get("elements")
-    if elements is None:
-        return [row.get(column)]
-    if column == "value":
-        return [e[0] for e in elements]
-    if column == "bits":
-        return [e[1] for e in elements]
-    first = row.get("index") or 0
-    return list(range(first, first + len(elements)))
+def _element_columns(lines: list[dict]) -> dict:
+    """index, value and bits of each element row of the lines (a plain line's own, a vector
+    line's elements), in one pass."""
+    index, value, bits = [], [], []
+    for row in lines:
+        elements = row.get("elements")
+        if elements is None:
+            index.append(row.get("index", _ABSENT))
+            value.append(row.get("value", _ABSENT))
+            bits.append(row.get("bits", _ABSENT))
+            continue
+        first = row.get("index") or 0
+        index.extend(range(first, first + len(elements)))
+        value.extend([e[0] for e in elements])
+        bits.extend([e[1] for e in elements])
+    return {"index": index, "value": value, "bits": bits}

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
@@ -27,8 +28,8 @@ import numpy as np
 
 from crossgrad.core.records import atomic_write_text
 from crossgrad.core.rows import GRADIENT_COLUMNS
-from crossgrad.judging.truth import truth_text
-from crossgrad.judging.verdicts import _JUDGED, row_verdict
+from crossgrad.judging.truth import round_to, truth_text
+from crossgrad.judging.verdicts import _JUDGED, row_standard, row_verdict
 
 JUDGED_COLUMNS = ("truth", "verdict", "form")  # what judge() adds (form: in memory, not in gradients.csv)
 
@@ -72,9 +73,16 @@ def judge(columns: dict, cases: dict) -> JudgedTable:
         return JudgedTable(dict(columns, **{c: [] for c in JUDGED_COLUMNS}))
     group, first = _groups([columns.get(c) for c in _JUDGED], size)
     standards: dict = {}
+    values, has_value = value_column(columns.get("value") or [None] * size)
+    exact, truths = _exact_rows(columns, size, cases, standards, values, has_value)
     results = []
     for row_number in first:  # one row of each group: a verdict reads only the judged fields
+        if exact[row_number]:  # a group's rows are all exact or none (same quantity, value, outcome)
+            results.append((truths[row_number], "exact", ""))
+            continue
         row = {c: columns[c][row_number] for c in _JUDGED if c in columns}
+        if has_value[row_number]:
+            row["value"] = float(values[row_number])  # the float64 column, not its text parsed again
         verdict, form, truth = row_verdict(row, cases, standards)
         results.append((truth_text(truth), verdict, form))
     for position, name in enumerate(JUDGED_COLUMNS):
@@ -82,6 +90,37 @@ def judge(columns: dict, cases: dict) -> JudgedTable:
         found[:] = [r[position] for r in results]
         columns[name] = found[group].tolist()
     return JudgedTable(columns)
+
+
+_QUANTITY = tuple(c for c in _JUDGED if c not in ("value", "outcome"))  # what a truth depends on
+
+
+def value_column(texts: list) -> tuple[np.ndarray, np.ndarray]:
+    """(float64 of each value, whether the row has one): each value's text (Python's repr:
+    -0.0, nan, inf exact) parsed once; NaN and False where no value was recorded (None, "")."""
+    values = np.array([np.nan if v is None or v == "" else float(v) for v in texts], dtype=np.float64)
+    return values, np.array([not (v is None or v == "") for v in texts], dtype=bool)
+
+
+def _exact_rows(columns: dict, size: int, cases: dict, standards: dict, values: np.ndarray,
+                has_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(whether each row is `exact`, its quantity's truth text) with verdicts.judge's first test
+    done as numpy over every row: an ok value whose bits are those of its exact, non-NaN truth
+    rounded to the dtype, or a zero where that truth is a zero (either sign: a convention).
+    The truth is computed once per quantity (verdicts.row_standard, the memo row_verdict uses)."""
+    quantity, first = _groups([columns.get(c) for c in _QUANTITY], size)
+    want = np.full(len(first), np.nan)
+    texts = np.empty(len(first), dtype=object)
+    for number, row_number in enumerate(first):
+        row = {c: columns[c][row_number] for c in _QUANTITY if c in columns}
+        truth = row_standard(row, cases, standards)[0]
+        texts[number] = truth_text(truth)
+        if truth is not None and truth.kind == "exact" and not math.isnan(truth.value):
+            want[number] = round_to(truth.value, row.get("dtype", "float64"))
+    row_want = want[quantity]
+    same = (values.view(np.uint64) == row_want.view(np.uint64)) | ((values == 0.0) & (row_want == 0.0))
+    ok = np.array(columns.get("outcome") or [None] * size, dtype=object) == "ok"
+    return ok & has_value & same & ~np.isnan(row_want), texts[quantity]
 
 
 def _groups(fields: list, size: int) -> tuple[np.ndarray, list]:
