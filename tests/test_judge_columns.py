@@ -114,3 +114,16 @@ def test_gradients_csv_from_the_columns_is_what_write_csv_writes(tmp_path):
     write_csv(tmp_path / "want.csv", rows, GRADIENT_COLUMNS)
     judge(read_columns(SAMPLE, REQUIRED, NAMED), cases()).write_csv(tmp_path / "got.csv")
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
+
+
+def test_a_run_without_records_writes_gradients_csv_s_header_only(tmp_path):
+    from crossgrad.core.records import write_csv
+    from crossgrad.core.rows import GRADIENT_COLUMNS
+
+    path = tmp_path / "records.jsonl"
+    path.write_text("")
+    table = judge(read_columns(path, REQUIRED, NAMED), cases())
+    assert len(table) == 0 and table.rows() == []
+    table.write_csv(tmp_path / "got.csv")
+    write_csv(tmp_path / "want.csv", [], GRADIENT_COLUMNS)
+    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
