@@ -28,6 +28,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crossgrad.core.gradient_columns import read_columns
 from crossgrad.core.names import NAME_RULE, check_name, is_valid_name
 from crossgrad.core.records import (READABLE_VERSIONS, RecordFormatError, atomic_write_text, read_csv_frame,
                                     read_jsonl, read_text)
@@ -141,15 +142,33 @@ def read_records(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
     """(gradient rows, timing rows, env, manifest) as the writing crossgrad left them:
     rows are dicts of the JSON lines; only today's schema version is accepted."""
     run_dir = Path(run_dir)
+    env, manifest = _checked_state(run_dir)
+    rows = read_jsonl(run_dir / RECORDS, REQUIRED, NAMED, GRADIENT_RULES) if (run_dir / RECORDS).exists() else []
+    return rows, _timing_records(run_dir), env, manifest
+
+
+def read_record_columns(run_dir: Path) -> tuple[dict, list[dict], dict, dict]:
+    """read_records with the gradient rows as columns (crossgrad.core.gradient_columns: column ->
+    list, one entry per element row; {} for no records), checked and refused alike."""
+    run_dir = Path(run_dir)
+    env, manifest = _checked_state(run_dir)
+    columns = read_columns(run_dir / RECORDS, REQUIRED, NAMED) if (run_dir / RECORDS).exists() else {}
+    return columns, _timing_records(run_dir), env, manifest
+
+
+def _checked_state(run_dir: Path) -> tuple[dict, dict]:
+    """(env, manifest) of a run folder, refused unless today's crossgrad reads their schema version."""
     manifest, env = read_json(run_dir / MANIFEST), read_json(run_dir / ENV)
     for name, data in ((MANIFEST, manifest), (ENV, env)):
         if data.get("schema_version") not in READABLE_VERSIONS:
             raise RecordFormatError(f"{run_dir / name}:1: schema_version {data.get('schema_version')!r}, "
                                     f"this crossgrad reads {', '.join(map(str, READABLE_VERSIONS))}")
-    rows = read_jsonl(run_dir / RECORDS, REQUIRED, NAMED, GRADIENT_RULES) if (run_dir / RECORDS).exists() else []
-    timings = (read_jsonl(run_dir / TIMINGS_JSONL, TIMING_REQUIRED, rules=TIMING_RULES)
-               if (run_dir / TIMINGS_JSONL).exists() else [])
-    return rows, timings, env, manifest
+    return env, manifest
+
+
+def _timing_records(run_dir: Path) -> list[dict]:
+    return (read_jsonl(run_dir / TIMINGS_JSONL, TIMING_REQUIRED, rules=TIMING_RULES)
+            if (run_dir / TIMINGS_JSONL).exists() else [])
 
 
 def read_points(run_dir: Path) -> dict[tuple[str, str], dict]:

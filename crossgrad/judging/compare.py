@@ -213,20 +213,24 @@ def build_matrices(rows: list[dict], cases: dict) -> dict:
         key = RowKey.of(row)
         table.setdefault(key.element(), {})[key.column()] = row
     rank = {col: i for i, col in enumerate(columns(rows))}
+    truths: dict = {}  # a quantity's truth, whatever its dtype (row_truth reads no dtype)
     out = {}
     for (case, dtype) in sorted(grouped, key=lambda k: _matrix_rank(k, cases)):
         table = grouped[(case, dtype)]
         point_order = [p.name for p in cases[case].points] if case in cases else []
-        out[(case, dtype)] = [_matrix_row(key, table[key], rank, cases, dtype)
+        out[(case, dtype)] = [_matrix_row(key, table[key], rank, cases, dtype, truths)
                               for key in sorted(table, key=lambda k: _row_rank(k, point_order))]
     return out
 
 
-def _matrix_row(key: tuple, cells: dict, rank: dict, cases: dict, dtype: str) -> MatrixRow:
+def _matrix_row(key: tuple, cells: dict, rank: dict, cases: dict, dtype: str, truths: dict) -> MatrixRow:
     # In column order: ties and groups read in report order.
     cells = dict(sorted(cells.items(), key=lambda item: rank[item[0]]))
     any_row = next(iter(cells.values()))
-    truth = row_truth(any_row, cases)
+    quantity = (any_row.get("case"), key)
+    if quantity not in truths:
+        truths[quantity] = row_truth(any_row, cases)
+    truth = truths[quantity]
     reference = round_to(truth.value, dtype) if truth and truth.kind == "exact" else None
     invalid = frozenset(c for c, r in cells.items() if r.get("verdict") == "invalid")
     verdict = classify(row_cells(cells), reference, invalid,

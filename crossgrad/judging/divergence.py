@@ -52,9 +52,14 @@ class Divergence:
 
 
 def _key(row: dict, axis: str) -> tuple:
-    held = "device" if axis == "mode" else "mode"
-    get = row.get
-    return tuple([str(get(k, "")) for k in _QUANTITY]) + (str(get(held, "")),)
+    """The quantity and the side held fixed, each field as text ("" where missing); map, not a
+    comprehension: this runs for every valued row, once per axis."""
+    fields = _KEY_FIELDS[axis]
+    return tuple(map(str, map(row.get, fields, _BLANKS[:len(fields)])))
+
+
+_KEY_FIELDS = {"mode": _QUANTITY + ("device",), "device": _QUANTITY + ("mode",)}
+_BLANKS = ("",) * (len(_QUANTITY) + 1)
 
 
 def _seed(row: dict) -> str:

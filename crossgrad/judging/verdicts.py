@@ -169,6 +169,14 @@ def flushed_point(case, point: Point, dtype: str) -> Point | None:
 def row_verdict(row: dict, cases: dict, standards: dict | None = None) -> tuple[str, str, Truth | None]:
     """(verdict, form, truth) of one gradient row (see `verdict`). `standards`: a dict
     that keeps each quantity's standard (quantity_standard) for the next rows of it."""
+    truth, scale, flushed, forms = row_standard(row, cases, standards)
+    judged, form = judge(as_float(row.get("value")), row.get("outcome", ""), truth, row.get("dtype", "float64"),
+                         scale, flushed, forms)
+    return judged, form, truth
+
+
+def row_standard(row: dict, cases: dict, standards: dict | None = None) -> tuple:
+    """quantity_standard of a gradient row's quantity (`standards`: as row_verdict's)."""
     ad, wrt, seed, dtype = row.get("ad", ""), row.get("wrt", ""), row_seed(row), row.get("dtype", "float64")
     index = int(row.get("index") or 0)  # a vector point's truth is per element
     key = (row.get("case"), row.get("point"), ad, wrt, _exact(seed), dtype, index)
@@ -178,10 +186,7 @@ def row_verdict(row: dict, cases: dict, standards: dict | None = None) -> tuple[
                                      standards)
         if standards is not None:
             standards[key] = standard
-    truth, scale, flushed, forms = standard
-    judged, form = judge(as_float(row.get("value")), row.get("outcome", ""), truth, dtype,
-                         scale, flushed, forms)
-    return judged, form, truth
+    return standard
 
 
 def quantity_standard(cases: dict, case_name, point: Point | None, ad: str, wrt: str, seed: float | None,

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from crossgrad.core import run_folder
-from crossgrad.core.records import RecordFormatError, write_csv
-from crossgrad.core.rows import GRADIENT_COLUMNS
-from crossgrad.judging.verdicts import annotate
+from crossgrad.core.records import RecordFormatError
+from crossgrad.judging.judge import judge
 from crossgrad.reporting.report import write_report
 from crossgrad.timing.derived import write_timings_csv
 
@@ -40,7 +39,7 @@ def refuse_slimmed(run_dir: Path) -> None:
 
 class FinishedRun(NamedTuple):
     """What finish_run wrote (`path`) and what it read: the judged gradient rows
-    (crossgrad.judging.verdicts.annotate), the timing rows, env.json and manifest.json,
+    (crossgrad.judging.judge, as dicts: JudgedTable.rows), the timing rows, env.json and manifest.json,
     so a command that goes on (check, pytest) reads and judges the folder only once."""
 
     path: Path
@@ -61,11 +60,13 @@ def finish_run(run_dir: Path, cases: dict, report: bool = True) -> FinishedRun:
     """finish(), returning what it read and judged along with the path it wrote."""
     run_dir = Path(run_dir)
     refuse_slimmed(run_dir)
-    rows, timings, env, manifest = load_run(run_dir)
+    columns, timings, env, manifest = run_folder.read_record_columns(run_dir)
     if manifest.get("status") == "running":
         manifest["status"] = "interrupted"  # its writer died before saying it finished
-    annotate(rows, cases)
-    write_csv(run_dir / run_folder.GRADIENTS, rows, GRADIENT_COLUMNS)
+    table = judge(columns, cases)
+    table.write_csv(run_dir / run_folder.GRADIENTS)
+    rows = table.rows()  # the consumers below still take dict rows (crossgrad.judging.judge)
+    del table, columns  # the dict rows hold every value: the columns need not stay beside them
     if timings:
         write_timings_csv(run_dir, timings)
     if not report:

@@ -1,6 +1,7 @@
 """The one value every report section is a function of (crossgrad.reporting.sections).
 
-Built once per report from the annotated gradient rows (crossgrad.judging.verdicts.annotate),
+Built once per report from the judged gradient rows as dicts (a run folder's: JudgedTable.rows of
+crossgrad.judging.judge, the one place that still makes a dict per row; others: verdicts.annotate),
 the timing rows, env.json, manifest.json and the catalogue: the matrices, the
 columns, the findings (with their snippets) and the error ids are computed here,
 once, and every section reads them from it.
@@ -20,7 +21,7 @@ FAILED = ("error", "no_gradient", "crashed", "timeout", "unsupported", "unavaila
 class ReportInput:
     """What the sections need; nothing in it is changed after it is built."""
 
-    rows: list        # annotated gradient rows (dicts)
+    rows: list        # judged gradient rows (dicts)
     env: dict         # env.json
     manifest: dict    # manifest.json
     cases: dict       # the catalogue in use: name -> Case
