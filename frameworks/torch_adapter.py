@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from crossgrad.adapter_kit import bfloat16_bits, bfloat16_from_bits
+from crossgrad.adapter_kit import bfloat16_bits, bfloat16_from_bits, cache_state, files_in
 from crossgrad.adapter import Snippets, ops_from_table
 from crossgrad.frameworks._shared import LazyFramework, leaves, with_args
 
@@ -271,15 +271,19 @@ class TorchAdapter(LazyFramework):
 
     def compile_cache(self) -> str:
         """State of inductor's on-disk cache before this process compiles (no torch import):
-        a warm cache makes torch.compile's first call much cheaper."""
+        a warm cache makes torch.compile's first call much cheaper. TORCHINDUCTOR_CACHE_DIR
+        moves the cache but not inductor's precompiled C++ header (built once per compiler
+        and flags, seconds of g++), which stays in the default folder: then named too."""
         import getpass
         import tempfile
 
-        folder = os.environ.get("TORCHINDUCTOR_CACHE_DIR") or os.path.join(
-            tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}")
-        files = sum(len(names) for _, _, names in os.walk(folder))
-        return (f"warm: inductor cache {folder} holds {files} files" if files
-                else f"cold: inductor cache {folder} empty")
+        default = os.path.join(tempfile.gettempdir(), f"torchinductor_{getpass.getuser()}")
+        folder = os.environ.get("TORCHINDUCTOR_CACHE_DIR") or default
+        state = cache_state("inductor cache", folder, files_in(folder))
+        if os.path.abspath(folder) == os.path.abspath(default):
+            return state
+        headers = os.path.join(default, "precompiled_headers")
+        return f"{state}; precompiled headers {headers}: {files_in(headers)} files"
 
 
 ADAPTER = TorchAdapter()

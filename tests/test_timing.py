@@ -470,12 +470,18 @@ def test_plots_import_nothing_of_crossgrad(module):
 def test_built_in_adapters_report_their_compile_cache_from_folders_and_environment(tmp_path, monkeypatch):
     from crossgrad.core.registry import frameworks
 
+    import getpass
+    import tempfile
+
     fws = frameworks()
-    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(tmp_path))
-    assert fws["torch"].compile_cache() == f"cold: inductor cache {tmp_path} empty"
-    (tmp_path / "sub").mkdir()
-    (tmp_path / "sub" / "kernel.so").write_bytes(b"")
-    assert fws["torch"].compile_cache() == f"warm: inductor cache {tmp_path} holds 1 files"
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # the default folder: empty
+    headers = tmp_path / "tmp" / f"torchinductor_{getpass.getuser()}" / "precompiled_headers"
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("TORCHINDUCTOR_CACHE_DIR", str(cache))
+    assert fws["torch"].compile_cache() == f"cold: inductor cache {cache} empty; precompiled headers {headers}: 0 files"
+    (cache / "sub").mkdir(parents=True)
+    (cache / "sub" / "kernel.so").write_bytes(b"")
+    assert fws["torch"].compile_cache().startswith(f"warm: inductor cache {cache} holds 1 files;")
     monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", "")  # set empty: the cache turned off
     assert fws["jax"].compile_cache().startswith("off: ")
     monkeypatch.delenv("JAX_COMPILATION_CACHE_DIR")  # unset: crossgrad's own folder

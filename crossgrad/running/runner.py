@@ -22,6 +22,7 @@ from crossgrad.core.registry import frameworks
 from crossgrad.catalogue import Catalogue
 from crossgrad.core.rows import RowKey
 from crossgrad.core.shareable import without_user_tree
+from crossgrad.running.cost import COST_KEYS
 from crossgrad.running.derivatives import arg_text, failed_rows
 from crossgrad.running.plan import RunConfig, Task, quantities, tasks_for
 from crossgrad.running.supervisor import Supervisor
@@ -91,7 +92,7 @@ class Run:
 
     def task_finished(self, kind: str, task: dict, cost: dict | None = None) -> None:
         """Journal a task that ended (ran, failed, unavailable), after its rows: what --resume skips;
-        `cost`: its worker's cpu_s and wall_s (running.worker.cost_since), where it ran."""
+        `cost`: its worker's cpu_s, children_cpu_s and wall_s (running.worker.cost_since), where it ran."""
         with self.lock:
             self.journal.append({"kind": kind, "task": task, **(cost or {})})
 
@@ -167,7 +168,7 @@ def run_framework(run: Run, framework: str, kind: str, tasks: list[dict], progre
             run.env["frameworks"][framework] = {"load_error": event.get("error")}
             run.save()
         elif name == "task_done":
-            run.task_finished(kind, event.get("task"), {k: event[k] for k in ("cpu_s", "wall_s") if k in event})
+            run.task_finished(kind, event.get("task"), {k: event[k] for k in COST_KEYS if k in event})
             progress.advance(f"{framework} {kind}", event.get("task"))
 
     def on_failure(task: dict, outcome: str, detail: str) -> None:
