@@ -30,7 +30,8 @@ from crossgrad.reporting.snippet_file import write_snippets
 from crossgrad.running.claim import writer_of
 from crossgrad.running.plan import RunConfig
 from crossgrad.running.folder_run import jobs_of, start_run
-from crossgrad.running.runner import new_run_id, value_tasks
+from crossgrad.running.dealing import value_tasks
+from crossgrad.running.runner import new_run_id
 from crossgrad.reporting.part import write_files
 from crossgrad.reporting.timing_report import timing_part
 from crossgrad.timing.derived import write_timings_csv

@@ -53,7 +53,7 @@ def nothing_judged() -> str:
     one unavailable row per quantity of the plan (crossgrad.running.derivatives.failed_rows)."""
     from crossgrad.catalogue import cases
     from crossgrad.running.plan import RunConfig, quantities
-    from crossgrad.running.runner import value_tasks
+    from crossgrad.running.dealing import value_tasks
     from crossgrad.core.dtypes import NAMES
     from crossgrad.adapter import MODES
 

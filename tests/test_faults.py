@@ -126,7 +126,7 @@ def test_interrupted_run_leaves_a_reportable_folder(tmp_path, sig):
 
 def test_a_sharded_run_records_what_one_worker_records(tmp_path):
     """Past SHARD_FROM tasks each framework's values are dealt into two workers
-    (crossgrad.running.runner.shards): the rows must be the same, bit for bit."""
+    (crossgrad.running.dealing.shards): the rows must be the same, bit for bit."""
     from crossgrad.core.rows import RowKey
 
     selection = ["--frameworks", "fake_a,fake_b", "--dtypes", "float32,float64", "--no-timings"]
@@ -143,7 +143,7 @@ def test_a_sharded_run_records_what_one_worker_records(tmp_path):
 
 
 def test_shards_deal_tasks_and_start_the_heavy_first():
-    from crossgrad.running.runner import shards
+    from crossgrad.running.dealing import shards
 
     def tasks(n):
         return [{"mode": "eager", "n": i} for i in range(n)]
@@ -160,7 +160,7 @@ def test_shards_deal_tasks_and_start_the_heavy_first():
 def test_shards_share_each_mode_when_a_frameworks_tasks_alternate_modes():
     """torch's plan alternates eager and compiled per case and dtype: dealing every
     other task gave one worker every compiled task (the full check's long pole)."""
-    from crossgrad.running.runner import shards
+    from crossgrad.running.dealing import shards
 
     plan = {"torch": [{"mode": mode, "case": case} for case in range(6) for mode in ("eager", "compiled")]}
     work = shards(plan, 2)
@@ -174,18 +174,18 @@ def test_heaviest_first_counts_compiling_tasks_not_eager_ones(monkeypatch):
     ranked above one with more compiled tasks (torch: the full check's long pole)."""
     from types import SimpleNamespace
 
-    from crossgrad.running import runner
+    from crossgrad.running import dealing
 
     warm = lambda: "warm"  # noqa: E731
     adapters = {"slow_eager": SimpleNamespace(costly_modes=("eager", "compiled"), compile_cache=warm),
                 "compiles": SimpleNamespace(costly_modes=("compiled",), compile_cache=warm),
                 "cheap": SimpleNamespace(costly_modes=(), compile_cache=warm)}
-    monkeypatch.setattr(runner, "frameworks", lambda: adapters)
+    monkeypatch.setattr(dealing, "frameworks", lambda: adapters)
     tasks = lambda eager, compiled: [{"mode": "eager"}] * eager + [{"mode": "compiled"}] * compiled  # noqa: E731
     plan = {"slow_eager": tasks(300, 100), "compiles": tasks(200, 150), "cheap": tasks(400, 400)}
-    assert runner.heaviest_first(plan) == ("compiles", "slow_eager")
+    assert dealing.heaviest_first(plan) == ("compiles", "slow_eager")
     adapters["cheap"] = SimpleNamespace(costly_modes=(), compile_cache=lambda: "cold: empty")
-    assert runner.heaviest_first(plan) == ("cheap", "compiles", "slow_eager")
+    assert dealing.heaviest_first(plan) == ("cheap", "compiles", "slow_eager")
 
 
 def test_a_worker_started_while_the_run_is_being_killed_is_killed_too(tmp_path):

@@ -27,7 +27,8 @@ from crossgrad.reporting.finish import finish_run
 from crossgrad.reporting.repro import case_snippet
 from crossgrad.running.env import host_env
 from crossgrad.running.plan import DEFAULT_SEEDS, Quantity, RunConfig
-from crossgrad.running.runner import Run, execute, value_tasks
+from crossgrad.running.dealing import value_tasks
+from crossgrad.running.runner import Run, execute
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from crossgrad.running.runner import Run, execute, new_run_id
 
 def jobs_of(args) -> int:
     # One worker more than cores, with a long run's values in two shards per
-    # framework (running.runner.shards): no core idles while the last framework
+    # framework (running.dealing.shards): no core idles while the last framework
     # finishes (measured on 2 cores, quick scope: values 2 min 47-55 s, was 3 min 24 s).
     import os
 
