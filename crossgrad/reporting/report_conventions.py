@@ -31,7 +31,9 @@ ALWAYS_PLUS, MIXED = "+0 whatever x and the seed", "mixed"  # a case's rows toge
 INTRO = ("Measured from the rows. A zero first-order gradient reached with a negative "
          "seed shows whether the framework keeps the op's +0 (only x of z = x*w + b "
          "signs d/dw) or multiplies the seed in; these are conventions, not errors "
-         "(the verdicts accept either sign of a zero truth).")
+         "(the verdicts accept either sign of a zero truth). A case that gives +0 even where x "
+         f"would sign it is \"{ALWAYS_PLUS}\"; one that follows each rule somewhere is "
+         f"\"{MIXED}\", with the dtypes or points of each.")
 
 
 def section(report: ReportInput) -> Part:
