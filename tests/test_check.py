@@ -204,12 +204,16 @@ def test_overlapping_ranges_are_an_error(expectations):
         compare(run_rows(), load_expectations(expectations))
 
 
-def test_rows_without_a_verdict_are_annotated():
+def test_rows_without_a_verdict_are_judged():
+    """check_rows judges rows that carry no verdict (judge_rows): the verdict in its text is
+    the one mathematics gives (d/dw relu at the kink: -0.0 is in [0, x] = [-1, 0], 1.0 is not)."""
     bare = row(case="relu", point="kink", value="-0.0", cotangent="1.0")
     del bare["verdict"]
     bare.update(x="-1.0", w="1.0", b="1.0")
     status, text = check_rows([bare], "/nonexistent/expectations.csv")
-    assert bare["verdict"] == "subgradient" and status == 1
+    assert status == 1 and "-0.0 (subgradient)" in text
+    status, text = check_rows([dict(bare, value="1.0")], "/nonexistent/expectations.csv")
+    assert status == 1 and "1.0 (invalid)" in text
 
 
 def _entries(rows):

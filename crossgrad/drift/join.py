@@ -27,7 +27,7 @@ import pandas as pd
 from crossgrad.catalogue import installed_cases
 from crossgrad.core.rows import RowKey, seed_text
 from crossgrad.judging.difference import change, ulps
-from crossgrad.judging.verdicts import annotate
+from crossgrad.judging.judge import judge
 
 KEY = RowKey._fields
 SIDE_COLUMNS = ("framework_version", "device", "value", "bits", "outcome", "verdict", "recorded_verdict", "detail",
@@ -36,10 +36,8 @@ SIDE_COLUMNS = ("framework_version", "device", "value", "bits", "outcome", "verd
 
 def current_verdicts(frame: pd.DataFrame, cases: dict) -> pd.DataFrame:
     """`truth` and `verdict` of every row by today's verdict code (one place to repoint)."""
-    rows = frame.to_dict("records")
-    annotate(rows, cases)
-    return pd.DataFrame({"truth": [r["truth"] for r in rows], "verdict": [r["verdict"] for r in rows]},
-                        index=frame.index)
+    table = judge({column: frame[column].tolist() for column in frame.columns}, cases)
+    return pd.DataFrame({"truth": table.column("truth"), "verdict": table.column("verdict")}, index=frame.index)
 
 
 def prepare(gradients: pd.DataFrame, cases: dict | None = None) -> pd.DataFrame:

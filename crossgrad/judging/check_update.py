@@ -24,7 +24,7 @@ from crossgrad.core.records import atomic_write_text
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.check import (EXPECTATION_COLUMNS, KEY_FIELDS, ExpectationsError, compare, format_diff,
                                      load_expectations, value_text)
-from crossgrad.judging.verdicts import annotate
+from crossgrad.judging.judge import judge_rows
 from crossgrad.core.host import cpu_flags
 from crossgrad.judging.versions import parse_range, parse_version, release, split_host, with_host
 
@@ -183,13 +183,13 @@ def check_rows(rows: list[dict], path, update: bool = False, host_flags=None,
                host_specific: str = "", target=None) -> tuple[int, str]:
     """(exit status, text) of `crossgrad check [--update]` over annotated rows.
 
-    Rows without a verdict are annotated here (crossgrad.judging.verdicts). Exit 1 when a
+    Rows without a verdict are judged here (crossgrad.judging.judge.judge_rows). Exit 1 when a
     result differs from the file `path`; with update, `target` (default: `path`) is
     written with its entries and the run's, and 0. The text names the file written.
     """
     target = Path(path if target is None else target)
     if any("verdict" not in r for r in rows):
-        annotate(rows, cases())
+        rows = judge_rows(rows, cases())
     try:
         existing = load_expectations(path)
         result = compare(rows, existing, host_flags)

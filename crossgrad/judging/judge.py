@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from crossgrad.core.gradient_columns import columns_of_rows
 from crossgrad.core.records import atomic_write_text
 from crossgrad.core.rows import GRADIENT_COLUMNS
 from crossgrad.judging.truth import round_to, truth_text
@@ -90,6 +91,12 @@ def judge(columns: dict, cases: dict) -> JudgedTable:
         found[:] = [r[position] for r in results]
         columns[name] = found[group].tolist()
     return JudgedTable(columns)
+
+
+def judge_rows(rows: list[dict], cases: dict) -> list[dict]:
+    """Judged copies of dict rows handed in (a selection of a run, rows built by a caller):
+    the same judge as a run folder's columns get, so a verdict has one entry point."""
+    return judge(columns_of_rows(rows), cases).rows()
 
 
 _QUANTITY = tuple(c for c in _JUDGED if c not in ("value", "outcome"))  # what a truth depends on

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from crossgrad.arguments import choose
 from crossgrad.core.records import atomic_write_text
-from crossgrad.judging.verdicts import annotate
+from crossgrad.judging.judge import judge_rows
 from crossgrad.reporting.finish import load_run
 from crossgrad.reporting.repro import SnippetError, case_snippet
 from crossgrad.reporting.report_text import code, escaped, fenced
@@ -67,8 +67,7 @@ def write_snippets(run_dir: Path, filters: dict[str, str], cases: dict) -> Path:
     """Write the snippets of the selected rows into the run folder (`cases`: name -> Case,
     the command's catalogue); returns the file's path."""
     rows, _, env, _ = load_run(run_dir)
-    rows = selected_rows(rows, filters)
-    annotate(rows, cases)
+    rows = judge_rows(selected_rows(rows, filters), cases)
     chosen = escaped(", ".join(f"--{k} {v}" for k, v in sorted(filters.items())) or "every value")
     parts = [f"# Repro snippets: {chosen}\n", f"Run {code(Path(run_dir).name)}; {len(rows)} value(s), "
              "one standalone program each, printing the recorded value with repr.\n"]
