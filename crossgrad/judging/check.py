@@ -75,29 +75,31 @@ def load_expectations(path) -> list[dict]:
     missing = [c for c in EXPECTATION_COLUMNS if c not in (reader.fieldnames or ())]
     if missing:
         raise ExpectationsError(f"{path}:1: missing column(s) {', '.join(missing)}")
-    entries = [_validated(row, path, reader.line_num) for row in reader]
-    seen = set()
-    for entry in entries:
-        ident = (RowKey.of(entry), entry["versions"])
-        if ident in seen:
+    entries, seen, known = [], set(), set()
+    for row in reader:
+        entry, key = _validated(row, path, reader.line_num, known)
+        if (key, entry["versions"]) in seen:
             raise ExpectationsError(f"{path}: duplicate entry {_label(entry)} for {entry['versions']!r}")
-        seen.add(ident)
+        seen.add((key, entry["versions"]))
+        entries.append(entry)
     return entries
 
 
-def _validated(row: dict, path: Path, line: int) -> dict:
+def _validated(row: dict, path: Path, line: int, known: set) -> tuple[dict, RowKey]:
+    """(the entry, its key), or ExpectationsError naming the line (`known`: the labels found
+    to hold so far, row_fault's memo)."""
     if None in row or any(v is None for v in row.values()):
         raise ExpectationsError(f"{path}:{line}: wrong number of fields")
-    fault = row_fault(row, LABEL_RULES)
+    fault = row_fault(row, LABEL_RULES, known)
     if fault:
         raise ExpectationsError(f"{path}:{line}: {fault}")
     try:
         parse_range(row["versions"])
         row["value"] = value_text(row["value"])
-        RowKey.of(row)
+        key = RowKey.of(row)
     except ValueError as exc:
         raise ExpectationsError(f"{path}:{line}: {exc}") from None
-    return {c: row[c] for c in EXPECTATION_COLUMNS}
+    return {c: row[c] for c in EXPECTATION_COLUMNS}, key
 
 
 # --- comparison ------------------------------------------------------------------
@@ -135,11 +137,11 @@ def is_divergent(row: dict) -> bool:
     return zero_sign_differs(row) or (row.get("truth") == "±0.0" and value == "-0.0")
 
 
-def _applicable(entries: list[dict], ran: dict, host_flags) -> dict:
-    """key -> the one expectation that holds for the version its quantity ran with, on this host."""
+def _applicable(entries: list[dict], keys: list, ran: dict, host_flags) -> dict:
+    """key -> the one expectation that holds for the version its quantity ran with, on this host
+    (`keys`: each entry's RowKey, in the entries' order)."""
     table: dict = {}
-    for entry in entries:
-        key = RowKey.of(entry)
+    for entry, key in zip(entries, keys):
         version = ran.get(key.quantity())
         if version is None or not version_matches(entry["versions"], version):
             continue
@@ -157,10 +159,12 @@ def compare(rows: list[dict], expectations: list[dict], host_flags=None) -> Chec
     host_flags: the CPU flags of the host that ran them (env.json's cpu_flags);
     None: this process's host."""
     rows = [r for r in rows if r.get("outcome") not in NOT_RUN_OUTCOMES]
-    ran = {RowKey.of(r).quantity(): str(r.get("framework_version") or "") for r in rows}
-    table = _applicable(expectations, ran, cpu_flags() if host_flags is None else host_flags)
+    keys = [RowKey.of(r) for r in rows]  # each made once: a full check has 261,283 rows
+    ran = {key.quantity(): str(row.get("framework_version") or "") for key, row in zip(keys, rows)}
+    by_key = dict(zip(keys, rows))
+    entry_keys = [RowKey.of(e) for e in expectations]
+    table = _applicable(expectations, entry_keys, ran, cpu_flags() if host_flags is None else host_flags)
     result = CheckResult(judged=len(rows))
-    by_key = {RowKey.of(r): r for r in rows}
     for key, row in by_key.items():
         entry = table.get(key)
         if entry is None:
@@ -173,7 +177,7 @@ def compare(rows: list[dict], expectations: list[dict], host_flags=None) -> Chec
         else:
             result.changed.append((entry, row))
     result.resolved += [(e, None) for k, e in table.items() if k not in by_key]
-    result.skipped = [e for e in expectations if RowKey.of(e) not in table]
+    result.skipped = [e for e, key in zip(expectations, entry_keys) if key not in table]
     return result
 
 

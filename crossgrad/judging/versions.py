@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
+from functools import lru_cache
 
 _CLAUSE = re.compile(r"^(>=|<=|==|>|<)\s*(\d+(?:\.\d+)*)$")
 _HOST = re.compile(r"^!?[a-z0-9_]+$")
@@ -35,6 +36,10 @@ def host_matches(spec: str, flags) -> bool:
     return (condition.lstrip("!") in flags) != condition.startswith("!")
 
 
+# A run has a handful of version texts and an expectations file a handful of ranges, read
+# for each of its ~150,000 entries: each distinct text is parsed once (the results are tuples
+# of tuples, never changed by a caller).
+@lru_cache(maxsize=None)
 def parse_version(text: str) -> tuple[int, ...]:
     """Release numbers, trailing zeros dropped so that 2.13 == 2.13.0:
     "2.13.0+cpu" -> (2, 13); "2.14.0rc1" -> (2, 14); "0.10.2" -> (0, 10, 2)."""
@@ -47,19 +52,20 @@ def parse_version(text: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-def parse_range(spec: str) -> list[tuple[str, tuple[int, ...]]]:
-    """">=2.13,<2.14" -> [(">=", (2, 13)), ("<", (2, 14))]; "" or "*" is any version.
+@lru_cache(maxsize=None)
+def parse_range(spec: str) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """">=2.13,<2.14" -> ((">=", (2, 13)), ("<", (2, 14))); "" or "*" is any version.
     A host condition is not part of the range (split_host)."""
     spec = split_host(spec)[0]
     if spec.strip() in ("", "*"):
-        return []
+        return ()
     clauses = []
     for part in spec.split(","):
         match = _CLAUSE.match(part.strip())
         if not match:
             raise ValueError(f"not a version range: {spec!r} (use e.g. '>=2.13,<2.14')")
         clauses.append((match.group(1), parse_version(match.group(2))))
-    return clauses
+    return tuple(clauses)
 
 
 _HOLDS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq}
