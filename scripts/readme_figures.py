@@ -32,6 +32,7 @@ def h200_by_device() -> str:
 
     from crossgrad.cli import main
     from crossgrad.judging.difference import CATEGORIES
+    from crossgrad.reporting.report_text import table
 
     with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()), \
             contextlib.redirect_stderr(io.StringIO()):
@@ -40,12 +41,9 @@ def h200_by_device() -> str:
     counts = lines.pivot_table(index=["framework", "mode", "device_b"], columns="category", aggfunc="size",
                                fill_value=0)
     columns = [c for c in CATEGORIES if c in counts.columns]
-    head = ["| framework | mode | device | " + " | ".join(columns) + " |",
-            "|:--|:--|:--|" + "--:|" * len(columns)]
-    body = [f"| {fw} | {mode} | {device} | " + " | ".join(str(int(counts.loc[(fw, mode, device), c]))
-                                                           for c in columns) + " |"
+    body = [[fw, mode, device, *(int(counts.loc[(fw, mode, device), c]) for c in columns)]
             for fw, mode, device in counts.index]
-    return "\n".join(head + body) + "\n"
+    return table(["framework", "mode", "device", *columns], body) + "\n"
 
 
 def nothing_judged() -> str:

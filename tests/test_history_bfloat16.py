@@ -113,7 +113,10 @@ def test_a_worker_without_ml_dtypes_records_the_same_bfloat16_rows(tmp_path):
     pytest.importorskip("mlx.core")
     block = tmp_path / "block"
     block.mkdir()
-    (block / "sitecustomize.py").write_text('import sys\nsys.modules["ml_dtypes"] = None\n')
+    # A cell's environment has none of crossgrad's own requirements: ml_dtypes, and pandas,
+    # matplotlib and rich (the supervisor's), are made unimportable for the worker.
+    (block / "sitecustomize.py").write_text("import sys\nfor name in ('ml_dtypes', 'pandas', 'matplotlib', 'rich'):\n"
+                                            "    sys.modules[name] = None\n")
     wrapper = tmp_path / "python"
     wrapper.write_text(f'#!/bin/sh\nPYTHONPATH="{block}${{PYTHONPATH:+:$PYTHONPATH}}" exec {sys.executable} "$@"\n')
     wrapper.chmod(0o755)

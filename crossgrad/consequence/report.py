@@ -15,6 +15,7 @@ import pandas as pd
 from crossgrad.consequence import anchors, plots
 from crossgrad.consequence.config import VARIANT_TEXT
 from crossgrad.consequence.tables import read
+from crossgrad.reporting.report_text import table
 
 REPORT = "consequence.md"
 PAPER_BITS = {"float16": 16, "float32": 32, "float64": 64}
@@ -22,11 +23,6 @@ PAPER_BITS = {"float16": 16, "float32": 32, "float64": 64}
 
 def _percent(x) -> str:
     return "n/a" if pd.isna(x) else f"{100 * x:.2f}%"
-
-
-def _table(header: list[str], rows: list[list]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(str(c) for c in row) + " |" for row in rows])
 
 
 def final_accuracy(training: pd.DataFrame) -> pd.DataFrame:
@@ -83,7 +79,7 @@ def training_table(training, divergence, kinks) -> str:
             for f, d in acc.index]
     header = ["framework", "dtype", "relu'(0)=1 vs 0: weights first differ"] + \
              [f"test acc. {VARIANT_TEXT[v]}" for v in variants]
-    return _table(header, rows)
+    return table(header, rows)
 
 
 def kink_table(kinks: pd.DataFrame) -> str:
@@ -92,7 +88,7 @@ def kink_table(kinks: pd.DataFrame) -> str:
     frameworks = list(dict.fromkeys(ok.framework))
     rows = [[VARIANT_TEXT[v]] + [cells.get((f, v), "n/a") for f in frameworks]
             for v in VARIANT_TEXT if v in set(ok.variant)]
-    return _table(["backprop's relu'(0), every dtype"] + frameworks, rows)
+    return table(["backprop's relu'(0), every dtype"] + frameworks, rows)
 
 
 def volume_tables(volume: pd.DataFrame) -> str:
@@ -121,7 +117,7 @@ def volume_tables(volume: pd.DataFrame) -> str:
                                       for f in frameworks))
             rows.append(row)
         sections.append(f"**{sweep}** (paper: {anchor['fixed']}; {anchors.cite(anchor['file'])})\n\n"
-                        + _table(header, rows))
+                        + table(header, rows))
     return "\n\n".join(sections)
 
 
@@ -161,7 +157,7 @@ def zeros_text(zeros: pd.DataFrame, volume: pd.DataFrame, study: dict) -> str:
         paper = anchors.ZEROS["largest"].get(PAPER_BITS.get(dtype))
         rows.append([dtype, f"{part.fraction.max():.3g} ({top[0]}, {top[2]}, seed {top[3]})",
                      f"{paper[0]:.3g} ({paper[1]})" if paper else "not measured"])
-    text = _table(["dtype", f"ours: largest fraction over {study['config']['epochs']} epochs",
+    text = table(["dtype", f"ours: largest fraction over {study['config']['epochs']} epochs",
                    f"paper: largest over 100 epochs ({anchors.cite(anchors.ZEROS['file'])})"], rows)
     return text + "\n\n" + rate_text(volume, study)
 
@@ -187,7 +183,7 @@ def rate_text(volume: pd.DataFrame, study: dict) -> str:
 def paper_training_table() -> str:
     rows = [[a["what"], _percent(a["zero"]), _percent(a["one"]), a["note"], anchors.cite(a["file"])]
             for a in anchors.TRAINING]
-    return _table(["paper: network, data, optimiser", "relu'(0)=0", "relu'(0)=1", "", "source"], rows)
+    return table(["paper: network, data, optimiser", "relu'(0)=0", "relu'(0)=1", "", "source"], rows)
 
 
 def across_frameworks(divergence: pd.DataFrame) -> str:
@@ -199,7 +195,7 @@ def across_frameworks(divergence: pd.DataFrame) -> str:
     rows = [[r.dtype, f"{r.framework_a} / {r.framework_b}", r.seed,
              "identical" if pd.isna(r.first_differing_step) else int(r.first_differing_step),
              f"{r.relative_distance:.3g}"] for r in last.itertuples()]
-    return _table(["dtype", "frameworks", "seed", "first step whose weights differ",
+    return table(["dtype", "frameworks", "seed", "first step whose weights differ",
                    f"relative distance after epoch {int(d.epoch.max())}"], rows)
 
 
@@ -282,7 +278,7 @@ def write_report(out: Path) -> Path:
         "## The same weights and minibatches in every framework (divergence.csv)", across_frameworks(divergence),
         "## Plots", "\n\n".join(f"![{f}]({f})" for f in figures) or "No successful rows to plot.",
         "## Rows without a result",
-        _table(["framework", "dtype", "outcome", "detail"],
+        table(["framework", "dtype", "outcome", "detail"],
                [[r.framework, r.dtype, r.outcome, r.detail] for r in failed.drop_duplicates(
                    ["framework", "dtype", "outcome", "detail"]).itertuples()]) if len(failed) else "None.",
     ]) + "\n"

@@ -110,7 +110,8 @@ def counts_table(lines: pd.DataFrame, key: tuple) -> list[str]:
     group = ["framework", "mode", "device" if "device" in key else "device_b"]
     counts = lines.pivot_table(index=group, columns="category", aggfunc="size", fill_value=0)
     counts = counts[[c for c in CATEGORIES if c in counts.columns]]
-    return [counts.reset_index().to_markdown(index=False)]
+    counts = counts.reset_index()
+    return [table(list(counts.columns), counts.values.tolist())]
 
 
 def one_side_table(lines: pd.DataFrame, key: tuple) -> list[str]:
@@ -119,7 +120,7 @@ def one_side_table(lines: pd.DataFrame, key: tuple) -> list[str]:
         return ["None: both sides hold the same quantities."]
     group = [c for c in ("category", "framework", "mode", "device", "dtype", "case") if c in only.columns]
     counts = only.groupby(group).size().rename("quantities").reset_index()
-    return [counts.to_markdown(index=False)]
+    return [table(list(counts.columns), counts.values.tolist())]
 
 
 def write(out: Path, header: list[str], pairs: list, snippets: dict) -> None:
