@@ -13,7 +13,7 @@ from cli_helpers import run_cli
 from crossgrad.core.case import Case, Point
 from crossgrad.core.names import BadName, is_valid_name
 from crossgrad.core.records import RecordFormatError
-from crossgrad.core.run_folder import case_page, inside, read_records
+from crossgrad.core.run_folder import case_page, inside, read_record_columns
 from crossgrad.reporting.recorded_spelling import trusted_spelling
 from crossgrad.reporting.repro import SnippetError
 
@@ -50,7 +50,7 @@ def test_the_catalogue_s_kinds_of_name_are_names(name):
 def test_a_run_folder_with_a_bad_name_is_refused_with_exit_2(tmp_path, column, name):
     run = hand_made_run(tmp_path / "run", **{column: name})
     with pytest.raises(RecordFormatError, match=f"records.jsonl:1: {column} name"):
-        read_records(run)
+        read_record_columns(run)
     result = run_cli("report", str(run), cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr

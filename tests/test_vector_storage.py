@@ -16,7 +16,8 @@ from cli_helpers import run_cli
 from crossgrad.catalogue import cases
 from crossgrad.core.packed_rows import packed
 from crossgrad.core.records import SCHEMA_VERSION
-from crossgrad.core.run_folder import read_points, read_records
+from crossgrad.core.gradient_columns import columns_of_rows
+from crossgrad.core.run_folder import read_points, read_record_columns
 
 N = 10_000
 BIG = textwrap.dedent(f'''
@@ -49,7 +50,7 @@ def test_a_vector_point_s_inputs_are_written_once(tmp_path):
 
 
 def test_a_vector_quantity_is_one_line_and_reads_back_element_by_element(tmp_path):
-    """schema 3: packed() writes the labels of a vector quantity once; read_records
+    """schema 3: packed() writes the labels of a vector quantity once; read_record_columns
     gives back exactly the rows compute_task made, one per element."""
     from test_vector_points import NumpyAdapter
 
@@ -67,8 +68,8 @@ def test_a_vector_quantity_is_one_line_and_reads_back_element_by_element(tmp_pat
         (run / name).write_text(json.dumps({"schema_version": SCHEMA_VERSION, "status": "complete"}))
     (run / "records.jsonl").write_text("".join(json.dumps(dict(line, schema_version=SCHEMA_VERSION)) + "\n"
                                                for line in lines))
-    read, _, _, _ = read_records(run)
-    assert read == [dict(r, schema_version=SCHEMA_VERSION) for r in rows]
+    read, _, _, _ = read_record_columns(run)
+    assert read == columns_of_rows([dict(r, schema_version=SCHEMA_VERSION) for r in rows])
 
 
 def test_a_packed_line_with_a_bad_element_is_refused_with_its_line(tmp_path):
@@ -96,8 +97,8 @@ def test_a_schema_1_folder_still_reads(tmp_path):
            "value": "0.5", "outcome": "ok", "dtype": "float64", "mode": "eager", "device": "cpu",
            "x": "[2.0, 1.0]", "index": 1, "schema_version": 1}
     (run / "records.jsonl").write_text(json.dumps(row) + "\n")
-    rows, _, _, _ = read_records(run)
-    assert rows[0]["x"] == "[2.0, 1.0]" and read_points(run) == {}
+    columns, _, _, _ = read_record_columns(run)
+    assert columns["x"] == ["[2.0, 1.0]"] and read_points(run) == {}
 
 
 def test_a_case_page_shows_alike_consecutive_elements_in_one_row():

@@ -138,18 +138,11 @@ def write_state(run_dir: Path, manifest: dict, env: dict) -> None:
     write_json(Path(run_dir) / ENV, env)
 
 
-def read_records(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
-    """(gradient rows, timing rows, env, manifest) as the writing crossgrad left them:
-    rows are dicts of the JSON lines; only today's schema version is accepted."""
-    run_dir = Path(run_dir)
-    env, manifest = _checked_state(run_dir)
-    rows = read_jsonl(run_dir / RECORDS, REQUIRED, NAMED, GRADIENT_RULES) if (run_dir / RECORDS).exists() else []
-    return rows, _timing_records(run_dir), env, manifest
-
-
 def read_record_columns(run_dir: Path) -> tuple[dict, list[dict], dict, dict]:
-    """read_records with the gradient rows as columns (crossgrad.core.gradient_columns: column ->
-    list, one entry per element row; {} for no records), checked and refused alike."""
+    """(gradient columns, timing rows, env, manifest) as the writing crossgrad left them, every
+    field checked against its rule: the gradient rows as columns (crossgrad.core.gradient_columns:
+    column -> list, one entry per element row; {} for no records); a folder of a schema version
+    this crossgrad does not write is refused."""
     run_dir = Path(run_dir)
     env, manifest = _checked_state(run_dir)
     columns = read_columns(run_dir / RECORDS, REQUIRED, NAMED) if (run_dir / RECORDS).exists() else {}

@@ -21,12 +21,6 @@ REQUIRED = run_folder.REQUIRED
 read_json = run_folder.read_json
 
 
-def load_run(run_dir: Path) -> tuple[list[dict], list[dict], dict, dict]:
-    """(gradient rows, timing rows, env, manifest) of a run folder, as dicts
-    (crossgrad.load_run gives the DataFrames of a finished run)."""
-    return run_folder.read_records(run_dir)
-
-
 def refuse_slimmed(run_dir: Path) -> None:
     """A folder with gradients.csv but no records.jsonl (a slimmed, committed run:
     results/h200, results/history) holds only derived rows: rebuilding them from

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from crossgrad.arguments import choose
 from crossgrad.core.records import atomic_write_text
-from crossgrad.judging.judge import judge_rows
-from crossgrad.reporting.finish import load_run
+from crossgrad.core import run_folder
+from crossgrad.judging.judge import judge
 from crossgrad.reporting.repro import SnippetError, case_snippet
 from crossgrad.reporting.report_text import code, escaped, fenced
 
@@ -66,8 +66,8 @@ def one_snippet(row: dict, env: dict, catalogue: dict) -> str:
 def write_snippets(run_dir: Path, filters: dict[str, str], cases: dict) -> Path:
     """Write the snippets of the selected rows into the run folder (`cases`: name -> Case,
     the command's catalogue); returns the file's path."""
-    rows, _, env, _ = load_run(run_dir)
-    rows = judge_rows(selected_rows(rows, filters), cases)
+    columns, _, env, _ = run_folder.read_record_columns(run_dir)
+    rows = selected_rows(judge(columns, cases).rows(), filters)
     chosen = escaped(", ".join(f"--{k} {v}" for k, v in sorted(filters.items())) or "every value")
     parts = [f"# Repro snippets: {chosen}\n", f"Run {code(Path(run_dir).name)}; {len(rows)} value(s), "
              "one standalone program each, printing the recorded value with repr.\n"]
