@@ -17,6 +17,8 @@ output: typed records, no markdown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
+from operator import not_
 
 AXES = {"mode": "eager", "device": "cpu"}  # axis -> its reference side
 _QUANTITY = ("framework", "case", "point", "dtype", "ad", "cotangent", "tangent", "wrt", "index")
@@ -52,16 +54,13 @@ class Divergence:
 
 
 def _key(row: dict, axis: str) -> tuple:
-    """The quantity and the side held fixed, each field as text ("" where missing); map, not a
-    comprehension: this runs for every valued row, once per axis."""
+    """The quantity and the side held fixed, each field as text ("" where missing)."""
     fields = _KEY_FIELDS[axis]
     return tuple(map(str, map(row.get, fields, _BLANKS[:len(fields)])))
 
 
 _KEY_FIELDS = {"mode": _QUANTITY + ("device",), "device": _QUANTITY + ("mode",)}
 _BLANKS = ("",) * (len(_QUANTITY) + 1)
-
-
 def _seed(row: dict) -> str:
     return str(row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent") or "")
 
@@ -71,15 +70,29 @@ def divergences(rows: list[dict], axis: str = "mode") -> list[Divergence]:
     reference side and another side of the same framework, in row order."""
     if axis not in AXES:
         raise ValueError(f"axis must be one of {', '.join(AXES)}, not {axis!r}")
+    return _divergences(_valued(rows), axis)
+
+
+def all_divergences(rows: list[dict]) -> dict[str, list[Divergence]]:
+    """axis -> divergences(rows, axis), for every axis, the rows with a value picked once."""
+    valued = _valued(rows)
+    return {axis: _divergences(valued, axis) for axis in AXES}
+
+
+def _valued(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r.get("outcome") == "ok" and r.get("bits")]
+
+
+def _divergences(valued: list[dict], axis: str) -> list[Divergence]:
     reference = AXES[axis]
-    valued = [r for r in rows if r.get("outcome") == "ok" and r.get("bits")]
-    others = [r for r in valued if r.get(axis) != reference]
-    if not others:  # one side only (a run on one device): no key to build
+    sides = [r.get(axis) != reference for r in valued]  # True: the other side
+    if not any(sides):  # one side only (a run on one device): no key to build
         return []
-    base = {_key(r, axis): r for r in valued if r.get(axis) == reference}
+    keys = [_key(r, axis) for r in valued]
+    base = dict(compress(zip(keys, valued), map(not_, sides)))
     out = []
-    for row in others:
-        ref = base.get(_key(row, axis))
+    for key, row in compress(zip(keys, valued), sides):
+        ref = base.get(key)
         if ref is None or ref["bits"] == row["bits"]:
             continue
         out.append(Divergence(axis, row["framework"], reference, str(row[axis]),

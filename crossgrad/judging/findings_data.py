@@ -30,10 +30,11 @@ import csv
 import io
 import math
 from dataclasses import astuple, dataclass, field, fields, replace
+from operator import itemgetter
 from typing import Callable
 
 from crossgrad.judging.compare import MODE_ORDER
-from crossgrad.judging.divergence import Divergence, divergences
+from crossgrad.judging.divergence import Divergence, all_divergences
 from crossgrad.judging.truth import as_float
 
 SEVERITY = {"wrong value": 8, "mode divergence": 7, "device divergence": 7, "different subgradient": 6,
@@ -86,8 +87,9 @@ class Finding:
 # --- which finding a judged row belongs to ---------------------------------------------
 
 
-def cell_findings(mrow, col, row) -> list[tuple[str, str]]:
-    """(category, detail) of every finding one cell (matrix row, column, judged row) belongs to."""
+def cell_findings(mrow, col, row, subgradients_differ: bool | None = None) -> list[tuple[str, str]]:
+    """(category, detail) of every finding one cell (matrix row, column, judged row) belongs to.
+    subgradients_differ: _subgradients_differ(mrow), where the caller has it (None: computed here)."""
     verdict, outcome = row.get("verdict", ""), row.get("outcome", "")
     cause = mrow.verdict.causes.get(col)
     found = []
@@ -105,7 +107,8 @@ def cell_findings(mrow, col, row) -> list[tuple[str, str]]:
         found.append(("precision", "beyond the relative tolerance, within the absolute floor"))
     if cause == "subgradient":
         found.append(("different subgradient", "another subgradient than the per-framework majority"))
-    elif verdict == "subgradient" and not mrow.verdict.odd and _subgradients_differ(mrow):
+    elif verdict == "subgradient" and not mrow.verdict.odd and (
+            _subgradients_differ(mrow) if subgradients_differ is None else subgradients_differ):
         found.append(("different subgradient", "frameworks pick different subgradients (no clear majority)"))
     elif cause == "sign of zero":
         found.append(("convention", "a zero of the other sign than the per-framework majority"))
@@ -231,26 +234,19 @@ def _divergence_detail(d: Divergence) -> str:
     return f"{d.other} differs from {d.framework} {d.reference}{what}"
 
 
-def findings(rows: list[dict], matrices: dict) -> list[Finding]:
+def findings(rows: list[dict], matrices: dict, found_divergences: dict | None = None) -> list[Finding]:
     """Every finding of the annotated rows (`matrices`: compare.build_matrices of the
-    same rows), most severe first, then in catalogue order; ids F001, F002, ...
+    same rows; `found_divergences`: divergence.all_divergences of them, computed here when
+    not given), most severe first, then in catalogue order; ids F001, F002, ...
     Records carry no snippet yet (crossgrad.reporting.findings_file adds them)."""
     gathered: dict = {}
-    case_order, fw_order = [], []
-    for (case, _), matrix in matrices.items():
-        case_order.append(case)
-        for mrow in matrix:
-            odd_nans = nan_payload_odd(mrow)
-            for col, row in mrow.cells.items():
-                fw_order.append(col[0])
-                found = cell_findings(mrow, col, row) + ([NAN_PAYLOAD] if col in odd_nans else [])
-                for category, detail in found:
-                    gathered.setdefault((category, case, col[0], detail), []).append(row)
+    case_order, fw_order = _gather_cells(matrices, gathered)
+    found_divergences = all_divergences(rows) if found_divergences is None else found_divergences
     for axis in ("mode", "device"):
-        for d in divergences(rows, axis):
+        for d in found_divergences[axis]:
             gathered.setdefault((_divergence_category(d), d.case, d.framework, _divergence_detail(d)), []).append(d)
     case_rank = {c: i for i, c in reversed(list(enumerate(case_order)))}
-    fw_rank = {f: i for i, f in reversed(list(enumerate(fw_order)))}
+    fw_rank = {f: i for i, f in enumerate(fw_order)}
     keys = sorted(gathered, key=lambda k: (-SEVERITY[k[0]], case_rank.get(k[1], len(case_rank)), k[1], k[3],
                                            fw_rank.get(k[2], len(fw_rank)), k[2]))
     out = []
@@ -259,6 +255,65 @@ def findings(rows: list[dict], matrices: dict) -> list[Finding]:
         draft = (_divergence_draft if isinstance(items[0], Divergence) else _row_draft)(category, detail, items)
         out.append(Finding(FindingRecord(f"F{i:03d}", SEVERITY[category], category, **draft), items, detail))
     return out
+
+
+def _gather_cells(matrices: dict, gathered: dict) -> tuple[list, dict]:
+    """Adds each cell's findings to `gathered` ((category, case, framework, detail) -> rows);
+    returns the cases in matrix order and the frameworks in order of first appearance."""
+    case_order, fw_order, column_sets = [], {}, set()
+    for (case, _), matrix in matrices.items():
+        case_order.append(case)
+        for mrow in matrix:
+            columns = tuple(mrow.cells)
+            if columns not in column_sets:
+                column_sets.add(columns)
+                fw_order.update(dict.fromkeys(col[0] for col in columns if col[0] not in fw_order))
+            for col, row, found in _mrow_findings(mrow):
+                for category, detail in found:
+                    gathered.setdefault((category, case, col[0], detail), []).append(row)
+    return case_order, fw_order
+
+
+def _mrow_findings(mrow) -> list[tuple]:
+    """(column, row, [(category, detail)]) of the cells of a matrix row that belong to a
+    finding. Most rows of a run have none: every verdict and outcome is one that
+    cell_findings passes over, no cell is odd, no value is a NaN; those are told apart
+    from the labels alone, without a call per cell."""
+    cells = mrow.cells
+    try:
+        verdicts, outcomes = list(map(_VERDICT, cells.values())), list(map(_OUTCOME, cells.values()))
+        values = list(map(_VALUE, cells.values()))
+    except KeyError:  # rows with missing fields: every cell asked
+        verdicts = outcomes = values = None
+    causes = mrow.verdict.causes
+    if values is None or not _TEXT_TYPES.issuperset(map(type, values)):
+        quiet, nans = [False] * len(cells), True
+    else:
+        nans = "nan" in values
+        if _QUIET_VERDICTS.issuperset(verdicts) and _QUIET_OUTCOMES.issuperset(outcomes):
+            if not causes and not nans:
+                return []
+            quiet = [True] * len(cells)
+        else:
+            quiet = [v in _QUIET_VERDICTS and o in _QUIET_OUTCOMES for v, o in zip(verdicts, outcomes)]
+    odd_nans = nan_payload_odd(mrow) if nans else set()
+    differ = None if verdicts is None else (not mrow.verdict.odd and "subgradient" in verdicts
+                                            and _subgradients_differ(mrow))
+    out = []
+    for (col, row), calm in zip(cells.items(), quiet):
+        if calm and col not in causes and col not in odd_nans:
+            continue
+        found = cell_findings(mrow, col, row, differ) + ([NAN_PAYLOAD] if col in odd_nans else [])
+        if found:
+            out.append((col, row, found))
+    return out
+
+
+# What cell_findings passes over (anything else, an unknown label included, is asked).
+_QUIET_VERDICTS = frozenset(("exact", "close", "undefined", "unsupported", "unavailable", "error", "no_gradient"))
+_QUIET_OUTCOMES = frozenset(("ok", "unsupported", "unavailable"))
+_VALUE, _VERDICT, _OUTCOME = itemgetter("value"), itemgetter("verdict"), itemgetter("outcome")
+_TEXT_TYPES = frozenset((str, type(None)))
 
 
 def with_snippets(found: list[Finding], snippet: Callable) -> list[Finding]:
