@@ -17,8 +17,8 @@ output: typed records, no markdown.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import compress
-from operator import not_
+from itertools import chain, compress, repeat
+from operator import and_, is_not, itemgetter, ne, not_
 
 AXES = {"mode": "eager", "device": "cpu"}  # axis -> its reference side
 _QUANTITY = ("framework", "case", "point", "dtype", "ad", "cotangent", "tangent", "wrt", "index")
@@ -61,6 +61,21 @@ def _key(row: dict, axis: str) -> tuple:
 
 _KEY_FIELDS = {"mode": _QUANTITY + ("device",), "device": _QUANTITY + ("mode",)}
 _BLANKS = ("",) * (len(_QUANTITY) + 1)
+_TEXT_GETTERS = {axis: itemgetter(*(f for f in fields if f != "index")) for axis, fields in _KEY_FIELDS.items()}
+_INDEX, _BITS = itemgetter("index"), itemgetter("bits")
+
+
+def _keys(rows: list[dict], axis: str) -> list[tuple]:
+    """A key per row, equal where _key is equal: where every field but the index is text and
+    the indices are all int or all text (a run's rows), the raw fields are (texts, index): no
+    Python call per row."""
+    try:
+        texts, index = list(map(_TEXT_GETTERS[axis], rows)), list(map(_INDEX, rows))
+    except KeyError:  # a field missing: _key reads it as ""
+        return [_key(row, axis) for row in rows]
+    if set(map(type, chain.from_iterable(texts))) <= {str} and set(map(type, index)) in ({int}, {str}, set()):
+        return list(zip(texts, index))
+    return [_key(row, axis) for row in rows]
 def _seed(row: dict) -> str:
     return str(row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent") or "")
 
@@ -88,13 +103,17 @@ def _divergences(valued: list[dict], axis: str) -> list[Divergence]:
     sides = [r.get(axis) != reference for r in valued]  # True: the other side
     if not any(sides):  # one side only (a run on one device): no key to build
         return []
-    keys = [_key(r, axis) for r in valued]
+    keys = _keys(valued, axis)
     base = dict(compress(zip(keys, valued), map(not_, sides)))
+    others, other_keys = list(compress(valued, sides)), list(compress(keys, sides))
+    # The bits of each other side's reference (None: it has none), compared without a Python
+    # call per row: a full check pairs 140,000 rows and a few thousand differ.
+    base_bits = {key: row["bits"] for key, row in base.items()}
+    ref_bits = list(map(base_bits.get, other_keys))
+    differ = map(and_, map(is_not, ref_bits, repeat(None)), map(ne, ref_bits, map(_BITS, others)))
     out = []
-    for key, row in compress(zip(keys, valued), sides):
-        ref = base.get(key)
-        if ref is None or ref["bits"] == row["bits"]:
-            continue
+    for key, row in compress(zip(other_keys, others), differ):
+        ref = base[key]
         out.append(Divergence(axis, row["framework"], reference, str(row[axis]),
                               str(row.get("device" if axis == "mode" else "mode", "")), row["case"], row["point"],
                               row["dtype"], row["ad"], _seed(row), str(row.get("wrt", "")), int(row.get("index") or 0),

@@ -30,6 +30,7 @@ import csv
 import io
 import math
 from dataclasses import astuple, dataclass, field, fields, replace
+from itertools import chain
 from operator import itemgetter
 from typing import Callable
 
@@ -170,17 +171,24 @@ def _wrong(row, truth_text: str) -> str:
 
 
 def _joined(values) -> str:
-    return ", ".join(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+    return ", ".join(dict.fromkeys(str(v) for v in _first_seen(values) if v not in (None, "")))
+
+
+def _first_seen(values) -> list:
+    """values without repeats, in order, where that changes no text: all text (a float -0.0
+    equals 0.0 as a key): a finding's thousands of rows hold a few points, modes, dtypes."""
+    values = list(values)
+    return list(dict.fromkeys(values)) if _TEXT_TYPES.issuperset(map(type, values)) else values
 
 
 def _shown(values) -> str:
-    distinct = list(dict.fromkeys(str(v) for v in values))
+    distinct = list(dict.fromkeys(str(v) for v in _first_seen(values)))
     more = f" (+{len(distinct) - SHOWN} more)" if len(distinct) > SHOWN else ""
     return "; ".join(distinct[:SHOWN]) + more
 
 
 def _modes(values) -> str:
-    found = list(dict.fromkeys(v for v in values if v))
+    found = list(dict.fromkeys(v for v in _first_seen(values) if v))
     return ", ".join(sorted(found, key=lambda m: MODE_ORDER.index(m) if m in MODE_ORDER else len(MODE_ORDER)))
 
 
@@ -190,12 +198,15 @@ def _quantity(ad: str, wrt: str) -> str:
 
 def _row_draft(category: str, detail: str, rows: list[dict]) -> dict:
     first = rows[0]
-    quantities = _joined(_quantity(r.get("ad", ""), r.get("wrt", "")) for r in rows)
-    return dict(case=first["case"], point=_joined(r.get("point") for r in rows), framework=first["framework"],
-                modes=_modes(r.get("mode") for r in rows), devices=_joined(r.get("device") for r in rows),
-                dtypes=_joined(r.get("dtype") for r in rows), wrt=_joined(r.get("wrt") for r in rows),
+    kinds = [(r.get("ad", ""), r.get("wrt", "")) for r in rows]
+    if _TEXT_TYPES.issuperset(map(type, chain.from_iterable(kinds))):  # then equal pairs, equal texts
+        kinds = list(dict.fromkeys(kinds))
+    quantities = _joined(_quantity(ad, wrt) for ad, wrt in kinds)
+    return dict(case=first["case"], point=_joined([r.get("point") for r in rows]), framework=first["framework"],
+                modes=_modes([r.get("mode") for r in rows]), devices=_joined([r.get("device") for r in rows]),
+                dtypes=_joined([r.get("dtype") for r in rows]), wrt=_joined([r.get("wrt") for r in rows]),
                 values=_shown(_row_value(r, category) for r in rows),
-                truth=_shown(r.get("truth") or "—" for r in rows),
+                truth=_shown([r.get("truth") or "—" for r in rows]),
                 summary=f"{first['framework']}: {detail}, in {quantities}")
 
 
