@@ -19,13 +19,30 @@ _RAW_QUANTITY = itemgetter("case", "dtype", "point", "ad", "cotangent", "tangent
 _RAW_COLUMN = itemgetter("framework", "mode", "device")
 
 
-def grouped_cells(rows: list[dict]) -> dict:
-    """(case, dtype) -> {element: {column: row}}, tables in order of first appearance;
-    a cells dict's order is not meaningful (build_matrices puts it in column order)."""
+def raw_cells(rows: list[dict]) -> dict | None:
+    """(case, dtype, point, ad, cotangent, tangent, wrt, index) -> {(framework, mode, device):
+    row}, the fields as the rows hold them (the last row of a key wins); None where a row
+    lacks one of them."""
+    raw: dict = {}
     try:
-        grouped = _by_raw_keys(rows)
-    except KeyError:  # a row without one of the key's fields: RowKey.of reads it as ""
-        grouped = None
+        for row in rows:
+            quantity = _RAW_QUANTITY(row)
+            cells = raw.get(quantity)
+            if cells is None:
+                raw[quantity] = {_RAW_COLUMN(row): row}
+            else:
+                cells[_RAW_COLUMN(row)] = row
+    except KeyError:  # RowKey.of reads a missing field as ""
+        return None
+    return raw
+
+
+def grouped_cells(rows: list[dict], raw: dict | None = None) -> dict:
+    """(case, dtype) -> {element: {column: row}}, tables in order of first appearance;
+    a cells dict's order is not meaningful (build_matrices puts it in column order).
+    raw: raw_cells(rows), where the caller has it."""
+    raw = raw_cells(rows) if raw is None else raw
+    grouped = None if raw is None else _canonical(raw)
     return _by_row_keys(rows) if grouped is None else grouped
 
 
@@ -39,16 +56,8 @@ def _by_row_keys(rows: list[dict]) -> dict:
     return grouped
 
 
-def _by_raw_keys(rows: list[dict]) -> dict | None:
-    """grouped_cells keyed by raw fields first; None where two raw keys are one canonical key."""
-    raw: dict = {}
-    for row in rows:
-        quantity = _RAW_QUANTITY(row)
-        cells = raw.get(quantity)
-        if cells is None:
-            raw[quantity] = {_RAW_COLUMN(row): row}
-        else:
-            cells[_RAW_COLUMN(row)] = row
+def _canonical(raw: dict) -> dict | None:
+    """grouped_cells of raw_cells; None where two raw keys are one canonical key."""
     column = {c: _canonical_column(c) for c in set().union(*raw.values())}
     if len(set(column.values())) < len(column) or not _texts(zip(*column)):
         return None
