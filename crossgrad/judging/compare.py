@@ -242,12 +242,15 @@ def build_matrices(rows: list[dict], cases: dict, cols: list | None = None, raw:
 
 def _matrix_row(key: tuple, cells: dict, dtype: str, shared: _Shared) -> MatrixRow:
     found = tuple(cells)
-    order = shared.orders.get(found)
-    if order is None:  # in column order: ties and groups read in report order
-        order = shared.orders[found] = tuple(sorted(found, key=shared.rank.__getitem__))
-    in_order = list(map(cells.__getitem__, order))
-    cells = dict(zip(order, in_order))
-    any_row = in_order[0]
+    known = shared.orders.get(found)
+    if known is None:  # in column order: ties and groups read in report order
+        order = tuple(sorted(found, key=shared.rank.__getitem__))
+        known = shared.orders[found] = (order, order == found)
+    order, in_order = known
+    if not in_order:  # most rows arrive in column order already
+        cells = {column: cells[column] for column in order}
+    rows = list(cells.values())
+    any_row = rows[0]
     quantity = (any_row.get("case"), key)
     if quantity not in shared.truths:
         shared.truths[quantity] = row_truth(any_row, shared.cases)
@@ -255,9 +258,9 @@ def _matrix_row(key: tuple, cells: dict, dtype: str, shared: _Shared) -> MatrixR
     reference = round_to(truth.value, dtype) if truth and truth.kind == "exact" else None
     is_set = bool(truth and truth.kind == "set")
     try:
-        values, verdicts = tuple(map(_VALUE, in_order)), tuple(map(_VERDICT, in_order))
+        values, verdicts = tuple(map(_VALUE, rows)), tuple(map(_VERDICT, rows))
     except KeyError:  # rows not yet judged, or without a value field
-        values, verdicts = tuple(r.get("value") for r in in_order), tuple(r.get("verdict") for r in in_order)
+        values, verdicts = tuple(r.get("value") for r in rows), tuple(r.get("verdict") for r in rows)
     # The verdict is a function of these (a value's text is its float: one parse, one bit
     # pattern), and a full check's 40,000 rows hold a few thousand distinct ones.
     invalid = None if "invalid" not in verdicts else tuple(v == "invalid" for v in verdicts)

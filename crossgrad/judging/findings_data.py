@@ -292,24 +292,20 @@ def _mrow_findings(mrow) -> list[tuple]:
     from the labels alone, without a call per cell."""
     cells = mrow.cells
     try:
-        verdicts, outcomes = list(map(_VERDICT, cells.values())), list(map(_OUTCOME, cells.values()))
-        values = list(map(_VALUE, cells.values()))
+        labels, values = list(map(_LABELS, cells.values())), list(map(_VALUE, cells.values()))
     except KeyError:  # rows with missing fields: every cell asked
-        verdicts = outcomes = values = None
+        labels = values = None
     causes = mrow.verdict.causes
     if values is None or not _TEXT_TYPES.issuperset(map(type, values)):
-        quiet, nans = [False] * len(cells), True
+        quiet, nans, differ = [False] * len(cells), True, None
     else:
         nans = "nan" in values
-        if _QUIET_VERDICTS.issuperset(verdicts) and _QUIET_OUTCOMES.issuperset(outcomes):
-            if not causes and not nans:
-                return []
-            quiet = [True] * len(cells)
-        else:
-            quiet = [v in _QUIET_VERDICTS and o in _QUIET_OUTCOMES for v, o in zip(verdicts, outcomes)]
+        differ = (not mrow.verdict.odd and "subgradient" in map(_FIRST, labels) and _subgradients_differ(mrow))
+        passed = _QUIET if differ else _QUIET_OR_SUBGRADIENT  # a subgradient alone: no finding then
+        if not causes and not nans and passed.issuperset(labels):
+            return []
+        quiet = list(map(passed.__contains__, labels))
     odd_nans = nan_payload_odd(mrow) if nans else set()
-    differ = None if verdicts is None else (not mrow.verdict.odd and "subgradient" in verdicts
-                                            and _subgradients_differ(mrow))
     out = []
     for (col, row), calm in zip(cells.items(), quiet):
         if calm and col not in causes and col not in odd_nans:
@@ -323,7 +319,9 @@ def _mrow_findings(mrow) -> list[tuple]:
 # What cell_findings passes over (anything else, an unknown label included, is asked).
 _QUIET_VERDICTS = frozenset(("exact", "close", "undefined", "unsupported", "unavailable", "error", "no_gradient"))
 _QUIET_OUTCOMES = frozenset(("ok", "unsupported", "unavailable"))
-_VALUE, _VERDICT, _OUTCOME = itemgetter("value"), itemgetter("verdict"), itemgetter("outcome")
+_QUIET = frozenset((v, o) for v in _QUIET_VERDICTS for o in _QUIET_OUTCOMES)  # (verdict, outcome)
+_QUIET_OR_SUBGRADIENT = _QUIET | {("subgradient", o) for o in _QUIET_OUTCOMES}  # where they all agree
+_VALUE, _LABELS, _FIRST = itemgetter("value"), itemgetter("verdict", "outcome"), itemgetter(0)
 _TEXT_TYPES = frozenset((str, type(None)))
 
 
