@@ -25,13 +25,12 @@ def raw_cells(rows: list[dict]) -> dict | None:
     lacks one of them."""
     raw: dict = {}
     try:
-        for row in rows:
-            quantity = _RAW_QUANTITY(row)
+        for quantity, column, row in zip(map(_RAW_QUANTITY, rows), map(_RAW_COLUMN, rows), rows):
             cells = raw.get(quantity)
             if cells is None:
-                raw[quantity] = {_RAW_COLUMN(row): row}
+                raw[quantity] = {column: row}
             else:
-                cells[_RAW_COLUMN(row)] = row
+                cells[column] = row
     except KeyError:  # RowKey.of reads a missing field as ""
         return None
     return raw
