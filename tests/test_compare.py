@@ -167,3 +167,30 @@ def test_a_zero_of_the_other_sign_is_exact_and_flagged_as_a_convention():
 def test_bit_key_never_folds_zeros():
     assert compare.bit_key(0.0) != compare.bit_key(-0.0)
     assert compare.bit_key(math.nan) == compare.bit_key(-math.nan)
+
+
+def test_matrices_grouped_by_raw_fields_are_those_of_a_row_key_per_row():
+    """matrix_cells groups by the fields as written, then makes each key canonical once;
+    where two spellings name one key ("1.0" and "1" as a seed, None and "" as a device) it
+    keys row by row. Either way the result is RowKey.of's."""
+    from crossgrad.judging import matrix_cells
+    plain = [row("jax", "eager", "0.0"), row("torch", "eager", "-0.0"), row("jax", "eager", "3.0", point="smooth")]
+    spelled = plain + [row("torch", "compiled", "0.0", seed="1"), row("torch", "graph", "0.0", device=None)]
+    floats = plain + [row("torch", "compiled", "0.0", seed=-0.0), row("torch", "graph", "0.0", seed=0.0)]
+    for rows in (plain, spelled, floats):
+        assert matrix_cells.grouped_cells(rows) == matrix_cells._by_row_keys(rows)
+    assert matrix_cells._canonical(matrix_cells.raw_cells(plain)) is not None  # the fast way was taken
+    assert matrix_cells._canonical(matrix_cells.raw_cells(spelled)) is None
+    assert matrix_cells._canonical(matrix_cells.raw_cells(floats)) is None
+    assert len(matrix_cells.grouped_cells(floats)[("relu", "float32")]) == 4  # -0.0 and 0.0: two seeds
+
+
+def test_rows_of_equal_values_share_a_verdict_and_a_zero_of_another_sign_does_not():
+    """build_matrices classifies each distinct (columns, values, invalid, reference) once; the
+    values key it as text (-0.0 is not 0.0), floats are classified one by one."""
+    for zero, negative in (("0.0", "-0.0"), (0.0, -0.0)):
+        rows = annotate([row("jax", "eager", zero, seed="1.0"), row("torch", "eager", zero, seed="1.0"),
+                         row("jax", "eager", zero, seed="2.0"), row("torch", "eager", negative, seed="2.0"),
+                         row("jax", "eager", zero, seed="3.0"), row("torch", "eager", zero, seed="3.0")], CASES)
+        labels = [m.verdict.label for m in build_matrices(rows, CASES)[("relu", "float32")]]
+        assert labels == [ALL_AGREE, SIGN_OF_ZERO, ALL_AGREE], zero

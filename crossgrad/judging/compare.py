@@ -30,10 +30,12 @@ from __future__ import annotations
 import math
 import struct
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Hashable, Mapping
 
 from crossgrad.core.registry import frameworks
-from crossgrad.core.rows import AD_KINDS as AD_ORDER, RowKey
+from crossgrad.core.rows import AD_KINDS as AD_ORDER
+from crossgrad.judging.matrix_cells import grouped_cells
 from crossgrad.judging.truth import as_float, TOLERANCES, round_to, row_truth
 
 ALL_AGREE = "all agree"
@@ -190,7 +192,10 @@ def columns(rows: list[dict], framework_order: tuple | None = None) -> list[tupl
     registry's, built-ins first; others after, by first appearance), then modes
     and devices in their usual order."""
     framework_order = tuple(frameworks()) if framework_order is None else framework_order
-    raw = dict.fromkeys((r.get("framework"), r.get("mode"), r.get("device")) for r in rows)  # no call per row
+    try:
+        raw = dict.fromkeys(map(_RAW_COLUMN, rows))  # no Python call per row
+    except KeyError:  # a row without one of the fields: each read with get
+        raw = dict.fromkeys((r.get("framework"), r.get("mode"), r.get("device")) for r in rows)
     seen = list(dict.fromkeys(column_of(dict(zip(("framework", "mode", "device"), k))) for k in raw))
     first = {fw: i for i, (fw, _, _) in reversed(list(enumerate(seen)))}
 
@@ -201,42 +206,78 @@ def columns(rows: list[dict], framework_order: tuple | None = None) -> list[tupl
     return sorted(seen, key=rank)
 
 
+_RAW_COLUMN = itemgetter("framework", "mode", "device")
+
+
 def _pos(order: tuple, item) -> int:
     return order.index(item) if item in order else len(order)
 
 
-def build_matrices(rows: list[dict], cases: dict) -> dict:
-    """(case, dtype) -> [MatrixRow], both in report order (catalogue, points, ad, seed)."""
-    grouped: dict = {}
-    for row in rows:
-        table = grouped.setdefault((row.get("case", ""), row.get("dtype", "")), {})
-        key = RowKey.of(row)
-        table.setdefault(key.element(), {})[key.column()] = row
-    rank = {col: i for i, col in enumerate(columns(rows))}
-    truths: dict = {}  # a quantity's truth, whatever its dtype (row_truth reads no dtype)
+@dataclass
+class _Shared:
+    """What the matrix rows of one build share: the column ranks, each quantity's truth (whatever
+    its dtype: row_truth reads none), each column set's order and each distinct row's verdict."""
+
+    cases: dict
+    rank: dict
+    truths: dict = field(default_factory=dict)
+    orders: dict = field(default_factory=dict)
+    verdicts: dict = field(default_factory=dict)
+
+
+def build_matrices(rows: list[dict], cases: dict, cols: list | None = None, raw: dict | None = None) -> dict:
+    """(case, dtype) -> [MatrixRow], both in report order (catalogue, points, ad, seed).
+    cols: columns(rows); raw: matrix_cells.raw_cells(rows), where the caller has them."""
+    grouped = grouped_cells(rows, raw)
+    shared = _Shared(cases, {col: i for i, col in enumerate(columns(rows) if cols is None else cols)})
     out = {}
     for (case, dtype) in sorted(grouped, key=lambda k: _matrix_rank(k, cases)):
         table = grouped[(case, dtype)]
-        point_order = [p.name for p in cases[case].points] if case in cases else []
-        out[(case, dtype)] = [_matrix_row(key, table[key], rank, cases, dtype, truths)
-                              for key in sorted(table, key=lambda k: _row_rank(k, point_order))]
+        points = [p.name for p in cases[case].points] if case in cases else []
+        point_rank = {name: place for place, name in reversed(list(enumerate(points)))}  # first place
+        out[(case, dtype)] = [_matrix_row(key, table[key], dtype, shared)
+                              for key in sorted(table, key=lambda k: _row_rank(k, point_rank, len(points)))]
     return out
 
 
-def _matrix_row(key: tuple, cells: dict, rank: dict, cases: dict, dtype: str, truths: dict) -> MatrixRow:
-    # In column order: ties and groups read in report order.
-    cells = dict(sorted(cells.items(), key=lambda item: rank[item[0]]))
-    any_row = next(iter(cells.values()))
+def _matrix_row(key: tuple, cells: dict, dtype: str, shared: _Shared) -> MatrixRow:
+    found = tuple(cells)
+    known = shared.orders.get(found)
+    if known is None:  # in column order: ties and groups read in report order
+        order = tuple(sorted(found, key=shared.rank.__getitem__))
+        known = shared.orders[found] = (order, order == found)
+    order, in_order = known
+    if not in_order:  # most rows arrive in column order already
+        cells = {column: cells[column] for column in order}
+    rows = list(cells.values())
+    any_row = rows[0]
     quantity = (any_row.get("case"), key)
-    if quantity not in truths:
-        truths[quantity] = row_truth(any_row, cases)
-    truth = truths[quantity]
+    if quantity not in shared.truths:
+        shared.truths[quantity] = row_truth(any_row, shared.cases)
+    truth = shared.truths[quantity]
     reference = round_to(truth.value, dtype) if truth and truth.kind == "exact" else None
-    invalid = frozenset(c for c, r in cells.items() if r.get("verdict") == "invalid")
-    verdict = classify(row_cells(cells), reference, invalid,
-                       is_set=bool(truth and truth.kind == "set"),
-                       rtol=TOLERANCES.get(dtype, TOLERANCES["float64"])[0])
+    is_set = bool(truth and truth.kind == "set")
+    try:
+        values, verdicts = tuple(map(_VALUE, rows)), tuple(map(_VERDICT, rows))
+    except KeyError:  # rows not yet judged, or without a value field
+        values, verdicts = tuple(r.get("value") for r in rows), tuple(r.get("verdict") for r in rows)
+    # The verdict is a function of these (a value's text is its float: one parse, one bit
+    # pattern), and a full check's 40,000 rows hold a few thousand distinct ones.
+    invalid = None if "invalid" not in verdicts else tuple(v == "invalid" for v in verdicts)
+    memo = (order, values, invalid, None if reference is None else bit_key(reference), is_set, dtype)
+    texts = _TEXTS.issuperset(map(type, values))
+    verdict = shared.verdicts.get(memo) if texts else None
+    if verdict is None:
+        bad = frozenset(c for c, v in zip(order, verdicts) if v == "invalid")
+        verdict = classify(row_cells(cells), reference, bad, is_set=is_set,
+                           rtol=TOLERANCES.get(dtype, TOLERANCES["float64"])[0])
+        if texts:
+            shared.verdicts[memo] = verdict
     return MatrixRow(key, any_row.get("truth") or "", cells, verdict)
+
+
+_VALUE, _VERDICT = itemgetter("value"), itemgetter("verdict")
+_TEXTS = frozenset((str, type(None)))  # value types whose equality is their float's bits' equality
 
 
 def _matrix_rank(key: tuple, cases: dict) -> tuple:
@@ -245,9 +286,9 @@ def _matrix_rank(key: tuple, cases: dict) -> tuple:
     return (names.index(case) if case in names else len(names), case, _pos(DTYPE_ORDER, dtype), dtype)
 
 
-def _row_rank(key: tuple, point_order: list) -> tuple:
+def _row_rank(key: tuple, point_rank: dict, unknown: int) -> tuple:
     point, ad, seed, wrt, index = key
     positive_first = seed.startswith("-")  # the default cotangent +1 before -1
-    return (_pos(tuple(point_order), point), point, _pos(AD_ORDER, ad), positive_first, seed,
+    return (point_rank.get(point, unknown), point, _pos(AD_ORDER, ad), positive_first, seed,
             wrt, index)
 

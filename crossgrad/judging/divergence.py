@@ -17,6 +17,8 @@ output: typed records, no markdown.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import chain, compress, repeat
+from operator import and_, is_not, itemgetter, ne, not_
 
 AXES = {"mode": "eager", "device": "cpu"}  # axis -> its reference side
 _QUANTITY = ("framework", "case", "point", "dtype", "ad", "cotangent", "tangent", "wrt", "index")
@@ -52,16 +54,28 @@ class Divergence:
 
 
 def _key(row: dict, axis: str) -> tuple:
-    """The quantity and the side held fixed, each field as text ("" where missing); map, not a
-    comprehension: this runs for every valued row, once per axis."""
+    """The quantity and the side held fixed, each field as text ("" where missing)."""
     fields = _KEY_FIELDS[axis]
     return tuple(map(str, map(row.get, fields, _BLANKS[:len(fields)])))
 
 
 _KEY_FIELDS = {"mode": _QUANTITY + ("device",), "device": _QUANTITY + ("mode",)}
 _BLANKS = ("",) * (len(_QUANTITY) + 1)
+_TEXT_GETTERS = {axis: itemgetter(*(f for f in fields if f != "index")) for axis, fields in _KEY_FIELDS.items()}
+_INDEX, _BITS = itemgetter("index"), itemgetter("bits")
 
 
+def _keys(rows: list[dict], axis: str) -> list[tuple]:
+    """A key per row, equal where _key is equal: where every field but the index is text and
+    the indices are all int or all text (a run's rows), the raw fields are (texts, index): no
+    Python call per row."""
+    try:
+        texts, index = list(map(_TEXT_GETTERS[axis], rows)), list(map(_INDEX, rows))
+    except KeyError:  # a field missing: _key reads it as ""
+        return [_key(row, axis) for row in rows]
+    if set(map(type, chain.from_iterable(texts))) <= {str} and set(map(type, index)) in ({int}, {str}, set()):
+        return list(zip(texts, index))
+    return [_key(row, axis) for row in rows]
 def _seed(row: dict) -> str:
     return str(row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent") or "")
 
@@ -71,23 +85,83 @@ def divergences(rows: list[dict], axis: str = "mode") -> list[Divergence]:
     reference side and another side of the same framework, in row order."""
     if axis not in AXES:
         raise ValueError(f"axis must be one of {', '.join(AXES)}, not {axis!r}")
+    return _divergences(_valued(rows), axis)
+
+
+def all_divergences(rows: list[dict], raw: dict | None = None) -> dict[str, list[Divergence]]:
+    """axis -> divergences(rows, axis), for every axis, the rows with a value picked once.
+    raw: crossgrad.judging.matrix_cells.raw_cells(rows), where the caller has it: the
+    pairs are then read off its cells."""
+    found = None if raw is None else _paired_in_cells(rows, raw)
+    if found is not None:
+        return found
+    valued = _valued(rows)
+    return {axis: _divergences(valued, axis) for axis in AXES}
+
+
+def _valued(rows: list[dict]) -> list[dict]:
+    return [r for r in rows if r.get("outcome") == "ok" and r.get("bits")]
+
+
+def _divergences(valued: list[dict], axis: str) -> list[Divergence]:
     reference = AXES[axis]
-    valued = [r for r in rows if r.get("outcome") == "ok" and r.get("bits")]
-    others = [r for r in valued if r.get(axis) != reference]
-    if not others:  # one side only (a run on one device): no key to build
+    sides = [r.get(axis) != reference for r in valued]  # True: the other side
+    if not any(sides):  # one side only (a run on one device): no key to build
         return []
-    base = {_key(r, axis): r for r in valued if r.get(axis) == reference}
-    out = []
-    for row in others:
-        ref = base.get(_key(row, axis))
-        if ref is None or ref["bits"] == row["bits"]:
-            continue
-        out.append(Divergence(axis, row["framework"], reference, str(row[axis]),
-                              str(row.get("device" if axis == "mode" else "mode", "")), row["case"], row["point"],
-                              row["dtype"], row["ad"], _seed(row), str(row.get("wrt", "")), int(row.get("index") or 0),
-                              str(ref.get("value", "")), str(row.get("value", "")), ref["bits"], row["bits"],
-                              str(row.get("truth", "")), (str(ref.get("verdict", "")), str(row.get("verdict", "")))))
+    keys = _keys(valued, axis)
+    base = dict(compress(zip(keys, valued), map(not_, sides)))
+    others, other_keys = list(compress(valued, sides)), list(compress(keys, sides))
+    # The bits of each other side's reference (None: it has none), compared without a Python
+    # call per row: a full check pairs 140,000 rows and a few thousand differ.
+    base_bits = {key: row["bits"] for key, row in base.items()}
+    ref_bits = list(map(base_bits.get, other_keys))
+    differ = map(and_, map(is_not, ref_bits, repeat(None)), map(ne, ref_bits, map(_BITS, others)))
+    return [_divergence(axis, base[key], row) for key, row in compress(zip(other_keys, others), differ)]
+
+
+def _divergence(axis: str, ref: dict, row: dict) -> Divergence:
+    return Divergence(axis, row["framework"], AXES[axis], str(row[axis]),
+                      str(row.get("device" if axis == "mode" else "mode", "")), row["case"], row["point"],
+                      row["dtype"], row["ad"], _seed(row), str(row.get("wrt", "")), int(row.get("index") or 0),
+                      str(ref.get("value", "")), str(row.get("value", "")), ref["bits"], row["bits"],
+                      str(row.get("truth", "")), (str(ref.get("verdict", "")), str(row.get("verdict", ""))))
+
+
+def _paired_in_cells(rows: list[dict], raw: dict) -> dict | None:
+    """all_divergences read off matrix_cells.raw_cells of the rows (raw quantity -> raw column
+    -> row: each side's partner is in the same cells), or None where that could differ from
+    keying every row: a row held twice, a key field other than text (the index: int)."""
+    if sum(map(len, raw.values())) != len(rows) or not _plain(raw):
+        return None
+    found: dict = {}  # id of the other side's row -> {axis: Divergence}
+    for cells in raw.values():
+        if len(cells) < 2 or len(set(map(dict.get, cells.values(), repeat("bits"))) - _NO_BITS) < 2:
+            continue  # nothing to pair, or every side with a value has the same bits
+        for (framework, mode, device), row in cells.items():
+            if not (row.get("outcome") == "ok" and row.get("bits")):
+                continue
+            for axis, partner in (("mode", (framework, "eager", device)), ("device", (framework, mode, "cpu"))):
+                ref = cells.get(partner) if row[axis] != AXES[axis] else None
+                if ref is not None and ref.get("outcome") == "ok" and ref.get("bits") and ref["bits"] != row["bits"]:
+                    found.setdefault(id(row), {})[axis] = _divergence(axis, ref, row)
+    out: dict = {axis: [] for axis in AXES}  # in row order, as keying every row gives them
+    for row in compress(rows, map(found.__contains__, map(id, rows))):
+        for axis, divergence in found[id(row)].items():
+            out[axis].append(divergence)
     return out
+
+
+_NO_BITS = frozenset((None, ""))
+
+
+def _plain(raw: dict) -> bool:
+    """Whether each key field of every row is text (the index: all int or all text): then raw
+    fields are equal where their texts are (str(None) is "None")."""
+    if not raw:
+        return True
+    fields = list(zip(*raw)) + list(zip(*set().union(*raw.values())))
+    index = set(map(type, fields.pop(7)))
+    return set(map(type, chain.from_iterable(fields))) == {str} and index in ({int}, {str})
 
 
 def mode_pairs(rows: list[dict], axis: str = "mode") -> list[tuple[str, str, str]]:

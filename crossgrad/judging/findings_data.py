@@ -28,18 +28,17 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import astuple, dataclass, field, fields, replace
+from itertools import chain
 from typing import Callable
 
+from crossgrad.judging.cell_findings import TEXT_TYPES, gather_cells
 from crossgrad.judging.compare import MODE_ORDER
-from crossgrad.judging.divergence import Divergence, divergences
-from crossgrad.judging.truth import as_float
+from crossgrad.judging.divergence import Divergence, all_divergences
 
 SEVERITY = {"wrong value": 8, "mode divergence": 7, "device divergence": 7, "different subgradient": 6,
             "definitional": 5, "convention": 4, "error": 3, "precision": 2, "nan payload": 1}
 CATEGORIES = tuple(SEVERITY)  # most severe first
-ERROR_OUTCOMES = ("error", "crashed", "timeout")
 SHOWN = 4  # distinct values a record lists
 
 
@@ -83,101 +82,28 @@ class Finding:
         return self.record.id.lower()
 
 
-# --- which finding a judged row belongs to ---------------------------------------------
-
-
-def cell_findings(mrow, col, row) -> list[tuple[str, str]]:
-    """(category, detail) of every finding one cell (matrix row, column, judged row) belongs to."""
-    verdict, outcome = row.get("verdict", ""), row.get("outcome", "")
-    cause = mrow.verdict.causes.get(col)
-    found = []
-    if outcome in ERROR_OUTCOMES:
-        found.append(("error", f"{outcome}: {_first_line(row.get('detail'))}".rstrip(": ")))
-    elif verdict == "invalid":
-        found.append(("wrong value", _wrong(row, mrow.truth)))
-    elif verdict == "definitional":
-        found.append(("definitional", f"matches the {row.get('form') or 'alternative'} form, not the truth"))
-    elif verdict == "flushed":
-        found.append(("convention", f"flush-to-zero: {row.get('form') or 'a subnormal read as 0'}"))
-    elif outcome == "no_gradient":
-        found.append(("convention", "no gradient: returns None where the others return a value"))
-    elif verdict == "imprecise":
-        found.append(("precision", "beyond the relative tolerance, within the absolute floor"))
-    if cause == "subgradient":
-        found.append(("different subgradient", "another subgradient than the per-framework majority"))
-    elif verdict == "subgradient" and not mrow.verdict.odd and _subgradients_differ(mrow):
-        found.append(("different subgradient", "frameworks pick different subgradients (no clear majority)"))
-    elif cause == "sign of zero":
-        found.append(("convention", "a zero of the other sign than the per-framework majority"))
-    elif cause == "ulp" and verdict != "exact":  # an exact odd one: the others are the imprecise ones
-        found.append(("precision", "last bits differ from the per-framework majority"))
-    return found
-
-
-NAN_PAYLOAD = ("nan payload", "a NaN of other bits (sign or payload) than the per-framework majority's")
-
-
-def nan_payload_odd(mrow) -> set:
-    """The columns of a matrix row whose NaN has other bits than the NaN most frameworks
-    return (one vote per framework, split among its columns; none without a strict
-    majority). repr writes every NaN alike; `bits` tells them apart."""
-    nans = {col: r.get("bits") for col, r in mrow.cells.items() if str(r.get("value")) == "nan" and r.get("bits")}
-    if len(set(nans.values())) < 2:
-        return set()
-    share: dict = {}
-    for col in nans:
-        share[col[0]] = share.get(col[0], 0) + 1
-    weight: dict = {}
-    for col, pattern in nans.items():
-        weight[pattern] = weight.get(pattern, 0.0) + 1.0 / share[col[0]]
-    ranked = sorted(weight.values(), reverse=True)
-    if ranked[0] - ranked[1] < 1e-9:
-        return set()
-    top = max(weight, key=weight.get)
-    return {col for col, pattern in nans.items() if pattern != top}
-
-
-def _first_line(text) -> str:
-    lines = str(text or "").strip().splitlines()
-    return lines[-1].strip()[:200] if lines else ""  # a traceback's last line names the error
-
-
-def _subgradients_differ(mrow) -> bool:
-    """Whether the row's valid subgradients are more than one number (a zero's sign aside)."""
-    values = {as_float(r.get("value")) + 0.0 for r in mrow.cells.values() if r.get("verdict") == "subgradient"}
-    return len(values) > 1  # + 0.0: -0.0 and 0.0 are one number
-
-
-def _wrong(row, truth_text: str) -> str:
-    number = as_float(row.get("value"))
-    if number is not None and math.isnan(number):
-        return "NaN where a valid value exists"
-    if truth_text == "nan":
-        return "a number where IEEE 754 / NumPy define NaN (the NaN is dropped)"
-    if number is not None and math.isinf(number):
-        return "inf where a finite value is valid"
-    if truth_text.startswith("["):
-        return "a value outside the Clarke set"
-    if number == 0.0:
-        return "0 where the truth is not 0"
-    return "a wrong value"
-
-
 # --- gathering -------------------------------------------------------------------------
 
 
 def _joined(values) -> str:
-    return ", ".join(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+    return ", ".join(dict.fromkeys(str(v) for v in _first_seen(values) if v not in (None, "")))
+
+
+def _first_seen(values) -> list:
+    """values without repeats, in order, where that changes no text: all text (a float -0.0
+    equals 0.0 as a key): a finding's thousands of rows hold a few points, modes, dtypes."""
+    values = list(values)
+    return list(dict.fromkeys(values)) if TEXT_TYPES.issuperset(map(type, values)) else values
 
 
 def _shown(values) -> str:
-    distinct = list(dict.fromkeys(str(v) for v in values))
+    distinct = list(dict.fromkeys(str(v) for v in _first_seen(values)))
     more = f" (+{len(distinct) - SHOWN} more)" if len(distinct) > SHOWN else ""
     return "; ".join(distinct[:SHOWN]) + more
 
 
 def _modes(values) -> str:
-    found = list(dict.fromkeys(v for v in values if v))
+    found = list(dict.fromkeys(v for v in _first_seen(values) if v))
     return ", ".join(sorted(found, key=lambda m: MODE_ORDER.index(m) if m in MODE_ORDER else len(MODE_ORDER)))
 
 
@@ -187,12 +113,15 @@ def _quantity(ad: str, wrt: str) -> str:
 
 def _row_draft(category: str, detail: str, rows: list[dict]) -> dict:
     first = rows[0]
-    quantities = _joined(_quantity(r.get("ad", ""), r.get("wrt", "")) for r in rows)
-    return dict(case=first["case"], point=_joined(r.get("point") for r in rows), framework=first["framework"],
-                modes=_modes(r.get("mode") for r in rows), devices=_joined(r.get("device") for r in rows),
-                dtypes=_joined(r.get("dtype") for r in rows), wrt=_joined(r.get("wrt") for r in rows),
+    kinds = [(r.get("ad", ""), r.get("wrt", "")) for r in rows]
+    if TEXT_TYPES.issuperset(map(type, chain.from_iterable(kinds))):  # then equal pairs, equal texts
+        kinds = list(dict.fromkeys(kinds))
+    quantities = _joined(_quantity(ad, wrt) for ad, wrt in kinds)
+    return dict(case=first["case"], point=_joined([r.get("point") for r in rows]), framework=first["framework"],
+                modes=_modes([r.get("mode") for r in rows]), devices=_joined([r.get("device") for r in rows]),
+                dtypes=_joined([r.get("dtype") for r in rows]), wrt=_joined([r.get("wrt") for r in rows]),
                 values=_shown(_row_value(r, category) for r in rows),
-                truth=_shown(r.get("truth") or "—" for r in rows),
+                truth=_shown([r.get("truth") or "—" for r in rows]),
                 summary=f"{first['framework']}: {detail}, in {quantities}")
 
 
@@ -231,26 +160,19 @@ def _divergence_detail(d: Divergence) -> str:
     return f"{d.other} differs from {d.framework} {d.reference}{what}"
 
 
-def findings(rows: list[dict], matrices: dict) -> list[Finding]:
+def findings(rows: list[dict], matrices: dict, found_divergences: dict | None = None) -> list[Finding]:
     """Every finding of the annotated rows (`matrices`: compare.build_matrices of the
-    same rows), most severe first, then in catalogue order; ids F001, F002, ...
+    same rows; `found_divergences`: divergence.all_divergences of them, computed here when
+    not given), most severe first, then in catalogue order; ids F001, F002, ...
     Records carry no snippet yet (crossgrad.reporting.findings_file adds them)."""
     gathered: dict = {}
-    case_order, fw_order = [], []
-    for (case, _), matrix in matrices.items():
-        case_order.append(case)
-        for mrow in matrix:
-            odd_nans = nan_payload_odd(mrow)
-            for col, row in mrow.cells.items():
-                fw_order.append(col[0])
-                found = cell_findings(mrow, col, row) + ([NAN_PAYLOAD] if col in odd_nans else [])
-                for category, detail in found:
-                    gathered.setdefault((category, case, col[0], detail), []).append(row)
+    case_order, fw_order = gather_cells(matrices, gathered)
+    found_divergences = all_divergences(rows) if found_divergences is None else found_divergences
     for axis in ("mode", "device"):
-        for d in divergences(rows, axis):
+        for d in found_divergences[axis]:
             gathered.setdefault((_divergence_category(d), d.case, d.framework, _divergence_detail(d)), []).append(d)
     case_rank = {c: i for i, c in reversed(list(enumerate(case_order)))}
-    fw_rank = {f: i for i, f in reversed(list(enumerate(fw_order)))}
+    fw_rank = {f: i for i, f in enumerate(fw_order)}
     keys = sorted(gathered, key=lambda k: (-SEVERITY[k[0]], case_rank.get(k[1], len(case_rank)), k[1], k[3],
                                            fw_rank.get(k[2], len(fw_rank)), k[2]))
     out = []

@@ -77,11 +77,13 @@ def snippet_maker(cases: dict, env: dict):
     return snippet
 
 
-def run_findings(rows: list[dict], env: dict, cases: dict, matrices: dict | None = None) -> list[Finding]:
+def run_findings(rows: list[dict], env: dict, cases: dict, matrices: dict | None = None,
+                 found_divergences: dict | None = None) -> list[Finding]:
     """Every finding of annotated `rows`, with its snippet (`matrices`: compare.build_matrices
-    of the same rows, built here when not given)."""
+    of the same rows, built here when not given; `found_divergences`: divergence.all_divergences
+    of them, likewise)."""
     matrices = compare.build_matrices(rows, cases) if matrices is None else matrices
-    return with_snippets(findings(rows, matrices), snippet_maker(cases, env))
+    return with_snippets(findings(rows, matrices, found_divergences), snippet_maker(cases, env))
 
 
 def write_findings_csv(folder: Path, found: list[Finding]) -> Path:

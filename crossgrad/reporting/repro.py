@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import inspect
 import textwrap
+from functools import lru_cache
 from typing import Callable
 
 from crossgrad.core.native import native_import
@@ -122,7 +123,23 @@ def _function_node(case_fn: Callable) -> ast.AST:
 
 
 def rewrite_case(case_fn: Callable, spelling: dict) -> tuple[str, str]:
-    """(function name, source) of case_fn in the framework's own calls, without `ops`."""
+    """(function name, source) of case_fn in the framework's own calls, without `ops`.
+    A report's findings ask for the same few hundred (case, spelling) pairs over and over,
+    and each rewrite reads and parses the case's source: the result is kept."""
+    key = tuple(spelling.items())
+    try:
+        hash((case_fn, key))
+    except TypeError:  # an unhashable template or function: rewritten every time
+        return _rewrite(case_fn, spelling)
+    return _rewritten(case_fn, key)
+
+
+@lru_cache(maxsize=1024)
+def _rewritten(case_fn: Callable, spelling: tuple) -> tuple[str, str]:
+    return _rewrite(case_fn, dict(spelling))
+
+
+def _rewrite(case_fn: Callable, spelling: dict) -> tuple[str, str]:
     if native_import(case_fn) is not None:  # a native implementation: the snippet imports it
         return native_import(case_fn)
     fn = _function_node(case_fn)
