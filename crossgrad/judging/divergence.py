@@ -11,7 +11,7 @@ or mode). Bits are the recorded `bits` at the dtype's width, so a NaN whose
 payload or sign changed is a divergence too (`payload_only`: both sides NaN),
 which findings rank lowest.
 
-Input: gradient rows as dicts (gradients.csv / crossgrad.reporting.finish.load_run);
+Input: gradient rows as dicts (gradients.csv, or a run folder judged by crossgrad.judging.judge: JudgedTable.rows);
 output: typed records, no markdown.
 """
 from __future__ import annotations
