@@ -25,6 +25,7 @@ from crossgrad.judging.verdicts import flushed_point
 from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import col_label, table
+from crossgrad.reporting.row_groups import GroupKey, RowGroups, row_groups
 
 KEEP, MULTIPLY, OTHER = "keeps +0", "follows the cotangent's sign", "other"
 ALWAYS_PLUS, MIXED = "+0 whatever x and the seed", "mixed"  # a case's rows together (zero_rules)
@@ -40,7 +41,8 @@ def section(report: ReportInput) -> Part:
     """The Conventions section of report.md (nothing without gradient rows)."""
     if not report.rows:
         return Part()
-    return Part("\n\n".join(["## Conventions", INTRO, conventions_table(report.rows, report.cols, report.cases)]))
+    table = conventions_table(report.rows, report.cols, report.cases, row_groups(report))
+    return Part("\n\n".join(["## Conventions", INTRO, table]))
 
 
 def zero_rule(row: dict, cases: dict) -> str | None:
@@ -49,8 +51,11 @@ def zero_rule(row: dict, cases: dict) -> str | None:
     # The checks on text first: most rows fail them, and then no value is parsed.
     if row.get("ad") not in ("reverse", "forward") or row.get("verdict") not in ("exact", "subgradient"):
         return None
-    value, seed = as_float(row.get("value")), row_seed(row)
-    if value is None or value != 0.0 or seed is None or seed >= 0:
+    value = as_float(row.get("value"))
+    if value is None or value != 0.0:  # most rows: the seed is not parsed
+        return None
+    seed = row_seed(row)
+    if seed is None or seed >= 0:
         return None
     point = row_point(row, cases)
     if point is None:
@@ -83,6 +88,12 @@ def zero_rules(rows: list[dict], cases: dict, ad: str) -> str:
     `ad` mode with the cases that follow it. A case is named once: a case whose rows
     follow both rules is either +0 in every one (ALWAYS_PLUS) or mixed, with where
     each rule holds (the column pools dtypes and points: _case_rule)."""
+    return _zero_rules(rows, len({r.get("case") for r in rows if r.get("ad") == ad}), cases, ad)
+
+
+def _zero_rules(rows: list[dict], ran: int, cases: dict, ad: str) -> str:
+    """zero_rules of `rows` (in run order; any row that cannot tell a rule may be left
+    out), `ran` the number of cases run in `ad` mode."""
     places: dict = {}  # case -> rule -> the (dtype, point, sign of the zero)s that follow it
     for row in rows:
         rule = zero_rule(row, cases) if row.get("ad") == ad else None
@@ -98,7 +109,6 @@ def zero_rules(rows: list[dict], cases: dict, ad: str) -> str:
         by_label.setdefault(label, []).append(text)
     if len(by_label) == 1 and MIXED not in by_label:
         rule, names = next(iter(by_label.items()))
-        ran = len({r.get("case") for r in rows if r.get("ad") == ad})
         if len(names) == ran:
             return f"{rule} (all {ran} cases)" if ran > 1 else f"{rule} ({names[0]}, the one case run)"
         return f"{rule} ({len(names)} of the {ran} cases run: {', '.join(names)}; the others had no zero to judge)"
@@ -140,6 +150,10 @@ def _second_zeros(rows: list[dict]) -> str:
     return f"+0.0 ×{plus}, -0.0 ×{len(signs) - plus}"
 
 
+# Verdicts that say nothing of how a subnormal input was read.
+NOT_MEASURED = ("", "undefined", "error", "unavailable", "unsupported", "no_gradient")
+
+
 def _subnormals(rows: list[dict], cases: dict, has_subnormal: dict) -> str:
     """has_subnormal: (case, point, dtype) -> whether flush-to-zero would change the point,
     filled as met (one dict for every column: the points are the same)."""
@@ -150,9 +164,7 @@ def _subnormals(rows: list[dict], cases: dict, has_subnormal: dict) -> str:
             p = row_point(r, cases)
             has_subnormal[key] = p is not None and flushed_point(cases.get(key[0]), p, key[2]) is not None
         return has_subnormal[key]
-    measured = [r for r in rows if r.get("verdict") not in ("", "undefined", "error", "unavailable",
-                                                            "unsupported", "no_gradient")
-                and subnormal_input(r)]
+    measured = [r for r in rows if r.get("verdict") not in NOT_MEASURED and subnormal_input(r)]
     if not measured:
         return "not measured"
     flushed = sorted({r.get("dtype") for r in measured if r.get("verdict") == "flushed"})
@@ -169,32 +181,81 @@ def _no_gradient(rows: list[dict]) -> str:
     return f"×{len(none)} ({', '.join(names)})"
 
 
-def conventions_table(rows: list[dict], cols: list, cases: dict) -> str:
-    """Markdown: one line per column, each convention measured from its rows."""
-    by_col, by_ad = _grouped(rows)
+def conventions_table(rows: list[dict], cols: list, cases: dict, groups: RowGroups | None = None) -> str:
+    """Markdown: one line per column, each convention measured from its rows (`groups`:
+    the rows' grouping, when the report has made it)."""
+    groups = groups or RowGroups(rows)
+    by_col = _keys_by_column(groups)
     has_subnormal: dict = {}
+    may_be: dict = {}  # (case, dtype) -> _may_be_subnormal, for every column
     head = ["framework × mode", "zero gradients, reverse (negative cotangent)",
             "zero gradients, forward (negative tangent)", "second-order zeros", "subnormal inputs",
             "no gradient (None)"]
-    # Each measure reads only its ad mode's rows: the same answer as from all the column's rows.
-    body = [[col_label(c, cols), zero_rules(by_ad.get((c, "reverse"), []), cases, "reverse"),
-             zero_rules(by_ad.get((c, "forward"), []), cases, "forward"), _second_zeros(by_ad.get((c, "second"), [])),
-             _subnormals(by_col.get(c, []), cases, has_subnormal), _no_gradient(by_col.get(c, []))] for c in cols]
+    body = []
+    for c in cols:
+        keys = by_col.get(c, [])
+        # Each measure reads only the groups whose key can give it: the same answer as all the column's rows.
+        body.append([col_label(c, cols)]
+                    + [_zero_rules(groups.rows_of([k for k in keys if k.ad == ad and _may_tell(k)]),
+                                   len({k.case for k in keys if k.ad == ad}), cases, ad)
+                       for ad in ("reverse", "forward")]
+                    + [_second_zeros(groups.rows_of([k for k in keys if k.ad == "second"])),
+                       _subnormals(groups.rows_of([k for k in keys if k.verdict not in NOT_MEASURED
+                                                   and _may_be_subnormal(k, cases, has_subnormal, may_be)]),
+                                   cases, has_subnormal),
+                       _no_gradient_of([k for k in keys if k.outcome == "no_gradient"], groups)])
     return table(head, body)
 
 
-def _grouped(rows: list[dict]) -> tuple[dict, dict]:
-    """(column -> its rows, (column, ad) -> its rows), both in run order, in one pass;
-    column_of is called once per distinct (framework, mode, device) as recorded."""
+def _keys_by_column(groups: RowGroups) -> dict:
+    """column -> the keys of its groups, in order; column_of once per distinct (framework, mode, device)."""
     by_col: dict = {}
-    by_ad: dict = {}
     column_of_raw: dict = {}
-    for row in rows:
-        get = row.get
-        raw = (get("framework"), get("mode"), get("device"))
+    for key in groups.keys():
+        raw = (key.framework, key.mode, key.device)
         col = column_of_raw.get(raw)
         if col is None:
-            col = column_of_raw[raw] = column_of(row)
-        by_col.setdefault(col, []).append(row)
-        by_ad.setdefault((col, get("ad")), []).append(row)
-    return by_col, by_ad
+            col = column_of_raw[raw] = column_of(dict(zip(("framework", "mode", "device"), raw)))
+        by_col.setdefault(col, []).append(key)
+    return by_col
+
+
+def _may_tell(key: GroupKey) -> bool:
+    """Whether a group's rows may tell a zero rule (zero_rule's tests on the key: a correct
+    verdict, a negative seed); a seed of -0.0 and 0.0 may share a group, and neither is < 0."""
+    if key.verdict not in ("exact", "subgradient"):
+        return False
+    seed = as_float(key.tangent if key.ad == "forward" else key.cotangent)
+    return seed is not None and seed < 0
+
+
+def _may_be_subnormal(key: GroupKey, cases: dict, has_subnormal: dict, may_be: dict) -> bool:
+    """Whether a point of the group's case is subnormal in its dtype (filling has_subnormal
+    for each of them, as _subnormals would); True where the dtype is not text (the rows say).
+    may_be: (case, dtype) -> the answer, kept for the next groups of the case and dtype."""
+    if (key.case, key.dtype) not in may_be:
+        may_be[key.case, key.dtype] = _case_may_be_subnormal(key, cases, has_subnormal)
+    return may_be[key.case, key.dtype]
+
+
+def _case_may_be_subnormal(key: GroupKey, cases: dict, has_subnormal: dict) -> bool:
+    case = cases.get(key.case)
+    if case is None:
+        return False  # row_point: no point, no subnormal input
+    if not isinstance(key.dtype, str):
+        return True
+    found = False
+    for name in dict.fromkeys(p.name for p in case.points):
+        entry = (key.case, name, key.dtype)
+        if entry not in has_subnormal:
+            has_subnormal[entry] = flushed_point(case, case.point(name), key.dtype) is not None
+        found = found or has_subnormal[entry]
+    return found
+
+
+def _no_gradient_of(keys: list, groups: RowGroups) -> str:
+    """_no_gradient from the groups' keys (in the order of their first rows: the cases in run order)."""
+    if not keys:
+        return "never"
+    names = list(dict.fromkeys(k.case for k in keys))
+    return f"×{groups.size(keys)} ({', '.join(names)})"
