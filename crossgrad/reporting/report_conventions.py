@@ -18,6 +18,7 @@ leaves open, measured from the rows, never written by hand.
 from __future__ import annotations
 
 import math
+from itertools import compress, repeat
 
 from crossgrad.judging.compare import column_of
 from crossgrad.judging.truth import as_float, row_point, row_seed
@@ -95,7 +96,7 @@ def _zero_rules(rows: list[dict], ran: int, cases: dict, ad: str) -> str:
     """zero_rules of `rows` (in run order; any row that cannot tell a rule may be left
     out), `ran` the number of cases run in `ad` mode."""
     places: dict = {}  # case -> rule -> the (dtype, point, sign of the zero)s that follow it
-    for row in rows:
+    for row in _zeros(rows):
         rule = zero_rule(row, cases) if row.get("ad") == ad else None
         if rule:
             sign = math.copysign(1.0, as_float(row.get("value")))
@@ -141,9 +142,16 @@ def _split(rules: dict) -> str:
                      for rule, where in sorted(rules.items()))
 
 
+def _zeros(rows: list[dict]) -> list[dict]:
+    """The rows whose value is a zero, in order: each distinct value is parsed once (as_float),
+    the rows picked in C (most rows of a run share a few hundred thousand value texts)."""
+    values = list(map(dict.get, rows, repeat("value")))
+    zero = {v for v in set(values) if (f := as_float(v)) is not None and f == 0.0}
+    return list(compress(rows, map(zero.__contains__, values))) if zero else []
+
+
 def _second_zeros(rows: list[dict]) -> str:
-    signs = [math.copysign(1.0, v) for r in rows if r.get("ad") == "second"
-             and (v := as_float(r.get("value"))) is not None and v == 0.0]
+    signs = [math.copysign(1.0, as_float(r.get("value"))) for r in _zeros(rows) if r.get("ad") == "second"]
     if not signs:
         return "not measured"
     plus = sum(1 for s in signs if s > 0)
@@ -154,31 +162,49 @@ def _second_zeros(rows: list[dict]) -> str:
 NOT_MEASURED = ("", "undefined", "error", "unavailable", "unsupported", "no_gradient")
 
 
-def _subnormals(rows: list[dict], cases: dict, has_subnormal: dict) -> str:
-    """has_subnormal: (case, point, dtype) -> whether flush-to-zero would change the point,
-    filled as met (one dict for every column: the points are the same)."""
+class Subnormals:
+    """Which inputs of the run are subnormal in their dtype, asked once per case and dtype
+    (flushed_point of each of the case's points) for every column."""
 
-    def subnormal_input(r) -> bool:
-        key = (r.get("case"), r.get("point"), r.get("dtype", "float64"))
-        if key not in has_subnormal:
-            p = row_point(r, cases)
-            has_subnormal[key] = p is not None and flushed_point(cases.get(key[0]), p, key[2]) is not None
-        return has_subnormal[key]
-    measured = [r for r in rows if r.get("verdict") not in NOT_MEASURED and subnormal_input(r)]
-    if not measured:
-        return "not measured"
-    flushed = sorted({r.get("dtype") for r in measured if r.get("verdict") == "flushed"})
-    kept = sorted({r.get("dtype") for r in measured} - set(flushed))
-    parts = ([f"flushes ({', '.join(flushed)})"] if flushed else []) + ([f"keeps ({', '.join(kept)})"] if kept else [])
-    return "; ".join(parts)
+    def __init__(self, cases: dict):
+        self.cases, self.points = cases, {}
 
+    def names(self, case_name, dtype: str) -> frozenset:
+        """The names of the case's points with a subnormal input in dtype (case.point(name):
+        the first point of a name, as rows are read)."""
+        if (case_name, dtype) not in self.points:
+            case = self.cases.get(case_name)
+            names = dict.fromkeys(p.name for p in case.points) if case is not None else ()
+            self.points[case_name, dtype] = frozenset(
+                n for n in names if flushed_point(case, case.point(n), dtype) is not None)
+        return self.points[case_name, dtype]
 
-def _no_gradient(rows: list[dict]) -> str:
-    none = [r.get("case") for r in rows if r.get("outcome") == "no_gradient"]
-    if not none:
-        return "never"
-    names = list(dict.fromkeys(none))
-    return f"×{len(none)} ({', '.join(names)})"
+    def row_has(self, row: dict) -> bool:
+        """Whether the row's input is subnormal (a row without a dtype reads as float64)."""
+        return row.get("point") in self.names(row.get("case"), row.get("dtype", "float64"))
+
+    def text(self, keys: list, groups: RowGroups) -> str:
+        """How a column's values at subnormal inputs came back: "flushes (float16); keeps
+        (float32)", per dtype, from its groups' keys (verdict, dtype); a group is measured
+        where one of its rows has a subnormal input."""
+        measured, flushed = set(), set()
+        for k in keys:
+            if k.verdict in NOT_MEASURED:
+                continue
+            if isinstance(k.dtype, str):  # every row of the group has this dtype
+                names = self.names(k.case, k.dtype)
+                has = bool(names) and any(map(names.__contains__, map(dict.get, groups.of(k), repeat("point"))))
+            else:  # rows without a dtype (float64 here) or with another kind of one: row by row
+                has = any(map(self.row_has, groups.of(k)))
+            if has:
+                measured.add(k.dtype)
+                if k.verdict == "flushed":
+                    flushed.add(k.dtype)
+        if not measured:
+            return "not measured"
+        flushed, kept = sorted(flushed), sorted(measured - flushed)
+        return "; ".join(([f"flushes ({', '.join(flushed)})"] if flushed else [])
+                         + ([f"keeps ({', '.join(kept)})"] if kept else []))
 
 
 def conventions_table(rows: list[dict], cols: list, cases: dict, groups: RowGroups | None = None) -> str:
@@ -186,8 +212,7 @@ def conventions_table(rows: list[dict], cols: list, cases: dict, groups: RowGrou
     the rows' grouping, when the report has made it)."""
     groups = groups or RowGroups(rows)
     by_col = _keys_by_column(groups)
-    has_subnormal: dict = {}
-    may_be: dict = {}  # (case, dtype) -> _may_be_subnormal, for every column
+    subnormals = Subnormals(cases)
     head = ["framework × mode", "zero gradients, reverse (negative cotangent)",
             "zero gradients, forward (negative tangent)", "second-order zeros", "subnormal inputs",
             "no gradient (None)"]
@@ -200,9 +225,7 @@ def conventions_table(rows: list[dict], cols: list, cases: dict, groups: RowGrou
                                    len({k.case for k in keys if k.ad == ad}), cases, ad)
                        for ad in ("reverse", "forward")]
                     + [_second_zeros(groups.rows_of([k for k in keys if k.ad == "second"])),
-                       _subnormals(groups.rows_of([k for k in keys if k.verdict not in NOT_MEASURED
-                                                   and _may_be_subnormal(k, cases, has_subnormal, may_be)]),
-                                   cases, has_subnormal),
+                       subnormals.text(keys, groups),
                        _no_gradient_of([k for k in keys if k.outcome == "no_gradient"], groups)])
     return table(head, body)
 
@@ -227,30 +250,6 @@ def _may_tell(key: GroupKey) -> bool:
         return False
     seed = as_float(key.tangent if key.ad == "forward" else key.cotangent)
     return seed is not None and seed < 0
-
-
-def _may_be_subnormal(key: GroupKey, cases: dict, has_subnormal: dict, may_be: dict) -> bool:
-    """Whether a point of the group's case is subnormal in its dtype (filling has_subnormal
-    for each of them, as _subnormals would); True where the dtype is not text (the rows say).
-    may_be: (case, dtype) -> the answer, kept for the next groups of the case and dtype."""
-    if (key.case, key.dtype) not in may_be:
-        may_be[key.case, key.dtype] = _case_may_be_subnormal(key, cases, has_subnormal)
-    return may_be[key.case, key.dtype]
-
-
-def _case_may_be_subnormal(key: GroupKey, cases: dict, has_subnormal: dict) -> bool:
-    case = cases.get(key.case)
-    if case is None:
-        return False  # row_point: no point, no subnormal input
-    if not isinstance(key.dtype, str):
-        return True
-    found = False
-    for name in dict.fromkeys(p.name for p in case.points):
-        entry = (key.case, name, key.dtype)
-        if entry not in has_subnormal:
-            has_subnormal[entry] = flushed_point(case, case.point(name), key.dtype) is not None
-        found = found or has_subnormal[entry]
-    return found
 
 
 def _no_gradient_of(keys: list, groups: RowGroups) -> str:

@@ -59,6 +59,10 @@ class RowGroups:
         """The rows of every group whose key passes `where`, in run order."""
         return self._rows_at([positions for key, positions in self.groups.items() if where(key)])
 
+    def of(self, key: GroupKey) -> list[dict]:
+        """The rows of one group, in run order."""
+        return list(map(self.all.__getitem__, self.groups[key]))
+
     def rows_of(self, keys: list[GroupKey]) -> list[dict]:
         """The rows of the groups `keys`, in run order."""
         return self._rows_at([self.groups[key] for key in keys])
