@@ -82,7 +82,7 @@ def table(head: list, body: list) -> str:
     rows = [head, ["---"] * len(head), *body]
     lines, inner = [], 0
     for row in rows:
-        texts = [str(c) for c in row]
+        texts = list(map(str, row))
         inner += max(0, len(texts) - 1)
         lines.append(_CELL_END.join(texts))
     whole = _ROW_END.join(lines)
