@@ -188,18 +188,18 @@ class Subnormals:
         (float32)", per dtype, from its groups' keys (verdict, dtype); a group is measured
         where one of its rows has a subnormal input."""
         measured, flushed = set(), set()
-        for k in keys:
-            if k.verdict in NOT_MEASURED:
-                continue
-            if isinstance(k.dtype, str):  # every row of the group has this dtype
-                names = self.names(k.case, k.dtype)
-                has = bool(names) and any(map(names.__contains__, map(dict.get, groups.of(k), repeat("point"))))
-            else:  # rows without a dtype (float64 here) or with another kind of one: row by row
-                has = any(map(self.row_has, groups.of(k)))
-            if has:
-                measured.add(k.dtype)
-                if k.verdict == "flushed":
-                    flushed.add(k.dtype)
+        # The groups that may have one: a dtype as text with subnormal points, or no dtype as text.
+        chosen = [k for k in keys if k.verdict not in NOT_MEASURED
+                  and (not isinstance(k.dtype, str) or self.names(k.case, k.dtype))]
+        found = set()
+        for k, row in groups.keyed_rows(chosen):
+            if k not in found and (row.get("point") in self.names(k.case, k.dtype) if isinstance(k.dtype, str)
+                                   else self.row_has(row)):  # no dtype as text: row by row
+                found.add(k)
+        for k in found:
+            measured.add(k.dtype)
+            if k.verdict == "flushed":
+                flushed.add(k.dtype)
         if not measured:
             return "not measured"
         flushed, kept = sorted(flushed), sorted(measured - flushed)
