@@ -189,14 +189,15 @@ class Subnormals:
         where one of its rows has a subnormal input."""
         measured, flushed = set(), set()
         # The groups that may have one: a dtype as text with subnormal points, or no dtype as text.
-        chosen = [k for k in keys if k.verdict not in NOT_MEASURED
-                  and (not isinstance(k.dtype, str) or self.names(k.case, k.dtype))]
-        found = set()
-        for k, row in groups.keyed_rows(chosen):
-            if k not in found and (row.get("point") in self.names(k.case, k.dtype) if isinstance(k.dtype, str)
-                                   else self.row_has(row)):  # no dtype as text: row by row
-                found.add(k)
-        for k in found:
+        chosen = [k for k in keys if k.verdict not in NOT_MEASURED]
+        # group number -> its subnormal points (None: no dtype as text, row by row)
+        names = {k.number: self.names(k.case, k.dtype) if isinstance(k.dtype, str) else None for k in chosen}
+        found = {}
+        for k, row in groups.keyed_rows([k for k in chosen if names[k.number] is None or names[k.number]]):
+            mine = names[k.number]
+            if k.number not in found and (row.get("point") in mine if mine is not None else self.row_has(row)):
+                found[k.number] = k
+        for k in found.values():
             measured.add(k.dtype)
             if k.verdict == "flushed":
                 flushed.add(k.dtype)
