@@ -181,12 +181,11 @@ def test_the_headers_seeds_are_each_rows_seed_once_in_run_order():
     seeds go row by row, since a -0.0 would meet 0.0's entry in a dict."""
     from crossgrad.core.rows import seed_text
     from crossgrad.reporting.report_header import _seeds
-    from crossgrad.reporting.row_groups import RowGroups
 
     floats = [{"ad": "reverse", "cotangent": 0.0}, {"ad": "reverse", "cotangent": -0.0},
               {"ad": "forward", "tangent": 2.0, "cotangent": -0.0}]
     texts = [{"ad": "reverse", "cotangent": "-1.0"}, {"ad": "forward", "tangent": "2.0", "cotangent": "-1.0"},
              {"ad": "none"}, {"ad": "reverse", "cotangent": "-1.0"}, {"ad": "second", "cotangent": "1.0"}]
     for rows in (floats, texts):
-        assert _seeds(rows, RowGroups(rows).keys()) == [s for s in dict.fromkeys(seed_text(r) for r in rows) if s]
-    assert _seeds(floats, RowGroups(floats).keys()) == ["0.0", "-0.0", "2.0"]
+        assert _seeds(rows) == [s for s in dict.fromkeys(seed_text(r) for r in rows) if s]
+    assert _seeds(floats) == ["0.0", "-0.0", "2.0"]

@@ -26,7 +26,6 @@ from crossgrad.judging.verdicts import flushed_point
 from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import col_label, table
-from crossgrad.reporting.row_groups import GroupKey, RowGroups, row_groups
 
 KEEP, MULTIPLY, OTHER = "keeps +0", "follows the cotangent's sign", "other"
 ALWAYS_PLUS, MIXED = "+0 whatever x and the seed", "mixed"  # a case's rows together (zero_rules)
@@ -42,8 +41,7 @@ def section(report: ReportInput) -> Part:
     """The Conventions section of report.md (nothing without gradient rows)."""
     if not report.rows:
         return Part()
-    table = conventions_table(report.rows, report.cols, report.cases, row_groups(report))
-    return Part("\n\n".join(["## Conventions", INTRO, table]))
+    return Part("\n\n".join(["## Conventions", INTRO, conventions_table(report.rows, report.cols, report.cases)]))
 
 
 def zero_rule(row: dict, cases: dict) -> str | None:
@@ -89,14 +87,8 @@ def zero_rules(rows: list[dict], cases: dict, ad: str) -> str:
     `ad` mode with the cases that follow it. A case is named once: a case whose rows
     follow both rules is either +0 in every one (ALWAYS_PLUS) or mixed, with where
     each rule holds (the column pools dtypes and points: _case_rule)."""
-    return _zero_rules(rows, len({r.get("case") for r in rows if r.get("ad") == ad}), cases, ad)
-
-
-def _zero_rules(rows: list[dict], ran: int, cases: dict, ad: str) -> str:
-    """zero_rules of `rows` (in run order; any row that cannot tell a rule may be left
-    out), `ran` the number of cases run in `ad` mode."""
     places: dict = {}  # case -> rule -> the (dtype, point, sign of the zero)s that follow it
-    for row in _zeros(rows):
+    for row in _zeros(rows):  # zero_rule reads only zeros: the others are left out in C
         rule = zero_rule(row, cases) if row.get("ad") == ad else None
         if rule:
             sign = math.copysign(1.0, as_float(row.get("value")))
@@ -110,6 +102,7 @@ def _zero_rules(rows: list[dict], ran: int, cases: dict, ad: str) -> str:
         by_label.setdefault(label, []).append(text)
     if len(by_label) == 1 and MIXED not in by_label:
         rule, names = next(iter(by_label.items()))
+        ran = len({r.get("case") for r in rows if r.get("ad") == ad})
         if len(names) == ran:
             return f"{rule} (all {ran} cases)" if ran > 1 else f"{rule} ({names[0]}, the one case run)"
         return f"{rule} ({len(names)} of the {ran} cases run: {', '.join(names)}; the others had no zero to judge)"
@@ -143,8 +136,8 @@ def _split(rules: dict) -> str:
 
 
 def _zeros(rows: list[dict]) -> list[dict]:
-    """The rows whose value is a zero, in order: each distinct value is parsed once (as_float),
-    the rows picked in C (most rows of a run share a few hundred thousand value texts)."""
+    """The rows whose value is a zero, in order: each distinct value parsed once (as_float),
+    the rows picked in C."""
     values = list(map(dict.get, rows, repeat("value")))
     zero = {v for v in set(values) if (f := as_float(v)) is not None and f == 0.0}
     return list(compress(rows, map(zero.__contains__, values))) if zero else []
@@ -158,104 +151,61 @@ def _second_zeros(rows: list[dict]) -> str:
     return f"+0.0 ×{plus}, -0.0 ×{len(signs) - plus}"
 
 
-# Verdicts that say nothing of how a subnormal input was read.
-NOT_MEASURED = ("", "undefined", "error", "unavailable", "unsupported", "no_gradient")
+def _subnormals(rows: list[dict], cases: dict, has_subnormal: dict) -> str:
+    """has_subnormal: (case, point, dtype) -> whether flush-to-zero would change the point,
+    filled as met (one dict for every column: the points are the same)."""
+
+    def subnormal_input(r) -> bool:
+        key = (r.get("case"), r.get("point"), r.get("dtype", "float64"))
+        if key not in has_subnormal:
+            p = row_point(r, cases)
+            has_subnormal[key] = p is not None and flushed_point(cases.get(key[0]), p, key[2]) is not None
+        return has_subnormal[key]
+    measured = [r for r in rows if r.get("verdict") not in ("", "undefined", "error", "unavailable",
+                                                            "unsupported", "no_gradient")
+                and subnormal_input(r)]
+    if not measured:
+        return "not measured"
+    flushed = sorted({r.get("dtype") for r in measured if r.get("verdict") == "flushed"})
+    kept = sorted({r.get("dtype") for r in measured} - set(flushed))
+    parts = ([f"flushes ({', '.join(flushed)})"] if flushed else []) + ([f"keeps ({', '.join(kept)})"] if kept else [])
+    return "; ".join(parts)
 
 
-class Subnormals:
-    """Which inputs of the run are subnormal in their dtype, asked once per case and dtype
-    (flushed_point of each of the case's points) for every column."""
-
-    def __init__(self, cases: dict):
-        self.cases, self.points = cases, {}
-
-    def names(self, case_name, dtype: str) -> frozenset:
-        """The names of the case's points with a subnormal input in dtype (case.point(name):
-        the first point of a name, as rows are read)."""
-        if (case_name, dtype) not in self.points:
-            case = self.cases.get(case_name)
-            names = dict.fromkeys(p.name for p in case.points) if case is not None else ()
-            self.points[case_name, dtype] = frozenset(
-                n for n in names if flushed_point(case, case.point(n), dtype) is not None)
-        return self.points[case_name, dtype]
-
-    def row_has(self, row: dict) -> bool:
-        """Whether the row's input is subnormal (a row without a dtype reads as float64)."""
-        return row.get("point") in self.names(row.get("case"), row.get("dtype", "float64"))
-
-    def text(self, keys: list, groups: RowGroups) -> str:
-        """How a column's values at subnormal inputs came back: "flushes (float16); keeps
-        (float32)", per dtype, from its groups' keys (verdict, dtype); a group is measured
-        where one of its rows has a subnormal input."""
-        measured, flushed = set(), set()
-        # The groups that may have one: a dtype as text with subnormal points, or no dtype as text.
-        chosen = [k for k in keys if k.verdict not in NOT_MEASURED]
-        # group number -> its subnormal points (None: no dtype as text, row by row)
-        names = {k.number: self.names(k.case, k.dtype) if isinstance(k.dtype, str) else None for k in chosen}
-        found = {}
-        for k, row in groups.keyed_rows([k for k in chosen if names[k.number] is None or names[k.number]]):
-            mine = names[k.number]
-            if k.number not in found and (row.get("point") in mine if mine is not None else self.row_has(row)):
-                found[k.number] = k
-        for k in found.values():
-            measured.add(k.dtype)
-            if k.verdict == "flushed":
-                flushed.add(k.dtype)
-        if not measured:
-            return "not measured"
-        flushed, kept = sorted(flushed), sorted(measured - flushed)
-        return "; ".join(([f"flushes ({', '.join(flushed)})"] if flushed else [])
-                         + ([f"keeps ({', '.join(kept)})"] if kept else []))
+def _no_gradient(rows: list[dict]) -> str:
+    none = [r.get("case") for r in rows if r.get("outcome") == "no_gradient"]
+    if not none:
+        return "never"
+    names = list(dict.fromkeys(none))
+    return f"×{len(none)} ({', '.join(names)})"
 
 
-def conventions_table(rows: list[dict], cols: list, cases: dict, groups: RowGroups | None = None) -> str:
-    """Markdown: one line per column, each convention measured from its rows (`groups`:
-    the rows' grouping, when the report has made it)."""
-    groups = groups or RowGroups(rows)
-    by_col = _keys_by_column(groups)
-    subnormals = Subnormals(cases)
+def conventions_table(rows: list[dict], cols: list, cases: dict) -> str:
+    """Markdown: one line per column, each convention measured from its rows."""
+    by_col, by_ad = _grouped(rows)
+    has_subnormal: dict = {}
     head = ["framework × mode", "zero gradients, reverse (negative cotangent)",
             "zero gradients, forward (negative tangent)", "second-order zeros", "subnormal inputs",
             "no gradient (None)"]
-    body = []
-    for c in cols:
-        keys = by_col.get(c, [])
-        # Each measure reads only the groups whose key can give it: the same answer as all the column's rows.
-        body.append([col_label(c, cols)]
-                    + [_zero_rules(groups.rows_of([k for k in keys if k.ad == ad and _may_tell(k)]),
-                                   len({k.case for k in keys if k.ad == ad}), cases, ad)
-                       for ad in ("reverse", "forward")]
-                    + [_second_zeros(groups.rows_of([k for k in keys if k.ad == "second"])),
-                       subnormals.text(keys, groups),
-                       _no_gradient_of([k for k in keys if k.outcome == "no_gradient"], groups)])
+    # Each measure reads only its ad mode's rows: the same answer as from all the column's rows.
+    body = [[col_label(c, cols), zero_rules(by_ad.get((c, "reverse"), []), cases, "reverse"),
+             zero_rules(by_ad.get((c, "forward"), []), cases, "forward"), _second_zeros(by_ad.get((c, "second"), [])),
+             _subnormals(by_col.get(c, []), cases, has_subnormal), _no_gradient(by_col.get(c, []))] for c in cols]
     return table(head, body)
 
 
-def _keys_by_column(groups: RowGroups) -> dict:
-    """column -> the keys of its groups, in order; column_of once per distinct (framework, mode, device)."""
+def _grouped(rows: list[dict]) -> tuple[dict, dict]:
+    """(column -> its rows, (column, ad) -> its rows), both in run order, in one pass;
+    column_of is called once per distinct (framework, mode, device) as recorded."""
     by_col: dict = {}
+    by_ad: dict = {}
     column_of_raw: dict = {}
-    for key in groups.keys():
-        raw = (key.framework, key.mode, key.device)
+    for row in rows:
+        get = row.get
+        raw = (get("framework"), get("mode"), get("device"))
         col = column_of_raw.get(raw)
         if col is None:
-            col = column_of_raw[raw] = column_of(dict(zip(("framework", "mode", "device"), raw)))
-        by_col.setdefault(col, []).append(key)
-    return by_col
-
-
-def _may_tell(key: GroupKey) -> bool:
-    """Whether a group's rows may tell a zero rule (zero_rule's tests on the key: a correct
-    verdict, a negative seed); a seed of -0.0 and 0.0 may share a group, and neither is < 0."""
-    if key.verdict not in ("exact", "subgradient"):
-        return False
-    seed = as_float(key.tangent if key.ad == "forward" else key.cotangent)
-    return seed is not None and seed < 0
-
-
-def _no_gradient_of(keys: list, groups: RowGroups) -> str:
-    """_no_gradient from the groups' keys (in the order of their first rows: the cases in run order)."""
-    if not keys:
-        return "never"
-    names = list(dict.fromkeys(k.case for k in keys))
-    return f"×{groups.size(keys)} ({', '.join(names)})"
+            col = column_of_raw[raw] = column_of(row)
+        by_col.setdefault(col, []).append(row)
+        by_ad.setdefault((col, get("ad")), []).append(row)
+    return by_col, by_ad

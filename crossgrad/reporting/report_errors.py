@@ -5,7 +5,6 @@ from __future__ import annotations
 from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import distinct, inline
-from crossgrad.reporting.row_groups import row_groups
 
 
 def section(report: ReportInput) -> Part:
@@ -14,17 +13,17 @@ def section(report: ReportInput) -> Part:
         return Part()
     out = ["## Errors and missing values", "",
            "Each distinct message once; the matrices refer to it by its id."]
-    # The groups' keys hold every field read here, in the order of their first rows: the
-    # places and cases of each message in run order, no row read.
-    where: dict = {ident: {} for ident in report.errors.values()}  # id -> "framework mode"s, in order
-    cases: dict = {ident: {} for ident in report.errors.values()}  # id -> "case dtype"s, in order
-    outcomes = {outcome for outcome, _ in report.errors}
-    for k in row_groups(report).keys():
-        ident = report.errors.get((k.outcome, k.detail or "")) if k.outcome in outcomes else None
-        if ident is not None:
-            where[ident][f"{k.framework} {k.mode}"] = None
-            cases[ident][f"{k.case} {k.dtype}"] = None
+    failed: dict = {}  # (outcome, detail) -> its rows, in run order: one pass, not one per message
+    outcomes = {outcome for outcome, _ in report.errors}  # most rows have none of them: no key built
+    for r in report.rows:
+        if r.get("outcome") in outcomes:
+            key = (r.get("outcome"), r.get("detail") or "")
+            if key in report.errors:
+                failed.setdefault(key, []).append(r)
     for (outcome, detail), ident in report.errors.items():
-        out.append(f"- **{ident}** `{outcome}` in {', '.join(distinct(where[ident]))} "
-                   f"({', '.join(distinct(cases[ident]))}): {inline(detail) or '(no detail)'}")
+        mine = failed[(outcome, detail)]
+        where = distinct(f"{r.get('framework')} {r.get('mode')}" for r in mine)
+        cases = distinct(f"{r.get('case')} {r.get('dtype')}" for r in mine)
+        out.append(f"- **{ident}** `{outcome}` in {', '.join(where)} ({', '.join(cases)}): "
+                   f"{inline(detail) or '(no detail)'}")
     return Part("\n".join(out))

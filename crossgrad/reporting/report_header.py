@@ -2,14 +2,13 @@
 that did not finish, the PARTIAL RUN banner."""
 from __future__ import annotations
 
-from operator import attrgetter
+from itertools import repeat
 
 from crossgrad.core.rows import seed_text
 from crossgrad.judging import compare
 from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import code, distinct, escaped, inline
-from crossgrad.reporting.row_groups import row_groups
 
 
 def header(report: ReportInput) -> Part:
@@ -22,12 +21,11 @@ def header(report: ReportInput) -> Part:
              "", f"- **Status:** {escaped(manifest.get('status', 'unknown'))}",
              f"- **When:** {_when(env, manifest)}",
              "- **Frameworks:** " + ("; ".join(_framework_line(fw, rows, env, ran) for fw in fws) or "—")]
-    keys = row_groups(report).keys()  # in the order of their first rows: distinct values in run order
     for label, column, key in (("Cases", "case", "cases"), ("Devices", "device", "devices"),
                                ("Dtypes", "dtype", "dtypes")):
-        values = distinct(map(attrgetter(column), keys)) or list(map(escaped, config.get(key) or ()))
+        values = distinct(map(dict.get, rows, repeat(column))) or list(map(escaped, config.get(key) or ()))
         lines.append(f"- **{label}:** {', '.join(map(str, values)) or '—'}")
-    seeds = _seeds(rows, keys)
+    seeds = _seeds(rows)
     lines.append(f"- **Seeds (cotangent / tangent):** {', '.join(seeds) or '—'}")
     lines.append(f"- **Where:** {_where(env)}")
     lines.append(f"- **Threads:** {_threads(env)}")
@@ -38,13 +36,12 @@ def header(report: ReportInput) -> Part:
     return Part("\n".join(lines))
 
 
-def _seeds(rows, keys) -> list:
+def _seeds(rows) -> list:
     """The distinct seed texts (seed_text) in run order. A row's seed is a function of its
-    (ad, tangent, cotangent), which its group's key holds: seed_text runs once per distinct
-    triple of those, in order of first appearance, which keeps the seeds' order. Only where
-    the seeds are text (as loaded): a float -0.0 would meet 0.0's entry in the dict (and
-    its group), so floats go row by row."""
-    triples = dict.fromkeys((k.ad, k.tangent, k.cotangent) for k in keys)
+    (ad, tangent, cotangent): seed_text runs once per distinct triple of those, in order of
+    first appearance, which keeps the seeds' order. Only where the seeds are text (as
+    loaded): a float -0.0 would meet 0.0's entry in the dict, so floats go row by row."""
+    triples = dict.fromkeys(zip(*(map(dict.get, rows, repeat(name)) for name in ("ad", "tangent", "cotangent"))))
     if all(isinstance(t, (str, type(None))) and isinstance(c, (str, type(None))) for _, t, c in triples):
         return distinct(seed_text({"ad": a, "tangent": t, "cotangent": c}) for a, t, c in triples)
     return distinct(seed_text(r) for r in rows)
@@ -89,21 +86,20 @@ def _threads(env) -> str:
 
 def banner(report: ReportInput) -> Part:
     """A partial run says so first, with what was lost ("" for a complete run)."""
-    manifest = report.manifest
+    rows, manifest = report.rows, report.manifest
     status = manifest.get("status", "unknown")
     if status == "complete":
         return Part()
-    groups = row_groups(report)
     lost = distinct((r.get("framework"), r.get("mode"), r.get("case"), r.get("dtype"),
-                      r.get("outcome"), r.get("detail") or "")
-                     for r in groups.rows(lambda k: k.outcome in ("crashed", "timeout")))
+                      r.get("outcome"), r.get("detail") or "") for r in rows
+                     if r.get("outcome") in ("crashed", "timeout"))
     lines = [f"> **PARTIAL RUN** — status {code(status)}: not every task finished, so the "
              "tables below hold only what was recorded."]
     lines += [f"> - {fw} {mode}, {case} {dtype}: **{outcome}** — {inline(detail)}"
               for fw, mode, case, dtype, outcome, detail in lost]
     config = manifest.get("config") or {}
     for key, column in (("frameworks", "framework"), ("cases", "case")):
-        present = set(map(attrgetter(column), groups.keys()))
+        present = {r.get(column) for r in rows}
         absent = [n for n in config.get(key) or () if n not in present]
         if absent:
             lines.append(f"> - no rows at all for {key}: {', '.join(map(escaped, absent))}")

@@ -17,7 +17,6 @@ from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import code
 from crossgrad.reporting.report_text import table as markdown_table
-from crossgrad.reporting.row_groups import RowGroups, row_groups
 
 EXAMPLES = 3  # disagreements quoted per spelling
 
@@ -43,13 +42,14 @@ def _quantity(row: dict) -> RowKey:
     return RowKey.of(row)._replace(framework="", case="")
 
 
-def _by_case_and_framework(groups: RowGroups, cases: dict) -> dict:
-    """(case, framework) -> its rows in run order, for the cases a spelling section reads
-    (variants and their bases); the pairs in the order of their first rows."""
+def _by_case(rows: list[dict], cases: dict) -> dict:
+    """case -> its rows, for the cases a spelling section reads (variants and their bases)."""
     wanted = {n for name, case in cases.items() if getattr(case, "variant_of", "") for n in (name, case.variant_of)}
-    if not wanted:
-        return {}
-    return groups.grouped(lambda k: (k.case, k.framework), lambda k: k.case in wanted)
+    out: dict = {}
+    for row in rows:
+        if row.get("case") in wanted:
+            out.setdefault(row.get("case"), []).append(row)
+    return out
 
 
 def _where(key: RowKey, base_value, variant_value) -> str:
@@ -58,20 +58,22 @@ def _where(key: RowKey, base_value, variant_value) -> str:
     return f"`{key.point}` {what} ({key.dtype} {key.mode}{device}): `{base_value!r}` vs `{variant_value!r}`"
 
 
-def spelling_table(rows: list[dict], cases: dict, env: dict | None = None,
-                   groups: RowGroups | None = None) -> list[dict]:
+def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> list[dict]:
     """One entry per variant that has rows: base, framework, spelling, comparison.
     The base case's spelling of the op comes from env.json's spelling table when
-    given, else from the base rows' `primitive` (every call the case made).
-    `groups`: the rows' grouping, when the report has made it."""
+    given, else from the base rows' `primitive` (every call the case made)."""
     out = []
-    by_fw = _by_case_and_framework(groups or RowGroups(rows), cases)  # (case, framework) -> its rows
+    by_case = _by_case(rows, cases)
+    by_fw: dict = {}  # (case, framework) -> its rows, in run order
+    for name, members in by_case.items():
+        for row in members:
+            by_fw.setdefault((name, row.get("framework")), []).append(row)
     bases: dict = {}  # (base case, framework) -> its rows keyed once, for each of its variants
     for name, case in cases.items():
         if not getattr(case, "variant_of", ""):
             continue
         # () : a variant in every framework (relu(-z) + z is relu written as another function)
-        for fw in case.frameworks or [fw for n, fw in by_fw if n == name]:
+        for fw in case.frameworks or dict.fromkeys(r.get("framework") for r in by_case.get(name, ())):
             if (name, fw) not in by_fw:
                 continue
             if (case.variant_of, fw) not in bases:
@@ -81,7 +83,7 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None,
             out.append({"base": case.variant_of, "framework": fw, "op": op,
                         "spelling": next(iter(case.respell.values()), "") or case.description, "case": name,
                         "base_spelling": (_env_spelling(env, fw, op)
-                                          or _base_spelling(by_fw.get((case.variant_of, fw), ()))),
+                                          or _base_spelling(by_case.get(case.variant_of, ()), case.variant_of, fw)),
                         **compare_spelling(pairs)})
     return out
 
@@ -91,21 +93,20 @@ def _env_spelling(env: dict | None, framework: str, op: str) -> str:
     return ((info.get("spelling") or {}).get(op) or "") if isinstance(info, dict) else ""
 
 
-def _base_spelling(rows) -> str:
-    """The first primitive the base case's rows in one framework name."""
-    return next((r.get("primitive") for r in rows if r.get("primitive")), "")
+def _base_spelling(rows, case: str, framework: str) -> str:
+    return next((r.get("primitive") for r in rows if r.get("case") == case
+                 and r.get("framework") == framework and r.get("primitive")), "")
 
 
 def section(report: ReportInput) -> Part:
     """The Spellings section of report.md (nothing without spelling variants)."""
-    return Part(spelling_section(report.rows, report.cases, report.env, row_groups(report)))
+    return Part(spelling_section(report.rows, report.cases, report.env))
 
 
-def spelling_section(rows: list[dict], cases: dict, env: dict | None = None,
-                     groups: RowGroups | None = None) -> str:
+def spelling_section(rows: list[dict], cases: dict, env: dict | None = None) -> str:
     """Markdown of the section; "" when the run has no spelling variant. `env`
     (env.json) names the base case's own spelling of each op."""
-    table = spelling_table(rows, cases, env, groups)
+    table = spelling_table(rows, cases, env)
     if not table:
         return ""
     out = ["## Spellings", "",
