@@ -7,6 +7,9 @@ causes that make it an odd one out of the per-framework vote.
 from __future__ import annotations
 
 import math
+from collections import Counter
+from itertools import chain, compress, repeat
+from operator import eq
 
 from crossgrad.judging.truth import as_float
 
@@ -25,19 +28,58 @@ ODD_TAGS = {"subgradient": "odd subgradient", "value": "odd value", "sign of zer
 
 def summary_cell(matrix: list, column: tuple) -> tuple[str, str]:
     """(standing, text) of one column over a matrix (compare.MatrixRow list), e.g. ("differs", "odd subgradient ×2")."""
-    counts: dict[str, int] = {}
-    total = 0
+    return summary_cells(matrix, [column])[0]
+
+
+def summary_cells(matrix: list, columns: list) -> list[tuple[str, str]]:
+    """summary_cell of each of `columns`, the matrix read once for all of them. A cell's tags
+    depend on its verdict, its value where that is invalid, and why it is odd (its cause):
+    the cells are counted by those, and the tags made once per distinct one (a catalogue's
+    261,000 cells have a few hundred)."""
+    seen = _cell_kinds(matrix)
+    made: dict = {}  # (verdict, value, cause) -> its tags
+    out = []
+    for column in columns:
+        counts: dict[str, int] = {}
+        mine = seen.get(column, {})
+        for key, n in mine.items():
+            if key not in made:
+                verdict, value, cause = key
+                made[key] = _tags(verdict, as_float(value), cause)
+            for tag in made[key]:
+                counts[tag] = counts.get(tag, 0) + n
+        total = sum(mine.values())
+        out.append(("none", "—") if total == 0 else (_standing(counts), _text(counts, total)))
+    return out
+
+
+def _cell_kinds(matrix: list) -> dict:
+    """column -> (verdict, value where the verdict is invalid, cause) -> how many cells.
+    Most cells are neither invalid nor odd (no cause): they are counted by (column,
+    verdict) in C (itertools); the others are moved to their own key one by one."""
+    columns = list(chain.from_iterable(m.cells for m in matrix))
+    rows = list(chain.from_iterable(m.cells.values() for m in matrix))
+    verdicts = list(map(dict.get, rows, repeat("verdict"), repeat("")))
+    seen: dict = {}
+    for (column, verdict), n in Counter(zip(columns, verdicts)).items():
+        seen.setdefault(column, {})[verdict, None, None] = n
+
+    def move(column, row, verdict, cause):
+        kinds = seen[column]
+        kinds[verdict, None, None] -= 1
+        key = (verdict, row.get("value") if verdict == "invalid" else None, cause)
+        kinds[key] = kinds.get(key, 0) + 1
+    if "invalid" in verdicts:
+        owners = chain.from_iterable(repeat(m, len(m.cells)) for m in matrix)  # each cell's MatrixRow
+        for column, row, mrow in compress(zip(columns, rows, owners), map(eq, verdicts, repeat("invalid"))):
+            causes = mrow.verdict.causes
+            move(column, row, "invalid", causes.get(column) if causes else None)
     for mrow in matrix:
-        row = mrow.cells.get(column)
-        if row is None:
-            continue
-        total += 1
-        for tag in _tags(row.get("verdict", ""), as_float(row.get("value")),
-                         mrow.verdict.causes.get(column)):
-            counts[tag] = counts.get(tag, 0) + 1
-    if total == 0:
-        return "none", "—"
-    return _standing(counts), _text(counts, total)
+        for column, cause in mrow.verdict.causes.items():
+            row = mrow.cells.get(column)
+            if row is not None and cause is not None and (verdict := row.get("verdict", "")) != "invalid":
+                move(column, row, verdict, cause)
+    return {column: {k: n for k, n in kinds.items() if n} for column, kinds in seen.items()}
 
 
 def _tags(verdict: str, value: float | None, cause: str | None) -> list[str]:

@@ -5,6 +5,9 @@ their repro snippets, why its undefined points have no value, and its matrices
 Links are relative, so the pages read on GitHub as in the folder."""
 from __future__ import annotations
 
+from itertools import chain, repeat
+from operator import itemgetter
+
 from crossgrad.core import run_folder
 from crossgrad.judging import compare
 from crossgrad.reporting.part import Part
@@ -105,8 +108,7 @@ def matrix_table(matrix, mcols, errors) -> str:
     body, last = [], None
     for m in matrix:
         point, ad, seed, wrt, index = m.key
-        shown = ([f"`{m.truth}`" if m.truth else "—"] + [_cell(m, c, errors) for c in mcols]
-                 + [_row_verdict(m.verdict)])
+        shown = [f"`{m.truth}`" if m.truth else "—", *_cells(m, mcols, errors), _row_verdict(m.verdict)]
         if indexed and last == ((point, ad, seed, wrt), index - 1, shown):
             body[-1][4] = f"{body[-1][4].split('–')[0]}–{index}"
         else:
@@ -116,23 +118,35 @@ def matrix_table(matrix, mcols, errors) -> str:
     return table(head, body)
 
 
-def _cell(m, col, errors) -> str:
-    row = m.cells.get(col)
-    if row is None:
-        return ""
-    value = row.get("value")
-    if value is None or value == "":  # no value: say which outcome, and where its detail is
-        ref = errors.get((row.get("outcome"), row.get("detail") or ""), "")
-        return f"{row.get('outcome') or 'error'} {ref}".strip()
-    verdict = row.get("verdict", "")
-    mark = ABBREV.get(verdict, verdict)
-    text = f"`{value if isinstance(value, str) else repr(float(value))}`"
-    if str(value) == "nan" and _nan_payloads_differ(m):  # the cheap test first: this runs per cell
-        text += f" {row.get('bits')}"  # repr writes every NaN alike: the bits tell them apart
-    if col in m.verdict.odd:
-        cause = m.verdict.causes.get(col, "")
-        text = f"**{text}** {ODD_MARK} {cause.replace('sign of zero', '±0')}".rstrip()
-    return f"{text} {mark}".strip()
+def _cells(m, mcols, errors) -> list[str]:
+    """The cells of one matrix row, in the columns `mcols` (this runs per cell: a catalogue
+    has 261,000; the row's NaN bits and odd columns are looked at only where they matter)."""
+    cell_of, odd = m.cells.get, m.verdict.odd
+    nan_bits = None  # whether the row's NaNs differ in their bits: asked at its first NaN
+    out = []
+    for col in mcols:
+        row = cell_of(col)
+        if row is None:
+            out.append("")
+            continue
+        get = row.get
+        value = get("value")
+        if value is None or value == "":  # no value: say which outcome, and where its detail is
+            ref = errors.get((get("outcome"), get("detail") or ""), "")
+            out.append(f"{get('outcome') or 'error'} {ref}".strip())
+            continue
+        verdict = get("verdict", "")
+        text = f"`{value}`" if isinstance(value, str) else f"`{float(value)!r}`"
+        if text == "`nan`":
+            if nan_bits is None:
+                nan_bits = _nan_payloads_differ(m)
+            if nan_bits:
+                text += f" {get('bits')}"  # repr writes every NaN alike: the bits tell them apart
+        if odd and col in odd:
+            cause = m.verdict.causes.get(col, "")
+            text = f"**{text}** {ODD_MARK} {cause.replace('sign of zero', '±0')}".rstrip()
+        out.append(f"{text} {ABBREV.get(verdict, verdict)}".strip())
+    return out
 
 
 def _nan_payloads_differ(m) -> bool:
@@ -150,10 +164,12 @@ def _row_verdict(v: compare.RowVerdict) -> str:
 
 
 def _primitives(case, matrix, mcols, cases) -> str:
-    by_fw: dict = {}  # framework -> its primitives, in order of first use (one pass over the cells)
-    for m in matrix:
-        for c, r in m.cells.items():
-            by_fw.setdefault(c[0], {})[r.get("primitive")] = None
+    by_fw: dict = {}  # framework -> its primitives, in order of first use
+    # (framework, primitive) of every cell in one pass in C, then split by framework: the same order
+    frameworks = map(itemgetter(0), chain.from_iterable(m.cells for m in matrix))
+    primitives = map(dict.get, chain.from_iterable(m.cells.values() for m in matrix), repeat("primitive"))
+    for fw, primitive in dict.fromkeys(zip(frameworks, primitives)):
+        by_fw.setdefault(fw, {})[primitive] = None
     parts = []
     for fw in distinct(c[0] for c in mcols):
         prims = distinct(by_fw.get(fw, ()))

@@ -4,7 +4,7 @@ as a heatmap PNG (crossgrad.reporting.plots). A run without gradient rows says s
 from __future__ import annotations
 
 from crossgrad.core import run_folder
-from crossgrad.judging.summary import summary_cell
+from crossgrad.judging.summary import summary_cells
 from crossgrad.reporting import plots
 from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_input import ReportInput
@@ -23,7 +23,7 @@ def summary_grid(matrices: dict, cols: list) -> tuple[list, list, list]:
     """(row labels, standings, texts) of the summary: rows case x dtype, columns `cols`."""
     labels, standings, texts = [], [], []
     for (case, dtype), matrix in matrices.items():
-        cells = [summary_cell(matrix, col) for col in cols]
+        cells = summary_cells(matrix, cols)
         labels.append(f"{case} {dtype}")
         standings.append([s for s, _ in cells])
         texts.append([t for _, t in cells])

@@ -75,21 +75,38 @@ def inline(text) -> str:
 
 def table(head: list, body: list) -> str:
     """A GitHub table; a `|` in a cell (in a code span too) is escaped so it stays one cell."""
-    return "\n".join([_line(head), _line(["---"] * len(head))] + [_line(r) for r in body])
+    rows = [head, ["---"] * len(head), *body]
+    return "\n".join(_lines(rows[start:start + _BLOCK]) for start in range(0, len(rows), _BLOCK))
+
+
+# Rows made one line together: one regex pass and two replaces for a block of rows, not
+# per cell (a case page has ~500,000 cells) nor per row, and not for a whole table at
+# once (copies of a page's largest table took 14 MB more at the report's peak).
+_BLOCK = 256
+
+
+def _lines(rows: list) -> str:
+    """The rows' lines: the same text as doing each cell alone, since neither replace
+    touches _CELL_END or _ROW_END and a run of line breaks cannot reach across them. Rows
+    whose cells hold either of them themselves go row by row, cell by cell."""
+    lines, inner = [], 0
+    for row in rows:
+        texts = list(map(str, row))
+        inner += max(0, len(texts) - 1)
+        lines.append(_CELL_END.join(texts))
+    whole = _ROW_END.join(lines)
+    if whole.count(_CELL_END) != inner or whole.count(_ROW_END) != len(lines) - 1:
+        return "\n".join(_line(row) for row in rows)
+    text = _one_line(whole).replace("|", "\\|").replace(_CELL_END, " | ")
+    return "| " + text.replace(_ROW_END, " |\n| ") + " |"
 
 
 _CELL_END = "\x00"  # joins a row's cells while they are made one line: no line break, no `|`
+_ROW_END = "\x01"  # joins a table's rows likewise
 
 
 def _line(cells) -> str:
-    # One regex pass and one replace per row, not per cell (a case page has ~500,000 cells):
-    # the same text as doing each cell alone, since neither touches _CELL_END and a run of
-    # line breaks cannot reach across it. A cell that holds _CELL_END itself goes cell by cell.
-    texts = [str(c) for c in cells]
-    joined = _CELL_END.join(texts)
-    if joined.count(_CELL_END) != max(0, len(texts) - 1):
-        return "| " + " | ".join(_one_line(t).replace("|", "\\|") for t in texts) + " |"
-    return "| " + _one_line(joined).replace("|", "\\|").replace(_CELL_END, " | ") + " |"
+    return "| " + " | ".join(_one_line(c).replace("|", "\\|") for c in map(str, cells)) + " |"
 
 
 def _one_line(cell) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 from crossgrad.reporting.part import Part
+from crossgrad.reporting.plots import freed_after
 from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import escaped, table
 from crossgrad.reporting.timing_plots import plot_compile_cost, plot_ratio, plot_relu_times
@@ -149,7 +150,7 @@ def _plots(rows: list[dict]) -> tuple[dict[str, str], dict[str, bytes]]:
     """The plots: ({name: markdown}, {file name: PNG}); a plotting failure costs the
     pictures, never the report."""
     try:
-        drawn = draw_plots(rows)
+        drawn = freed_after(lambda: draw_plots(rows))  # the figures freed now (plots.freed_after)
     except Exception as exc:  # matplotlib missing or broken: say so in the report
         return {"error": f"Plots not drawn: {type(exc).__name__}: {exc}\n"}, {}
     markdown = {key: f"![{PLOTS[key][0]}]({PLOTS[key][1]})\n\n" for key in drawn}
