@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from crossgrad.catalogue import cases
+from crossgrad.core import gradient_columns
 from crossgrad.core.gradient_columns import columns_of_rows, read_columns
 from crossgrad.core.packed_rows import packed
 from crossgrad.core.records import RecordFormatError, read_jsonl
@@ -127,3 +128,89 @@ def test_a_run_without_records_writes_gradients_csv_s_header_only(tmp_path):
     table.write_csv(tmp_path / "got.csv")
     write_csv(tmp_path / "want.csv", [], GRADIENT_COLUMNS)
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
+
+
+def _same_as_read_jsonl(path: Path) -> dict:
+    want = columns_of_rows(read_jsonl(path, REQUIRED, NAMED, GRADIENT_RULES))
+    got = read_columns(path, REQUIRED, NAMED)
+    assert list(got) == list(want) and got == want
+    assert [[type(v) for v in c] for c in got.values()] == [[type(v) for v in c] for c in want.values()]
+    return got
+
+
+@pytest.mark.parametrize("text", [
+    # the fields in another order (TensorFlow's lines), blank lines between
+    "\n".join([json.dumps(_row()), json.dumps(dict(reversed(list(_row().items())))), "", "  ",
+               json.dumps(_row(point="negative"))]) + "\n",
+    # a name repeated in two pieces (the last value wins, as json.loads gives it), CRLF line ends
+    json.dumps(_row())[:-1] + ', "framework": "jax"}\r\n' + json.dumps(_row())[:-1] + ', "case": "tanh", "index": 1}\r\n',
+    # what the cut looks for inside a text: it does not cut there
+    json.dumps(_row(detail='a, "case": b, "index": 0')) + "\n" + json.dumps(_row(primitive=', "index": ')) + "\n",
+    # a field json.dumps writes with escapes, a control character the cut itself uses (\x1e), no newline at the end
+    json.dumps(_row(detail="tab\t \x1e é ✓")) + "\n" + json.dumps(_row(point="smooth")),
+    # a separator other than json.dumps': parsed whole
+    json.dumps(_row(), separators=(",", ":")) + "\n" + json.dumps(_row(point="smooth")) + "\n",
+    # a torn last line that the cut would split in three
+    json.dumps(_row()) + "\n" + json.dumps(_row(point="smooth"))[:-30],
+])
+def test_columns_hold_what_read_jsonl_reads_of_lines_the_pieces_do_not_fit(tmp_path, text, monkeypatch):
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(text.encode())
+    want = _same_as_read_jsonl(path)
+    assert want["case"]
+    monkeypatch.setattr(gradient_columns, "read_jsonl", None)  # read by the pieces, not handed to read_jsonl
+    assert read_columns(path, REQUIRED, NAMED) == want
+
+
+def test_columns_of_many_chunks_with_vector_lines_between(tmp_path, monkeypatch):
+    """Lines across chunks (a small chunk forced), vector lines among them, a field nested in
+    an object that holds what the cut looks for: the same columns as read_jsonl's."""
+    from crossgrad.core import line_pieces
+
+    monkeypatch.setattr(line_pieces, "_CHUNK", 700)
+    lines = []
+    for n in range(40):
+        lines.append(_row(point=f"p{n}", value=repr(n / 7)))
+        if n % 7 == 0:
+            lines.extend(packed(_vector()))
+        if n % 11 == 0:
+            lines.append(_row(point=f"q{n}", extra={"case": 1, "index": 2}))
+    path = _lines(tmp_path, lines)
+    got = _same_as_read_jsonl(path)
+    assert len(got["value"]) == 40 + 6 * 2 + 4 and "extra" in got
+    monkeypatch.setattr(gradient_columns, "read_jsonl", None)  # read by the pieces, not handed to read_jsonl
+    assert read_columns(path, REQUIRED, NAMED) == got
+
+
+@pytest.mark.parametrize("damage", [{"elements": [["0.5"]]}, {"elements": "x"}, {"elements": [["0.5", "0x1"], 2]}])
+def test_a_malformed_vector_line_is_refused_with_read_jsonl_s_own_message(tmp_path, damage):
+    path = _lines(tmp_path, [_row(), {k: v for k, v in _row(point="tie", **damage).items() if k != "value"}])
+    with pytest.raises(RecordFormatError) as want:
+        read_jsonl(path, REQUIRED, NAMED, GRADIENT_RULES)
+    with pytest.raises(RecordFormatError) as got:
+        read_columns(path, REQUIRED, NAMED)
+    assert str(got.value) == str(want.value)
+
+
+def test_csv_text_quotes_as_csv_writer_does(tmp_path):
+    """Texts with a comma, a quote, a line break, a lone empty field, ints and None: the same
+    bytes as records.write_csv (csv.writer) writes of the rows."""
+    from crossgrad.core.csv_text import csv_text
+    from crossgrad.core.records import write_csv
+
+    columns = {"a": ["x", "1,2", 'say "hi"', "line\nbreak", "cr\r", None, ""],
+               "b": [0, 1, 2, 3, 4, 5, 600], "c": [None, "", "-0.0", "nan", " lead", "é", "tail "],
+               "d": [1.5, -0.0, None, True, "t", 2, float("nan")]}
+    rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
+    for header in (("a", "b", "c", "d"), ("c",), ("a",), ()):
+        write_csv(tmp_path / "want.csv", rows, header)
+        assert csv_text([columns[c] for c in header], header, len(rows)) == (tmp_path / "want.csv").read_bytes().decode(), header
+    assert csv_text([[], []], ("a", "b"), 0) == "a,b\n"
+
+
+def test_rows_are_the_dicts_of_the_columns():
+    table = judge(read_columns(SAMPLE, REQUIRED, NAMED), cases())
+    names = list(table.columns)
+    rows = table.rows()
+    assert len(rows) == len(table) and all(list(r) == names for r in rows)
+    assert rows == [dict(zip(names, values)) for values in zip(*table.columns.values())]

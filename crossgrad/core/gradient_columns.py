@@ -1,10 +1,11 @@
 """records.jsonl read once into columns (issue 19 item 2): one list per field, no dict per row.
 
 A run's records are a few hundred thousand element rows that repeat a handful of labels.
-`read_columns` parses each line once (json.loads), unpacks a vector line's elements
-(crossgrad.core.packed_rows) straight into the columns, and checks every column against
-its rule a distinct text at a time (crossgrad.core.row_check.frame_fault), not a field of
-a row at a time.
+`read_columns` parses each distinct piece of a line once (crossgrad.core.line_pieces: the
+worker's labels, the quantity, the element), takes each column from the pieces with numpy
+indexing, unpacks a vector line's elements (crossgrad.core.packed_rows) straight into the
+columns, and checks every column against its rule a distinct value at a time
+(crossgrad.core.row_check), not a field of a row at a time.
 
 Bad input keeps its exact message: where the fast read meets anything it does not take
 as it is (a field outside its rule, a non-text field where text is due, a line that is not
@@ -15,9 +16,14 @@ line cut mid-write is skipped.
 """
 from __future__ import annotations
 
-import json
-from itertools import chain, repeat
+from itertools import repeat
+from operator import is_not
 from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from crossgrad.core.line_pieces import BadLine, parse_lines
 
 from crossgrad.core.records import read_jsonl, read_text
 from crossgrad.core.row_check import GRADIENT_RULES, _text_holds
@@ -52,90 +58,115 @@ def _column_order(seen: set) -> list:
 
 
 def _fast_columns(path: Path, required, names) -> dict:
-    lines = read_text(path).split("\n")
-    columns: dict = {}
     shared: dict = {}  # each distinct text once, as records.interned_strings keeps it
-    known: dict = {"names": names}  # column -> the values found to hold under its rule
-    chunk: list = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError:
-            if number == len(lines) and not line.endswith("}"):
-                break  # interrupted mid-write: everything before it is intact
-            raise _Irregular from None
-        if type(row) is not dict:
-            raise _Irregular
-        chunk.append(row)
-        if len(chunk) == _CHUNK:
-            _add_chunk(columns, chunk, required, shared, known)
-            chunk = []
-    _add_chunk(columns, chunk, required, shared, known)
-    return {c: columns[c] for c in _column_order(set(columns))}
-
-
-_CHUNK = 4096  # lines parsed before their fields join the columns (their fresh strings then die)
-
-
-def _add_chunk(columns: dict, lines: list[dict], required, shared: dict, known: dict) -> None:
-    """The element rows of the parsed lines appended to `columns` (a vector line adds one row
-    per element); a field a line lacks is None, in earlier rows too."""
-    if not lines:
-        return
-    seen = set().union(*lines)
-    packed = "elements" in seen
-    seen.discard("elements")
-    if packed:
-        seen.update(_ELEMENT_FIELDS)
-    done = len(next(iter(columns.values()))) if columns else 0
-    for c in seen - set(columns):
-        columns[c] = [None] * done
-    counts = [_count(row) for row in lines] if packed else None
-    names = tuple(columns)
-    # each line's fields in the columns' order (None where it lacks one), a vector line's once
-    # per element, transposed at once: no Python step per field
-    absent = (_ABSENT,) * len(names)  # row.get's default: a missing field told from a null one
-    fields = [tuple(map(row.get, names, absent)) for row in lines]
-    if counts is not None:
-        fields = list(chain.from_iterable(map(repeat, fields, counts)))
-    elements = _element_columns(lines) if counts is not None else {}
-    for c, values in zip(names, zip(*fields)):
-        columns[c].extend(_checked(c, elements.get(c, values), shared, known, c in required))
+    try:
+        lines = parse_lines(read_text(path), shared)
+    except BadLine:
+        raise _Irregular from None
+    if len(lines.pieces[0]) == 0:
+        return {}
+    used = sum(np.bincount(codes, minlength=len(lines.parts)) for codes in lines.pieces)
+    keys = set().union(*(lines.parts[i].keys() for i in np.flatnonzero(used).tolist()))
+    vector = _vector_lines(lines) if "elements" in keys else None
+    keys.discard("elements")
+    if vector is not None:
+        keys.update(_ELEMENT_FIELDS)
+    size = len(lines.pieces[0]) if vector is None else len(vector.line)
+    # Every column's list made before the work that fills it frees blocks of its size
+    # (line_pieces._CHUNK: then each is mapped apart, and given back when the columns are freed).
+    columns = {c: [None] * size for c in _column_order(keys)}
+    for name, values in columns.items():
+        values[:] = _column(name, lines, vector, name in required, names, shared)
+    return columns
 
 
 class _Absent:
-    """The kind of a field a line lacks (read as None, unless the field is required)."""
+    """The value of a field a line lacks (read as None, unless the field is required)."""
 
 
 _ABSENT = _Absent()
 
 
-def _checked(column: str, values, shared: dict, known: dict, required: bool):
-    """A column's values of one chunk, each under its rule (row_check.GRADIENT_RULES: its kinds,
-    null read as "", its pattern; case and point names; schema_version a version read) with
-    each text replaced by its one shared copy (json.loads makes new strings for every line:
-    records.interned_strings). Each distinct value is checked once (`known`: column -> the values
-    found to hold). Kinds are checked first: True and 1, or 1.0 and 1, would meet in a set."""
-    kinds = set(map(type, values))
-    if _Absent in kinds:
-        if required:
-            raise _Irregular  # records.check_row: missing field(s)
-        values = [None if v is _ABSENT else v for v in values]
-        kinds.discard(_Absent)
+def _source(lines, name: str) -> tuple[np.ndarray, np.ndarray, list]:
+    """(the part each line takes `name` from, whether it has one, each part's value of it):
+    a line's last piece that has the field gives it (json.loads: the last value wins)."""
+    found = [p.get(name, _ABSENT) for p in lines.parts]
+    has = np.fromiter(map(is_not, found, repeat(_ABSENT)), dtype=bool, count=len(found))
+    which = lines.pieces[0]
+    for later in lines.pieces[1:]:
+        take = has[later]
+        if take.any():
+            which = np.where(take, later, which)
+    return which, has[which], found
+
+
+class _Vector(NamedTuple):
+    """The element rows of a run's vector lines (crossgrad.core.packed_rows)."""
+
+    line: np.ndarray  # the line of each element row
+    rows: np.ndarray  # whether each element row is a vector line's element
+    fields: dict  # index, value and bits of those elements, in order
+
+
+def _vector_lines(lines) -> _Vector:
+    """The vector lines' element rows, each line's `elements` checked as packed_rows.unpacked
+    reads them (a list of [value, bits]; the line's index an int or none)."""
+    which, has, found = _source(lines, "elements")
+    counts = np.ones(len(which), dtype=np.intp)
+    index_which, index_has, index_found = _source(lines, "index")
+    fields: dict = {"index": [], "value": [], "bits": []}
+    vector = np.zeros(len(which), dtype=bool)
+    for line in np.flatnonzero(has).tolist():
+        elements = found[which[line]]
+        if elements is None:
+            continue
+        first = index_found[index_which[line]] if index_has[line] else None
+        if type(elements) is not list or any(type(e) is not list or len(e) != 2 for e in elements):
+            raise _Irregular
+        if type(first or 0) is not int:
+            raise _Irregular
+        counts[line], vector[line] = len(elements), True
+        fields["index"].extend(range(first or 0, (first or 0) + len(elements)))
+        fields["value"].extend([e[0] for e in elements])
+        fields["bits"].extend([e[1] for e in elements])
+    return _Vector(np.repeat(np.arange(len(which)), counts), np.repeat(vector, counts), fields)
+
+
+def _column(name: str, lines, vector, required: bool, names, shared: dict) -> list:
+    """A column's value of every element row (None where a line lacks the field), each
+    distinct value checked under its rule (_check)."""
+    which, has, found = _source(lines, name)
+    distinct = [found[i] for i in np.flatnonzero(np.bincount(which[has], minlength=len(found))).tolist()]
+    extra = vector.fields.get(name) if vector is not None else None
+    if vector is not None:
+        which, has = which[vector.line], has[vector.line]
+        if extra is not None:
+            distinct += extra
+            has[vector.rows] = True
+    _check(name, distinct, not has.all(), required, names)
+    values = np.fromiter(found, dtype=object, count=len(found))[which]
+    if extra is not None:  # after the check: every element's value is a text, a number or None
+        values[vector.rows] = list(map(shared.setdefault, extra, extra))
+    if not has.all():
+        values[~has] = None
+    return values.tolist()
+
+
+def _check(column: str, values: list, absent: bool, required: bool, names) -> None:
+    """Raises _Irregular unless every value holds under the column's rule (row_check.GRADIENT_RULES:
+    its kinds, null read as "", its pattern; case and point names; schema_version a version read),
+    each distinct value checked once. Kinds are checked first: True and 1, or 1.0 and 1, would
+    meet in a set."""
+    if absent and required:
+        raise _Irregular  # records.check_row: missing field(s)
     rule = GRADIENT_RULES.get(column)
     if rule is None:
-        return values
-    if not kinds <= set(rule.kinds) | {type(None)}:
+        return
+    if not set(map(type, values)) <= set(rule.kinds) | {type(None)}:
         raise _Irregular
-    holds = known.setdefault(column, set())
-    fresh = set(values) - holds
-    for value in fresh:
-        if not _holds(column, rule, value, known["names"]):
+    for value in set(values) | ({None} if absent else set()):
+        if not _holds(column, rule, value, names):
             raise _Irregular
-    holds |= fresh
-    return map(shared.setdefault, values, values)
 
 
 def _holds(column: str, rule, value, names) -> bool:
@@ -144,33 +175,3 @@ def _holds(column: str, rule, value, names) -> bool:
     if column in names and not is_valid_name(value):
         return False
     return _text_holds(rule.pattern, "" if value is None else str(value))
-
-
-def _count(row: dict) -> int:
-    """How many element rows a line holds (packed_rows: a vector line's elements)."""
-    elements = row.get("elements")
-    if elements is None:
-        return 1
-    if type(elements) is not list or any(type(e) is not list or len(e) != 2 for e in elements):
-        raise _Irregular
-    if type(row.get("index") or 0) is not int:
-        raise _Irregular
-    return len(elements)
-
-
-def _element_columns(lines: list[dict]) -> dict:
-    """index, value and bits of each element row of the lines (a plain line's own, a vector
-    line's elements), in one pass."""
-    index, value, bits = [], [], []
-    for row in lines:
-        elements = row.get("elements")
-        if elements is None:
-            index.append(row.get("index", _ABSENT))
-            value.append(row.get("value", _ABSENT))
-            bits.append(row.get("bits", _ABSENT))
-            continue
-        first = row.get("index") or 0
-        index.extend(range(first, first + len(elements)))
-        value.extend([e[0] for e in elements])
-        bits.extend([e[1] for e in elements])
-    return {"index": index, "value": value, "bits": bits}

@@ -3,22 +3,21 @@
 The input is a run's gradient rows as columns (crossgrad.core.gradient_columns: column ->
 list, one entry per element row). A verdict is a function of exactly the fields in
 verdicts._JUDGED (what verdicts.row_verdict reads: the quantity, the value as written and
-the outcome), so the rows are grouped by those fields (one dict of their key tuples, no
-dict per row) and each distinct group is judged once, by the same verdicts.row_verdict
-every other judge of a row uses (its truth computed once per quantity: the `standards`
-memo); the results are spread back to the rows with one numpy index. A run of 261,283
-values has about 63,000 such groups.
+the outcome), so the rows are grouped by those fields (each field numbered a distinct value
+at a time, the numbers combined and grouped by numpy) and each distinct group is judged once
+against its quantity's standard (verdicts.dtype_standards: what row_verdict judges against,
+computed once per quantity and what does not depend on the dtype once for all its dtypes);
+the results are spread back to the rows with one numpy index. A run of 261,283 values has
+about 63,000 such groups, 40,000 quantities and 14,500 quantities whatever the dtype.
 
 `JudgedTable` is the result: the columns with truth, verdict and form added. It writes
-gradients.csv straight from the columns, and `rows()` is THE one place that still turns
-the table into a dict per row, for the consumers that take dict rows (the report's
-sections, check, the pytest integration): the next step of issue 19 moves them onto the
-columns and removes it.
+gradients.csv straight from the columns (crossgrad.core.csv_text), and `rows()` is THE one
+place that still turns the table into a dict per row, for the consumers that take dict rows
+(the report's sections, check, the pytest integration): the next step of issue 19 moves them
+onto the columns and removes it.
 """
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass
 from itertools import repeat
@@ -26,11 +25,13 @@ from pathlib import Path
 
 import numpy as np
 
+from crossgrad.core.csv_text import csv_text
 from crossgrad.core.gradient_columns import columns_of_rows
 from crossgrad.core.records import atomic_write_text
 from crossgrad.core.rows import GRADIENT_COLUMNS
-from crossgrad.judging.truth import round_to, truth_text
-from crossgrad.judging.verdicts import _JUDGED, row_standard, row_verdict
+from crossgrad.judging.truth import as_float, round_to, truth_text
+from crossgrad.judging.verdicts import _JUDGED, dtype_standards
+from crossgrad.judging.verdicts import judge as judge_value
 
 JUDGED_COLUMNS = ("truth", "verdict", "form")  # what judge() adds (form: in memory, not in gradients.csv)
 
@@ -51,19 +52,16 @@ class JudgedTable:
         return list(repeat(None, len(self))) if found is None else found
 
     def write_csv(self, path: Path, columns: tuple[str, ...] = GRADIENT_COLUMNS) -> None:
-        """`columns` of every row as crossgrad.core.records.write_csv writes dict rows (None as "")."""
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")  # the csv module writes None as "" too
-        writer.writerow(columns)
-        writer.writerows(zip(*(self.column(c) for c in columns)))
-        atomic_write_text(path, buf.getvalue())
+        """`columns` of every row as crossgrad.core.records.write_csv writes dict rows (None as ""),
+        byte for byte: each column turned into its CSV fields a distinct value at a time
+        (csv_fields), the rows joined by str.join, not by csv.writer's step per field."""
+        atomic_write_text(path, csv_text([self.column(c) for c in columns], columns, len(self)))
 
     def rows(self) -> list[dict]:
         """A dict per row, for the consumers that still take dict rows (module docstring): the
         one place they are made. Every column any row has is a key of every row (None where that
         row lacked it)."""
-        names = tuple(self.columns)
-        return [dict(zip(names, values)) for values in zip(*self.columns.values())]
+        return list(map(dict, map(zip, repeat(tuple(self.columns)), zip(*self.columns.values()))))
 
 
 def judge(columns: dict, cases: dict) -> JudgedTable:
@@ -72,20 +70,27 @@ def judge(columns: dict, cases: dict) -> JudgedTable:
     size = len(next(iter(columns.values()), ()))
     if size == 0:
         return JudgedTable(dict(columns, **{c: [] for c in JUDGED_COLUMNS}))
-    group, first = _groups([columns.get(c) for c in _JUDGED], size)
-    standards: dict = {}
+    codes = {c: _codes(columns.get(c), size) for c in _JUDGED}
+    base, base_first = _groups([codes[c] for c in _QUANTITY if c != "dtype"], size)  # a quantity, any dtype
+    quantity, quantity_first = _groups([(base, len(base_first)), codes["dtype"]], size)
+    group, first = _groups([(quantity, len(quantity_first)), codes["value"], codes["outcome"]], size)
     values, has_value = value_column(columns.get("value") or [None] * size)
-    exact, truths = _exact_rows(columns, size, cases, standards, values, has_value)
+    standards = _standards(columns, base_first, base[quantity_first], quantity_first, cases)
+    exact = _exact_rows(columns, size, standards, quantity_first, quantity, values, has_value)
+    dtypes, outcomes, texts = (columns.get(c) for c in ("dtype", "outcome", "value"))
     results = []
-    for row_number in first:  # one row of each group: a verdict reads only the judged fields
-        if exact[row_number]:  # a group's rows are all exact or none (same quantity, value, outcome)
-            results.append((truths[row_number], "exact", ""))
+    rows = first.tolist()  # one row of each group: a verdict reads only the judged fields
+    for row_number, number, is_exact, value, has in zip(rows, quantity[first].tolist(), exact[first].tolist(),
+                                                         values[first].tolist(), has_value[first].tolist()):
+        truth, scale, flushed, forms, text = standards[number]
+        if is_exact:  # a group's rows are all exact or none (same quantity, value, outcome)
+            results.append((text, "exact", ""))
             continue
-        row = {c: columns[c][row_number] for c in _JUDGED if c in columns}
-        if has_value[row_number]:
-            row["value"] = float(values[row_number])  # the float64 column, not its text parsed again
-        verdict, form, truth = row_verdict(row, cases, standards)
-        results.append((truth_text(truth), verdict, form))
+        if not has:  # None or "" (as_float: None), or the text of a row without the field
+            value = as_float(None if texts is None else texts[row_number])
+        verdict, form = judge_value(value, "" if outcomes is None else outcomes[row_number], truth,
+                                    "float64" if dtypes is None else dtypes[row_number], scale, flushed, forms)
+        results.append((text, verdict, form))
     for position, name in enumerate(JUDGED_COLUMNS):
         found = np.empty(len(results), dtype=object)
         found[:] = [r[position] for r in results]
@@ -102,50 +107,82 @@ def judge_rows(rows: list[dict], cases: dict) -> list[dict]:
 _QUANTITY = tuple(c for c in _JUDGED if c not in ("value", "outcome"))  # what a truth depends on
 
 
+def _standards(columns: dict, base_first: np.ndarray, base_of: np.ndarray, quantity_first: np.ndarray,
+               cases: dict) -> list:
+    """Each quantity's (truth, scale, flushed, forms, truth's text): verdicts.row_standard of its
+    first row (the standard verdicts.row_verdict judges each of its values against), taken for
+    all dtypes of a quantity at once (verdicts.dtype_standards)."""
+    dtypes = columns.get("dtype")
+    in_dtypes: dict = {}  # base quantity -> its quantities (one per dtype)
+    for number, base in enumerate(base_of.tolist()):
+        in_dtypes.setdefault(base, []).append(number)
+    memo: dict = {}
+    found: list = [None] * len(quantity_first)
+    present = [c for c in _QUANTITY if c in columns and c != "dtype"]
+    for base, numbers in in_dtypes.items():
+        row = {c: columns[c][base_first[base]] for c in present}
+        kinds = ["float64" if dtypes is None else dtypes[quantity_first[n]] for n in numbers]
+        standards = dtype_standards(row, kinds, cases, memo)
+        text = truth_text(standards[0][0])  # the truth does not depend on the dtype (verdicts.dtype_standards)
+        for number, standard in zip(numbers, standards):
+            found[number] = (*standard, text)
+    return found
+
+
 def value_column(texts: list) -> tuple[np.ndarray, np.ndarray]:
     """(float64 of each value, whether the row has one): each value's text (Python's repr:
     -0.0, nan, inf exact) parsed once; NaN and False where no value was recorded (None, "")."""
-    values = np.array([np.nan if v is None or v == "" else float(v) for v in texts], dtype=np.float64)
+    if set(map(type, texts)) <= {str, type(None)}:  # each distinct text parsed once
+        parsed = {v: (np.nan if v is None or v == "" else float(v)) for v in dict.fromkeys(texts)}
+        values = np.fromiter(map(parsed.__getitem__, texts), dtype=np.float64, count=len(texts))
+    else:  # a float and its text, or 0.0 and -0.0, would meet as keys
+        values = np.array([np.nan if v is None or v == "" else float(v) for v in texts], dtype=np.float64)
     return values, np.array([not (v is None or v == "") for v in texts], dtype=bool)
 
 
-def _exact_rows(columns: dict, size: int, cases: dict, standards: dict, values: np.ndarray,
-                has_value: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(whether each row is `exact`, its quantity's truth text) with verdicts.judge's first test
-    done as numpy over every row: an ok value whose bits are those of its exact, non-NaN truth
-    rounded to the dtype, or a zero where that truth is a zero (either sign: a convention).
-    The truth is computed once per quantity (verdicts.row_standard, the memo row_verdict uses)."""
-    quantity, first = _groups([columns.get(c) for c in _QUANTITY], size)
-    want = np.full(len(first), np.nan)
-    texts = np.empty(len(first), dtype=object)
-    for number, row_number in enumerate(first):
-        row = {c: columns[c][row_number] for c in _QUANTITY if c in columns}
-        truth = row_standard(row, cases, standards)[0]
-        texts[number] = truth_text(truth)
+def _exact_rows(columns: dict, size: int, standards: list, first: np.ndarray, quantity: np.ndarray,
+                values: np.ndarray, has_value: np.ndarray) -> np.ndarray:
+    """Whether each row is `exact`, verdicts.judge's first test done as numpy over every row: an
+    ok value whose bits are those of its exact, non-NaN truth rounded to the dtype, or a zero
+    where that truth is a zero (either sign: a convention)."""
+    dtypes = columns.get("dtype")
+    want = np.full(len(standards), np.nan)
+    for number, standard in enumerate(standards):
+        truth = standard[0]
         if truth is not None and truth.kind == "exact" and not math.isnan(truth.value):
-            want[number] = round_to(truth.value, row.get("dtype", "float64"))
+            want[number] = round_to(truth.value, "float64" if dtypes is None else dtypes[first[number]])
     row_want = want[quantity]
     same = (values.view(np.uint64) == row_want.view(np.uint64)) | ((values == 0.0) & (row_want == 0.0))
     ok = np.array(columns.get("outcome") or [None] * size, dtype=object) == "ok"
-    return ok & has_value & same & ~np.isnan(row_want), texts[quantity]
+    return ok & has_value & same & ~np.isnan(row_want)
 
 
-def _groups(fields: list, size: int) -> tuple[np.ndarray, list]:
-    """(group of each row, first row of each group) of the rows grouped by the exact values
-    of `fields` (a field no row has: None), groups numbered in order of first appearance.
-    A dict of the rows' key tuples, not pandas: a report does not import pandas for this
-    (0.5 s and 35 MB)."""
-    keys = zip(*(repeat(None, size) if values is None else _exact_values(values) for values in fields))
-    number: dict = {}
-    first: list = []
-    group: list = []
-    for row_number, key in enumerate(keys):
-        found = number.get(key)
-        if found is None:
-            found = number[key] = len(first)
-            first.append(row_number)
-        group.append(found)
-    return np.array(group, dtype=np.intp), first
+def _codes(values: list | None, size: int) -> tuple[np.ndarray, int]:
+    """(each row's number of its value, how many distinct values), numbered in order of first
+    appearance; a field no row has (None) is one value throughout. Values are told apart
+    exactly (_exact_values)."""
+    if values is None:
+        return np.zeros(size, dtype=np.intp), 1
+    values = _exact_values(values)
+    numbers = {v: n for n, v in enumerate(dict.fromkeys(values))}
+    return np.fromiter(map(numbers.__getitem__, values), dtype=np.intp, count=size), len(numbers)
+
+
+def _groups(fields: list, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(group of each row, first row of each group) of the rows grouped by their fields' numbers
+    (_codes: (numbers, how many)), groups numbered in order of first appearance: the numbers
+    combined into one integer key (renumbered before it could overflow), then np.unique."""
+    key, count = np.zeros(size, dtype=np.int64), 1
+    for numbers, distinct in fields:
+        if count * distinct >= 1 << 62:
+            found, key = np.unique(key, return_inverse=True)
+            count = len(found)
+        key, count = key * distinct + numbers, count * distinct
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # group numbers in order of first appearance
+    rank = np.empty(len(order), dtype=np.intp)
+    rank[order] = np.arange(len(order))
+    return rank[inverse.reshape(-1)], first[order]
 
 
 def _exact_values(values: list):

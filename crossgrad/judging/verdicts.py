@@ -192,25 +192,61 @@ def row_standard(row: dict, cases: dict, standards: dict | None = None) -> tuple
 def quantity_standard(cases: dict, case_name, point: Point | None, ad: str, wrt: str, seed: float | None,
                       dtype: str, index: int, memo: dict | None = None) -> tuple:
     """(truth, scale, flushed truth, forms' truths) a quantity's values are judged against (`judge`);
-    `memo` keeps each point's flushed_point for the point's other quantities."""
+    `memo` keeps each point's flushed_point for the point's other quantities, and what does not
+    depend on the dtype (truth, scale, forms) for the quantity's other dtypes: `point` is then
+    the case's own point of that name (row_point)."""
     case = cases.get(case_name)
-    truth = None if point is None else quantity_truth(point, ad, wrt, seed, index)
-    scale = 1.0 if point is None else quantity_scale(point, ad, wrt, seed)
-    flushed = None
-    if point is not None and (moved := _flushed_point(case, case_name, point, dtype, memo)) is not None:
-        flushed = quantity_truth(moved, ad, wrt, seed)
-    forms = {}
-    if point is not None and case is not None and not point.is_vector:
-        forms = {name: quantity_truth(_at(point, fn), ad, wrt, seed) for name, fn in case.forms.items()}
-    return truth, scale, flushed, forms
+    truth, scale, forms = _dtype_free(case, case_name, point, ad, wrt, seed, index, memo)
+    return truth, scale, _flushed_truth(case, case_name, point, ad, wrt, seed, dtype, memo), forms
+
+
+def dtype_standards(row: dict, dtypes: list, cases: dict, memo: dict) -> list:
+    """row_standard of the row's quantity in each of `dtypes` (the row's own dtype aside), what
+    does not depend on the dtype computed once (crossgrad.judging.judge: a run records most
+    quantities in several dtypes)."""
+    case_name, ad, wrt, seed = row.get("case"), row.get("ad", ""), row.get("wrt", ""), row_seed(row)
+    case, point = cases.get(case_name), row_point(row, cases)
+    truth, scale, forms = _dtype_free(case, case_name, point, ad, wrt, seed, int(row.get("index") or 0), memo)
+    return [(truth, scale, _flushed_truth(case, case_name, point, ad, wrt, seed, dtype, memo), forms)
+            for dtype in dtypes]
+
+
+def _flushed_truth(case, case_name, point: Point | None, ad: str, wrt: str, seed: float | None, dtype: str,
+                   memo: dict | None) -> Truth | None:
+    """The quantity's truth at the point as flush-to-zero hardware reads it in `dtype` (None: nothing flushed)."""
+    if point is None or (moved := _flushed_point(case, case_name, point, dtype, memo)) is None:
+        return None
+    return quantity_truth(moved, ad, wrt, seed)
+
+
+def _dtype_free(case, case_name, point: Point | None, ad: str, wrt: str, seed: float | None, index: int,
+                memo: dict | None) -> tuple:
+    """(truth, scale, forms' truths) of a quantity: the chain rule in float64, whatever the dtype."""
+    if point is None:
+        return None, 1.0, {}
+
+    def standard() -> tuple:
+        forms = {}
+        if case is not None and not point.is_vector:
+            forms = {name: quantity_truth(_kept(memo, ("form point", (case_name, point.name, name)),
+                                                lambda: _at(point, fn)), ad, wrt, seed)
+                     for name, fn in case.forms.items()}
+        return quantity_truth(point, ad, wrt, seed, index), quantity_scale(point, ad, wrt, seed), forms
+
+    return _kept(memo, ("dtype-free", (case_name, point.name, ad, wrt, _exact(seed), index)), standard)
 
 
 def _flushed_point(case, case_name, point: Point, dtype: str, memo: dict | None) -> Point | None:
+    return _kept(memo, ("flushed point", case_name, point.name, dtype), lambda: flushed_point(case, point, dtype))
+
+
+def _kept(memo: dict | None, key: tuple, make):
+    """make(), kept in `memo` under `key` for the next quantity that needs it (its keys are a
+    text and a tuple, or four fields: never a row_standard key's seven); made each time without one."""
     if memo is None:
-        return flushed_point(case, point, dtype)
-    key = ("flushed point", case_name, point.name, dtype)
+        return make()
     if key not in memo:
-        memo[key] = flushed_point(case, point, dtype)
+        memo[key] = make()
     return memo[key]
 
 

@@ -1,0 +1,140 @@
+"""records.jsonl's lines parsed a distinct piece at a time, not a line at a time (issue 19).
+
+crossgrad writes every gradient line with json.dumps' separators, the run's labels first:
+`{"framework": .., "mode": .., "case": .., "ad": .., "point": .., "b": .., "index": .., ...}`.
+Cut before `"case"`, `"point"` and `"index"`, a line is four pieces: the worker's labels
+(framework .. mode), the quantity's case (case .. ad), its point (point .. b) and the
+element (index .. schema_version). The full check's 227,759 lines hold 5,363 distinct
+pieces: each is parsed once (json.loads of every line was 1.5 s of its report), leaving
+the cutting, done by str methods (replace, split) over chunks of the file.
+
+Why the pieces read as the line would: if X + "}", "{" + Y + "}" (each middle piece) and
+"{" + Z each parse as a JSON object with at least one member, then X + ", " + Y + ", " + Z
+is one JSON object whose members are theirs in order (the grammar of an object), and
+json.loads sets a line's members in order, a repeated name keeping the last value: the
+pieces' dicts merged, a later one winning, whatever field each cut came before (TensorFlow's
+lines hold index before point). A line that does not cut in four, or a piece that does not
+parse so (a cut inside something nested), is parsed whole with json.loads, as before.
+"""
+from __future__ import annotations
+
+import json
+from array import array
+from operator import methodcaller
+from typing import NamedTuple
+
+import numpy as np
+
+_MARK = "\x1e"  # a control character: never raw in valid JSON; a file holding one is parsed line by line
+_CUTS = tuple((f', "{name}": ', f'{_MARK} "{name}": ') for name in ("case", "point", "index"))  # same length: fast
+_PIECES = len(_CUTS) + 1
+# Characters cut at once. Small on purpose: glibc gives a freed block back to the system only
+# if it was mapped apart (mmap), and after freeing such a block it maps apart only blocks
+# larger than it; a chunk or code list as large as a column (crossgrad.core.gradient_columns)
+# freed here would leave the columns in the heap, kept resident after finish_run frees them.
+_CHUNK = 1 << 16  # ASCII text: 64 KiB, under glibc's first threshold (128 KiB)
+_WRAP = (lambda t: t + "}", *[lambda t: "{" + t + "}"] * (len(_CUTS) - 1), lambda t: "{" + t)  # a piece as an object
+
+
+class BadLine(ValueError):
+    """A line json.loads refuses, or one that is not an object: the caller's reader words it."""
+
+
+class Lines(NamedTuple):
+    """The non-blank lines of the file in order (a torn last line left out) as pieces: line i
+    is parts[pieces[0][i]], parts[pieces[1][i]], ... merged, a later one winning; a line parsed
+    whole is its part, then parts[0] ({}) for each other piece."""
+
+    parts: list
+    pieces: tuple  # np.ndarray of each line's part per position, head first
+
+
+def parse_lines(text: str, shared: dict) -> Lines:
+    """Lines of `text` (records.jsonl's); `shared`: each distinct text's one copy (json.loads
+    makes new strings for each piece). Raises BadLine where json.loads would fail on a line,
+    or give no object, except a last line cut mid-write (no newline after it, no closing brace)."""
+    reader = _Reader(shared, cut=_MARK not in text)
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start + _CHUNK)
+        end = len(text) if end < 0 else end
+        reader.add(text[start:end], torn_ok=end == len(text))  # text.split's last element: may be torn
+        start = end + 1
+    return Lines(reader.parts, tuple(np.frombuffer(codes, dtype=np.int64) for codes in reader.codes))
+
+
+class _Reader:
+    def __init__(self, shared: dict, cut: bool):
+        self.shared, self.cut = shared, cut
+        self.parts: list = [{}]
+        self.known: tuple = tuple({} for _ in range(_PIECES))  # piece text -> its part (-1: no), per position
+        self.codes: tuple = tuple(array("q") for _ in range(_PIECES))  # grown in place (_CHUNK), never copied
+
+    def add(self, chunk: str, torn_ok: bool) -> None:
+        if self.cut:
+            for old, new in _CUTS:
+                chunk = chunk.replace(old, new)
+        lines = chunk.split("\n")
+        marks = list(map(methodcaller("count", _MARK), lines)) if self.cut else []
+        if marks.count(_PIECES - 1) == len(lines):  # every line cuts alike: no step per line
+            pieces = chunk.replace("\n", _MARK).split(_MARK)
+            found = [self._parts(pieces[p::_PIECES], p) for p in range(_PIECES)]
+            bad = [i for i, codes in enumerate(zip(*found)) if -1 in codes] if any(-1 in f for f in found) else []
+            for i in reversed(bad):
+                whole = self._whole(lines[i], torn_ok and i == len(lines) - 1)
+                for codes, code in zip(found, whole or ()):
+                    codes[i] = code
+                if whole is None:  # a torn last line
+                    for codes in found:
+                        del codes[i]
+            for codes, new in zip(self.codes, found):
+                codes.extend(new)
+            return
+        for number, line in enumerate(lines, start=1):
+            cut = line.split(_MARK) if self.cut and marks[number - 1] == _PIECES - 1 else ()
+            codes = tuple(self._part(piece, p) for p, piece in enumerate(cut))
+            if not cut or -1 in codes:
+                if not line.strip():
+                    continue
+                codes = self._whole(line, torn_ok and number == len(lines))
+                if codes is None:
+                    break  # interrupted mid-write: everything before it is intact
+            for found, code in zip(self.codes, codes):
+                found.append(code)
+
+    def _parts(self, pieces: list, position: int) -> list:
+        known = self.known[position]
+        for piece in dict.fromkeys(pieces):
+            if piece not in known:
+                self._part(piece, position)
+        return list(map(known.__getitem__, pieces))
+
+    def _part(self, piece: str, position: int) -> int:
+        known = self.known[position]
+        code = known.get(piece)
+        if code is None:
+            try:
+                row = json.loads(_WRAP[position](piece))
+            except ValueError:
+                row = None
+            code = known[piece] = self._add(row) if type(row) is dict and row else -1
+        return code
+
+    def _whole(self, line: str, torn_ok: bool):
+        """(part, 0, 0, ...) of a line parsed whole; None for a torn last line."""
+        if self.cut:
+            line = line.replace(_MARK, ",")  # the cut's only change: the comma before "case" or "index"
+        try:
+            row = json.loads(line)
+        except ValueError:
+            if torn_ok and not line.endswith("}"):
+                return None
+            raise BadLine(line) from None
+        if type(row) is not dict:
+            raise BadLine(line)
+        return (self._add(row),) + (0,) * (_PIECES - 1)
+
+    def _add(self, row: dict) -> int:
+        keep = self.shared.setdefault
+        self.parts.append({keep(k, k): (keep(v, v) if type(v) is str else v) for k, v in row.items()})
+        return len(self.parts) - 1
