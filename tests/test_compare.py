@@ -5,7 +5,7 @@ from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
 from crossgrad.judging import compare
 from crossgrad.judging.compare import ALL_AGREE, DIFFER, ERRORED, SIGN_OF_ZERO, build_matrices, classify, columns
 from crossgrad.judging.summary import summary_cell
-from crossgrad.judging.verdicts import annotate
+from crossgrad.judging.judge import judge_rows
 
 TE, TC, JE, JC, FE = "torch eager", "torch compiled", "jax eager", "jax compiled", "tf eager"
 
@@ -119,7 +119,7 @@ def test_columns_order_frameworks_then_modes():
 
 
 def test_matrix_rows_in_report_order_and_summary_standing():
-    rows = annotate([
+    rows = judge_rows([
         row("jax", "eager", "0.0", seed="-1.0"), row("torch", "eager", "-0.0", seed="-1.0"),
         row("jax", "eager", "0.0"), row("torch", "eager", "-0.0"),
         row("jax", "eager", "3.0", point="smooth"), row("torch", "eager", "3.0", point="smooth"),
@@ -142,7 +142,7 @@ def test_matrix_rows_in_report_order_and_summary_standing():
 
 
 def test_summary_cell_all_exact_error_and_unsupported():
-    rows = annotate([row("torch", "eager", "3.0", point="smooth"),
+    rows = judge_rows([row("torch", "eager", "3.0", point="smooth"),
                      row("jax", "eager", None, point="smooth"),
                      row("tensorflow", "eager", None, point="smooth", outcome="unavailable")], CASES)
     matrix = build_matrices(rows, CASES)[("relu", "float32")]
@@ -155,7 +155,7 @@ def test_summary_cell_all_exact_error_and_unsupported():
 def test_a_zero_of_the_other_sign_is_exact_and_flagged_as_a_convention():
     cases = {"relu": Case("relu", relu, (Point("negative", -3.0, 2.0, 1.0, exact(0.0), exact(0.0),
                                                 exact(0.0)),))}
-    rows = annotate([row(fw, "eager", v, point="negative") for fw, v in
+    rows = judge_rows([row(fw, "eager", v, point="negative") for fw, v in
                      (("torch", "-0.0"), ("jax", "0.0"), ("tensorflow", "0.0"))], cases)
     matrix = build_matrices(rows, cases)[("relu", "float32")]
     assert matrix[0].verdict.odd == (("torch", "eager", "cpu"),)
@@ -189,7 +189,7 @@ def test_rows_of_equal_values_share_a_verdict_and_a_zero_of_another_sign_does_no
     """build_matrices classifies each distinct (columns, values, invalid, reference) once; the
     values key it as text (-0.0 is not 0.0), floats are classified one by one."""
     for zero, negative in (("0.0", "-0.0"), (0.0, -0.0)):
-        rows = annotate([row("jax", "eager", zero, seed="1.0"), row("torch", "eager", zero, seed="1.0"),
+        rows = judge_rows([row("jax", "eager", zero, seed="1.0"), row("torch", "eager", zero, seed="1.0"),
                          row("jax", "eager", zero, seed="2.0"), row("torch", "eager", negative, seed="2.0"),
                          row("jax", "eager", zero, seed="3.0"), row("torch", "eager", zero, seed="3.0")], CASES)
         labels = [m.verdict.label for m in build_matrices(rows, CASES)[("relu", "float32")]]

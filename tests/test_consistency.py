@@ -205,7 +205,7 @@ def _loaded(framework: str):
 @functools.lru_cache(maxsize=None)
 def task_rows(framework: str, case: str, dtype: str, mode: str) -> tuple:
     from crossgrad.running.derivatives import compute_task
-    from crossgrad.judging.verdicts import annotate
+    from crossgrad.judging.judge import judge_rows
 
     adapter = _loaded(framework)
     if isinstance(adapter, Exception):
@@ -214,7 +214,7 @@ def task_rows(framework: str, case: str, dtype: str, mode: str) -> tuple:
     points = sorted({q.point for q in checked_quantities(cases()[case], dtype, mode)})
     job = {"seeds": [1.0, -1.0], "points": points}
     rows = list(compute_task(adapter, Task(framework, case, dtype, "cpu", mode), job, cases()))
-    return tuple(annotate(rows, cases()))
+    return tuple(judge_rows(rows, cases()))
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,6 +1,7 @@
 """records.jsonl read into columns (crossgrad.core.gradient_columns) and judged over them
 (crossgrad.judging.judge): the same rows, the same refusals and the same verdicts as the
-dict-per-row reader (records.read_jsonl) and judge (verdicts.annotate) they replace."""
+dict-per-row reader (records.read_jsonl) and the rule judged one row at a time
+(verdicts.row_verdict on each row alone: no grouping, no memo) give."""
 from __future__ import annotations
 
 import json
@@ -16,9 +17,20 @@ from crossgrad.core.records import RecordFormatError, read_jsonl
 from crossgrad.core.row_check import GRADIENT_RULES
 from crossgrad.core.run_folder import NAMED, REQUIRED
 from crossgrad.judging.judge import judge
-from crossgrad.judging.verdicts import annotate
+from crossgrad.judging.truth import truth_text
+from crossgrad.judging.verdicts import row_verdict
 
 SAMPLE = Path(__file__).resolve().parents[1] / "results" / "sample" / "records.jsonl"
+
+
+def one_at_a_time(rows: list[dict], catalogue: dict) -> list[dict]:
+    """The reference judge: each row judged by verdicts.row_verdict (no grouping of rows; the
+    memo of each quantity's truth shared), its truth, verdict and form filled in."""
+    standards: dict = {}
+    for row in rows:
+        verdict, form, truth = row_verdict(row, catalogue, standards)
+        row.update(truth=truth_text(truth), verdict=verdict, form=form)
+    return rows
 
 
 def _row(**fields) -> dict:
@@ -88,8 +100,8 @@ def test_a_broken_or_incomplete_line_before_the_last_is_refused_alike(tmp_path, 
     assert str(got.value) == str(want.value)
 
 
-def test_judge_gives_annotate_s_truth_verdict_and_form_on_the_sample_run():
-    rows = annotate(read_jsonl(SAMPLE, REQUIRED, NAMED, GRADIENT_RULES), cases())
+def test_judge_gives_the_one_row_rule_s_truth_verdict_and_form_on_the_sample_run():
+    rows = one_at_a_time(read_jsonl(SAMPLE, REQUIRED, NAMED, GRADIENT_RULES), cases())
     table = judge(read_columns(SAMPLE, REQUIRED, NAMED), cases())
     assert len(table) == len(rows)
     for name in ("truth", "verdict", "form"):
@@ -102,7 +114,7 @@ def test_judge_tells_minus_zero_from_zero_and_judges_each_value(tmp_path):
     judged apart (the group key holds the value exactly)."""
     lines = [_row(point="negative", wrt="b", value=v, bits="") for v in ("0.0", "-0.0", "0.5", "0.0")]
     table = judge(read_columns(_lines(tmp_path, lines), REQUIRED, NAMED), cases())
-    want = annotate([dict(r) for r in lines], cases())
+    want = one_at_a_time([dict(r) for r in lines], cases())
     assert table.column("verdict") == [r["verdict"] for r in want]
     assert table.column("verdict")[2] == "invalid" and table.column("verdict")[0] == "exact"
 
@@ -111,7 +123,7 @@ def test_gradients_csv_from_the_columns_is_what_write_csv_writes(tmp_path):
     from crossgrad.core.records import write_csv
     from crossgrad.core.rows import GRADIENT_COLUMNS
 
-    rows = annotate(read_jsonl(SAMPLE, REQUIRED, NAMED, GRADIENT_RULES), cases())
+    rows = one_at_a_time(read_jsonl(SAMPLE, REQUIRED, NAMED, GRADIENT_RULES), cases())
     write_csv(tmp_path / "want.csv", rows, GRADIENT_COLUMNS)
     judge(read_columns(SAMPLE, REQUIRED, NAMED), cases()).write_csv(tmp_path / "got.csv")
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()

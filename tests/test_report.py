@@ -2,7 +2,7 @@
 import re
 
 from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
-from crossgrad.judging.verdicts import annotate
+from crossgrad.judging.judge import judge_rows
 from crossgrad.reporting.report import render_pages, render_report, write_report
 
 
@@ -43,7 +43,7 @@ def rows():
     out.append(row("torch", "eager", "kink", "0.0", seed="-1.0"))
     out.append(row("torch", "compiled", "kink", None, seed="-1.0", outcome="crashed",
                    detail="killed by signal SIGSEGV (11)"))
-    return annotate(out, CASES)
+    return judge_rows(out, CASES)
 
 
 def matrix_line(text, point, seed):

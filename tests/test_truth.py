@@ -6,7 +6,8 @@ import pytest
 from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
 from crossgrad.core.records import same_bits
 from crossgrad.judging.truth import TOLERANCES, quantity_scale, quantity_truth, round_to, truth_text
-from crossgrad.judging.verdicts import annotate, verdict
+from crossgrad.judging.judge import judge_rows
+from crossgrad.judging.verdicts import verdict
 
 NZ = -0.0
 
@@ -141,7 +142,7 @@ def test_verdict_undefined_error_unsupported():
     assert verdict(1.0, "ok", None, "float32") == ""
 
 
-# --- text and annotate --------------------------------------------------------------
+# --- text and judge_rows --------------------------------------------------------------
 
 def test_truth_text():
     assert truth_text(exact(-3.0)) == "-3.0"
@@ -168,8 +169,8 @@ def row(**kw):
     return dict(base, **kw)
 
 
-def test_annotate_fills_truth_and_verdict():
-    rows = annotate([
+def test_judge_rows_fills_truth_and_verdict():
+    rows = judge_rows([
         row(),
         row(point="smooth", value="3.0"),
         row(point="smooth", ad="forward", cotangent="", tangent="-1.0", value="-3.0"),
@@ -187,15 +188,15 @@ def test_annotate_fills_truth_and_verdict():
     assert (rows[6]["truth"], rows[6]["verdict"]) == ("undefined", "undefined")
 
 
-def test_annotate_reads_parsed_float_values_too():
+def test_judge_rows_reads_parsed_float_values_too():
     one_ulp_up = 3.0 + 2.0 ** -22  # the float32 neighbour of 3.0
-    rows = annotate([row(point="smooth", value=3.0), row(point="smooth", value=one_ulp_up),
+    rows = judge_rows([row(point="smooth", value=3.0), row(point="smooth", value=one_ulp_up),
                      row(point="smooth", value=math.nan)], CASES)
     assert [r["verdict"] for r in rows] == ["exact", "close", "invalid"]
 
 
 @pytest.mark.parametrize("seed,want", [("1.0", "-0.0"), ("-1.0", "0.0")])
-def test_annotate_negative_point_sign(seed, want):
+def test_judge_rows_negative_point_sign(seed, want):
     cases = {"relu": Case("relu", relu, (Point("negative", -3.0, 2.0, 1.0, exact(0.0), exact(0.0), exact(0.0)),))}
-    r = annotate([row(point="negative", cotangent=seed, value=want)], cases)[0]
+    r = judge_rows([row(point="negative", cotangent=seed, value=want)], cases)[0]
     assert (r["truth"], r["verdict"]) == (want, "exact")

@@ -13,7 +13,7 @@ import pytest
 
 from crossgrad.case import Point
 from crossgrad.catalogue import cases
-from crossgrad.judging.verdicts import annotate
+from crossgrad.judging.judge import judge_rows
 from crossgrad.running.derivatives import arg_text, compute_task, point_arrays
 from crossgrad.running.plan import Task
 from crossgrad.core.contract import apply_defaults
@@ -85,7 +85,7 @@ def test_arg_text_writes_vectors_as_lists_of_reprs():
 def test_vector_rows_carry_one_row_per_element_and_the_truth_of_that_element():
     rows = list(compute_task(NumpyAdapter(), Task("numpy", "max_ties", "float64", "cpu", "eager"),
                              {"points": ["tie"], "seeds": [1.0]}, cases()))
-    annotate(rows, cases())
+    rows = judge_rows(rows, cases())
 
     def select(ad, wrt):
         return sorted((r for r in rows if r["ad"] == ad and r["wrt"] == wrt), key=lambda r: r["index"])

@@ -7,7 +7,8 @@ import pytest
 
 from crossgrad.catalogue import cases
 from crossgrad.judging import compare
-from crossgrad.judging.verdicts import VALID, annotate, flushed_point, zero_sign_differs
+from crossgrad.judging.judge import judge_rows
+from crossgrad.judging.verdicts import VALID, flushed_point, zero_sign_differs
 from crossgrad.reporting.report_conventions import KEEP, MULTIPLY, zero_rule, zero_rules
 from crossgrad.judging.findings_data import CATEGORIES, findings
 
@@ -60,13 +61,13 @@ EXAMPLES = [
 @pytest.mark.parametrize("row,want,form", EXAMPLES,
                          ids=[f"{w}-{r['case']}-{r['point']}-{r['framework']}" for r, w, _ in EXAMPLES])
 def test_each_verdict_class_on_a_real_row(row, want, form):
-    judged = annotate([dict(row)], CASES)[0]
+    judged = judge_rows([dict(row)], CASES)[0]
     assert (judged["verdict"], judged["form"]) == (want, form)
 
 
 def test_no_invalid_value_is_mathematically_valid():
     for row, want, _ in EXAMPLES:
-        judged = annotate([dict(row)], CASES)[0]
+        judged = judge_rows([dict(row)], CASES)[0]
         if judged["verdict"] == "invalid":
             value = float(judged["value"])
             assert math.isnan(value) or judged["truth"] not in ("0.0", "-0.0", "±0.0")
@@ -81,9 +82,9 @@ def test_undefined_points_say_why():
 
 
 def test_zero_sign_convention_is_kept_visible():
-    row = annotate([EXAMPLES[1][0]], CASES)[0]
+    row = judge_rows([EXAMPLES[1][0]], CASES)[0]
     assert row["truth"] == "-0.0" and zero_sign_differs(row)
-    assert not zero_sign_differs(annotate([EXAMPLES[0][0]], CASES)[0])
+    assert not zero_sign_differs(judge_rows([EXAMPLES[0][0]], CASES)[0])
 
 
 def test_flushed_point_only_where_a_subnormal_is_read():
@@ -103,11 +104,11 @@ def test_zero_rules_are_measured_from_negative_seeds():
     torch_row = real("torch", "eager", "float32", "relu", "negative", "reverse", "-1.0", "w", "-0.0")
     tf_row = real("tensorflow", "eager", "float32", "relu", "negative", "reverse", "-1.0", "w", "0.0")
     seed_plus = real("torch", "eager", "float32", "relu", "negative", "reverse", "1.0", "w", "-0.0")
-    rows = annotate([torch_row, tf_row, seed_plus], CASES)
+    rows = judge_rows([torch_row, tf_row, seed_plus], CASES)
     assert [zero_rule(r, CASES) for r in rows] == [KEEP, MULTIPLY, None]  # +1 cannot tell
     assert zero_rules(rows[:1], CASES, "reverse") == "keeps +0 (relu, the one case run)"
     # a second case that ran without a zero to judge is counted as run (issue 23: not "all 1 cases")
-    other = annotate([real("torch", "eager", "float32", "abs", "smooth", "reverse", "-1.0", "w", "-3.0")], CASES)
+    other = judge_rows([real("torch", "eager", "float32", "abs", "smooth", "reverse", "-1.0", "w", "-3.0")], CASES)
     assert zero_rules(rows[:1] + other, CASES, "reverse") == (
         "keeps +0 (1 of the 2 cases run: relu; the others had no zero to judge)")
     assert zero_rules(rows[:2], CASES, "forward") == "not measured"
@@ -118,7 +119,7 @@ def test_a_forward_row_where_both_rules_give_the_same_sign_is_not_counted():
     # keeping +0 and multiplying both give +0.0 (torch compiled, results/sample)
     def forward(point, wrt, value):
         return real("torch", "compiled", "float32", "relu", point, "forward", "-1.0", wrt, value)
-    rows = annotate([forward("negative", "w", "0.0"), forward("negative", "b", "0.0"),
+    rows = judge_rows([forward("negative", "w", "0.0"), forward("negative", "b", "0.0"),
                      forward("kink_xpos", "w", "0.0")], CASES)
     assert [zero_rule(r, CASES) for r in rows] == [None, KEEP, KEEP]  # kink_xpos: multiplying gives -0.0
     assert zero_rules(rows, CASES, "forward") == "keeps +0 (relu, the one case run)"  # not also "follows"
@@ -128,11 +129,11 @@ def test_a_case_in_both_rules_is_named_once_as_plus_zero_or_mixed():
     def reverse(dtype, point, wrt, value, case="relu_python"):
         return real("mlx", "eager", dtype, case, point, "reverse", "-1.0", wrt, value)
     # mlx eager relu_python (results/sample): +0.0 in d/dw at x = -3 and in d/db
-    plus = annotate([reverse("float32", "negative", "w", "0.0"), reverse("float32", "negative", "b", "0.0")], CASES)
+    plus = judge_rows([reverse("float32", "negative", "w", "0.0"), reverse("float32", "negative", "b", "0.0")], CASES)
     assert [zero_rule(r, CASES) for r in plus] == [MULTIPLY, KEEP]
     assert zero_rules(plus, CASES, "reverse") == "+0 whatever x and the seed (relu_python, the one case run)"
     # a case keeping +0 in float32 (d/dw = x's sign) and multiplying in float16 (the seed's sign)
-    mixed = annotate([reverse("float32", "negative", "w", "-0.0", "relu"), reverse("float32", "negative", "b", "0.0", "relu"),
+    mixed = judge_rows([reverse("float32", "negative", "w", "-0.0", "relu"), reverse("float32", "negative", "b", "0.0", "relu"),
                       reverse("float16", "negative", "w", "0.0", "relu"), reverse("float16", "negative", "b", "-0.0", "relu")],
                      CASES)
     assert [zero_rule(r, CASES) for r in mixed] == [KEEP, KEEP, MULTIPLY, MULTIPLY]
@@ -154,7 +155,7 @@ def test_findings_are_ordered_by_severity_with_the_seed_kink_as_a_convention():
                              "0.0" if fw == "torch" else "nan"))
             rows.append(real(fw, mode, "float64", "leaky_relu", "kink", "reverse", "1.0", "b",
                              "0.009999999776482582" if fw == "tensorflow" else "0.01" if fw == "torch" else "1.0"))
-    annotated = annotate(rows, CASES)
+    annotated = judge_rows(rows, CASES)
     found = findings(annotated, compare.build_matrices(annotated, CASES))
     kinds = [f.record.category for f in found]
     assert kinds == sorted(kinds, key=CATEGORIES.index)
@@ -242,18 +243,18 @@ def test_a_value_that_drops_the_nan_relu_must_propagate_is_invalid(value, expect
     """relu(NaN) is NaN (IEEE 754-2019 maximum propagates it): a 0 or a number is invalid;
     any NaN, either sign, is exact."""
     row = real("torch", "eager", "float32", "relu", "nan", "none", "", "", value)
-    assert annotate([row], CASES)[0]["verdict"] == expected
+    assert judge_rows([row], CASES)[0]["verdict"] == expected
 
 
 def test_a_derivative_at_a_nan_input_stays_undefined_whatever_comes_back():
     """No standard defines a derivative at NaN: 0, 1 and NaN are all conventions."""
     for value in ("0.0", "1.0", "nan"):
         row = real("torch", "eager", "float32", "relu", "nan", "reverse", "1.0", "w", value)
-        assert annotate([row], CASES)[0]["verdict"] == "undefined"
+        assert judge_rows([row], CASES)[0]["verdict"] == "undefined"
 
 
 def test_where_takes_its_else_branch_at_nan_so_its_value_is_zero_not_nan():
     """where(z > 0, z, 0) at z = NaN: NaN > 0 is false, the program's value is 0."""
-    judged = annotate([real("torch", "eager", "float32", "where", "nan", "none", "", "", v)
+    judged = judge_rows([real("torch", "eager", "float32", "where", "nan", "none", "", "", v)
                        for v in ("0.0", "nan")], CASES)
     assert [r["verdict"] for r in judged] == ["exact", "invalid"]

@@ -59,7 +59,7 @@ class GradientRow(RowLabels):
     outcome: str  # ok, error, no_gradient, unsupported, unavailable, crashed, timeout
     detail: str
     primitive: str  # the framework call that computed it (its spelling)
-    truth: str  # filled when the run is judged (judging.verdicts.annotate)
+    truth: str  # filled when the run is judged (crossgrad.judging.judge)
     verdict: str
     x: str
     w: str

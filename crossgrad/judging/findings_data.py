@@ -21,7 +21,7 @@ for. Categories, most severe first (SEVERITY: a higher number is more severe):
     precision              `imprecise`, or last bits apart from the majority
     nan payload            a mode or device pair whose NaNs differ in sign or payload only
 
-Input: annotated gradient rows (crossgrad.judging.verdicts.annotate) arranged as
+Input: judged gradient rows (crossgrad.judging.judge) arranged as
 matrices (crossgrad.judging.compare.build_matrices: the per-framework vote).
 """
 from __future__ import annotations

@@ -43,7 +43,7 @@ from crossgrad.core.dtypes import is_subnormal
 from crossgrad.core.records import same_bits
 from crossgrad.core.rows import VERDICTS
 from crossgrad.judging.truth import (TOLERANCES, as_float, quantity_scale, quantity_truth, round_to,
-                                     row_point, row_seed, truth_text)
+                                     row_point, row_seed)
 
 VALID = ("exact", "close", "subgradient", "imprecise", "flushed", "definitional")
 """Verdicts of a value that is correct (to precision), or correct for a named
@@ -255,41 +255,7 @@ def _at(point: Point, truth_fn) -> Point:
     return Point(point.name, point.x, point.w, point.b, value=value, d1=d1, d2=d2)
 
 
-def annotate(rows: list[dict], cases: dict) -> list[dict]:
-    """Fill `truth`, `verdict` (CSV columns) and `form` (in memory: what explained
-    a flushed or definitional value) of every gradient row in place; returns rows.
-
-    Rows that record the same value of the same quantity (every framework that
-    agrees) are judged once: the verdict is a function of exactly the fields in
-    `_judged_fields`, each taken exactly (text as written; a float by its bits)."""
-    judged: dict = {}
-    standards: dict = {}
-    for row in rows:
-        key = _judged_fields(row)
-        found = judged.get(key)
-        if found is None:
-            verdict_, form, truth = row_verdict(row, cases, standards)
-            found = judged[key] = (truth_text(truth), verdict_, form)
-        row["truth"], row["verdict"], row["form"] = found
-    return rows
-
-
 _JUDGED = ("case", "point", "ad", "wrt", "cotangent", "tangent", "dtype", "index", "value", "outcome")
-
-
-def _judged_fields(row: dict) -> tuple:
-    """What row_verdict reads of a row, each field exact: as read (text, as written) when no field
-    is a float, else each by type and a float by its bits (-0.0 is not 0.0): the two kinds of key
-    never compare equal."""
-    get = row.get
-    key = tuple([get(name, _MISSING) for name in _JUDGED])
-    for value in key:  # a loop, not any(genexpr): this runs for every row
-        if isinstance(value, float):
-            return tuple(map(_exact, key))
-    return key
-
-
-_MISSING = object()  # a field the row lacks (row_verdict's defaults differ from None)
 
 
 def _exact(field):
@@ -309,5 +275,5 @@ def zero_sign_differs(row: dict) -> bool:
         return False
 
 
-__all__ = ["VERDICTS", "VALID", "verdict", "judge", "match", "annotate", "row_verdict", "flushed_point",
+__all__ = ["VERDICTS", "VALID", "verdict", "judge", "match", "row_verdict", "flushed_point",
            "is_subnormal", "zero_sign_differs", "FLUSHED_FORM", "nan_verdict"]

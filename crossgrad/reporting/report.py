@@ -5,7 +5,7 @@ framework follows, the timing, and a summary linking one page per case
 The report is crossgrad.reporting.sections.SECTIONS applied in order to one
 ReportInput; their markdown is joined into report.md and their files (plots,
 findings.csv, case pages) go to the one writer (crossgrad.reporting.part).
-Rows are annotated gradient rows (crossgrad.judging.verdicts.annotate). Every value
+Rows are judged gradient rows (crossgrad.judging.judge). Every value
 is printed as its repr inside a code span, so `-0.0` never reads as `0.0`.
 Nothing here imports a framework: the report renders anywhere.
 """

@@ -1,7 +1,7 @@
 """The one value every report section is a function of (crossgrad.reporting.sections).
 
 Built once per report from the judged gradient rows as dicts (a run folder's: JudgedTable.rows of
-crossgrad.judging.judge, the one place that still makes a dict per row; others: verdicts.annotate),
+crossgrad.judging.judge, the one place that still makes a dict per row; others: judge_rows),
 the timing rows, env.json, manifest.json and the catalogue: the matrices, the
 columns, the findings (with their snippets) and the error ids are computed here,
 once, and every section reads them from it.
