@@ -200,7 +200,7 @@ def test_report_md_lists_a_mode_divergence_above_the_conventions_as_findings_csv
     assert '<a id="f001"></a>' in page and "F001 · mode divergence: torch compiled differs" in page
 
 
-# --- all_divergences read off the grouped cells agrees with keying every row ---------------
+# --- all_divergences: every axis at once ----------------------------------------------------
 
 def _mixed_run():
     """Modes and devices of two frameworks, a row without a value, a NaN payload change."""
@@ -217,24 +217,12 @@ def _mixed_run():
     return rows
 
 
-def test_divergences_from_the_cells_are_those_of_every_row_keyed():
-    from crossgrad.judging import matrix_cells
-    from crossgrad.judging.divergence import _paired_in_cells, all_divergences
-    rows = _mixed_run()
-    by_rows = {axis: divergences(rows, axis) for axis in ("mode", "device")}
-    assert by_rows["mode"] and by_rows["device"]  # both axes hold some: the test can fail
-    raw = matrix_cells.raw_cells(rows)
-    assert _paired_in_cells(rows, raw) == by_rows  # the cells' way was taken, and agrees
-    assert all_divergences(rows, raw) == by_rows == all_divergences(rows)
-
-
-def test_divergences_fall_back_to_every_row_where_the_cells_could_differ():
-    from crossgrad.judging import matrix_cells
-    from crossgrad.judging.divergence import _paired_in_cells, all_divergences
-    twice = _mixed_run() + [row("compiled", "1.0", "0x3f800000")]  # a key held twice: both rows count
-    numbers = _mixed_run() + [row("compiled", "1.0", "0x3f800000", point="other", cotangent=1.0)]
-    for rows in (twice, numbers):
-        raw = matrix_cells.raw_cells(rows)
-        assert _paired_in_cells(rows, raw) is None
-        assert all_divergences(rows, raw) == {axis: divergences(rows, axis) for axis in ("mode", "device")}
+def test_all_divergences_are_those_of_each_axis():
+    from crossgrad.judging.divergence import all_divergences
+    for rows in (_mixed_run(), _mixed_run() + [row("compiled", "1.0", "0x3f800000")],  # a key held twice
+                 _mixed_run() + [row("compiled", "1.0", "0x3f800000", point="other", cotangent=1.0)]):
+        by_axis = {axis: divergences(rows, axis) for axis in ("mode", "device")}
+        assert by_axis["mode"] and by_axis["device"]  # both axes hold some: the test can fail
+        assert all_divergences(rows) == by_axis
+    twice = _mixed_run() + [row("compiled", "1.0", "0x3f800000")]
     assert len(divergences(twice, "mode")) == len(divergences(_mixed_run(), "mode")) + 1

@@ -225,10 +225,10 @@ class _Shared:
     verdicts: dict = field(default_factory=dict)
 
 
-def build_matrices(rows: list[dict], cases: dict, cols: list | None = None, raw: dict | None = None) -> dict:
+def build_matrices(rows: list[dict], cases: dict, cols: list | None = None) -> dict:
     """(case, dtype) -> [MatrixRow], both in report order (catalogue, points, ad, seed).
-    cols: columns(rows); raw: matrix_cells.raw_cells(rows), where the caller has them."""
-    grouped = grouped_cells(rows, raw)
+    cols: columns(rows), where the caller has them."""
+    grouped = grouped_cells(rows)
     shared = _Shared(cases, {col: i for i, col in enumerate(columns(rows) if cols is None else cols)})
     out = {}
     for (case, dtype) in sorted(grouped, key=lambda k: _matrix_rank(k, cases)):

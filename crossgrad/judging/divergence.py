@@ -88,13 +88,8 @@ def divergences(rows: list[dict], axis: str = "mode") -> list[Divergence]:
     return _divergences(_valued(rows), axis)
 
 
-def all_divergences(rows: list[dict], raw: dict | None = None) -> dict[str, list[Divergence]]:
-    """axis -> divergences(rows, axis), for every axis, the rows with a value picked once.
-    raw: crossgrad.judging.matrix_cells.raw_cells(rows), where the caller has it: the
-    pairs are then read off its cells."""
-    found = None if raw is None else _paired_in_cells(rows, raw)
-    if found is not None:
-        return found
+def all_divergences(rows: list[dict]) -> dict[str, list[Divergence]]:
+    """axis -> divergences(rows, axis), for every axis, the rows with a value picked once."""
     valued = _valued(rows)
     return {axis: _divergences(valued, axis) for axis in AXES}
 
@@ -125,43 +120,6 @@ def _divergence(axis: str, ref: dict, row: dict) -> Divergence:
                       row["dtype"], row["ad"], _seed(row), str(row.get("wrt", "")), int(row.get("index") or 0),
                       str(ref.get("value", "")), str(row.get("value", "")), ref["bits"], row["bits"],
                       str(row.get("truth", "")), (str(ref.get("verdict", "")), str(row.get("verdict", ""))))
-
-
-def _paired_in_cells(rows: list[dict], raw: dict) -> dict | None:
-    """all_divergences read off matrix_cells.raw_cells of the rows (raw quantity -> raw column
-    -> row: each side's partner is in the same cells), or None where that could differ from
-    keying every row: a row held twice, a key field other than text (the index: int)."""
-    if sum(map(len, raw.values())) != len(rows) or not _plain(raw):
-        return None
-    found: dict = {}  # id of the other side's row -> {axis: Divergence}
-    for cells in raw.values():
-        if len(cells) < 2 or len(set(map(dict.get, cells.values(), repeat("bits"))) - _NO_BITS) < 2:
-            continue  # nothing to pair, or every side with a value has the same bits
-        for (framework, mode, device), row in cells.items():
-            if not (row.get("outcome") == "ok" and row.get("bits")):
-                continue
-            for axis, partner in (("mode", (framework, "eager", device)), ("device", (framework, mode, "cpu"))):
-                ref = cells.get(partner) if row[axis] != AXES[axis] else None
-                if ref is not None and ref.get("outcome") == "ok" and ref.get("bits") and ref["bits"] != row["bits"]:
-                    found.setdefault(id(row), {})[axis] = _divergence(axis, ref, row)
-    out: dict = {axis: [] for axis in AXES}  # in row order, as keying every row gives them
-    for row in compress(rows, map(found.__contains__, map(id, rows))):
-        for axis, divergence in found[id(row)].items():
-            out[axis].append(divergence)
-    return out
-
-
-_NO_BITS = frozenset((None, ""))
-
-
-def _plain(raw: dict) -> bool:
-    """Whether each key field of every row is text (the index: all int or all text): then raw
-    fields are equal where their texts are (str(None) is "None")."""
-    if not raw:
-        return True
-    fields = list(zip(*raw)) + list(zip(*set().union(*raw.values())))
-    index = set(map(type, fields.pop(7)))
-    return set(map(type, chain.from_iterable(fields))) == {str} and index in ({int}, {str})
 
 
 def mode_pairs(rows: list[dict], axis: str = "mode") -> list[tuple[str, str, str]]:

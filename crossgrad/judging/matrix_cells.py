@@ -36,11 +36,10 @@ def raw_cells(rows: list[dict]) -> dict | None:
     return raw
 
 
-def grouped_cells(rows: list[dict], raw: dict | None = None) -> dict:
+def grouped_cells(rows: list[dict]) -> dict:
     """(case, dtype) -> {element: {column: row}}, tables in order of first appearance;
-    a cells dict's order is not meaningful (build_matrices puts it in column order).
-    raw: raw_cells(rows), where the caller has it."""
-    raw = raw_cells(rows) if raw is None else raw
+    a cells dict's order is not meaningful (build_matrices puts it in column order)."""
+    raw = raw_cells(rows)
     grouped = None if raw is None else _canonical(raw)
     return _by_row_keys(rows) if grouped is None else grouped
 

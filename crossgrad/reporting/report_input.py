@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress
 
-from crossgrad.judging import compare, matrix_cells
+from crossgrad.judging import compare
 from crossgrad.judging.divergence import all_divergences
 from crossgrad.reporting.findings_file import run_findings
 from crossgrad.reporting.report_text import distinct
@@ -42,9 +42,9 @@ def report_input(rows: list[dict], env: dict | None, manifest: dict | None, case
     the findings once (report.md, the case pages and findings.csv show the same)."""
     env, manifest = env or {}, manifest or {}
     with _collector_paused():
-        cols, raw = compare.columns(rows), matrix_cells.raw_cells(rows)  # each read once, used twice
-        matrices = compare.build_matrices(rows, cases, cols, raw)
-        found = run_findings(rows, env, cases, matrices, all_divergences(rows, raw))
+        cols = compare.columns(rows)  # read once, used twice
+        matrices = compare.build_matrices(rows, cases, cols)
+        found = run_findings(rows, env, cases, matrices, all_divergences(rows))
         return ReportInput(rows=rows, env=env, manifest=manifest, cases=cases, timings=list(timings or ()),
                            matrices=matrices, cols=cols, found=found, errors=error_ids(rows))
 
