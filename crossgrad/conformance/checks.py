@@ -8,7 +8,7 @@ import pytest
 
 from crossgrad.adapter import OP_SIGNATURES
 from crossgrad.catalogue import cases
-from crossgrad.core.records import same_bits
+from crossgrad.core.same_value import same_value
 from crossgrad.core.registry import frameworks, load_adapter
 from crossgrad.running.derivatives import compute_task
 from crossgrad.running.plan import Task
@@ -51,7 +51,7 @@ def value(rows: dict, point: str, ad: str, wrt: str = "", seed: str = "") -> flo
 
 def assert_bits(actual, expected, what: str) -> None:
     """Bitwise: -0.0 differs from 0.0 (== would call them equal)."""
-    assert same_bits(actual, expected), f"{what}: got {actual!r}, expected {expected!r}"
+    assert same_value(actual, expected), f"{what}: got {actual!r}, expected {expected!r}"
 
 
 def op_arguments(adapter, op: str, dtype: str, values=(-2.0, -0.0, 0.0, 0.5, 3.0, 7.0)) -> tuple:
