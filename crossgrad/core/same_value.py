@@ -7,9 +7,10 @@ The rule: a value's identity is its bits.
   - no value (None; "" in a file) is the same only as no value.
 It is the rule of the expectations file (`crossgrad check`), of the grouping of a matrix
 row (crossgrad.judging.compare), of spellings, of `crossgrad compare`'s "same" and of the
-conformance checks. The difference of two recordings (crossgrad.judging.difference) keeps
-one finer category beside it: two NaNs whose *recorded* bits differ are a "nan payload"
-change there, reported, while the rule still calls them the same value.
+conformance checks. Two places look finer on purpose, beside the rule: the difference of
+two recordings (crossgrad.judging.difference) and the divergences within a framework
+(crossgrad.judging.divergence) report two NaNs whose *recorded* bits differ ("nan
+payload", `payload_only`), ranked lowest, while the rule still calls them the same value.
 
 Widening is exact: every bfloat16, float16 and float32 value is a float64 value, and
 two values that are not NaN have the same bits at their dtype's width exactly when their
