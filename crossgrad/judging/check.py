@@ -8,8 +8,8 @@ changes a zero's sign fails the gate too; each with the framework version range
 it holds for. `crossgrad check` runs the catalogue and compares:
 a value that changed (the one rule, crossgrad.core.same_value: the sign of a zero
 counts, NaN equals NaN), a new divergence, or an expected divergence that went away
-makes it exit 1 with a diff, old value beside new. `--update` rewrites the file after review
-(crossgrad.judging.check_update, which also holds `check_rows`).
+makes it exit 1 with a diff, old value beside new. `--update` rewrites the file after
+review (crossgrad.judging.check_update, which also holds `check_rows`).
 
 Only what was run is judged: an expectation whose quantity was not run (another
 framework, device, dtype, mode, point, seed) or whose version range does not
