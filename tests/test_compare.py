@@ -2,7 +2,6 @@
 import math
 
 from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
-from crossgrad.judging import compare
 from crossgrad.judging.compare import ALL_AGREE, DIFFER, ERRORED, SIGN_OF_ZERO, build_matrices, classify, columns
 from crossgrad.judging.summary import summary_cell
 from crossgrad.judging.judge import judge_rows
@@ -162,11 +161,6 @@ def test_a_zero_of_the_other_sign_is_exact_and_flagged_as_a_convention():
     assert [r["verdict"] for r in rows] == ["exact", "exact", "exact"]
     assert summary_cell(matrix, ("torch", "eager", "cpu")) == ("convention", "odd ±0")
     assert summary_cell(matrix, ("jax", "eager", "cpu")) == ("exact", "exact")
-
-
-def test_bit_key_never_folds_zeros():
-    assert compare.bit_key(0.0) != compare.bit_key(-0.0)
-    assert compare.bit_key(math.nan) == compare.bit_key(-math.nan)
 
 
 def test_matrices_grouped_by_raw_fields_are_those_of_a_row_key_per_row():

@@ -7,6 +7,7 @@ on a machine with a GPU) are read where they lie beside the clone, else skipped.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -144,12 +145,12 @@ def test_a_run_that_never_finished_is_read_from_records_jsonl(tmp_path):
 
 
 def test_ulps_counts_units_in_the_last_place_at_the_dtype():
-    assert ulps("0.1889822365046136", "0.18898223650461363", "float64") == 1
-    assert ulps("-0.0", "0.0", "float64") == 1  # neighbours on the integer line of bit patterns
-    assert ulps("1.0", "1.0000001192092896", "float32") == 1  # 2**-23 is one float32 ulp at 1
-    assert ulps("1.0", "1.0000001192092896", "float64") == 2 ** 29
-    assert ulps("-1.0", "1.0", "float32") == 2 * 0x3F800000 + 1
-    assert ulps("nan", "nan", "float64") is None and ulps("", "1.0", "float64") is None
+    assert ulps(0.1889822365046136, 0.18898223650461363, "float64") == 1
+    assert ulps(-0.0, 0.0, "float64") == 1  # neighbours on the integer line of bit patterns
+    assert ulps(1.0, 1.0 + 2.0 ** -23, "float32") == 1  # 2**-23 is one float32 ulp at 1
+    assert ulps(1.0, 1.0 + 2.0 ** -23, "float64") == 2 ** 29
+    assert ulps(-1.0, 1.0, "float32") == 2 * 0x3F800000 + 1
+    assert ulps(math.nan, math.nan, "float64") is None and ulps(None, 1.0, "float64") is None
 
 
 def test_timings_are_flagged_only_beyond_both_iqrs():

@@ -15,7 +15,7 @@ from cli_helpers import run_cli
 from crossgrad.case import DTYPES
 from crossgrad.core.dtypes import (FACTS, NAMES, TOLERANCES, UnknownDtype, as_dtype, bits, from_bits, is_subnormal,
                                    missing_derivative_rule, numpy_dtype, program_z, round_to, unsupported_kernel)
-from crossgrad.core.records import same_bits
+from crossgrad.core.same_value import same_value as same_bits  # the one rule under its old name here
 from crossgrad.catalogue import cases
 from crossgrad.judging.truth import quantity_truth
 from crossgrad.judging.verdicts import verdict

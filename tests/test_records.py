@@ -10,7 +10,8 @@ import pytest
 from cli_helpers import run_cli
 from crossgrad import SCHEMA_VERSION
 from crossgrad.core.records import (GRADIENT_COLUMNS, RecordFormatError, JsonlAppender, bits, fmt,
-                                    parse_float, read_csv, read_gradients_csv, read_jsonl, same_bits, write_csv)
+                                    read_csv, read_gradients_csv, read_jsonl, write_csv)
+from crossgrad.core.same_value import parse_value, same_value
 
 SPECIAL = [0.0, -0.0, math.nan, math.inf, -math.inf, 5e-324, -1.401298464324817e-45, 0.1, 1 / 3]
 
@@ -21,21 +22,21 @@ def sign_bit(v: float) -> int:
 
 @pytest.mark.parametrize("value", SPECIAL, ids=repr)
 def test_fmt_parse_round_trip_keeps_every_bit(value):
-    back = parse_float(fmt(value))
-    assert same_bits(back, value)
+    back = parse_value(fmt(value))
+    assert same_value(back, value)
     assert sign_bit(back) == sign_bit(value) or math.isnan(value)
 
 
 def test_bits_tell_the_zeros_apart_in_each_dtype():
     assert bits(0.0, "float32") == "0x00000000" and bits(-0.0, "float32") == "0x80000000"
     assert bits(-0.0, "float64") == "0x8000000000000000"
-    assert not same_bits(0.0, -0.0) and same_bits(math.nan, math.nan)
+    assert not same_value(0.0, -0.0) and same_value(math.nan, math.nan)
 
 
-def test_parse_float_refuses_anything_but_a_float_literal():
+def test_parse_value_refuses_anything_but_a_float_literal():
     for text in ("__import__('os')", "1+1", "0x10", "[1]"):
         with pytest.raises(ValueError):
-            parse_float(text)
+            parse_value(text)
 
 
 def gradient_row(value: float) -> dict:
@@ -50,7 +51,7 @@ def test_gradients_csv_round_trip_keeps_signed_zeros_nan_and_inf(tmp_path):
     path = tmp_path / "gradients.csv"
     write_csv(path, [gradient_row(v) for v in SPECIAL], GRADIENT_COLUMNS)
     back = [r["value"] for r in read_gradients_csv(path)]
-    assert all(same_bits(a, b) for a, b in zip(back, SPECIAL)) and len(back) == len(SPECIAL)
+    assert all(same_value(a, b) for a, b in zip(back, SPECIAL)) and len(back) == len(SPECIAL)
     assert "-0.0" in path.read_text()
     assert not list(tmp_path.glob(".*tmp*"))  # written atomically: no temp file left behind
 

@@ -37,6 +37,9 @@ def _int(text, name: str, low: int = 1) -> int:
 
 
 def _positive_float(text, name: str) -> float:
+    """A command-line number (--lr, --timeout). Not a value's text, so not
+    crossgrad.core.same_value.parse_value: "" is not "no value" here, and NaN, inf and
+    anything not positive are refused with a usage error."""
     try:
         value = float(text)
     except ValueError:

@@ -3,7 +3,8 @@
 One record per scalar element. Values are written as Python's round-trip
 `repr` (so -0.0, nan and inf read back exactly) plus `bits`, the hex bit pattern
 in the computed dtype at its own width (crossgrad.core.dtypes.bits: 0x3f80 for
-bfloat16 1.0), for comparisons that must not trust `==` (-0.0 == 0.0).
+bfloat16 1.0), for comparisons that must not trust `==` (-0.0 == 0.0); whether two
+values are the same is decided in one place, crossgrad.core.same_value.
 
 records.jsonl is appended line by line, flushed, while a run goes on;
 gradients.csv is built from it at the end. Reading never evaluates anything.
@@ -15,13 +16,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import os
-import struct
 from pathlib import Path
 
 from crossgrad.core.names import NAME_RULE, is_valid_name
 from crossgrad.core.packed_rows import ELEMENT_FIELDS, unpacked
+from crossgrad.core.same_value import parse_value
 from crossgrad.core.row_check import GRADIENT_RULES, frame_fault, row_fault
 from crossgrad.core.dtypes import bits  # noqa: F401  (part of this module's interface: records carry bits)
 from crossgrad.core.rows import GRADIENT_COLUMNS, READABLE_VERSIONS, SCHEMA_VERSION  # noqa: F401 (re-exported)
@@ -37,22 +37,9 @@ class RecordFormatError(ValueError):
 
 
 def fmt(value: float | None) -> str:
-    """Round-trip text of a float: repr keeps -0.0, nan, inf and every digit."""
+    """Round-trip text of a float: repr keeps -0.0, nan, inf and every digit
+    (read back by crossgrad.core.same_value.parse_value, the one reading)."""
     return "" if value is None else repr(float(value))
-
-
-def parse_float(text: str) -> float | None:
-    """Inverse of fmt; only plain float literals are accepted (never eval)."""
-    if text == "":
-        return None
-    return float(text)  # float() accepts 'nan', 'inf', '-0.0'; raises on anything else
-
-
-def same_bits(a: float, b: float) -> bool:
-    """Bitwise equality of two floats: -0.0 differs from 0.0, nan equals nan."""
-    if math.isnan(a) and math.isnan(b):
-        return True
-    return struct.pack("<d", a) == struct.pack("<d", b)
 
 
 class WriteFailed(OSError):
@@ -250,7 +237,7 @@ def read_gradients_csv(path: Path) -> list[dict]:
     """gradients.csv with `value` parsed back to float (exactly)."""
     rows = read_csv(path, GRADIENT_COLUMNS, GRADIENT_RULES)
     for row in rows:
-        row["value"] = parse_float(row["value"])  # the rule admits float text only
+        row["value"] = parse_value(row["value"])  # the rule admits float text only
     return rows
 
 

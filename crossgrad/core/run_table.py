@@ -13,9 +13,13 @@ gradients (one row per recorded scalar), keyed by the RowKey fields:
                                       `bits` is <NA> there)
     bits                     UInt64   the value's bit pattern at the dtype's own width, as
                                       recorded (a NaN's sign and payload kept), or worked out
-                                      from the value for a folder that lacks it: THE identity of
-                                      a value (-0.0 and 0.0 differ; two NaNs of the same bits
-                                      agree); <NA> where no value was recorded
+                                      from the value for a folder that lacks it: the value's
+                                      identity under the one rule (crossgrad.core.same_value:
+                                      bits identify a value, -0.0 and 0.0 differ, all NaN
+                                      patterns are one class, kept here to be shown; for other
+                                      values these bits and `value`'s float64 bits tell the same
+                                      values apart, widening being exact); <NA> where no value
+                                      was recorded
     outcome, verdict         category (verdict: "" for a run never finished)
     truth                    str      the truth as written ("-3.0", "[-1.0, 0.0]", "±0.0", ...)
     truth_kind               category exact, set, undefined; "" where no truth is stated

@@ -13,7 +13,8 @@ only is a finding too); each joined line then gets one category, worst first
     last bits       at most LAST_BITS_ULPS units in the last place apart, at the dtype
     nan payload     both NaN, other bits (a NaN's sign or payload changed)
     only in A/B     the quantity exists on one side only
-    same            bit for bit the same (-0.0 differs from 0.0, a NaN's payload counts)
+    same            the same value (crossgrad.core.same_value: -0.0 differs from 0.0), and
+                    for NaNs the same recorded bits (a NaN's payload counts: nan payload)
 
 Verdicts are computed afresh for both sides by today's verdict code
 (`current_verdicts`), so a change of verdict is a change of value or outcome,
@@ -26,6 +27,7 @@ import pandas as pd
 
 from crossgrad.catalogue import installed_cases
 from crossgrad.core.rows import RowKey, seed_text
+from crossgrad.core.same_value import parse_value
 from crossgrad.judging.difference import change, ulps
 from crossgrad.judging.judge import judge
 
@@ -67,16 +69,20 @@ def join(a: pd.DataFrame, b: pd.DataFrame, key: tuple = KEY) -> tuple[pd.DataFra
     left, right = left.drop_duplicates(key), right.drop_duplicates(key)
     joined = left.merge(right, on=key, how="outer", suffixes=("_a", "_b"), indicator=True)
     joined = joined.fillna({c: "" for c in joined.columns if c.endswith(("_a", "_b"))})
-    joined["ulps"] = [ulps(va, vb, dt) for va, vb, dt in zip(joined["value_a"], joined["value_b"], joined["dtype"])]
-    joined["category"] = [category(r) for r in joined.to_dict("records")]
+    # Each side's value text read once; the floats go to ulps and to the category.
+    va, vb = ([parse_value(v) for v in joined[f"value_{side}"]] for side in ("a", "b"))
+    joined["ulps"] = [ulps(a, b, dt) for a, b, dt in zip(va, vb, joined["dtype"])]
+    joined["category"] = [category(r, a, b) for r, a, b in zip(joined.to_dict("records"), va, vb)]
     return joined.drop(columns="_merge"), duplicates
 
 
-def category(line: dict) -> str:
-    """The one category of a joined line (module doc), worst first."""
+def category(line: dict, value_a: float | None, value_b: float | None) -> str:
+    """The one category of a joined line (module doc), worst first; its values as read
+    (parse_value of value_a, value_b)."""
     if line["_merge"] == "left_only":
         return "only in A"
     if line["_merge"] == "right_only":
         return "only in B"
-    a, b = ({k: line[f"{k}_{side}"] for k in ("verdict", "outcome", "value", "bits")} for side in ("a", "b"))
+    a, b = ({k: line[f"{k}_{side}"] for k in ("verdict", "outcome", "bits")} for side in ("a", "b"))
+    a["value"], b["value"] = value_a, value_b
     return change(a, b, line["dtype"])

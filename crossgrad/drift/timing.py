@@ -13,6 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from crossgrad.core.rows import TimingKey
+from crossgrad.core.same_value import parse_value
 from crossgrad.reporting.report_text import escaped, table
 
 TIMING_KEY = TimingKey._fields
@@ -32,7 +33,9 @@ def join_timings(a: pd.DataFrame, b: pd.DataFrame, key: tuple = TIMING_KEY) -> p
         return joined
     for side in ("a", "b"):
         for column in ("median_s", "iqr_s"):
-            joined[f"{column}_{side}"] = pd.to_numeric(joined[f"{column}_{side}"], errors="coerce")
+            # a timing is written as a value is (records.fmt): the one reading of its text
+            joined[f"{column}_{side}"] = pd.Series([parse_value(v) for v in joined[f"{column}_{side}"]],
+                                                   index=joined.index, dtype=float)
     joined["ratio"] = joined["median_s_b"] / joined["median_s_a"]
     difference = (joined["median_s_b"] - joined["median_s_a"]).abs()
     joined["flagged"] = (difference > joined["iqr_s_a"]) & (difference > joined["iqr_s_b"])

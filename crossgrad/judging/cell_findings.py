@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from operator import itemgetter
 
-from crossgrad.judging.truth import as_float
+from crossgrad.core.same_value import parse_value
 
 ERROR_OUTCOMES = ("error", "crashed", "timeout")
 TEXT_TYPES = frozenset((str, type(None)))  # values whose equality is their texts'
@@ -77,12 +77,12 @@ def _first_line(text) -> str:
 
 def _subgradients_differ(mrow) -> bool:
     """Whether the row's valid subgradients are more than one number (a zero's sign aside)."""
-    values = {as_float(r.get("value")) + 0.0 for r in mrow.cells.values() if r.get("verdict") == "subgradient"}
+    values = {parse_value(r.get("value")) + 0.0 for r in mrow.cells.values() if r.get("verdict") == "subgradient"}
     return len(values) > 1  # + 0.0: -0.0 and 0.0 are one number
 
 
 def _wrong(row, truth_text: str) -> str:
-    number = as_float(row.get("value"))
+    number = parse_value(row.get("value"))
     if number is not None and math.isnan(number):
         return "NaN where a valid value exists"
     if truth_text == "nan":

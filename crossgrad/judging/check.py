@@ -6,10 +6,10 @@ is a convention (an `exact` zero of the other sign than the truth's IEEE
 product, or a -0.0 where the truth is an unsigned zero), so a release that
 changes a zero's sign fails the gate too; each with the framework version range
 it holds for. `crossgrad check` runs the catalogue and compares:
-a value that changed (bitwise: the sign of a zero counts, NaN equals NaN), a new
-divergence, or an expected divergence that went away makes it exit 1 with a diff,
-old value beside new. `--update` rewrites the file after review
-(crossgrad.judging.check_update, which also holds `check_rows`).
+a value that changed (the one rule, crossgrad.core.same_value: the sign of a zero
+counts, NaN equals NaN), a new divergence, or an expected divergence that went away
+makes it exit 1 with a diff, old value beside new. `--update` rewrites the file after
+review (crossgrad.judging.check_update, which also holds `check_rows`).
 
 Only what was run is judged: an expectation whose quantity was not run (another
 framework, device, dtype, mode, point, seed) or whose version range does not
@@ -23,9 +23,10 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crossgrad.core.records import RecordFormatError, read_text, same_bits
+from crossgrad.core.records import RecordFormatError, fmt, read_text
 from crossgrad.core.row_check import GRADIENT_RULES, row_fault
 from crossgrad.core.rows import RowKey
+from crossgrad.core.same_value import parse_value, same_value
 from crossgrad.judging.verdicts import zero_sign_differs
 from crossgrad.core.host import cpu_flags
 from crossgrad.judging.versions import host_matches, parse_range, version_matches
@@ -50,17 +51,8 @@ class ExpectationsError(ValueError):
 
 
 def value_text(value) -> str:
-    """Canonical text of a value: repr of the float, "" for no value."""
-    if value is None or value == "":
-        return ""
-    return repr(float(value))
-
-
-def same_value(a: str, b: str) -> bool:
-    """Bitwise: -0.0 differs from 0.0, NaN equals NaN, "" (no value) only equals ""."""
-    if a == "" or b == "":
-        return a == b
-    return same_bits(float(a), float(b))
+    """Canonical text of a value (a float, None or its text): repr of the float, "" for no value."""
+    return fmt(parse_value(value))
 
 
 def load_expectations(path) -> list[dict]:
@@ -132,9 +124,8 @@ def is_divergent(row: dict) -> bool:
     """Whether the file keeps this row: not exact/close, or a zero's sign convention."""
     if row.get("verdict") not in AGREES:
         return True
-
-    value = value_text(row.get("value"))
-    return zero_sign_differs(row) or (row.get("truth") == "±0.0" and value == "-0.0")
+    value = parse_value(row.get("value"))
+    return zero_sign_differs(row) or (row.get("truth") == "±0.0" and same_value(value, -0.0))
 
 
 def _applicable(entries: list[dict], keys: list, ran: dict, host_flags) -> dict:
@@ -172,7 +163,7 @@ def compare(rows: list[dict], expectations: list[dict], host_flags=None) -> Chec
                 result.new.append(row)
         elif not is_divergent(row):
             result.resolved.append((entry, row))
-        elif same_value(entry["value"], value_text(row.get("value"))):
+        elif same_value(parse_value(entry["value"]), parse_value(row.get("value"))):
             result.matched.append((entry, row))
         else:
             result.changed.append((entry, row))

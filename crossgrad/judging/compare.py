@@ -1,10 +1,10 @@
 """Bitwise comparison of one matrix row across its columns (framework x mode).
 
 A row is one quantity (dtype, case, point, ad, seed, wrt, index) as computed by
-every column. Values are compared by their bits, never with == alone (which
-calls -0.0 equal to 0.0) and never with a tolerance (which can fold NaN into
-"equal"): two NaNs agree (a NaN is a NaN, whatever its payload), -0.0 and 0.0
-do not.
+every column. Values are compared by the one "same value?" rule
+(crossgrad.core.same_value: by their bits), never with == alone (which calls -0.0
+equal to 0.0) and never with a tolerance (which can fold NaN into "equal"): two
+NaNs agree (a NaN is a NaN, whatever its payload), -0.0 and 0.0 do not.
 
 Labels, in order of precedence:
     "some errored"                    a cell has no value (error, unsupported, ...)
@@ -28,7 +28,6 @@ With fewer than two values there is nothing to be odd against.
 from __future__ import annotations
 
 import math
-import struct
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Hashable, Mapping
@@ -36,7 +35,8 @@ from typing import Hashable, Mapping
 from crossgrad.core.registry import frameworks
 from crossgrad.core.rows import AD_KINDS as AD_ORDER
 from crossgrad.judging.matrix_cells import grouped_cells
-from crossgrad.judging.truth import as_float, TOLERANCES, round_to, row_truth
+from crossgrad.core.same_value import parse_value, same_value, value_key
+from crossgrad.judging.truth import TOLERANCES, round_to, row_truth
 
 ALL_AGREE = "all agree"
 SIGN_OF_ZERO = "differ only in the sign of zero"
@@ -67,13 +67,6 @@ class RowVerdict:
     errored: tuple = ()
     groups: tuple = field(default=(), compare=False)
     causes: dict = field(default_factory=dict, compare=False)
-
-
-def bit_key(value: float) -> str:
-    """Identity of a value for grouping: its float64 bits; every NaN is one key."""
-    if math.isnan(value):
-        return "nan"
-    return struct.pack("<d", value).hex()
 
 
 def voter(column) -> str:
@@ -107,7 +100,7 @@ def _groups(valued: dict) -> list[tuple]:
     """Columns grouped by bits, in order of each group's first column."""
     by_key: dict[str, list] = {}
     for column, value in valued.items():
-        by_key.setdefault(bit_key(value), []).append(column)
+        by_key.setdefault(value_key(value), []).append(column)
     return [tuple(cols) for cols in by_key.values()]
 
 
@@ -133,7 +126,7 @@ def _majority(groups: list, valued: dict, bad: set, reference: float | None) -> 
     top = max(weight[g] for g in eligible)
     tied = [g for g in eligible if abs(weight[g] - top) < 1e-9]
     if len(tied) > 1 and reference is not None:
-        tied = [g for g in tied if bit_key(valued[g[0]]) == bit_key(reference)] or tied
+        tied = [g for g in tied if same_value(valued[g[0]], reference)] or tied
     if len(tied) != 1:
         return None
     if len({voter(c) for c in tied[0]}) < 2 and len(eligible) > 1:
@@ -157,7 +150,7 @@ def _cause(value: float, majority: float, invalid: bool, is_set: bool, rtol: flo
 def row_cells(cells: dict) -> dict:
     """column -> value (float or None) of one matrix row's cells (column -> row).
     Values may be repr strings (as the worker writes them), floats (as read back) or None."""
-    return {column: as_float(r.get("value")) for column, r in cells.items()}
+    return {column: parse_value(r.get("value")) for column, r in cells.items()}
 
 
 # --- Matrices: a run's rows arranged as the report shows them ----------------
@@ -264,7 +257,7 @@ def _matrix_row(key: tuple, cells: dict, dtype: str, shared: _Shared) -> MatrixR
     # The verdict is a function of these (a value's text is its float: one parse, one bit
     # pattern), and a full check's 40,000 rows hold a few thousand distinct ones.
     invalid = None if "invalid" not in verdicts else tuple(v == "invalid" for v in verdicts)
-    memo = (order, values, invalid, None if reference is None else bit_key(reference), is_set, dtype)
+    memo = (order, values, invalid, None if reference is None else value_key(reference), is_set, dtype)
     texts = _TEXTS.issuperset(map(type, values))
     verdict = shared.verdicts.get(memo) if texts else None
     if verdict is None:

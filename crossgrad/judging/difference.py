@@ -12,9 +12,12 @@ one run's report (crossgrad.reporting.report_devices).
     nan payload     both NaN, with other bits at the dtype (a NaN's sign or payload changed)
     same            the same bits, or no value on either side
 
-A side has `verdict`, `outcome`, `value` (the value's text as recorded) and, where
-recorded, `bits` (the value's bits at the dtype's width: its identity, which tells
-NaNs apart; without them, as in a run folder that left them out, NaN equals NaN).
+A side has `verdict`, `outcome`, `value` (the value: a float, None, or its text as
+recorded, read by crossgrad.core.same_value.parse_value) and, where recorded, `bits`
+(the value's bits at the dtype's width). "same" is the one rule of
+crossgrad.core.same_value (every NaN is one class there); "nan payload" is finer than the
+rule on purpose: two NaNs whose recorded bits differ are reported (without bits, as in a
+run folder that left them out, NaN equals NaN).
 """
 from __future__ import annotations
 
@@ -22,9 +25,8 @@ import math
 
 import numpy as np
 
-from crossgrad.judging.compare import bit_key
+from crossgrad.core.same_value import parse_value, same_value
 from crossgrad.judging.summary import SEVERITY
-from crossgrad.judging.truth import as_float
 
 # Up to this many units in the last place apart (at the dtype): an op's rounding
 # (a fused multiply-add, another vector width), not a different formula.
@@ -38,18 +40,18 @@ def change(a: dict, b: dict, dtype: str) -> str:
     """The category of side B against side A (module doc), worst first."""
     if worse(a.get("verdict", ""), b.get("verdict", "")):
         return "verdict worse"
-    va, vb = _float(a.get("value")), _float(b.get("value"))
+    va, vb = parse_value(a.get("value")), parse_value(b.get("value"))
     if a.get("outcome") != b.get("outcome") or (va is None) != (vb is None):
         return "outcome"
     if va is None:
         return "same"
     if math.isnan(va) and math.isnan(vb):
         return "nan payload" if _nan_bits_differ(a.get("bits"), b.get("bits")) else "same"
-    if bit_key(va) == bit_key(vb):
+    if same_value(va, vb):
         return "same"
     if va == 0.0 and vb == 0.0:  # == on purpose: both zeros, bits differ, so the signs do
         return "sign of zero"
-    distance = ulps(a.get("value"), b.get("value"), dtype)
+    distance = ulps(va, vb, dtype)
     return "last bits" if distance is not None and distance <= LAST_BITS_ULPS else "value"
 
 
@@ -67,10 +69,6 @@ def worse(verdict_a: str, verdict_b: str) -> bool:
     return rank.get(verdict_b, len(rank)) < rank.get(verdict_a, len(rank))
 
 
-def _float(text) -> float | None:
-    return None if text in ("", None) else as_float(text)
-
-
 def _int_dtypes(dtype: str):
     """(float type, signed int type of the same width) of a dtype name."""
     if dtype == "bfloat16":
@@ -81,10 +79,9 @@ def _int_dtypes(dtype: str):
             "float16": (np.float16, np.int16)}.get(dtype, (np.float64, np.int64))
 
 
-def ulps(text_a, text_b, dtype: str) -> int | None:
+def ulps(a: float | None, b: float | None, dtype: str) -> int | None:
     """Units in the last place between two values at `dtype`, from their bits;
     None where either is missing or not finite (NaN, inf: no distance)."""
-    a, b = _float(text_a), _float(text_b)
     if a is None or b is None or not (math.isfinite(a) and math.isfinite(b)):
         return None
     ftype, itype = _int_dtypes(dtype)

@@ -9,7 +9,9 @@ other mode or device is paired with it, quantity by quantity (the same
 framework, case, point, dtype, ad, seed, wrt and element, and the same device
 or mode). Bits are the recorded `bits` at the dtype's width, so a NaN whose
 payload or sign changed is a divergence too (`payload_only`: both sides NaN),
-which findings rank lowest.
+which findings rank lowest: finer on purpose than the one "same value?" rule
+(crossgrad.core.same_value), which calls every NaN the same value; as
+crossgrad.judging.difference's "nan payload", the finer pairs are reported apart.
 
 Input: gradient rows as dicts (gradients.csv, or a run folder judged by crossgrad.judging.judge: JudgedTable.rows);
 output: typed records, no markdown.

@@ -11,7 +11,7 @@ from collections import Counter
 from itertools import chain, compress, repeat
 from operator import eq
 
-from crossgrad.judging.truth import as_float
+from crossgrad.core.same_value import parse_value
 
 # Standings, worst first: a summary cell's colour is its worst standing. "differs"
 # is a column outside the per-framework majority by another valid value (another
@@ -45,7 +45,7 @@ def summary_cells(matrix: list, columns: list) -> list[tuple[str, str]]:
         for key, n in mine.items():
             if key not in made:
                 verdict, value, cause = key
-                made[key] = _tags(verdict, as_float(value), cause)
+                made[key] = _tags(verdict, parse_value(value), cause)
             for tag in made[key]:
                 counts[tag] = counts.get(tag, 0) + n
         total = sum(mine.values())

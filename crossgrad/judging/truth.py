@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from crossgrad.core.case import Point, Truth
 from crossgrad.core.dtypes import TOLERANCES, round_to  # noqa: F401 (crossgrad.judging.verdicts reads them from here)
-from crossgrad.core.records import parse_float
+from crossgrad.core.same_value import parse_value
 
 # Tolerances of `close`, per dtype, (rtol, atol), with their reasons: crossgrad.core.dtypes.
 # crossgrad.judging.verdicts applies rtol where the truth is nonzero and atol only where it is exactly 0.
@@ -122,16 +122,12 @@ def truth_text(truth: Truth | None) -> str:
 def row_seed(row: dict) -> float | None:
     """The seed of a gradient row: cotangent (reverse, second) or tangent (forward)."""
     text = row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent")
-    return as_float(text)
+    return parse_value(text)
 
 
-def as_float(value) -> float | None:
-    """A row's value as a float: rows hold repr strings, parsed floats or None."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return parse_float(value)
-    return float(value)
+# The one reading of a value's text under the name judging.judge imports (kept importable):
+# an alias, not another parse.
+as_float = parse_value
 
 
 def _row_point(row: dict, cases: dict) -> Point | None:

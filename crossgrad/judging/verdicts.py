@@ -40,9 +40,9 @@ import struct
 
 from crossgrad.core.case import Point, Truth
 from crossgrad.core.dtypes import is_subnormal
-from crossgrad.core.records import same_bits
 from crossgrad.core.rows import VERDICTS
-from crossgrad.judging.truth import (TOLERANCES, as_float, quantity_scale, quantity_truth, round_to,
+from crossgrad.core.same_value import parse_value, same_value
+from crossgrad.judging.truth import (TOLERANCES, quantity_scale, quantity_truth, round_to,
                                      row_point, row_seed)
 
 VALID = ("exact", "close", "subgradient", "imprecise", "flushed", "definitional")
@@ -69,7 +69,7 @@ def match(value: float, truth: Truth, dtype: str, scale: float = 1.0,
     if truth.kind != "exact" or math.isnan(truth.value):
         return None
     want = round_to(truth.value, dtype)
-    if same_bits(value, want) or (value == 0.0 and want == 0.0):  # a zero's sign: a convention
+    if same_value(value, want) or (value == 0.0 and want == 0.0):  # a zero's sign: a convention
         return "exact"
     if not (math.isfinite(value) and math.isfinite(want)):
         return None
@@ -170,7 +170,7 @@ def row_verdict(row: dict, cases: dict, standards: dict | None = None) -> tuple[
     """(verdict, form, truth) of one gradient row (see `verdict`). `standards`: a dict
     that keeps each quantity's standard (quantity_standard) for the next rows of it."""
     truth, scale, flushed, forms = row_standard(row, cases, standards)
-    judged, form = judge(as_float(row.get("value")), row.get("outcome", ""), truth, row.get("dtype", "float64"),
+    judged, form = judge(parse_value(row.get("value")), row.get("outcome", ""), truth, row.get("dtype", "float64"),
                          scale, flushed, forms)
     return judged, form, truth
 
@@ -266,11 +266,11 @@ def _exact(field):
 def zero_sign_differs(row: dict) -> bool:
     """Whether an `exact` row is a zero of the other sign than the truth's IEEE
     product (a signed zero truth only): the sign convention, not an error."""
-    value, truth = as_float(row.get("value")), row.get("truth") or ""
+    value, truth = parse_value(row.get("value")), row.get("truth") or ""
     if row.get("verdict") != "exact" or value != 0.0 or truth in ("", "±0.0"):
         return False
     try:
-        return not same_bits(value, float(truth))
+        return not same_value(value, parse_value(truth))  # a set, "undefined": ValueError
     except ValueError:
         return False
 

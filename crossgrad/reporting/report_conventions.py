@@ -21,7 +21,8 @@ import math
 from itertools import compress, repeat
 
 from crossgrad.judging.compare import column_of
-from crossgrad.judging.truth import as_float, row_point, row_seed
+from crossgrad.core.same_value import parse_value
+from crossgrad.judging.truth import row_point, row_seed
 from crossgrad.judging.verdicts import flushed_point
 from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_input import ReportInput
@@ -50,7 +51,7 @@ def zero_rule(row: dict, cases: dict) -> str | None:
     # The checks on text first: most rows fail them, and then no value is parsed.
     if row.get("ad") not in ("reverse", "forward") or row.get("verdict") not in ("exact", "subgradient"):
         return None
-    value = as_float(row.get("value"))
+    value = parse_value(row.get("value"))
     if value is None or value != 0.0:  # most rows: the seed is not parsed
         return None
     seed = row_seed(row)
@@ -91,7 +92,7 @@ def zero_rules(rows: list[dict], cases: dict, ad: str) -> str:
     for row in _zeros(rows):  # zero_rule reads only zeros: the others are left out in C
         rule = zero_rule(row, cases) if row.get("ad") == ad else None
         if rule:
-            sign = math.copysign(1.0, as_float(row.get("value")))
+            sign = math.copysign(1.0, parse_value(row.get("value")))
             places.setdefault(row.get("case"), {}).setdefault(rule, set()).add((row.get("dtype", ""),
                                                                                 row.get("point", ""), sign))
     if not places:
@@ -136,15 +137,15 @@ def _split(rules: dict) -> str:
 
 
 def _zeros(rows: list[dict]) -> list[dict]:
-    """The rows whose value is a zero, in order: each distinct value parsed once (as_float),
+    """The rows whose value is a zero, in order: each distinct value parsed once (parse_value),
     the rows picked in C."""
     values = list(map(dict.get, rows, repeat("value")))
-    zero = {v for v in set(values) if (f := as_float(v)) is not None and f == 0.0}
+    zero = {v for v in set(values) if (f := parse_value(v)) is not None and f == 0.0}
     return list(compress(rows, map(zero.__contains__, values))) if zero else []
 
 
 def _second_zeros(rows: list[dict]) -> str:
-    signs = [math.copysign(1.0, as_float(r.get("value"))) for r in _zeros(rows) if r.get("ad") == "second"]
+    signs = [math.copysign(1.0, parse_value(r.get("value"))) for r in _zeros(rows) if r.get("ad") == "second"]
     if not signs:
         return "not measured"
     plus = sum(1 for s in signs if s > 0)

@@ -3,7 +3,7 @@ one framework, and where (issue 11, item 5).
 
 A spelling variant (cases/spellings.py) is its base case with one op written
 another way, run on one framework. Here every value of a variant is compared
-bit for bit (crossgrad.judging.compare.bit_key: -0.0 is not 0.0, a NaN is a NaN) with
+bit for bit (crossgrad.core.same_value: -0.0 is not 0.0, a NaN is a NaN) with
 the base case's value of the same quantity (dtype, mode, device, point, ad,
 seed, wrt, element) in the same framework. Nothing here imports a framework.
 """
@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from crossgrad.core.pairs import keyed, pair_with
 from crossgrad.core.rows import RowKey
-from crossgrad.judging.compare import bit_key
-from crossgrad.judging.truth import as_float
+from crossgrad.core.same_value import parse_value, same_value
 from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import code
@@ -27,11 +26,11 @@ def compare_spelling(pairs: list[tuple[dict, dict]]) -> dict:
     # Most pairs hold the same text (a repr): the same bits, so only the others are parsed.
     texts = [(b.get("value"), v.get("value")) for b, v in pairs]
     same = [type(b) is str and b == v and b != "" for b, v in texts]
-    values = [(v, as_float(bt), as_float(vt)) for (_, v), (bt, vt), alike in zip(pairs, texts, same) if not alike]
+    values = [(v, parse_value(bt), parse_value(vt)) for (_, v), (bt, vt), alike in zip(pairs, texts, same) if not alike]
     compared = sum(same) + sum(1 for _, b, v in values if b is not None and v is not None)
     # Keys only for the rows that are listed (most pairs agree): the same keys, far fewer built.
     differ = [(_quantity(row), b, v) for row, b, v in values
-              if b is not None and v is not None and bit_key(b) != bit_key(v)]
+              if b is not None and v is not None and not same_value(b, v)]
     one_sided = [_quantity(row) for row, b, v in values if (b is None) != (v is None)]
     return {"compared": compared, "differ": [k for k, _, _ in differ],
             "sign_only": [k for k, b, v in differ if b == v], "one_sided": one_sided,

@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crossgrad.core.records import same_bits
+from crossgrad.core.same_value import same_value
 from crossgrad.catalogue import load_catalogue
 from crossgrad.core.rows import RowKey
 from crossgrad.judging.check import compare, format_diff, load_expectations
@@ -154,7 +154,7 @@ def _is(row: dict, qid: QuantityId) -> bool:
     return (row.get("framework") == qid.framework and row.get("mode") == qid.mode and row.get("dtype") == qid.dtype
             and row.get("device") == qid.device and row.get("point") == q.point and row.get("ad") == q.ad
             and (row.get("wrt") or "") == q.wrt
-            and (q.seed is None or (seed is not None and same_bits(seed, q.seed))))  # a -0.0 seed is its own
+            and (q.seed is None or (seed is not None and same_value(seed, q.seed))))  # a -0.0 seed is its own
 
 
 def failure_text(qid: QuantityId, checked, diff: str, rows: list[dict], result: RunResult) -> str:

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import math
 
-from crossgrad.core.records import SCHEMA_VERSION, fmt, parse_float
+from crossgrad.core.records import SCHEMA_VERSION, fmt
+from crossgrad.core.same_value import parse_value
 from crossgrad.timing.harness import Measurement
 from crossgrad.timing.workloads import DEFAULT_API, shape_label
 
 
 def num(row: dict, key: str) -> float | None:
-    """A float column of any row flavour; None when empty or absent."""
-    value = row.get(key)
-    if value in (None, ""):
-        return None
-    return value if isinstance(value, float) else parse_float(str(value))
+    """A float column of any row flavour; None when empty or absent. A timing field is
+    written as a value is (records.fmt's repr; an int column's digits read as a float
+    too), so it is read by the one reading of a value's text, parse_value."""
+    return parse_value(row.get(key))
 
 
 def ok(row: dict) -> bool:
