@@ -111,6 +111,16 @@ def test_spelling_section_says_which_spellings_disagree_and_where():
     assert "disagree with `np.maximum({0}, 0.)`" in spelling_section(rows, cases, env)
 
 
+
+def test_spelling_section_lists_frameworks_in_the_reports_column_order():
+    rows, cases = _run()
+    for order in (("fa", "fb"), ("fb", "fa")):
+        text = spelling_section(rows, cases, frameworks=order)
+        lines = [line for line in text.splitlines() if line.startswith("- **") or line.startswith("| f")]
+        verdicts = [line.split("**")[1] for line in lines if line.startswith("- **")]
+        table = list(dict.fromkeys(line.split("|")[1].strip() for line in lines if line.startswith("| f") and "framework" not in line))
+        assert verdicts == list(order) and table == list(order), text
+
 def test_a_variant_asked_of_another_framework_is_unsupported_not_an_error():
     from crossgrad.running.derivatives import compute_task
     from crossgrad.running.plan import Task

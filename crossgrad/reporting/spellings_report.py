@@ -99,13 +99,16 @@ def _base_spelling(rows, case: str, framework: str) -> str:
 
 def section(report: ReportInput) -> Part:
     """The Spellings section of report.md (nothing without spelling variants)."""
-    return Part(spelling_section(report.rows, report.cases, report.env))
+    frameworks = tuple(dict.fromkeys(framework for framework, _, _ in report.cols))
+    return Part(spelling_section(report.rows, report.cases, report.env, frameworks))
 
 
-def spelling_section(rows: list[dict], cases: dict, env: dict | None = None) -> str:
+def spelling_section(rows: list[dict], cases: dict, env: dict | None = None, frameworks: tuple = ()) -> str:
     """Markdown of the section; "" when the run has no spelling variant. `env`
-    (env.json) names the base case's own spelling of each op."""
-    table = spelling_table(rows, cases, env)
+    (env.json) names the base case's own spelling of each op. Each base's entries are
+    listed in `frameworks`' order (the report's columns), so every table of the section
+    reads in the same order; frameworks it does not name come after, as found."""
+    table = _in_order(spelling_table(rows, cases, env), frameworks)
     if not table:
         return ""
     out = ["## Spellings", "",
@@ -123,6 +126,13 @@ def spelling_section(rows: list[dict], cases: dict, env: dict | None = None) -> 
                 markdown_table(["framework", "spelling", "compared", "differ", "sign only", "one-sided",
                        "where (first ones)"], body)]
     return "\n".join(out)
+
+
+def _in_order(table: list[dict], frameworks: tuple) -> list[dict]:
+    """The entries by framework in `frameworks`' order (a stable sort: a framework's own
+    entries keep theirs)."""
+    rank = {name: position for position, name in enumerate(frameworks)}
+    return sorted(table, key=lambda e: rank.get(e["framework"], len(rank)))
 
 
 def _verdict_lines(entries: list[dict]) -> str:
