@@ -14,6 +14,7 @@ from typing import NamedTuple
 from crossgrad.core import run_folder
 from crossgrad.core.records import RecordFormatError
 from crossgrad.judging.judge import judge
+from crossgrad.reporting.painter import painter_for
 from crossgrad.reporting.report import write_report
 from crossgrad.timing.derived import write_timings_csv
 
@@ -54,6 +55,11 @@ def finish_run(run_dir: Path, cases: dict, report: bool = True) -> FinishedRun:
     """finish(), returning what it read and judged along with the path it wrote."""
     run_dir = Path(run_dir)
     refuse_slimmed(run_dir)
+    with painter_for(run_dir, report) as painter:  # a large run's heatmap: a second process, started now
+        return _finish(run_dir, cases, report, painter)
+
+
+def _finish(run_dir: Path, cases: dict, report: bool, painter) -> FinishedRun:
     columns, timings, env, manifest = run_folder.read_record_columns(run_dir)
     if manifest.get("status") == "running":
         manifest["status"] = "interrupted"  # its writer died before saying it finished
@@ -65,4 +71,5 @@ def finish_run(run_dir: Path, cases: dict, report: bool = True) -> FinishedRun:
         write_timings_csv(run_dir, timings)
     if not report:
         return FinishedRun(run_dir / run_folder.GRADIENTS, rows, timings, env, manifest)
-    return FinishedRun(write_report(run_dir, rows, env, manifest, cases, timings), rows, timings, env, manifest)
+    path = write_report(run_dir, rows, env, manifest, cases, timings, painter)
+    return FinishedRun(path, rows, timings, env, manifest)

@@ -16,6 +16,7 @@ from itertools import compress
 from crossgrad.judging import compare
 from crossgrad.judging.divergence import all_divergences
 from crossgrad.reporting.findings_file import run_findings
+from crossgrad.reporting.painter import HERE
 from crossgrad.reporting.report_text import distinct
 
 FAILED = ("error", "no_gradient", "crashed", "timeout", "unsupported", "unavailable")
@@ -34,10 +35,11 @@ class ReportInput:
     cols: list        # (framework, mode, device) columns, in the run's order (compare.columns)
     found: list       # the findings with their snippets (findings_file.run_findings)
     errors: dict      # (outcome, detail) -> its id, "E1", ... (error_ids)
+    painter: object = HERE  # where the heatmap is drawn (crossgrad.reporting.painter)
 
 
 def report_input(rows: list[dict], env: dict | None, manifest: dict | None, cases: dict,
-                 timings: list[dict] | None = None) -> ReportInput:
+                 timings: list[dict] | None = None, painter=HERE) -> ReportInput:
     """The ReportInput of a run: matrices once (a 10,000-element point has 40,000 rows),
     the findings once (report.md, the case pages and findings.csv show the same)."""
     env, manifest = env or {}, manifest or {}
@@ -46,7 +48,7 @@ def report_input(rows: list[dict], env: dict | None, manifest: dict | None, case
         matrices = compare.build_matrices(rows, cases, cols)
         found = run_findings(rows, env, cases, matrices, all_divergences(rows))
         return ReportInput(rows=rows, env=env, manifest=manifest, cases=cases, timings=list(timings or ()),
-                           matrices=matrices, cols=cols, found=found, errors=error_ids(rows))
+                           matrices=matrices, cols=cols, found=found, errors=error_ids(rows), painter=painter)
 
 
 @contextmanager
