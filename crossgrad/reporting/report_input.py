@@ -43,7 +43,7 @@ def report_input(rows: list[dict], env: dict | None, manifest: dict | None, case
     """The ReportInput of a run: matrices once (a 10,000-element point has 40,000 rows),
     the findings once (report.md, the case pages and findings.csv show the same)."""
     env, manifest = env or {}, manifest or {}
-    with _collector_paused():
+    with collector_paused():
         cols = compare.columns(rows)  # read once, used twice
         matrices = compare.build_matrices(rows, cases, cols)
         found = run_findings(rows, env, cases, matrices, all_divergences(rows))
@@ -52,11 +52,12 @@ def report_input(rows: list[dict], env: dict | None, manifest: dict | None, case
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """Python's cycle collector off while the input is built: it builds some 10^5 containers
     (matrix rows, their cells, findings), none in a reference cycle, and with the collector
     on every few thousand of them start a collection that walks all built so far and the
-    run's rows (a full check: about 0.3 s of CPU). It is back on, as it was, afterwards."""
+    run's rows (a full check: about 0.3 s of CPU). It is back on, as it was, afterwards.
+    crossgrad.reporting.finish pauses it likewise around the whole of a run's finish."""
     was_on = gc.isenabled()
     gc.disable()
     try:
