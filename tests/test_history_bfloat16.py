@@ -3,6 +3,7 @@ bits as the ml_dtypes path, so a history cell (the framework and NumPy only) rec
 bfloat16 rows byte-identical to those of crossgrad's own environment."""
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import numpy as np
@@ -148,3 +149,25 @@ def test_tensorflow_takes_and_gives_bfloat16_through_its_bits():
     assert tensor.dtype.name == "bfloat16"
     assert np.array_equal(adapter_kit.bfloat16_bits(adapter.to_numpy(tensor)), patterns)
     assert adapter.asarray(dtypes.as_dtype(1.0, "bfloat16"), "cpu").shape == ()  # a 0-d seed stays 0-d
+
+
+def test_a_python_floats_bfloat16_bits_and_rounding_are_ml_dtypes_own():
+    """bits() and round_to() of a Python float take NumPy alone even where ml_dtypes is
+    installed (a report need not import it): the bits and values are still ml_dtypes'."""
+    values = float64_values()
+    with np.errstate(invalid="ignore", over="ignore"):
+        theirs = dtypes.as_dtype(values, "bfloat16")  # an array: through ml_dtypes, as before
+    assert theirs.dtype == ml_dtypes.bfloat16
+    assert [dtypes.bits(float(v), "bfloat16") for v in values] == ["0x%04x" % p for p in theirs.view(np.uint16)]
+    ours = np.array([dtypes.round_to(float(v), "bfloat16") for v in values])
+    assert ours.tobytes() == theirs.astype(np.float64).tobytes()  # NaNs: the quiet NaN of their sign, as ml_dtypes
+
+
+def test_the_catalogue_and_a_nan_snippet_input_do_not_import_ml_dtypes():
+    code = ("import sys; from crossgrad import catalogue; catalogue.load_catalogue()\n"
+            "from crossgrad.reporting.snippet_bits import arg_comment\n"
+            "odd = __import__('struct').unpack('<d', (0xFFF8000000000000).to_bytes(8, 'little'))[0]\n"
+            "assert arg_comment(odd, 'bfloat16') == 'nan(0xffc0)', arg_comment(odd, 'bfloat16')\n"
+            "assert 'ml_dtypes' not in sys.modules")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -8,7 +8,9 @@ recorded in a dtype the project cannot read back bit for bit.
 The NumPy side of bfloat16 is ml_dtypes.bfloat16 (installed with JAX); it is
 imported on first use, not at import time. Where ml_dtypes is absent (a history
 cell's worker: the framework and NumPy only), crossgrad.core.bfloat16 stands in,
-with the same values and bits.
+with the same values and bits; a Python float's bfloat16 bits and rounding (round_to,
+bits) always go through that stand-in, so the catalogue and a report never import
+ml_dtypes' C extension.
 
 Bits are written at the dtype's own width: bfloat16 1.0 is 0x3f80, float16 1.0
 is 0x3c00 (not the float64 pattern of the same number).
@@ -124,7 +126,10 @@ def bits(value, dtype: str) -> str:
     """Hex bit pattern of `value` in `dtype`, at the dtype's own width:
     "0x3f80" for bfloat16 1.0, "0x3f800000" for float32 1.0."""
     width = facts(dtype).width
-    if dtype == "bfloat16" and not has_ml_dtypes():
+    if dtype == "bfloat16" and (isinstance(value, float) or not has_ml_dtypes()):
+        # A Python float (a snippet's NaN input) through NumPy alone: the same bits as
+        # ml_dtypes' (crossgrad.core.bfloat16), without importing its C extension (0.66 s)
+        # into a report. A framework's own bfloat16 value keeps ml_dtypes' reading.
         return "0x%04x" % int(to_bits(value).reshape(-1)[0])
     pattern = int(as_dtype(value, dtype).view(_UINT[width]))
     return "0x%0*x" % (width // 4, pattern)
@@ -155,22 +160,18 @@ def _round_other(pattern: int, dtype: str) -> float:
     """round_to of the float64 whose bit pattern is `pattern` (a cache key that keeps
     -0.0 apart from 0.0 and every NaN payload): a run's truths repeat across its rows."""
     value = struct.unpack("<d", struct.pack("<Q", pattern))[0]
-    if dtype == "bfloat16" and not has_ml_dtypes():
+    if dtype == "bfloat16":
         return _bfloat16_round(value)
     return float(as_dtype(value, dtype))
 
 
 def _bfloat16_round(value: float) -> float:
-    """round_to(value, "bfloat16") in NumPy alone, for an environment that holds a
-    framework release and NumPy only (the catalogue rounds its bfloat16 points at
-    import): float64 to float32 rounded to odd, then to bfloat16's upper 16 bits to
-    nearest, ties to even (the same two steps as_dtype takes through ml_dtypes)."""
-    single = _float32_round_to_odd_array(np.asarray([value], dtype=np.float64))
-    if not np.isfinite(single[0]):
-        return float(single[0])
-    word = int(single.view(np.uint32)[0])
-    upper = (word + 0x7FFF + ((word >> 16) & 1)) >> 16
-    return float(np.asarray([upper << 16], dtype=np.uint32).view(np.float32)[0])
+    """round_to(value, "bfloat16") in NumPy alone (crossgrad.core.bfloat16: float64 to
+    float32 rounded to odd, then to nearest, ties to even; a NaN the quiet NaN of its
+    sign: ml_dtypes' values, bit for bit). Used even where ml_dtypes is installed: the
+    catalogue rounds its bfloat16 points at import, and importing ml_dtypes' C extension
+    (0.66 s) for that was most of the time a report spent building the catalogue."""
+    return float(from_bfloat16_bits(to_bits(np.asarray([value], dtype=np.float64)))[0])
 
 
 def representable(value: float, dtype: str) -> bool:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from crossgrad.core import run_folder
 from crossgrad.reporting import report_pages, sections
+from crossgrad.reporting.painter import HERE, collected
 from crossgrad.reporting.part import Part, joined, write_files
 from crossgrad.reporting.report_input import ReportInput, report_input
 
@@ -25,11 +26,13 @@ def parts(report: ReportInput) -> list[Part]:
 
 
 def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cases: dict,
-                 timings: list[dict] | None = None) -> Path:
+                 timings: list[dict] | None = None, painter=HERE) -> Path:
     """Write run_dir/report.md and every section's files (the heatmap and timing PNGs,
-    one page per case under run_dir/cases/, findings.csv); returns the report's path."""
-    done = parts(report_input(rows, env, manifest, cases, timings))
-    files = {name: content for part in done for name, content in part.files.items()}
+    one page per case under run_dir/cases/, findings.csv); returns the report's path.
+    painter: where the heatmap is drawn (crossgrad.reporting.painter); a picture drawn
+    beside is collected here, after every section, its failure raised here."""
+    done = parts(report_input(rows, env, manifest, cases, timings, painter))
+    files = collected({name: content for part in done for name, content in part.files.items()})
     write_files(Path(run_dir), {**files, run_folder.REPORT: joined(p.markdown for p in done)})
     return Path(run_dir) / run_folder.REPORT
 

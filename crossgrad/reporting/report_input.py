@@ -16,6 +16,7 @@ from itertools import compress
 from crossgrad.judging import compare
 from crossgrad.judging.divergence import all_divergences
 from crossgrad.reporting.findings_file import run_findings
+from crossgrad.reporting.painter import HERE
 from crossgrad.reporting.report_text import distinct
 
 FAILED = ("error", "no_gradient", "crashed", "timeout", "unsupported", "unavailable")
@@ -34,27 +35,29 @@ class ReportInput:
     cols: list        # (framework, mode, device) columns, in the run's order (compare.columns)
     found: list       # the findings with their snippets (findings_file.run_findings)
     errors: dict      # (outcome, detail) -> its id, "E1", ... (error_ids)
+    painter: object = HERE  # where the heatmap is drawn (crossgrad.reporting.painter)
 
 
 def report_input(rows: list[dict], env: dict | None, manifest: dict | None, cases: dict,
-                 timings: list[dict] | None = None) -> ReportInput:
+                 timings: list[dict] | None = None, painter=HERE) -> ReportInput:
     """The ReportInput of a run: matrices once (a 10,000-element point has 40,000 rows),
     the findings once (report.md, the case pages and findings.csv show the same)."""
     env, manifest = env or {}, manifest or {}
-    with _collector_paused():
+    with collector_paused():
         cols = compare.columns(rows)  # read once, used twice
         matrices = compare.build_matrices(rows, cases, cols)
         found = run_findings(rows, env, cases, matrices, all_divergences(rows))
         return ReportInput(rows=rows, env=env, manifest=manifest, cases=cases, timings=list(timings or ()),
-                           matrices=matrices, cols=cols, found=found, errors=error_ids(rows))
+                           matrices=matrices, cols=cols, found=found, errors=error_ids(rows), painter=painter)
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """Python's cycle collector off while the input is built: it builds some 10^5 containers
     (matrix rows, their cells, findings), none in a reference cycle, and with the collector
     on every few thousand of them start a collection that walks all built so far and the
-    run's rows (a full check: about 0.3 s of CPU). It is back on, as it was, afterwards."""
+    run's rows (a full check: about 0.3 s of CPU). It is back on, as it was, afterwards.
+    crossgrad.reporting.finish pauses it likewise around the whole of a run's finish."""
     was_on = gc.isenabled()
     gc.disable()
     try:

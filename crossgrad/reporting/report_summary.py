@@ -42,5 +42,6 @@ def section(report: ReportInput) -> Part:
     lines = ["## Summary", "", INTRO, "", table(head, body)]
     if not labels:
         return Part("\n".join(lines))
-    png = plots.summary_heatmap(labels, [col_label(c, cols) for c in cols], standings, texts)
+    # PNG bytes, or their Drawing where the picture is drawn beside (crossgrad.reporting.painter)
+    png = report.painter.draw(plots.summary_heatmap, labels, [col_label(c, cols) for c in cols], standings, texts)
     return Part("\n".join(lines + ["", f"![summary heatmap]({HEATMAP})"]), {HEATMAP: png})
