@@ -36,6 +36,8 @@ def device_pairs(rows: list[dict]) -> list[tuple[dict, dict, str]]:
 
 def section(report: ReportInput) -> Part:
     """The CPU and GPU section of report.md (nothing on one device)."""
+    if all(device in (BASE, "") for _, _, device in report.cols):  # every row's device, as text
+        return Part()  # one device: no row to pair, and no need to look at each to know it
     return Part(device_section(report.rows).strip())
 
 
