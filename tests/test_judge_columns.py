@@ -259,3 +259,23 @@ def test_rows_are_the_dicts_of_the_columns():
     rows = table.rows()
     assert len(rows) == len(table) and all(list(r) == names for r in rows)
     assert rows == [dict(zip(names, values)) for values in zip(*table.columns.values())]
+
+
+@pytest.mark.parametrize("bad", [b"\xe2\x82", b"\xff", '"\x1e"'.encode()])
+def test_a_bad_line_in_a_later_chunk_is_refused_as_the_whole_file_read_refuses_it(tmp_path, monkeypatch, bad):
+    """The file is read a chunk at a time (a small chunk forced): bytes that are not UTF-8
+    on line 31 are refused with records.read_text's message (the same line and byte), and
+    a raw \\x1e (the cut's mark, not JSON) only there with read_jsonl's own message."""
+    from crossgrad.core import line_pieces
+    from crossgrad.core.records import read_text
+
+    monkeypatch.setattr(line_pieces, "_CHUNK", 700)
+    text = "".join(json.dumps(_row(point=f"p{n}")) + "\n" for n in range(30)).encode()
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(text + json.dumps(_row(point="last")).encode()[:-1] + b', "detail": ' + bad + b"}\n")
+    with pytest.raises(RecordFormatError) as want:
+        read_jsonl(path, REQUIRED, NAMED, GRADIENT_RULES) if b"\x1e" in bad else read_text(path)
+    assert ":31:" in str(want.value)
+    with pytest.raises(RecordFormatError) as got:
+        read_columns(path, REQUIRED, NAMED)
+    assert str(got.value) == str(want.value)
