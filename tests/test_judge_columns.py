@@ -212,12 +212,45 @@ def test_csv_text_quotes_as_csv_writer_does(tmp_path):
 
     columns = {"a": ["x", "1,2", 'say "hi"', "line\nbreak", "cr\r", None, ""],
                "b": [0, 1, 2, 3, 4, 5, 600], "c": [None, "", "-0.0", "nan", " lead", "é", "tail "],
-               "d": [1.5, -0.0, None, True, "t", 2, float("nan")]}
+               "d": [1.5, -0.0, None, True, "t", 2, float("nan")],
+               "e": [1, 1.0, None, 1, 2, 3, 4],  # 1.0 meets 1 in a dict: written 1.0 all the same
+               "f": ["x", ["x"], None, "y", "z", "x", ""]}  # a list: no dict of the distinct values
     rows = [dict(zip(columns, values)) for values in zip(*columns.values())]
-    for header in (("a", "b", "c", "d"), ("c",), ("a",), ()):
+    for header in (("a", "b", "c", "d", "e", "f"), ("c",), ("a",), ("e", "b"), ()):
         write_csv(tmp_path / "want.csv", rows, header)
         assert csv_text([columns[c] for c in header], header, len(rows)) == (tmp_path / "want.csv").read_bytes().decode(), header
     assert csv_text([[], []], ("a", "b"), 0) == "a,b\n"
+
+
+def test_gradients_csv_is_written_a_block_at_a_time_as_one_text(tmp_path, monkeypatch):
+    """JudgedTable.write_csv writes csv_blocks' pieces one after the other (blocks of 3 rows
+    here: the last one short): the file is csv_text's, and records.write_csv's of the rows."""
+    from crossgrad.core import csv_text
+    from crossgrad.core.records import write_csv
+    from crossgrad.core.rows import GRADIENT_COLUMNS
+
+    table = judge(read_columns(SAMPLE, REQUIRED, NAMED), cases())
+    monkeypatch.setattr(csv_text, "_ROWS", 3)
+    blocks = list(csv_text.csv_blocks([table.column(c) for c in GRADIENT_COLUMNS], GRADIENT_COLUMNS, len(table)))
+    assert len(table) % 3 and len(blocks) == 1 + len(table) // 3 + 1  # the header, full blocks, the short one
+    table.write_csv(tmp_path / "got.csv")
+    write_csv(tmp_path / "want.csv", table.rows(), GRADIENT_COLUMNS)
+    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
+
+
+def test_a_failed_piece_leaves_no_file_behind(tmp_path):
+    """atomic_write_pieces: an error while the pieces are made removes the temporary file and
+    is raised as it is; the file written before stays whole."""
+    from crossgrad.core.records import atomic_write_pieces
+
+    def pieces():
+        yield b"half"
+        raise KeyError("made wrong")
+
+    (tmp_path / "f.csv").write_bytes(b"before")
+    with pytest.raises(KeyError):
+        atomic_write_pieces(tmp_path / "f.csv", pieces())
+    assert [p.name for p in tmp_path.iterdir()] == ["f.csv"] and (tmp_path / "f.csv").read_bytes() == b"before"
 
 
 def test_rows_are_the_dicts_of_the_columns():
@@ -226,3 +259,23 @@ def test_rows_are_the_dicts_of_the_columns():
     rows = table.rows()
     assert len(rows) == len(table) and all(list(r) == names for r in rows)
     assert rows == [dict(zip(names, values)) for values in zip(*table.columns.values())]
+
+
+@pytest.mark.parametrize("bad", [b"\xe2\x82", b"\xff", '"\x1e"'.encode()])
+def test_a_bad_line_in_a_later_chunk_is_refused_as_the_whole_file_read_refuses_it(tmp_path, monkeypatch, bad):
+    """The file is read a chunk at a time (a small chunk forced): bytes that are not UTF-8
+    on line 31 are refused with records.read_text's message (the same line and byte), and
+    a raw \\x1e (the cut's mark, not JSON) only there with read_jsonl's own message."""
+    from crossgrad.core import line_pieces
+    from crossgrad.core.records import read_text
+
+    monkeypatch.setattr(line_pieces, "_CHUNK", 700)
+    text = "".join(json.dumps(_row(point=f"p{n}")) + "\n" for n in range(30)).encode()
+    path = tmp_path / "records.jsonl"
+    path.write_bytes(text + json.dumps(_row(point="last")).encode()[:-1] + b', "detail": ' + bad + b"}\n")
+    with pytest.raises(RecordFormatError) as want:
+        read_jsonl(path, REQUIRED, NAMED, GRADIENT_RULES) if b"\x1e" in bad else read_text(path)
+    assert ":31:" in str(want.value)
+    with pytest.raises(RecordFormatError) as got:
+        read_columns(path, REQUIRED, NAMED)
+    assert str(got.value) == str(want.value)

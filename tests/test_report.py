@@ -180,12 +180,31 @@ def test_the_headers_seeds_are_each_rows_seed_once_in_run_order():
     """report_header._seeds keys text seeds by their (ad, tangent, cotangent) triple; float
     seeds go row by row, since a -0.0 would meet 0.0's entry in a dict."""
     from crossgrad.core.rows import seed_text
-    from crossgrad.reporting.report_header import _seeds
+    from crossgrad.reporting.report_header import _labels, _seeds
 
     floats = [{"ad": "reverse", "cotangent": 0.0}, {"ad": "reverse", "cotangent": -0.0},
               {"ad": "forward", "tangent": 2.0, "cotangent": -0.0}]
     texts = [{"ad": "reverse", "cotangent": "-1.0"}, {"ad": "forward", "tangent": "2.0", "cotangent": "-1.0"},
              {"ad": "none"}, {"ad": "reverse", "cotangent": "-1.0"}, {"ad": "second", "cotangent": "1.0"}]
     for rows in (floats, texts):
-        assert _seeds(rows) == [s for s in dict.fromkeys(seed_text(r) for r in rows) if s]
-    assert _seeds(floats) == ["0.0", "-0.0", "2.0"]
+        assert _seeds(rows, _labels(rows)) == [s for s in dict.fromkeys(seed_text(r) for r in rows) if s]
+    assert _seeds(floats, _labels(floats)) == ["0.0", "-0.0", "2.0"]
+
+
+def test_the_headers_labels_give_each_fields_distinct_values_in_run_order():
+    """report_header._labels reads the six fields in one pass, as distinct tuples: each field's
+    distinct values, read from them, are those of a pass over that field alone, in the same
+    order, the first of equal values kept (1 and 1.0 meet in a dict); rows missing a field too."""
+    from crossgrad.reporting.report_header import _LABELS, _labels
+
+    full = [dict.fromkeys(_LABELS, "x") | {"case": c, "dtype": d, "device": 1.0 if d == "float16" else 1}
+            for c, d in (("relu", "float32"), ("abs", "float32"), ("relu", "float16"), ("abs", "float64"),
+                         ("sqrt", "float16"))]
+    partial = [{"case": "relu"}, {"dtype": "float32"}, {"case": "abs", "dtype": "float32"}]
+    for rows in (full, partial):
+        labels = _labels(rows)
+        for position, name in enumerate(_LABELS):
+            got = list(dict.fromkeys(t[position] for t in labels))
+            want = list(dict.fromkeys(r.get(name) for r in rows))
+            assert got == want and list(map(type, got)) == list(map(type, want))
+    assert [t[0] for t in _labels(full)] == ["relu", "abs", "relu", "abs", "sqrt"]

@@ -23,9 +23,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-from crossgrad.core.line_pieces import BadLine, parse_lines
+from crossgrad.core.line_pieces import BadLine, parse_file
 
-from crossgrad.core.records import read_jsonl, read_text
+from crossgrad.core.records import read_jsonl
 from crossgrad.core.row_check import GRADIENT_RULES, _text_holds
 from crossgrad.core.names import is_valid_name
 from crossgrad.core.rows import GRADIENT_COLUMNS, READABLE_VERSIONS
@@ -60,7 +60,7 @@ def _column_order(seen: set) -> list:
 def _fast_columns(path: Path, required, names) -> dict:
     shared: dict = {}  # each distinct text once, as records.interned_strings keeps it
     try:
-        lines = parse_lines(read_text(path), shared)
+        lines = parse_file(path, shared)
     except BadLine:
         raise _Irregular from None
     if len(lines.pieces[0]) == 0:

@@ -21,9 +21,13 @@ from __future__ import annotations
 import json
 from array import array
 from operator import methodcaller
+from collections.abc import Iterator
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from crossgrad.core.records import RecordFormatError
 
 _MARK = "\x1e"  # a control character: never raw in valid JSON; a file holding one is parsed line by line
 _CUTS = tuple((f', "{name}": ', f'{_MARK} "{name}": ') for name in ("case", "point", "index"))  # same length: fast
@@ -49,28 +53,58 @@ class Lines(NamedTuple):
     pieces: tuple  # np.ndarray of each line's part per position, head first
 
 
-def parse_lines(text: str, shared: dict) -> Lines:
-    """Lines of `text` (records.jsonl's); `shared`: each distinct text's one copy (json.loads
-    makes new strings for each piece). Raises BadLine where json.loads would fail on a line,
-    or give no object, except a last line cut mid-write (no newline after it, no closing brace)."""
-    reader = _Reader(shared, cut=_MARK not in text)
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start + _CHUNK)
-        end = len(text) if end < 0 else end
-        reader.add(text[start:end], torn_ok=end == len(text))  # text.split's last element: may be torn
-        start = end + 1
+def parse_file(path: Path, shared: dict) -> Lines:
+    """Lines of a records.jsonl file, read and decoded a chunk at a time (_text_chunks);
+    `shared`: each distinct text's one copy (json.loads makes new strings for each piece).
+    Raises BadLine where json.loads would fail on a line, or give no object, except a last
+    line cut mid-write (no newline after it, no closing brace); RecordFormatError as
+    records.read_text does where the file is not UTF-8."""
+    reader = _Reader(shared)
+    for chunk, last in _text_chunks(Path(path)):
+        reader.add(chunk, torn_ok=last)  # the text after the last line break: may be torn
     return Lines(reader.parts, tuple(np.frombuffer(codes, dtype=np.int64) for codes in reader.codes))
 
 
+def _text_chunks(path: Path) -> Iterator[tuple[str, bool]]:
+    """(text, whether it is the last) of consecutive lines of the file, _CHUNK bytes or more
+    each, the line break after each left out; the last is the text after the file's last
+    line break ("" where it ends with one). Neither the file's bytes nor its text exist
+    whole (95 MB each for a full check: making and freeing them was ~0.1 s of CPU). A
+    line break is never inside a UTF-8 sequence, so each chunk decodes alone, its first
+    bad byte the file's: refused as records.read_text refuses it, with its line."""
+    done, rest = 0, b""  # lines in the chunks given so far; bytes read after them
+    with open(path, "rb") as fh:
+        while block := fh.read(_CHUNK):
+            data = rest + block
+            end = data.rfind(b"\n")
+            if end < 0:
+                rest = data
+                continue
+            yield _decoded(path, data[:end], done), False
+            done, rest = done + data.count(b"\n", 0, end) + 1, data[end + 1:]
+    yield _decoded(path, rest, done), True
+
+
+def _decoded(path: Path, data: bytes, done: int) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = done + data[:exc.start].count(b"\n") + 1
+        raise RecordFormatError(f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x})") from None
+
+
 class _Reader:
-    def __init__(self, shared: dict, cut: bool):
-        self.shared, self.cut = shared, cut
+    def __init__(self, shared: dict):
+        self.shared = shared
+        self.cut = True  # whether the chunk being read is cut (_MARK: a file that holds one is not)
         self.parts: list = [{}]
         self.known: tuple = tuple({} for _ in range(_PIECES))  # piece text -> its part (-1: no), per position
         self.codes: tuple = tuple(array("q") for _ in range(_PIECES))  # grown in place (_CHUNK), never copied
 
     def add(self, chunk: str, torn_ok: bool) -> None:
+        # A line that holds _MARK is not JSON (a raw control character), so whether its chunk
+        # is cut or not, it is a BadLine; the other lines read alike either way.
+        self.cut = _MARK not in chunk
         if self.cut:
             for old, new in _CUTS:
                 chunk = chunk.replace(old, new)

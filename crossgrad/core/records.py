@@ -17,6 +17,8 @@ import csv
 import io
 import json
 import os
+from collections.abc import Iterable
+from operator import methodcaller
 from pathlib import Path
 
 from crossgrad.core.names import NAME_RULE, is_valid_name
@@ -59,20 +61,35 @@ def atomic_write_text(path: Path, text: str) -> None:
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write then rename, so a reader never sees half a file; on a failed write
     the temporary file is removed and WriteFailed raised."""
+    atomic_write_pieces(path, (data,))
+
+
+def atomic_write_text_pieces(path: Path, texts: Iterable[str]) -> None:
+    """Write the texts one after the other as UTF-8 (atomic_write_pieces): a large file
+    made a piece at a time never exists whole in memory, as text or as bytes."""
+    atomic_write_pieces(path, map(methodcaller("encode", "utf-8"), texts))
+
+
+def atomic_write_pieces(path: Path, pieces: Iterable[bytes]) -> None:
+    """atomic_write_bytes of the pieces joined, each written as it comes; whatever makes
+    them failing too (the temporary file removed, the error raised as it is)."""
     path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         with open(tmp, "wb") as fh:
-            fh.write(data)
+            for data in pieces:
+                fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except OSError as exc:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise write_failed(path, exc) from None
+        if isinstance(exc, OSError):
+            raise write_failed(path, exc) from None
+        raise
 
 
 class JsonlAppender:

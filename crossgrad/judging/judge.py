@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from crossgrad.core.csv_text import csv_text
+from crossgrad.core.csv_text import csv_blocks
 from crossgrad.core.gradient_columns import columns_of_rows
-from crossgrad.core.records import atomic_write_text
+from crossgrad.core.records import atomic_write_text_pieces
 from crossgrad.core.rows import GRADIENT_COLUMNS
 from crossgrad.judging.truth import as_float, round_to, truth_text
 from crossgrad.judging.verdicts import _JUDGED, dtype_standards
@@ -54,8 +54,9 @@ class JudgedTable:
     def write_csv(self, path: Path, columns: tuple[str, ...] = GRADIENT_COLUMNS) -> None:
         """`columns` of every row as crossgrad.core.records.write_csv writes dict rows (None as ""),
         byte for byte: each column turned into its CSV fields a distinct value at a time
-        (csv_fields), the rows joined by str.join, not by csv.writer's step per field."""
-        atomic_write_text(path, csv_text([self.column(c) for c in columns], columns, len(self)))
+        (csv_fields), the rows joined by str.join, not by csv.writer's step per field, and
+        written a block of rows at a time (csv_blocks)."""
+        atomic_write_text_pieces(path, csv_blocks([self.column(c) for c in columns], columns, len(self)))
 
     def rows(self) -> list[dict]:
         """A dict per row, for the consumers that still take dict rows (module docstring): the
