@@ -50,7 +50,7 @@ def _dealt(tasks: list[dict], parts: int, shard: int) -> list[dict]:
 def heaviest_first(per_framework: dict[str, list[dict]]) -> tuple[str, ...]:
     """The frameworks whose values cost most, costliest first: an empty compile
     cache (the adapter's compile_cache(), which reads folders and imports
-    nothing: from an empty cache MLX compiled spent 344 s of CPU in its compiler over the
+    nothing: with only the quick scope's kernels cached, MLX compiled spent 344 s of CPU in its compiler over the
     whole catalogue here, 2026-12-07), then the most tasks that
     compile in the adapter's costly_modes (torch.compile, XLA). An eager task
     compiles nothing: tinygrad declares eager costly for its per-call cost (the
