@@ -8,7 +8,8 @@ dict rows with `pair_rows`; `crossgrad compare` joins two frames on `shared_key`
 """
 from __future__ import annotations
 
-from typing import Callable, Iterable
+from operator import itemgetter
+from typing import Callable, Iterable, Iterator
 
 from crossgrad.core.rows import RowKey
 
@@ -39,21 +40,23 @@ def pair_rows(rows: Iterable[dict], apart: Iterable[str], base: Callable[[dict],
 def keyed(rows: Iterable[dict], apart: Iterable[str]) -> dict:
     """key less `apart` -> row (the last row of a key wins): one side, indexed once, to pair
     with several others (pair_with)."""
-    key = _key_less(apart)
-    return {key(r): r for r in rows}
+    rows = list(rows)
+    return dict(zip(_keys_less(apart)(rows), rows))
 
 
 def pair_with(index: dict, others: Iterable[dict], apart: Iterable[str]) -> list[tuple[dict, dict]]:
     """(indexed row, other row) of each of `others` whose key less `apart` is in `index`
     (keyed(rows, apart)), in the order of `others`."""
-    key = _key_less(apart)
-    return [(index[k], r) for r in others if (k := key(r)) in index] if index else []
+    keys = _keys_less(apart)
+    if not index:
+        return []
+    others = list(others)
+    return [(index[k], r) for k, r in zip(keys(others), others) if k in index]
 
 
-def _key_less(apart: Iterable[str]) -> Callable[[dict], RowKey]:
-    blank = {f: (0 if f == "index" else "") for f in set(apart)}
-    shared_key(blank)  # a field that is not the key's is an error, not an empty pairing
-
-    def key(row):
-        return RowKey.of(row)._replace(**blank)
-    return key
+def _keys_less(apart: Iterable[str]) -> Callable[[list], Iterator]:
+    """rows -> the key of each less `apart`: RowKey.of, then the shared fields picked (in C:
+    the key is built once per row, and no field is rewritten)."""
+    positions = [RowKey._fields.index(f) for f in shared_key(apart)]  # refuses a field not the key's
+    pick = itemgetter(*positions) if positions else (lambda key: ())
+    return lambda rows: map(pick, map(RowKey.of, rows))

@@ -18,7 +18,7 @@ leaves open, measured from the rows, never written by hand.
 from __future__ import annotations
 
 import math
-from itertools import compress, repeat
+from itertools import chain, compress, repeat
 
 from crossgrad.judging.compare import column_of
 from crossgrad.core.same_value import parse_value
@@ -173,8 +173,8 @@ def _subnormals(rows: list[dict], cases: dict, has_subnormal: dict) -> str:
     return "; ".join(parts)
 
 
-def _no_gradient(rows: list[dict]) -> str:
-    none = [r.get("case") for r in rows if r.get("outcome") == "no_gradient"]
+def _no_gradient(none: list) -> str:
+    """none: the case of each of a column's rows without a gradient, in run order (_grouped)."""
     if not none:
         return "never"
     names = list(dict.fromkeys(none))
@@ -183,7 +183,7 @@ def _no_gradient(rows: list[dict]) -> str:
 
 def conventions_table(rows: list[dict], cols: list, cases: dict) -> str:
     """Markdown: one line per column, each convention measured from its rows."""
-    by_col, by_ad = _grouped(rows)
+    by_ad, none = _grouped(rows)
     has_subnormal: dict = {}
     head = ["framework × mode", "zero gradients, reverse (negative cotangent)",
             "zero gradients, forward (negative tangent)", "second-order zeros", "subnormal inputs",
@@ -191,15 +191,16 @@ def conventions_table(rows: list[dict], cols: list, cases: dict) -> str:
     # Each measure reads only its ad mode's rows: the same answer as from all the column's rows.
     body = [[col_label(c, cols), zero_rules(by_ad.get((c, "reverse"), []), cases, "reverse"),
              zero_rules(by_ad.get((c, "forward"), []), cases, "forward"), _second_zeros(by_ad.get((c, "second"), [])),
-             _subnormals(by_col.get(c, []), cases, has_subnormal), _no_gradient(by_col.get(c, []))] for c in cols]
+             _subnormals(_of_column(by_ad, c), cases, has_subnormal), _no_gradient(none.get(c, []))] for c in cols]
     return table(head, body)
 
 
 def _grouped(rows: list[dict]) -> tuple[dict, dict]:
-    """(column -> its rows, (column, ad) -> its rows), both in run order, in one pass;
+    """((column, ad) -> its rows, column -> the case of each of its rows without a gradient),
+    both in run order, in one pass (each row is read once: a full check has 261,283);
     column_of is called once per distinct (framework, mode, device) as recorded."""
-    by_col: dict = {}
     by_ad: dict = {}
+    none: dict = {}
     column_of_raw: dict = {}
     for row in rows:
         get = row.get
@@ -207,6 +208,13 @@ def _grouped(rows: list[dict]) -> tuple[dict, dict]:
         col = column_of_raw.get(raw)
         if col is None:
             col = column_of_raw[raw] = column_of(row)
-        by_col.setdefault(col, []).append(row)
         by_ad.setdefault((col, get("ad")), []).append(row)
-    return by_col, by_ad
+        if get("outcome") == "no_gradient":
+            none.setdefault(col, []).append(get("case"))
+    return by_ad, none
+
+
+def _of_column(by_ad: dict, column) -> list[dict]:
+    """The rows of one column, its ad modes' rows one after another (what _subnormals reads
+    is a set: the order of its rows does not matter)."""
+    return list(chain.from_iterable(rows for (col, _), rows in by_ad.items() if col == column))

@@ -5,8 +5,6 @@ their repro snippets, why its undefined points have no value, and its matrices
 Links are relative, so the pages read on GitHub as in the folder."""
 from __future__ import annotations
 
-from itertools import chain, repeat
-from operator import itemgetter
 
 from crossgrad.core import run_folder
 from crossgrad.judging import compare
@@ -66,8 +64,9 @@ def render_page(case, matrices, cols, cases, mine, errors) -> str:
     for dtype, matrix in matrices:
         present = set().union(*(m.cells for m in matrix))
         mcols = [c for c in cols if c in present]
-        parts += ["", f"### {case} — {dtype}", "", _points_line(matrix), "",
-                  matrix_table(matrix, mcols, errors), "", _primitives(case, matrix, mcols, cases)]
+        text, used = matrix_table(matrix, mcols, errors)
+        parts += ["", f"### {case} — {dtype}", "", _points_line(matrix), "", text, "",
+                  _primitives(case, used, mcols, cases)]
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -99,37 +98,45 @@ def _points_line(matrix) -> str:
     return "Points: " + "; ".join(f"`{p}` x={x}, w={w}, b={b}" for p, (x, w, b) in seen.items())
 
 
-def matrix_table(matrix, mcols, errors) -> str:
-    """One row per quantity element; consecutive elements of a vector quantity that
-    show alike (truth, every cell, verdict) share one row whose index says "first–last"."""
+def matrix_table(matrix, mcols, errors) -> tuple[str, dict]:
+    """(the table, framework -> the primitives its cells used, in order of first use). One
+    row per quantity element; consecutive elements of a vector quantity that show alike
+    (truth, every cell, verdict) share one row whose index says "first–last"."""
+    used_by_fw: dict = {}
+    # a dict per framework, shared by its columns: filled as the cells are made (_cells), in
+    # the order of the cells (compare.build_matrices puts a row's cells in column order)
+    used = [used_by_fw.setdefault(col[0], {}) for col in mcols]
     indexed = any(m.key[4] for m in matrix)
     head = ["point", "ad", "seed", "wrt"] + (["index"] if indexed else []) + ["truth"]
     head += [col_label(c, mcols) for c in mcols] + ["row verdict"]
     body, last = [], None
     for m in matrix:
         point, ad, seed, wrt, index = m.key
-        shown = [f"`{m.truth}`" if m.truth else "—", *_cells(m, mcols, errors), _row_verdict(m.verdict)]
+        shown = [f"`{m.truth}`" if m.truth else "—", *_cells(m, mcols, errors, used), _row_verdict(m.verdict)]
         if indexed and last == ((point, ad, seed, wrt), index - 1, shown):
             body[-1][4] = f"{body[-1][4].split('–')[0]}–{index}"
         else:
             body.append([point, "value" if ad == "none" else ad, seed, wrt]
                         + ([str(index)] if indexed else []) + shown)
         last = ((point, ad, seed, wrt), index, shown)
-    return table(head, body)
+    return table(head, body), used_by_fw
 
 
-def _cells(m, mcols, errors) -> list[str]:
+def _cells(m, mcols, errors, used) -> list[str]:
     """The cells of one matrix row, in the columns `mcols` (this runs per cell: a catalogue
-    has 261,000; the row's NaN bits and odd columns are looked at only where they matter)."""
+    has 261,000; the row's NaN bits and odd columns are looked at only where they matter).
+    Each cell's primitive is noted in `used` (one dict per column of mcols), read while
+    its row is at hand."""
     cell_of, odd = m.cells.get, m.verdict.odd
     nan_bits = None  # whether the row's NaNs differ in their bits: asked at its first NaN
     out = []
-    for col in mcols:
+    for col, primitives in zip(mcols, used):
         row = cell_of(col)
         if row is None:
             out.append("")
             continue
         get = row.get
+        primitives[get("primitive")] = None
         value = get("value")
         if value is None or value == "":  # no value: say which outcome, and where its detail is
             ref = errors.get((get("outcome"), get("detail") or ""), "")
@@ -145,8 +152,21 @@ def _cells(m, mcols, errors) -> list[str]:
         if odd and col in odd:
             cause = m.verdict.causes.get(col, "")
             text = f"**{text}** {ODD_MARK} {cause.replace('sign of zero', '±0')}".rstrip()
-        out.append(f"{text} {ABBREV.get(verdict, verdict)}".strip())
+        out.append(text + _MARKS[verdict])
     return out
+
+
+class _Marks(dict):
+    """verdict -> what follows a cell's value: a space and its abbreviation (ABBREV), nothing
+    for a verdict abbreviated to ""; each made once, at its first cell (one concatenation per
+    cell then, not a format and a strip)."""
+
+    def __missing__(self, verdict) -> str:
+        mark = self[verdict] = f" {ABBREV.get(verdict, verdict)}".rstrip()
+        return mark
+
+
+_MARKS = _Marks()
 
 
 def _nan_payloads_differ(m) -> bool:
@@ -163,16 +183,11 @@ def _row_verdict(v: compare.RowVerdict) -> str:
     return label
 
 
-def _primitives(case, matrix, mcols, cases) -> str:
-    by_fw: dict = {}  # framework -> its primitives, in order of first use
-    # (framework, primitive) of every cell in one pass in C, then split by framework: the same order
-    frameworks = map(itemgetter(0), chain.from_iterable(m.cells for m in matrix))
-    primitives = map(dict.get, chain.from_iterable(m.cells.values() for m in matrix), repeat("primitive"))
-    for fw, primitive in dict.fromkeys(zip(frameworks, primitives)):
-        by_fw.setdefault(fw, {})[primitive] = None
+def _primitives(case, used, mcols, cases) -> str:
+    """used: framework -> the primitives its cells used, in order of first use (matrix_table)."""
     parts = []
     for fw in distinct(c[0] for c in mcols):
-        prims = distinct(by_fw.get(fw, ()))
+        prims = distinct(used.get(fw, ()))
         native = case in cases and fw in (cases[case].native or {})
         note = " (the case's native override for this framework)" if native else ""
         parts.append(f"{fw}: {', '.join(code(p) for p in prims) or 'not recorded'}{note}")

@@ -25,6 +25,7 @@ _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "|": "&#124;"}
 # What makes a line a block (heading, list item, setext underline) when the text starts it.
 _BLOCK_START = re.compile(r"^([0-9]{0,9})([.)]|#{1,6}|[-+=]+)(?=\s|$)")
 _LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+_BREAKS = "\r\n\u2028\u2029\x0b\x0c\x85"  # the characters _LINE_BREAKS matches (str's search finds one faster)
 
 
 def escaped(text) -> str:
@@ -97,7 +98,9 @@ def _lines(rows: list) -> str:
     whole = _ROW_END.join(lines)
     if whole.count(_CELL_END) != inner or whole.count(_ROW_END) != len(lines) - 1:
         return "\n".join(_line(row) for row in rows)
-    text = _one_line(whole).replace("|", "\\|").replace(_CELL_END, " | ")
+    if any(map(whole.__contains__, _BREAKS)):  # most blocks hold no line break: no regex pass then
+        whole = _one_line(whole)
+    text = whole.replace("|", "\\|").replace(_CELL_END, " | ")
     return "| " + text.replace(_ROW_END, " |\n| ") + " |"
 
 

@@ -9,6 +9,8 @@ seed, wrt, element) in the same framework. Nothing here imports a framework.
 """
 from __future__ import annotations
 
+from itertools import compress, repeat
+
 from crossgrad.core.pairs import keyed, pair_with
 from crossgrad.core.rows import RowKey
 from crossgrad.core.same_value import parse_value, same_value
@@ -41,13 +43,16 @@ def _quantity(row: dict) -> RowKey:
     return RowKey.of(row)._replace(framework="", case="")
 
 
-def _by_case(rows: list[dict], cases: dict) -> dict:
-    """case -> its rows, for the cases a spelling section reads (variants and their bases)."""
+def _by_case_framework(rows: list[dict], cases: dict) -> dict:
+    """(case, framework) -> its rows in run order, for the cases a spelling section reads
+    (variants and their bases): their rows picked from all in C."""
     wanted = {n for name, case in cases.items() if getattr(case, "variant_of", "") for n in (name, case.variant_of)}
+    if not wanted:
+        return {}
+    names = list(map(dict.get, rows, repeat("case")))
     out: dict = {}
-    for row in rows:
-        if row.get("case") in wanted:
-            out.setdefault(row.get("case"), []).append(row)
+    for name, row in compress(zip(names, rows), map(wanted.__contains__, names)):
+        out.setdefault((name, row.get("framework")), []).append(row)
     return out
 
 
@@ -62,17 +67,13 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
     The base case's spelling of the op comes from env.json's spelling table when
     given, else from the base rows' `primitive` (every call the case made)."""
     out = []
-    by_case = _by_case(rows, cases)
-    by_fw: dict = {}  # (case, framework) -> its rows, in run order
-    for name, members in by_case.items():
-        for row in members:
-            by_fw.setdefault((name, row.get("framework")), []).append(row)
+    by_fw = _by_case_framework(rows, cases)
     bases: dict = {}  # (base case, framework) -> its rows keyed once, for each of its variants
     for name, case in cases.items():
         if not getattr(case, "variant_of", ""):
             continue
         # () : a variant in every framework (relu(-z) + z is relu written as another function)
-        for fw in case.frameworks or dict.fromkeys(r.get("framework") for r in by_case.get(name, ())):
+        for fw in case.frameworks or [fw for case_name, fw in by_fw if case_name == name]:
             if (name, fw) not in by_fw:
                 continue
             if (case.variant_of, fw) not in bases:
@@ -82,7 +83,7 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
             out.append({"base": case.variant_of, "framework": fw, "op": op,
                         "spelling": next(iter(case.respell.values()), "") or case.description, "case": name,
                         "base_spelling": (_env_spelling(env, fw, op)
-                                          or _base_spelling(by_case.get(case.variant_of, ()), case.variant_of, fw)),
+                                          or _base_spelling(by_fw.get((case.variant_of, fw), ()))),
                         **compare_spelling(pairs)})
     return out
 
@@ -92,9 +93,9 @@ def _env_spelling(env: dict | None, framework: str, op: str) -> str:
     return ((info.get("spelling") or {}).get(op) or "") if isinstance(info, dict) else ""
 
 
-def _base_spelling(rows, case: str, framework: str) -> str:
-    return next((r.get("primitive") for r in rows if r.get("case") == case
-                 and r.get("framework") == framework and r.get("primitive")), "")
+def _base_spelling(rows) -> str:
+    """The first `primitive` recorded among the base case's rows in one framework."""
+    return next((r.get("primitive") for r in rows if r.get("primitive")), "")
 
 
 def section(report: ReportInput) -> Part:
