@@ -74,7 +74,7 @@ def _text_chunks(path: Path) -> Iterator[tuple[str, bool]]:
     whole (95 MB each for a full check: making and freeing them was ~0.1 s of CPU). A
     line break is never inside a UTF-8 sequence, so each chunk decodes alone, its first
     bad byte the file's: refused as records.read_text refuses it, with its line."""
-    done, rest = 0, b""  # lines in the chunks given so far; bytes read after them
+    done, rest = 0, b""  # bytes of the file in the chunks given so far; bytes read after them
     with open(path, "rb") as fh:
         while block := fh.read(_CHUNK):
             data = rest + block
@@ -83,15 +83,17 @@ def _text_chunks(path: Path) -> Iterator[tuple[str, bool]]:
                 rest = data
                 continue
             yield _decoded(path, data[:end], done), False
-            done, rest = done + data.count(b"\n", 0, end) + 1, data[end + 1:]
+            done, rest = done + end + 1, data[end + 1:]
     yield _decoded(path, rest, done), True
 
 
-def _decoded(path: Path, data: bytes, done: int) -> str:
+def _decoded(path: Path, data: bytes, start: int) -> str:
+    """The text of `data`, the file's bytes from `start` on."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = done + data[:exc.start].count(b"\n") + 1
+        with open(path, "rb") as fh:  # the lines before the bad byte are counted only here
+            line = fh.read(start + exc.start).count(b"\n") + 1
         raise RecordFormatError(f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x})") from None
 
 
