@@ -165,8 +165,9 @@ def value_column(texts: list) -> tuple[np.ndarray, np.ndarray]:
     if set(map(type, texts)) <= {str, type(None)}:  # each distinct text parsed once
         parsed = {v: (np.nan if v is None or v == "" else float(v)) for v in dict.fromkeys(texts)}
         values = np.fromiter(map(parsed.__getitem__, texts), dtype=np.float64, count=len(texts))
-    else:  # a float and its text, or 0.0 and -0.0, would meet as keys
-        values = np.array([np.nan if v is None or v == "" else float(v) for v in texts], dtype=np.float64)
+        return values, np.fromiter(map(bool, texts), dtype=bool, count=len(texts))  # false: None and "" only
+    # a float and its text, or 0.0 and -0.0, would meet as keys (and bool(0.0) is false)
+    values = np.array([np.nan if v is None or v == "" else float(v) for v in texts], dtype=np.float64)
     return values, np.array([not (v is None or v == "") for v in texts], dtype=bool)
 
 
