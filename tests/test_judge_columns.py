@@ -163,6 +163,9 @@ def _same_as_read_jsonl(path: Path) -> dict:
     json.dumps(_row(detail="tab\t \x1e é ✓")) + "\n" + json.dumps(_row(point="smooth")),
     # a separator other than json.dumps': parsed whole
     json.dumps(_row(), separators=(",", ":")) + "\n" + json.dumps(_row(point="smooth")) + "\n",
+    # a line cut once too few (point first), then one cut once too many (a nested "case"): four
+    # pieces a line all the same, which the chunk's single split must not take as lines
+    json.dumps({"point": "smooth", **_row()}) + "\n" + json.dumps(_row(extra={"a": 1, "case": 2})) + "\n",
     # a torn last line that the cut would split in three
     json.dumps(_row()) + "\n" + json.dumps(_row(point="smooth"))[:-30],
 ])

@@ -65,8 +65,9 @@ def _fast_columns(path: Path, required, names) -> dict:
         raise _Irregular from None
     if len(lines.pieces[0]) == 0:
         return {}
-    used = sum(np.bincount(codes, minlength=len(lines.parts)) for codes in lines.pieces)
-    keys = set().union(*(lines.parts[i].keys() for i in np.flatnonzero(used).tolist()))
+    lines = _Placed(*lines, tuple(np.flatnonzero(np.bincount(codes, minlength=len(lines.parts)))
+                                  for codes in lines.pieces))
+    keys = set().union(*(lines.parts[i].keys() for i in set(np.concatenate(lines.placed).tolist())))
     vector = _vector_lines(lines) if "elements" in keys else None
     keys.discard("elements")
     if vector is not None:
@@ -87,16 +88,24 @@ class _Absent:
 _ABSENT = _Absent()
 
 
-def _source(lines, name: str) -> tuple[np.ndarray, np.ndarray, list]:
+class _Placed(NamedTuple):
+    """A file's lines as line_pieces.Lines, and the parts met at each position."""
+
+    parts: list
+    pieces: tuple
+    placed: tuple  # np.ndarray of the distinct parts of each position's pieces
+
+
+def _source(lines: _Placed, name: str) -> tuple[np.ndarray, np.ndarray, list]:
     """(the part each line takes `name` from, whether it has one, each part's value of it):
-    a line's last piece that has the field gives it (json.loads: the last value wins)."""
+    a line's last piece that has the field gives it (json.loads: the last value wins), only
+    the positions where some part has it looked at line by line."""
     found = [p.get(name, _ABSENT) for p in lines.parts]
     has = np.fromiter(map(is_not, found, repeat(_ABSENT)), dtype=bool, count=len(found))
     which = lines.pieces[0]
-    for later in lines.pieces[1:]:
-        take = has[later]
-        if take.any():
-            which = np.where(take, later, which)
+    for later, placed in zip(lines.pieces[1:], lines.placed[1:]):
+        if has[placed].any():
+            which = np.where(has[later], later, which)
     return which, has[which], found
 
 
@@ -110,25 +119,34 @@ class _Vector(NamedTuple):
 
 def _vector_lines(lines) -> _Vector:
     """The vector lines' element rows, each line's `elements` checked as packed_rows.unpacked
-    reads them (a list of [value, bits]; the line's index an int or none)."""
+    reads them (a list of [value, bits]; the line's index an int or none): each part's once,
+    as lines share parts."""
     which, has, found = _source(lines, "elements")
-    counts = np.ones(len(which), dtype=np.intp)
     index_which, index_has, index_found = _source(lines, "index")
+    at = np.flatnonzero(has)
+    firsts = [index_found[part] if holds else None
+              for part, holds in zip(index_which[at].tolist(), index_has[at].tolist())]
     fields: dict = {"index": [], "value": [], "bits": []}
-    vector = np.zeros(len(which), dtype=bool)
-    for line in np.flatnonzero(has).tolist():
-        elements = found[which[line]]
+    unpacked, sizes, checked = [], [], set()
+    for line, part, first in zip(at.tolist(), which[at].tolist(), firsts):
+        elements = found[part]
         if elements is None:
             continue
-        first = index_found[index_which[line]] if index_has[line] else None
-        if type(elements) is not list or any(type(e) is not list or len(e) != 2 for e in elements):
-            raise _Irregular
+        if part not in checked:
+            if type(elements) is not list or any(type(e) is not list or len(e) != 2 for e in elements):
+                raise _Irregular
+            checked.add(part)
         if type(first or 0) is not int:
             raise _Irregular
-        counts[line], vector[line] = len(elements), True
+        unpacked.append(line)
+        sizes.append(len(elements))
         fields["index"].extend(range(first or 0, (first or 0) + len(elements)))
         fields["value"].extend([e[0] for e in elements])
         fields["bits"].extend([e[1] for e in elements])
+    counts = np.ones(len(which), dtype=np.intp)
+    counts[unpacked] = sizes
+    vector = np.zeros(len(which), dtype=bool)
+    vector[unpacked] = True
     return _Vector(np.repeat(np.arange(len(which)), counts), np.repeat(vector, counts), fields)
 
 

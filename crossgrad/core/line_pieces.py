@@ -6,7 +6,8 @@ Cut before `"case"`, `"point"` and `"index"`, a line is four pieces: the worker'
 (framework .. mode), the quantity's case (case .. ad), its point (point .. b) and the
 element (index .. schema_version). The full check's 227,759 lines hold 5,363 distinct
 pieces: each is parsed once (json.loads of every line was 1.5 s of its report), leaving
-the cutting, done by str methods (replace, split) over chunks of the file.
+the cutting, done by str methods over chunks of the file: each cut's ", " replaced by a
+line break and a mark, then one split gives every line's pieces in order (_Reader._in_place).
 
 Why the pieces read as the line would: if X + "}", "{" + Y + "}" (each middle piece) and
 "{" + Z each parse as a JSON object with at least one member, then X + ", " + Y + ", " + Z
@@ -20,7 +21,6 @@ from __future__ import annotations
 
 import json
 from array import array
-from operator import methodcaller
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -29,15 +29,17 @@ import numpy as np
 
 from crossgrad.core.records import RecordFormatError
 
-_MARK = "\x1e"  # a control character: never raw in valid JSON; a file holding one is parsed line by line
-_CUTS = tuple((f', "{name}": ', f'{_MARK} "{name}": ') for name in ("case", "point", "index"))  # same length: fast
+_MARK = "\x1e"  # a control character: never raw in valid JSON; a chunk holding one is read line by line
+# A cut's ", " becomes a line break and _MARK: one split cuts the lines and their pieces alike,
+# and a piece that starts with _MARK is known to start at a cut, not a line.
+_CUTS = tuple((f', "{name}": ', f'\n{_MARK}"{name}": ') for name in ("case", "point", "index"))  # same length: fast
 _PIECES = len(_CUTS) + 1
 # Characters cut at once. Small on purpose: glibc gives a freed block back to the system only
 # if it was mapped apart (mmap), and after freeing such a block it maps apart only blocks
 # larger than it; a chunk or code list as large as a column (crossgrad.core.gradient_columns)
 # freed here would leave the columns in the heap, kept resident after finish_run frees them.
 _CHUNK = 1 << 16  # ASCII text: 64 KiB, under glibc's first threshold (128 KiB)
-_WRAP = (lambda t: t + "}", *[lambda t: "{" + t + "}"] * (len(_CUTS) - 1), lambda t: "{" + t)  # a piece as an object
+_WRAP = (lambda t: t + "}", *[lambda t: "{" + t[1:] + "}"] * (len(_CUTS) - 1), lambda t: "{" + t[1:])  # as an object
 
 
 class BadLine(ValueError):
@@ -72,7 +74,7 @@ def _text_chunks(path: Path) -> Iterator[tuple[str, bool]]:
     whole (95 MB each for a full check: making and freeing them was ~0.1 s of CPU). A
     line break is never inside a UTF-8 sequence, so each chunk decodes alone, its first
     bad byte the file's: refused as records.read_text refuses it, with its line."""
-    done, rest = 0, b""  # lines in the chunks given so far; bytes read after them
+    done, rest = 0, b""  # bytes of the file in the chunks given so far; bytes read after them
     with open(path, "rb") as fh:
         while block := fh.read(_CHUNK):
             data = rest + block
@@ -81,60 +83,72 @@ def _text_chunks(path: Path) -> Iterator[tuple[str, bool]]:
                 rest = data
                 continue
             yield _decoded(path, data[:end], done), False
-            done, rest = done + data.count(b"\n", 0, end) + 1, data[end + 1:]
+            done, rest = done + end + 1, data[end + 1:]
     yield _decoded(path, rest, done), True
 
 
-def _decoded(path: Path, data: bytes, done: int) -> str:
+def _decoded(path: Path, data: bytes, start: int) -> str:
+    """The text of `data`, the file's bytes from `start` on."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = done + data[:exc.start].count(b"\n") + 1
+        with open(path, "rb") as fh:  # the lines before the bad byte are counted only here
+            line = fh.read(start + exc.start).count(b"\n") + 1
         raise RecordFormatError(f"{path}:{line}: not UTF-8 text (byte {data[exc.start]:#04x})") from None
+
+
+def _cut(text: str) -> str:
+    """The text with a line break and _MARK in place of the ", " before each cut's name."""
+    for old, new in _CUTS:
+        text = text.replace(old, new)
+    return text
 
 
 class _Reader:
     def __init__(self, shared: dict):
         self.shared = shared
-        self.cut = True  # whether the chunk being read is cut (_MARK: a file that holds one is not)
         self.parts: list = [{}]
         self.known: tuple = tuple({} for _ in range(_PIECES))  # piece text -> its part (-1: no), per position
         self.codes: tuple = tuple(array("q") for _ in range(_PIECES))  # grown in place (_CHUNK), never copied
 
     def add(self, chunk: str, torn_ok: bool) -> None:
-        # A line that holds _MARK is not JSON (a raw control character), so whether its chunk
-        # is cut or not, it is a BadLine; the other lines read alike either way.
-        self.cut = _MARK not in chunk
-        if self.cut:
-            for old, new in _CUTS:
-                chunk = chunk.replace(old, new)
+        found = self._in_place(chunk)
+        if found is None:
+            found = self._line_by_line(chunk, torn_ok)
+        for codes, new in zip(self.codes, found):
+            codes.extend(new)
+
+    def _in_place(self, chunk: str) -> list | None:
+        """Each position's parts of the chunk's lines, taken a position at a time, where every
+        piece of the chunk is in its place and parses (_part); else None. One split cuts lines
+        and pieces alike (_cut): a piece that starts with _MARK began at a cut, any other began
+        a line, so with every first piece (a line's) at a line's start and every other one at
+        a cut, each line is exactly its four pieces."""
+        if _MARK in chunk:  # a line that holds _MARK is not JSON (a raw control character)
+            return None
+        pieces = _cut(chunk).split("\n")
+        if len(pieces) % _PIECES:
+            return None
+        found = [self._parts(pieces[p::_PIECES], p) for p in range(_PIECES)]
+        return None if any(-1 in codes for codes in found) else found
+
+    def _line_by_line(self, chunk: str, torn_ok: bool) -> tuple:
+        """Each position's parts of the chunk's lines, a line at a time: a line cut in four
+        pieces that parse, or parsed whole; blank lines left out."""
+        found: tuple = tuple([] for _ in range(_PIECES))
         lines = chunk.split("\n")
-        marks = list(map(methodcaller("count", _MARK), lines)) if self.cut else []
-        if marks.count(_PIECES - 1) == len(lines):  # every line cuts alike: no step per line
-            pieces = chunk.replace("\n", _MARK).split(_MARK)
-            found = [self._parts(pieces[p::_PIECES], p) for p in range(_PIECES)]
-            bad = [i for i, codes in enumerate(zip(*found)) if -1 in codes] if any(-1 in f for f in found) else []
-            for i in reversed(bad):
-                whole = self._whole(lines[i], torn_ok and i == len(lines) - 1)
-                for codes, code in zip(found, whole or ()):
-                    codes[i] = code
-                if whole is None:  # a torn last line
-                    for codes in found:
-                        del codes[i]
-            for codes, new in zip(self.codes, found):
-                codes.extend(new)
-            return
         for number, line in enumerate(lines, start=1):
-            cut = line.split(_MARK) if self.cut and marks[number - 1] == _PIECES - 1 else ()
-            codes = tuple(self._part(piece, p) for p, piece in enumerate(cut))
-            if not cut or -1 in codes:
+            pieces = _cut(line).split("\n") if _MARK not in line else ()
+            codes = [self._part(piece, p) for p, piece in enumerate(pieces)] if len(pieces) == _PIECES else [-1]
+            if -1 in codes:
                 if not line.strip():
                     continue
                 codes = self._whole(line, torn_ok and number == len(lines))
                 if codes is None:
                     break  # interrupted mid-write: everything before it is intact
-            for found, code in zip(self.codes, codes):
-                found.append(code)
+            for position, code in zip(found, codes):
+                position.append(code)
+        return found
 
     def _parts(self, pieces: list, position: int) -> list:
         known = self.known[position]
@@ -144,20 +158,22 @@ class _Reader:
         return list(map(known.__getitem__, pieces))
 
     def _part(self, piece: str, position: int) -> int:
+        """The part of a piece at its position in a line; -1 where it is not in its place (a line's
+        first piece starts a line, every other one a cut: _MARK) or does not parse as one."""
         known = self.known[position]
         code = known.get(piece)
         if code is None:
-            try:
-                row = json.loads(_WRAP[position](piece))
-            except ValueError:
-                row = None
+            row = None
+            if piece.startswith(_MARK) == (position > 0):
+                try:
+                    row = json.loads(_WRAP[position](piece))
+                except ValueError:
+                    pass
             code = known[piece] = self._add(row) if type(row) is dict and row else -1
         return code
 
     def _whole(self, line: str, torn_ok: bool):
         """(part, 0, 0, ...) of a line parsed whole; None for a torn last line."""
-        if self.cut:
-            line = line.replace(_MARK, ",")  # the cut's only change: the comma before "case" or "index"
         try:
             row = json.loads(line)
         except ValueError:

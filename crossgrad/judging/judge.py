@@ -3,8 +3,9 @@
 The input is a run's gradient rows as columns (crossgrad.core.gradient_columns: column ->
 list, one entry per element row). A verdict is a function of exactly the fields in
 verdicts._JUDGED (what verdicts.row_verdict reads: the quantity, the value as written and
-the outcome), so the rows are grouped by those fields (each field numbered a distinct value
-at a time, the numbers combined and grouped by numpy) and each distinct group is judged once
+the outcome), so the rows are grouped by those fields (one pass of a dict from each row's
+judged fields to its group's first row; the quantities, and the quantities whatever the
+dtype, grouped so among those first rows only) and each distinct group is judged once
 against its quantity's standard (verdicts.dtype_standards: what row_verdict judges against,
 computed once per quantity and what does not depend on the dtype once for all its dtypes);
 the results are spread back to the rows with one numpy index. A run of 261,283 values has
@@ -19,8 +20,10 @@ onto the columns and removes it.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import repeat
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -94,12 +97,13 @@ def judge(columns: dict, cases: dict) -> JudgedTable:
     size = len(next(iter(columns.values()), ()))
     if size == 0:
         return JudgedTable(dict(columns, **{c: [] for c in JUDGED_COLUMNS}))
-    codes = {c: _codes(columns.get(c), size) for c in _JUDGED}
-    base, base_first = _groups([codes[c] for c in _QUANTITY if c != "dtype"], size)  # a quantity, any dtype
-    quantity, quantity_first = _groups([(base, len(base_first)), codes["dtype"]], size)
-    group, first = _groups([(quantity, len(quantity_first)), codes["value"], codes["outcome"]], size)
+    judged = {c: _exact_values(columns[c]) if c in columns else [None] * size for c in _JUDGED}
+    group, first = _groups(zip(*judged.values()), size)  # rows alike in every judged field
+    quantity_of, quantity_first = _subgroups(judged, _QUANTITY, first)  # groups alike in their quantity
+    quantity, quantity_first = quantity_of[group], first[quantity_first]
+    base_of, base_first = _subgroups(judged, _BASE, quantity_first)  # quantities alike but for the dtype
     values, has_value = value_column(columns.get("value") or [None] * size)
-    standards = _standards(columns, base_first, base[quantity_first], quantity_first, cases)
+    standards = _standards(columns, quantity_first[base_first], base_of, quantity_first, cases)
     exact = _exact_rows(columns, size, standards, quantity_first, quantity, values, has_value)
     dtypes, outcomes, texts = (columns.get(c) for c in ("dtype", "outcome", "value"))
     results = []
@@ -129,6 +133,7 @@ def judge_rows(rows: list[dict], cases: dict) -> list[dict]:
 
 
 _QUANTITY = tuple(c for c in _JUDGED if c not in ("value", "outcome"))  # what a truth depends on
+_BASE = tuple(c for c in _QUANTITY if c != "dtype")  # what it depends on but for the dtype
 
 
 def _standards(columns: dict, base_first: np.ndarray, base_of: np.ndarray, quantity_first: np.ndarray,
@@ -137,16 +142,17 @@ def _standards(columns: dict, base_first: np.ndarray, base_of: np.ndarray, quant
     first row (the standard verdicts.row_verdict judges each of its values against), taken for
     all dtypes of a quantity at once (verdicts.dtype_standards)."""
     dtypes = columns.get("dtype")
+    kinds = ["float64"] * len(quantity_first) if dtypes is None else [dtypes[i] for i in quantity_first.tolist()]
     in_dtypes: dict = {}  # base quantity -> its quantities (one per dtype)
     for number, base in enumerate(base_of.tolist()):
         in_dtypes.setdefault(base, []).append(number)
     memo: dict = {}
     found: list = [None] * len(quantity_first)
     present = [c for c in _QUANTITY if c in columns and c != "dtype"]
+    first = base_first.tolist()  # lists, not arrays, are indexed here: a numpy number indexes slowly
     for base, numbers in in_dtypes.items():
-        row = {c: columns[c][base_first[base]] for c in present}
-        kinds = ["float64" if dtypes is None else dtypes[quantity_first[n]] for n in numbers]
-        standards = dtype_standards(row, kinds, cases, memo)
+        row = {c: columns[c][first[base]] for c in present}
+        standards = dtype_standards(row, [kinds[n] for n in numbers], cases, memo)
         text = truth_text(standards[0][0])  # the truth does not depend on the dtype (verdicts.dtype_standards)
         for number, standard in zip(numbers, standards):
             found[number] = (*standard, text)
@@ -159,8 +165,9 @@ def value_column(texts: list) -> tuple[np.ndarray, np.ndarray]:
     if set(map(type, texts)) <= {str, type(None)}:  # each distinct text parsed once
         parsed = {v: (np.nan if v is None or v == "" else float(v)) for v in dict.fromkeys(texts)}
         values = np.fromiter(map(parsed.__getitem__, texts), dtype=np.float64, count=len(texts))
-    else:  # a float and its text, or 0.0 and -0.0, would meet as keys
-        values = np.array([np.nan if v is None or v == "" else float(v) for v in texts], dtype=np.float64)
+        return values, np.fromiter(map(bool, texts), dtype=bool, count=len(texts))  # false: None and "" only
+    # a float and its text, or 0.0 and -0.0, would meet as keys (and bool(0.0) is false)
+    values = np.array([np.nan if v is None or v == "" else float(v) for v in texts], dtype=np.float64)
     return values, np.array([not (v is None or v == "") for v in texts], dtype=bool)
 
 
@@ -181,32 +188,27 @@ def _exact_rows(columns: dict, size: int, standards: list, first: np.ndarray, qu
     return ok & has_value & same & ~np.isnan(row_want)
 
 
-def _codes(values: list | None, size: int) -> tuple[np.ndarray, int]:
-    """(each row's number of its value, how many distinct values), numbered in order of first
-    appearance; a field no row has (None) is one value throughout. Values are told apart
-    exactly (_exact_values)."""
-    if values is None:
-        return np.zeros(size, dtype=np.intp), 1
-    values = _exact_values(values)
-    numbers = {v: n for n, v in enumerate(dict.fromkeys(values))}
-    return np.fromiter(map(numbers.__getitem__, values), dtype=np.intp, count=size), len(numbers)
+def _groups(keys: Iterator, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(group of each of `size` items, first item of each group) of items grouped by their keys
+    (equal keys: one group), groups numbered in order of first appearance: one pass of a dict
+    from each key to the first item that has it."""
+    firsts: dict = {}
+    item_first = np.fromiter(map(firsts.setdefault, keys, range(size)), dtype=np.intp, count=size)
+    first = np.fromiter(firsts.values(), dtype=np.intp, count=len(firsts))
+    number = np.empty(size, dtype=np.intp)  # the group of each first item
+    number[first] = np.arange(len(first))
+    return number[item_first], first
 
 
-def _groups(fields: list, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(group of each row, first row of each group) of the rows grouped by their fields' numbers
-    (_codes: (numbers, how many)), groups numbered in order of first appearance: the numbers
-    combined into one integer key (renumbered before it could overflow), then np.unique."""
-    key, count = np.zeros(size, dtype=np.int64), 1
-    for numbers, distinct in fields:
-        if count * distinct >= 1 << 62:
-            found, key = np.unique(key, return_inverse=True)
-            count = len(found)
-        key, count = key * distinct + numbers, count * distinct
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # group numbers in order of first appearance
-    rank = np.empty(len(order), dtype=np.intp)
-    rank[order] = np.arange(len(order))
-    return rank[inverse.reshape(-1)], first[order]
+def _subgroups(judged: dict, fields: tuple, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """_groups of `rows` (each one row of a group: its fields are the group's) by their `fields`."""
+    at = rows.tolist()
+    return _groups(zip(*(_items(judged[c], at) for c in fields)), len(at))
+
+
+def _items(values: list, at: list) -> tuple:
+    """values[i] for each i in `at`, by operator.itemgetter (in C): a tuple, a lone item's too."""
+    return itemgetter(*at)(values) if len(at) > 1 else tuple(values[i] for i in at)
 
 
 def _exact_values(values: list):
