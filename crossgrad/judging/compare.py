@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from typing import Hashable, Mapping
 
@@ -232,7 +233,7 @@ def build_matrices(rows: list[dict], cases: dict, cols: list | None = None) -> d
         point_rank = {name: place for place, name in reversed(list(enumerate(points)))}  # first place
         truths = shared.truths.setdefault(case, {})
         out[(case, dtype)] = [_matrix_row(key, table[key], dtype, shared, truths)
-                              for key in sorted(table, key=lambda k: _row_rank(k, point_rank, len(points)))]
+                              for key in sorted(table, key=partial(_row_rank, point_rank, len(points)))]
     return out
 
 
@@ -294,9 +295,12 @@ def _matrix_rank(key: tuple, cases: dict) -> tuple:
     return (names.index(case) if case in names else len(names), case, _pos(DTYPE_ORDER, dtype), dtype)
 
 
-def _row_rank(key: tuple, point_rank: dict, unknown: int) -> tuple:
+def _row_rank(point_rank: dict, unknown: int, key: tuple) -> tuple:
     point, ad, seed, wrt, index = key
     positive_first = seed.startswith("-")  # the default cotangent +1 before -1
-    return (point_rank.get(point, unknown), point, _pos(AD_ORDER, ad), positive_first, seed,
+    return (point_rank.get(point, unknown), point, _AD_RANK.get(ad, len(AD_ORDER)), positive_first, seed,
             wrt, index)
+
+
+_AD_RANK = {ad: place for place, ad in enumerate(AD_ORDER)}  # _pos(AD_ORDER, ad) of a text ad
 
