@@ -117,7 +117,7 @@ def _divergences(valued: list[dict], axis: str) -> list[Divergence]:
     base = dict(compress(zip(keys, valued), map(not_, sides)))
     others = list(compress(valued, sides))
     # Each other side's reference row (_NO_REFERENCE: it has none) and their bits compared
-    # without a Python call per row: a full check pairs 100,000 rows and a few thousand differ.
+    # without a Python call per row: a full check pairs 109,000 rows and a few thousand differ.
     refs = list(map(base.get, compress(keys, sides), repeat(_NO_REFERENCE)))
     ref_bits = list(map(_BITS, refs))
     differ = map(and_, map(is_not, ref_bits, repeat(None)), map(ne, ref_bits, map(_BITS, others)))
