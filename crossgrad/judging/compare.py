@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import partial
 from operator import itemgetter
 from typing import Hashable, Mapping
 
@@ -116,10 +117,11 @@ def _majority(groups: list, valued: dict, bad: set, reference: float | None) -> 
     """The group with the clear majority of framework votes, or None."""
     if len(groups) <= 1:
         return None
+    voters = {column: voter(column) for column in valued}
     share: dict = {}
-    for column in valued:
-        share[voter(column)] = share.get(voter(column), 0) + 1
-    weight = {g: sum(1.0 / share[voter(c)] for c in g) for g in groups}
+    for framework in voters.values():
+        share[framework] = share.get(framework, 0) + 1
+    weight = {g: sum(1.0 / share[voters[c]] for c in g) for g in groups}
     eligible = [g for g in groups if not all(c in bad for c in g)]
     if not eligible:
         return None
@@ -129,7 +131,7 @@ def _majority(groups: list, valued: dict, bad: set, reference: float | None) -> 
         tied = [g for g in tied if same_value(valued[g[0]], reference)] or tied
     if len(tied) != 1:
         return None
-    if len({voter(c) for c in tied[0]}) < 2 and len(eligible) > 1:
+    if len({voters[c] for c in tied[0]}) < 2 and len(eligible) > 1:
         return None  # one framework against another valid value: two opinions, no majority
     return tied[0]
 
@@ -208,8 +210,9 @@ def _pos(order: tuple, item) -> int:
 
 @dataclass
 class _Shared:
-    """What the matrix rows of one build share: the column ranks, each quantity's truth (whatever
-    its dtype: row_truth reads none), each column set's order and each distinct row's verdict."""
+    """What the matrix rows of one build share: the column ranks, each quantity's truth (case ->
+    element -> _truth_read, whatever its dtype: row_truth reads none), each column set's order
+    (and its number) and each distinct row's verdict."""
 
     cases: dict
     rank: dict
@@ -228,45 +231,58 @@ def build_matrices(rows: list[dict], cases: dict, cols: list | None = None) -> d
         table = grouped[(case, dtype)]
         points = [p.name for p in cases[case].points] if case in cases else []
         point_rank = {name: place for place, name in reversed(list(enumerate(points)))}  # first place
-        out[(case, dtype)] = [_matrix_row(key, table[key], dtype, shared)
-                              for key in sorted(table, key=lambda k: _row_rank(k, point_rank, len(points)))]
+        truths = shared.truths.setdefault(case, {})
+        out[(case, dtype)] = [_matrix_row(key, table[key], dtype, shared, truths)
+                              for key in sorted(table, key=partial(_row_rank, point_rank, len(points)))]
     return out
 
 
-def _matrix_row(key: tuple, cells: dict, dtype: str, shared: _Shared) -> MatrixRow:
+def _matrix_row(key: tuple, cells: dict, dtype: str, shared: _Shared, truths: dict) -> MatrixRow:
+    """The matrix row of one quantity; truths: its case's element -> _truth_read of its truth."""
     found = tuple(cells)
     known = shared.orders.get(found)
-    if known is None:  # in column order: ties and groups read in report order
+    if known is None:  # in column order: ties and groups read in report order; numbered for the memo
         order = tuple(sorted(found, key=shared.rank.__getitem__))
-        known = shared.orders[found] = (order, order == found)
-    order, in_order = known
+        known = shared.orders[found] = (order, order == found, len(shared.orders))
+    order, in_order, order_number = known
     if not in_order:  # most rows arrive in column order already
         cells = {column: cells[column] for column in order}
     rows = list(cells.values())
     any_row = rows[0]
-    quantity = (any_row.get("case"), key)
-    if quantity not in shared.truths:
-        shared.truths[quantity] = row_truth(any_row, shared.cases)
-    truth = shared.truths[quantity]
-    reference = round_to(truth.value, dtype) if truth and truth.kind == "exact" else None
-    is_set = bool(truth and truth.kind == "set")
+    truth = truths.get(key)
+    if truth is None:
+        truth = truths[key] = _truth_read(row_truth(any_row, shared.cases))
+    kind, exact, truth_key = truth
     try:
         values, verdicts = tuple(map(_VALUE, rows)), tuple(map(_VERDICT, rows))
     except KeyError:  # rows not yet judged, or without a value field
         values, verdicts = tuple(r.get("value") for r in rows), tuple(r.get("verdict") for r in rows)
     # The verdict is a function of these (a value's text is its float: one parse, one bit
-    # pattern), and a full check's 40,000 rows hold a few thousand distinct ones.
+    # pattern; the reference is the truth's value rounded to the dtype), and a full check's
+    # 40,000 rows hold a few thousand distinct ones.
     invalid = None if "invalid" not in verdicts else tuple(v == "invalid" for v in verdicts)
-    memo = (order, values, invalid, None if reference is None else value_key(reference), is_set, dtype)
-    texts = _TEXTS.issuperset(map(type, values))
-    verdict = shared.verdicts.get(memo) if texts else None
+    memo = (order_number, values, invalid, truth_key, dtype)
+    verdict = shared.verdicts.get(memo)
     if verdict is None:
+        reference = round_to(exact, dtype) if kind == "exact" else None
         bad = frozenset(c for c, v in zip(order, verdicts) if v == "invalid")
-        verdict = classify(row_cells(cells), reference, bad, is_set=is_set,
+        verdict = classify(row_cells(cells), reference, bad, is_set=kind == "set",
                            rtol=TOLERANCES.get(dtype, TOLERANCES["float64"])[0])
-        if texts:
+        # Only text values are remembered: floats -0.0 and 0.0 are equal in a tuple, their
+        # texts are not; and a float never equals a text, so a row of floats finds no entry.
+        if _TEXTS.issuperset(map(type, values)):
             shared.verdicts[memo] = verdict
     return MatrixRow(key, any_row.get("truth") or "", cells, verdict)
+
+
+def _truth_read(truth) -> tuple:
+    """What a row's verdict reads of its quantity's truth: (kind, exact value, the memo's key
+    of both: the value by its bits); kind "" where the case states none."""
+    if truth is None:
+        return "", math.nan, ("",)
+    if truth.kind == "exact":
+        return "exact", truth.value, ("exact", value_key(truth.value))
+    return truth.kind, truth.value, (truth.kind,)
 
 
 _VALUE, _VERDICT = itemgetter("value"), itemgetter("verdict")
@@ -279,9 +295,12 @@ def _matrix_rank(key: tuple, cases: dict) -> tuple:
     return (names.index(case) if case in names else len(names), case, _pos(DTYPE_ORDER, dtype), dtype)
 
 
-def _row_rank(key: tuple, point_rank: dict, unknown: int) -> tuple:
+def _row_rank(point_rank: dict, unknown: int, key: tuple) -> tuple:
     point, ad, seed, wrt, index = key
     positive_first = seed.startswith("-")  # the default cotangent +1 before -1
-    return (point_rank.get(point, unknown), point, _pos(AD_ORDER, ad), positive_first, seed,
+    return (point_rank.get(point, unknown), point, _AD_RANK.get(ad, len(AD_ORDER)), positive_first, seed,
             wrt, index)
+
+
+_AD_RANK = {ad: place for place, ad in enumerate(AD_ORDER)}  # _pos(AD_ORDER, ad) of a text ad
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import compress
+from itertools import compress, repeat
 
 from crossgrad.judging import compare
 from crossgrad.judging.divergence import all_divergences
@@ -69,6 +69,7 @@ def collector_paused():
 
 def error_ids(rows: list[dict]) -> dict:
     """(outcome, detail) -> "E<n>" of each distinct failure, in the run's order."""
-    failed = compress(rows, map(FAILED.__contains__, [r.get("outcome") for r in rows]))  # no call per row
-    keys = distinct((r.get("outcome"), r.get("detail") or "") for r in failed)
+    failed = list(compress(rows, map(FAILED.__contains__, map(dict.get, rows, repeat("outcome")))))  # in C
+    details = (detail or "" for detail in map(dict.get, failed, repeat("detail")))
+    keys = distinct(zip(map(dict.get, failed, repeat("outcome")), details))
     return {key: f"E{i}" for i, key in enumerate(keys, start=1)}
