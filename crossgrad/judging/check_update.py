@@ -52,7 +52,8 @@ def check_files(given: str | None, update: bool) -> tuple[Path, Path]:
         raise UsageError(f"--update never writes into the installed crossgrad package ({target}); leave out "
                          f"--expectations to write ./{USER_FILE}, or name a file of your project")
     try:  # a malformed file is refused before anything runs, not after the whole run
-        load_expectations(path)
+        with collector_paused():  # as in check_rows: its entries make some 10^5 dicts and keys
+            load_expectations(path)
     except ExpectationsError as exc:
         raise UsageError(str(exc)) from None
     return path, target
