@@ -27,6 +27,7 @@ from crossgrad.judging.check import (EXPECTATION_COLUMNS, KEY_FIELDS, Expectatio
 from crossgrad.judging.judge import judge_rows
 from crossgrad.core.host import cpu_flags
 from crossgrad.judging.versions import parse_range, parse_version, release, split_host, with_host
+from crossgrad.reporting.report_input import collector_paused
 
 
 USER_FILE = Path("crossgrad-expectations.csv")  # --update's default, in the current directory
@@ -51,7 +52,8 @@ def check_files(given: str | None, update: bool) -> tuple[Path, Path]:
         raise UsageError(f"--update never writes into the installed crossgrad package ({target}); leave out "
                          f"--expectations to write ./{USER_FILE}, or name a file of your project")
     try:  # a malformed file is refused before anything runs, not after the whole run
-        load_expectations(path)
+        with collector_paused():  # as in check_rows: its entries make some 10^5 dicts and keys
+            load_expectations(path)
     except ExpectationsError as exc:
         raise UsageError(str(exc)) from None
     return path, target
@@ -190,15 +192,20 @@ def check_rows(rows: list[dict], path, update: bool = False, host_flags=None,
     target = Path(path if target is None else target)
     if any("verdict" not in r for r in rows):
         rows = judge_rows(rows, cases())
-    try:
-        existing = load_expectations(path)
-        result = compare(rows, existing, host_flags)
-    except ExpectationsError as exc:
-        return 2, f"crossgrad check: {exc}"
+    # The collector paused, as around a run's finish (collector_paused's doc): reading the
+    # file and keying both sides make some 10^6 tuples and dicts, none in a cycle, and each
+    # collection they start walks the whole run's rows too (a full check: about half its CPU)
+    with collector_paused():
+        try:
+            existing = load_expectations(path)
+            result = compare(rows, existing, host_flags)
+        except ExpectationsError as exc:
+            return 2, f"crossgrad check: {exc}"
+        if update:
+            update_expectations(target, rows, existing, host_flags, host_specific)
     text = format_diff(result, str(path))
     if not update:
         return (0 if result.ok else 1), text + ("" if result.ok else f" (it writes {target.resolve()})")
-    update_expectations(target, rows, existing, host_flags, host_specific)
     start = "" if target == Path(path) else f", starting from {path}'s entries"
     if Path(path) == SHIPPED and target != SHIPPED and (SHIPPED.parents[1] / "pyproject.toml").is_file():
         start += " (crossgrad's own file is updated with --expectations cases/expectations.csv)"
