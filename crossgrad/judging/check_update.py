@@ -27,7 +27,7 @@ from crossgrad.judging.check import (EXPECTATION_COLUMNS, KEY_FIELDS, Expectatio
 from crossgrad.judging.judge import judge_rows
 from crossgrad.core.host import cpu_flags
 from crossgrad.judging.versions import parse_range, parse_version, release, split_host, with_host
-from crossgrad.reporting.report_input import collector_paused
+from crossgrad.core.collector import collector_paused
 
 
 USER_FILE = Path("crossgrad-expectations.csv")  # --update's default, in the current directory

@@ -16,7 +16,7 @@ from crossgrad.core.records import RecordFormatError
 from crossgrad.judging.judge import judge
 from crossgrad.reporting.painter import painter_for
 from crossgrad.reporting.report import write_report
-from crossgrad.reporting.report_input import collector_paused
+from crossgrad.core.collector import collector_paused
 from crossgrad.timing.derived import write_timings_csv
 
 REQUIRED = run_folder.REQUIRED

@@ -8,11 +8,10 @@ once, and every section reads them from it.
 """
 from __future__ import annotations
 
-import gc
-from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress, repeat
 
+from crossgrad.core.collector import collector_paused
 from crossgrad.judging import compare
 from crossgrad.judging.divergence import all_divergences
 from crossgrad.reporting.findings_file import run_findings
@@ -49,22 +48,6 @@ def report_input(rows: list[dict], env: dict | None, manifest: dict | None, case
         found = run_findings(rows, env, cases, matrices, all_divergences(rows))
         return ReportInput(rows=rows, env=env, manifest=manifest, cases=cases, timings=list(timings or ()),
                            matrices=matrices, cols=cols, found=found, errors=error_ids(rows), painter=painter)
-
-
-@contextmanager
-def collector_paused():
-    """Python's cycle collector off while the input is built: it builds some 10^5 containers
-    (matrix rows, their cells, findings), none in a reference cycle, and with the collector
-    on every few thousand of them start a collection that walks all built so far and the
-    run's rows (a full check: about 0.3 s of CPU). It is back on, as it was, afterwards.
-    crossgrad.reporting.finish pauses it likewise around the whole of a run's finish."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def error_ids(rows: list[dict]) -> dict:
