@@ -21,8 +21,10 @@ from crossgrad.reporting.report_input import ReportInput, report_input
 
 
 def parts(report: ReportInput) -> list[Part]:
-    """Every section's Part, in the report's order."""
-    return [section(report) for section in sections.SECTIONS]
+    """Every section's Part, in the report's order (those drawn beside built first:
+    sections.DRAWN_BESIDE)."""
+    built = {section: section(report) for section in sections.DRAWN_BESIDE}
+    return [built[section] if section in built else section(report) for section in sections.SECTIONS]
 
 
 def write_report(run_dir: Path, rows: list[dict], env: dict, manifest: dict, cases: dict,

@@ -26,3 +26,10 @@ SECTIONS = (
     report_errors.section,       # each error message once
     report_pages.section,        # no markdown: the case pages
 )
+
+# Sections whose pictures another process may draw (crossgrad.reporting.painter): built first,
+# so the drawing overlaps the other sections instead of being waited for at the end; report.md
+# keeps SECTIONS' order (a section is a pure function of the ReportInput: its order of building
+# changes nothing it returns).
+DRAWN_BESIDE = (report_summary.section,)
+
