@@ -55,7 +55,7 @@ def csv_fields(values: list) -> list:
     if set(map(type, distinct)) <= {str, type(None)}:
         absent = None in distinct
         distinct.pop(None, None)
-        if not any(c in text for text in ("".join(distinct),) for c in _QUOTED):
+        if _plain_texts(distinct):
             return ["" if v is None else v for v in values] if absent else values
         fields = {v: _field(v) for v in distinct}
         fields[None] = ""
@@ -66,9 +66,10 @@ def csv_fields(values: list) -> list:
     return [_field(v) for v in values]
 
 
-def _plain_texts(values: list) -> bool:
-    """Whether every value is a text that csv.writer writes as it is: str.join takes only text,
-    and in the joined text any character that makes csv.writer quote shows."""
+def _plain_texts(values) -> bool:
+    """Whether every value (of a list, or a dict's keys) is a text that csv.writer writes as it
+    is: str.join takes only text, and in the joined text any character that makes csv.writer
+    quote shows."""
     try:
         joined = "".join(values)
     except TypeError:  # None, a number, a list, ...

@@ -5,7 +5,6 @@ their repro snippets, why its undefined points have no value, and its matrices
 Links are relative, so the pages read on GitHub as in the folder."""
 from __future__ import annotations
 
-
 from crossgrad.core import run_folder
 from crossgrad.judging import compare
 from crossgrad.reporting.part import Part
