@@ -311,6 +311,19 @@ def test_by_mode_compares_each_framework_s_modes_with_its_eager_and_writes_findi
     assert "# crossgrad recorded: eager 0.0 (0x0000000000000000); compiled -0.0 (0x8000000000000000)" in snippet
 
 
+@needs_h200
+def test_by_device_findings_judge_the_run_as_its_report_does(tmp_path):
+    """compare --by device's findings.csv judges the rows as the report does
+    (crossgrad.judging.judge), not by the verdicts an older crossgrad recorded: the H200 run
+    recorded jax's cpu zeros at relu's subnormal points `invalid`; today's judge calls them
+    flush-to-zero, a convention (the report of that run folder says the same)."""
+    assert compare(tmp_path, str(H200 / "values-eager"), "--by", "device")[0] == 1
+    findings = pd.read_csv(tmp_path / "cmp" / "findings.csv", dtype=str, keep_default_na=False)
+    relu = findings[(findings.case == "relu") & (findings.framework == "jax") & (findings.devices == "cpu")]
+    assert relu[["category", "point"]].values.tolist() == [["convention", "subnormal, subnormal64"]]
+    assert relu.summary.iloc[0].startswith("jax: flush-to-zero")
+
+
 def test_by_mode_needs_one_run_with_two_modes(tmp_path, capsys):
     assert compare(tmp_path, RUN_A, "--by", "mode")[0] == 2
     assert "needs two modes" in capsys.readouterr().err

@@ -166,7 +166,7 @@ def test_a_snippet_builds_a_payload_nan_input_from_its_bits():
 def test_compare_calls_a_changed_nan_payload_its_own_lowest_class():
     from crossgrad.judging.difference import CATEGORIES, change
 
-    a = {"outcome": "ok", "value": "nan", "bits": "0x7e01", "verdict": "exact"}
+    a = {"outcome": "ok", "number": float("nan"), "bits": "0x7e01", "verdict": "exact"}
     assert change(a, dict(a, bits="0x7d00"), "float16") == "nan payload"
     assert change(a, dict(a), "float16") == "same"
     assert change(a, dict(a, bits=""), "float16") == "same"  # bits not recorded: no claim

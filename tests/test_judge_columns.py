@@ -8,6 +8,7 @@ import json
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from crossgrad.catalogue import cases
@@ -108,6 +109,27 @@ def test_judge_gives_the_one_row_rule_s_truth_verdict_and_form_on_the_sample_run
     for name in ("truth", "verdict", "form"):
         assert table.column(name) == [r[name] for r in rows], name
     assert {"exact", "invalid"} <= set(table.column("verdict"))
+
+
+def test_judge_types_each_value_and_truth_as_crossgrad_load_run_does_on_the_sample_run():
+    """`number` and truth_kind/truth_value/truth_signed (issue 19: no reader parses text again)
+    agree, row for row and bit for bit, with the typed table crossgrad.load_run makes of the
+    gradients.csv these columns write."""
+    import crossgrad
+    from crossgrad.core.same_value import same_value
+
+    table = judge(read_columns(SAMPLE, REQUIRED, NAMED), cases())
+    typed = crossgrad.load_run(SAMPLE.parent).gradients
+    assert len(typed) == len(table)
+    has_value = typed["bits"].notna().tolist()
+    numbers = [v if has else None for v, has in zip(typed["value"].tolist(), has_value)]
+    assert all(map(same_value, table.column("number"), numbers))
+    assert table.column("truth_kind") == typed["truth_kind"].astype(str).tolist()
+    assert all(map(same_value, table.column("truth_value"), typed["truth_value"].tolist()))
+    signed = [None if s is pd.NA else bool(s) for s in typed["truth_signed"].tolist()]
+    assert table.column("truth_signed") == signed
+    assert {"exact", "set", "undefined"} <= set(table.column("truth_kind")) and False in signed
+    assert None in table.column("number") and any(n == 0.0 and str(n) == "-0.0" for n in table.column("number"))
 
 
 def test_judge_tells_minus_zero_from_zero_and_judges_each_value(tmp_path):

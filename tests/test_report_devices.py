@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crossgrad.core.same_value import parse_value
 from crossgrad.reporting.report_devices import device_pairs, device_section
 
 H200 = Path(__file__).resolve().parents[1] / "results" / "h200" / "values-eager"  # committed, slimmed
@@ -12,7 +13,7 @@ def row(device: str, value: str, point: str = "kink", outcome: str = "ok", verdi
     base = dict(framework="jax", mode="eager", device=device, dtype="float32", case="relu", point=point,
                 ad="reverse", cotangent="-1.0", tangent="", wrt="w", index=0, value=value,
                 outcome=outcome, verdict=verdict)
-    return dict(base, **extra)
+    return dict(base, number=parse_value(value), **extra)  # as the judge types a row (crossgrad.judging.judge)
 
 
 def test_one_device_has_no_section():
@@ -38,10 +39,12 @@ def test_each_pair_gets_its_category():
 
 
 def test_h200_run_shows_that_jax_flushes_subnormals_on_cpu_only():
+    from crossgrad.catalogue import cases
     from crossgrad.core.records import read_csv
     from crossgrad.core.rows import GRADIENT_COLUMNS
+    from crossgrad.judging.judge import judge_rows
 
-    rows = read_csv(H200 / "gradients.csv", GRADIENT_COLUMNS)
+    rows = judge_rows(read_csv(H200 / "gradients.csv", GRADIENT_COLUMNS), cases())
     pairs = [(c, g, k) for c, g, k in device_pairs(rows)
              if c["framework"] == "jax" and c["case"] == "relu" and c["point"] == "subnormal" and c["dtype"] == "float32" and c["ad"] == "reverse"]
     assert pairs and all(k == "value" for _, _, k in pairs)

@@ -10,6 +10,7 @@ from crossgrad.cases.spellings import label, variants
 from crossgrad.case import Case
 from crossgrad.core.respell import ops_for
 from crossgrad.judging import compare
+from crossgrad.judging.judge import judge_rows
 from crossgrad.reporting.spellings_report import spelling_section, spelling_table
 from crossgrad.running.plan import RunConfig, tasks_for
 
@@ -78,7 +79,7 @@ def _run():
             _row("relu~fa:np.where", "fa", "-0.0", primitive="np.where"),
             _row("relu~fa:np.where", "fa", None, point="smooth", primitive="np.where"),
             _row("relu", "fb", "nan"), _row("relu~fb:np.clip", "fb", "nan", primitive="np.clip")]
-    return rows, cases
+    return judge_rows(rows, cases), cases
 
 
 def test_spelling_rows_keep_their_own_matrices():
@@ -177,6 +178,7 @@ def test_a_function_rewritten_in_every_framework_is_compared_with_its_base_in_ea
     mirrored = replace(RELU, name="relu_mirrored", variant_of="relu", description="relu(-z) + z")
     rows = [_row("relu", fw, "0.0") for fw in ("fa", "fb")] + \
         [_row("relu_mirrored", "fa", "1.0"), _row("relu_mirrored", "fb", "0.0")]
-    table = spelling_table(rows, {"relu": RELU, "relu_mirrored": mirrored})
+    cases = {"relu": RELU, "relu_mirrored": mirrored}
+    table = spelling_table(judge_rows(rows, cases), cases)
     assert [(e["framework"], e["op"], e["spelling"], len(e["differ"])) for e in table] == \
         [("fa", "relu", "relu(-z) + z", 1), ("fb", "relu", "relu(-z) + z", 0)]

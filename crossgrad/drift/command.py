@@ -118,13 +118,15 @@ def device_sides(run, devices_text) -> list[Side]:
 
 
 def _write_findings(out: Path, run, sides: list[Side], cases: dict) -> None:
-    """findings.csv of `run`'s rows as filtered (every side of a --by comparison)."""
+    """findings.csv of `run`'s rows as filtered (every side of a --by comparison), judged as
+    its report judges them (crossgrad.judging.judge: the findings read the typed value and truth)."""
     import pandas as pd
 
+    from crossgrad.judging.judge import judge_rows
     from crossgrad.reporting.findings_file import write_findings
 
     mine = [s.gradients for s in sides if s.run is run]
-    rows = pd.concat(mine).to_dict("records") if mine else []
+    rows = judge_rows(pd.concat(mine).to_dict("records"), cases) if mine else []
     write_findings(out, rows, run.env, cases)
 
 

@@ -84,5 +84,5 @@ def category(line: dict, value_a: float | None, value_b: float | None) -> str:
     if line["_merge"] == "right_only":
         return "only in B"
     a, b = ({k: line[f"{k}_{side}"] for k in ("verdict", "outcome", "bits")} for side in ("a", "b"))
-    a["value"], b["value"] = value_a, value_b
+    a["number"], b["number"] = value_a, value_b
     return change(a, b, line["dtype"])

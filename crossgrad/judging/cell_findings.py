@@ -11,8 +11,6 @@ from __future__ import annotations
 import math
 from operator import itemgetter
 
-from crossgrad.core.same_value import parse_value
-
 ERROR_OUTCOMES = ("error", "crashed", "timeout")
 TEXT_TYPES = frozenset((str, type(None)))  # values whose equality is their texts'
 
@@ -26,7 +24,7 @@ def cell_findings(mrow, col, row, subgradients_differ: bool | None = None) -> li
     if outcome in ERROR_OUTCOMES:
         found.append(("error", f"{outcome}: {_first_line(row.get('detail'))}".rstrip(": ")))
     elif verdict == "invalid":
-        found.append(("wrong value", _wrong(row, mrow.truth)))
+        found.append(("wrong value", _wrong(row)))
     elif verdict == "definitional":
         found.append(("definitional", f"matches the {row.get('form') or 'alternative'} form, not the truth"))
     elif verdict == "flushed":
@@ -77,19 +75,20 @@ def _first_line(text) -> str:
 
 def _subgradients_differ(mrow) -> bool:
     """Whether the row's valid subgradients are more than one number (a zero's sign aside)."""
-    values = {parse_value(r.get("value")) + 0.0 for r in mrow.cells.values() if r.get("verdict") == "subgradient"}
+    values = {r.get("number") + 0.0 for r in mrow.cells.values() if r.get("verdict") == "subgradient"}
     return len(values) > 1  # + 0.0: -0.0 and 0.0 are one number
 
 
-def _wrong(row, truth_text: str) -> str:
-    number = parse_value(row.get("value"))
+def _wrong(row) -> str:
+    """What is wrong with an invalid value: its `number` against its typed truth."""
+    number, kind = row.get("number"), row.get("truth_kind")
     if number is not None and math.isnan(number):
         return "NaN where a valid value exists"
-    if truth_text == "nan":
+    if kind == "exact" and math.isnan(row.get("truth_value")):
         return "a number where IEEE 754 / NumPy define NaN (the NaN is dropped)"
     if number is not None and math.isinf(number):
         return "inf where a finite value is valid"
-    if truth_text.startswith("["):
+    if kind == "set":
         return "a value outside the Clarke set"
     if number == 0.0:
         return "0 where the truth is not 0"

@@ -129,8 +129,8 @@ def is_divergent(row: dict) -> bool:
     """Whether the file keeps this row: not exact/close, or a zero's sign convention."""
     if row.get("verdict") not in AGREES:
         return True
-    value = parse_value(row.get("value"))
-    return zero_sign_differs(row) or (row.get("truth") == "±0.0" and same_value(value, -0.0))
+    unsigned_zero = row.get("truth_kind") == "exact" and row.get("truth_signed") is False  # "±0.0"
+    return zero_sign_differs(row) or (unsigned_zero and same_value(row.get("number"), -0.0))
 
 
 def _applicable(entries: list[dict], keys: list, ran: dict, host_flags) -> dict:
@@ -172,7 +172,7 @@ def compare(rows: list[dict], expectations: list[dict], host_flags=None) -> Chec
                 result.new.append(row)
         elif not is_divergent(row):
             result.resolved.append((entry, row))
-        elif same_value(parse_value(entry["value"]), parse_value(row.get("value"))):
+        elif same_value(parse_value(entry["value"]), row.get("number")):
             result.matched.append((entry, row))
         else:
             result.changed.append((entry, row))

@@ -185,12 +185,12 @@ def check_rows(rows: list[dict], path, update: bool = False, host_flags=None,
                host_specific: str = "", target=None) -> tuple[int, str]:
     """(exit status, text) of `crossgrad check [--update]` over annotated rows.
 
-    Rows without a verdict are judged here (crossgrad.judging.judge.judge_rows). Exit 1 when a
+    Rows the judge has not typed (no `number`) are judged here (crossgrad.judging.judge.judge_rows). Exit 1 when a
     result differs from the file `path`; with update, `target` (default: `path`) is
     written with its entries and the run's, and 0. The text names the file written.
     """
     target = Path(path if target is None else target)
-    if any("verdict" not in r for r in rows):
+    if any("number" not in r for r in rows):
         rows = judge_rows(rows, cases())
     # The collector paused, as around a run's finish (collector_paused's doc): reading the
     # file and keying both sides make some 10^6 tuples and dicts, none in a cycle, and each

@@ -36,7 +36,7 @@ from typing import Hashable, Mapping
 from crossgrad.core.registry import frameworks
 from crossgrad.core.rows import AD_KINDS as AD_ORDER
 from crossgrad.judging.matrix_cells import grouped_cells
-from crossgrad.core.same_value import parse_value, same_value, value_key
+from crossgrad.core.same_value import same_value, value_key
 from crossgrad.judging.truth import TOLERANCES, round_to, row_truth
 
 ALL_AGREE = "all agree"
@@ -150,9 +150,9 @@ def _cause(value: float, majority: float, invalid: bool, is_set: bool, rtol: flo
 
 
 def row_cells(cells: dict) -> dict:
-    """column -> value (float or None) of one matrix row's cells (column -> row).
-    Values may be repr strings (as the worker writes them), floats (as read back) or None."""
-    return {column: parse_value(r.get("value")) for column, r in cells.items()}
+    """column -> value (float or None) of one matrix row's cells (column -> judged row: its
+    `number`, crossgrad.judging.judge)."""
+    return {column: r.get("number") for column, r in cells.items()}
 
 
 # --- Matrices: a run's rows arranged as the report shows them ----------------

@@ -12,8 +12,8 @@ one run's report (crossgrad.reporting.report_devices).
     nan payload     both NaN, with other bits at the dtype (a NaN's sign or payload changed)
     same            the same bits, or no value on either side
 
-A side has `verdict`, `outcome`, `value` (the value: a float, None, or its text as
-recorded, read by crossgrad.core.same_value.parse_value) and, where recorded, `bits`
+A side has `verdict`, `outcome`, `number` (the value as a float, None for no value: a judged
+row's, crossgrad.judging.judge; drift's join parses a run's text once) and, where recorded, `bits`
 (the value's bits at the dtype's width). "same" is the one rule of
 crossgrad.core.same_value (every NaN is one class there); "nan payload" is finer than the
 rule on purpose: two NaNs whose recorded bits differ are reported (without bits, as in a
@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from crossgrad.core.same_value import parse_value, same_value
+from crossgrad.core.same_value import same_value
 from crossgrad.judging.summary import SEVERITY
 
 # Up to this many units in the last place apart (at the dtype): an op's rounding
@@ -40,7 +40,7 @@ def change(a: dict, b: dict, dtype: str) -> str:
     """The category of side B against side A (module doc), worst first."""
     if worse(a.get("verdict", ""), b.get("verdict", "")):
         return "verdict worse"
-    va, vb = parse_value(a.get("value")), parse_value(b.get("value"))
+    va, vb = a.get("number"), b.get("number")
     if a.get("outcome") != b.get("outcome") or (va is None) != (vb is None):
         return "outcome"
     if va is None:

@@ -1,4 +1,5 @@
-"""Judge a run once, over its columns (issue 19 item 2): truth, verdict and form of every row.
+"""Judge a run once, over its columns (issue 19 item 2): truth, verdict and form of every row,
+and its value and truth typed (JUDGED_COLUMNS, `number`).
 
 The input is a run's gradient rows as columns (crossgrad.core.gradient_columns: column ->
 list, one entry per element row). A verdict is a function of exactly the fields in
@@ -11,7 +12,7 @@ computed once per quantity and what does not depend on the dtype once for all it
 the results are spread back to the rows with one numpy index. A run of 261,283 values has
 about 63,000 such groups, 40,000 quantities and 14,500 quantities whatever the dtype.
 
-`JudgedTable` is the result: the columns with truth, verdict and form added. It writes
+`JudgedTable` is the result: the columns with JUDGED_COLUMNS and `number` added. It writes
 gradients.csv straight from the columns (crossgrad.core.csv_text), and `rows()` is THE one
 place that still turns the table into a dict per row, for the consumers that take dict rows
 (the report's sections, check, the pytest integration): the next step of issue 19 moves them
@@ -32,17 +33,21 @@ from crossgrad.core.csv_text import csv_blocks
 from crossgrad.core.gradient_columns import columns_of_rows
 from crossgrad.core.records import atomic_write_text_pieces
 from crossgrad.core.rows import GRADIENT_COLUMNS
-from crossgrad.judging.truth import as_float, round_to, truth_text
+from crossgrad.judging.truth import as_float, round_to, truth_fields, truth_text
 from crossgrad.judging.verdicts import _JUDGED, dtype_standards
 from crossgrad.judging.verdicts import judge as judge_value
 
-JUDGED_COLUMNS = ("truth", "verdict", "form")  # what judge() adds (form: in memory, not in gradients.csv)
+# What judge() adds. gradients.csv holds truth and verdict; the others live in memory, typed, so no
+# reader parses a value or a truth from its text again (issue 19): `number` the value as a float
+# (None: no value), truth_kind/truth_value/truth_signed the truth (truth.truth_fields), `form` the
+# verdict's detail.
+JUDGED_COLUMNS = ("truth", "truth_kind", "truth_value", "truth_signed", "verdict", "form")
 
 
 @dataclass
 class JudgedTable:
     """A run's gradient rows as columns (column -> list, None where a row lacks the field),
-    judged: `truth`, `verdict` (gradients.csv's text) and `form` included."""
+    judged: JUDGED_COLUMNS and `number` included (`truth` and `verdict` as gradients.csv writes them)."""
 
     columns: dict
 
@@ -93,10 +98,10 @@ def _key_sharing_dict(names: tuple) -> dict:
 
 def judge(columns: dict, cases: dict) -> JudgedTable:
     """The judged table of a run's gradient columns against `cases` (name -> Case);
-    `columns` itself gains truth, verdict and form."""
+    `columns` itself gains JUDGED_COLUMNS and `number`."""
     size = len(next(iter(columns.values()), ()))
     if size == 0:
-        return JudgedTable(dict(columns, **{c: [] for c in JUDGED_COLUMNS}))
+        return JudgedTable(dict(columns, number=[], **{c: [] for c in JUDGED_COLUMNS}))
     judged = {c: _exact_values(columns[c]) if c in columns else [None] * size for c in _JUDGED}
     group, first = _groups(zip(*judged.values()), size)  # rows alike in every judged field
     quantity_of, quantity_first = _subgroups(judged, _QUANTITY, first)  # groups alike in their quantity
@@ -110,15 +115,16 @@ def judge(columns: dict, cases: dict) -> JudgedTable:
     rows = first.tolist()  # one row of each group: a verdict reads only the judged fields
     for row_number, number, is_exact, value, has in zip(rows, quantity[first].tolist(), exact[first].tolist(),
                                                          values[first].tolist(), has_value[first].tolist()):
-        truth, scale, flushed, forms, text = standards[number]
+        truth, scale, flushed, forms, described = standards[number]
         if is_exact:  # a group's rows are all exact or none (same quantity, value, outcome)
-            results.append((text, "exact", ""))
+            results.append((*described, "exact", ""))
             continue
         if not has:  # None or "" (as_float: None), or the text of a row without the field
             value = as_float(None if texts is None else texts[row_number])
         verdict, form = judge_value(value, "" if outcomes is None else outcomes[row_number], truth,
                                     "float64" if dtypes is None else dtypes[row_number], scale, flushed, forms)
-        results.append((text, verdict, form))
+        results.append((*described, verdict, form))
+    columns["number"] = _numbers(values, has_value)
     for position, name in enumerate(JUDGED_COLUMNS):
         found = np.empty(len(results), dtype=object)
         found[:] = [r[position] for r in results]
@@ -138,7 +144,7 @@ _BASE = tuple(c for c in _QUANTITY if c != "dtype")  # what it depends on but fo
 
 def _standards(columns: dict, base_first: np.ndarray, base_of: np.ndarray, quantity_first: np.ndarray,
                cases: dict) -> list:
-    """Each quantity's (truth, scale, flushed, forms, truth's text): verdicts.row_standard of its
+    """Each quantity's (truth, scale, flushed, forms, (truth's text, *truth_fields)): verdicts.row_standard of its
     first row (the standard verdicts.row_verdict judges each of its values against), taken for
     all dtypes of a quantity at once (verdicts.dtype_standards)."""
     dtypes = columns.get("dtype")
@@ -153,10 +159,18 @@ def _standards(columns: dict, base_first: np.ndarray, base_of: np.ndarray, quant
     for base, numbers in in_dtypes.items():
         row = {c: columns[c][first[base]] for c in present}
         standards = dtype_standards(row, [kinds[n] for n in numbers], cases, memo)
-        text = truth_text(standards[0][0])  # the truth does not depend on the dtype (verdicts.dtype_standards)
+        truth = standards[0][0]  # the truth does not depend on the dtype (verdicts.dtype_standards)
+        described = (truth_text(truth), *truth_fields(truth))
         for number, standard in zip(numbers, standards):
-            found[number] = (*standard, text)
+            found[number] = (*standard, described)
     return found
+
+
+def _numbers(values: np.ndarray, has_value: np.ndarray) -> list:
+    """The `number` column: each value as a float, None where no value was recorded."""
+    numbers = values.astype(object)
+    numbers[~has_value] = None
+    return numbers.tolist()
 
 
 def value_column(texts: list) -> tuple[np.ndarray, np.ndarray]:

@@ -11,8 +11,6 @@ from collections import Counter
 from itertools import chain, compress, repeat
 from operator import eq
 
-from crossgrad.core.same_value import parse_value
-
 # Standings, worst first: a summary cell's colour is its worst standing. "differs"
 # is a column outside the per-framework majority by another valid value (another
 # subgradient, another value); "convention" by the sign of a zero only;
@@ -33,19 +31,18 @@ def summary_cell(matrix: list, column: tuple) -> tuple[str, str]:
 
 def summary_cells(matrix: list, columns: list) -> list[tuple[str, str]]:
     """summary_cell of each of `columns`, the matrix read once for all of them. A cell's tags
-    depend on its verdict, its value where that is invalid, and why it is odd (its cause):
+    depend on its verdict, whether an invalid value is NaN or inf, and why it is odd (its cause):
     the cells are counted by those, and the tags made once per distinct one (a catalogue's
     261,000 cells have a few hundred)."""
     seen = _cell_kinds(matrix)
-    made: dict = {}  # (verdict, value, cause) -> its tags
+    made: dict = {}  # (verdict, NaN/inf, cause) -> its tags
     out = []
     for column in columns:
         counts: dict[str, int] = {}
         mine = seen.get(column, {})
         for key, n in mine.items():
             if key not in made:
-                verdict, value, cause = key
-                made[key] = _tags(verdict, parse_value(value), cause)
+                made[key] = _tags(*key)
             for tag in made[key]:
                 counts[tag] = counts.get(tag, 0) + n
         total = sum(mine.values())
@@ -54,7 +51,7 @@ def summary_cells(matrix: list, columns: list) -> list[tuple[str, str]]:
 
 
 def _cell_kinds(matrix: list) -> dict:
-    """column -> (verdict, value where the verdict is invalid, cause) -> how many cells.
+    """column -> (verdict, "NaN"/"inf" where an invalid value is one, cause) -> how many cells.
     Most cells are neither invalid nor odd (no cause): they are counted by (column,
     verdict) in C (itertools); the others are moved to their own key one by one."""
     columns = list(chain.from_iterable(m.cells for m in matrix))
@@ -67,7 +64,7 @@ def _cell_kinds(matrix: list) -> dict:
     def move(column, row, verdict, cause):
         kinds = seen[column]
         kinds[verdict, None, None] -= 1
-        key = (verdict, row.get("value") if verdict == "invalid" else None, cause)
+        key = (verdict, _not_finite(row.get("number")) if verdict == "invalid" else None, cause)
         kinds[key] = kinds.get(key, 0) + 1
     if "invalid" in verdicts:
         owners = chain.from_iterable(repeat(m, len(m.cells)) for m in matrix)  # each cell's MatrixRow
@@ -82,11 +79,18 @@ def _cell_kinds(matrix: list) -> dict:
     return {column: {k: n for k, n in kinds.items() if n} for column, kinds in seen.items()}
 
 
-def _tags(verdict: str, value: float | None, cause: str | None) -> list[str]:
+def _not_finite(number: float | None) -> str | None:
+    """ "NaN" or "inf" for a value that is one (its summary tag), None otherwise."""
+    if number is None or math.isfinite(number):
+        return None
+    return "NaN" if math.isnan(number) else "inf"
+
+
+def _tags(verdict: str, not_finite: str | None, cause: str | None) -> list[str]:
     """The summary tags one cell contributes: its verdict (NaN and inf named), why it is odd."""
     tags = []
-    if verdict == "invalid" and value is not None and not math.isfinite(value):
-        tags.append("NaN" if math.isnan(value) else "inf")
+    if verdict == "invalid" and not_finite:
+        tags.append(not_finite)
     elif verdict:
         tags.append(verdict)
     # An odd one out that is exact is flagged only for its zero's sign (its

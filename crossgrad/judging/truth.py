@@ -29,6 +29,8 @@ Nothing here imports a framework; values are plain Python floats.
 """
 from __future__ import annotations
 
+import math
+
 from crossgrad.core.case import Point, Truth
 from crossgrad.core.dtypes import TOLERANCES, round_to  # noqa: F401 (crossgrad.judging.verdicts reads them from here)
 from crossgrad.core.same_value import parse_value
@@ -119,6 +121,21 @@ def truth_text(truth: Truth | None) -> str:
     return "undefined"
 
 
+def truth_fields(truth: Truth | None) -> tuple[str, float, bool | None]:
+    """(truth_kind, truth_value, truth_signed) of a truth, as a judged row holds them
+    (crossgrad.judging.judge) and as crossgrad.core.run_table types gradients.csv's text:
+    kind "" where no truth is stated; value the exact truth (NaN otherwise; 0.0 for a zero
+    whose sign is not part of it); signed False only there, where truth_text writes "±0.0",
+    None but for an exact truth. Readers take these, never the text back."""
+    if truth is None:
+        return "", math.nan, None
+    if truth.kind != "exact":
+        return truth.kind, math.nan, None
+    if not truth.signed and truth.value == 0.0:
+        return "exact", 0.0, False
+    return "exact", truth.value, True
+
+
 def row_seed(row: dict) -> float | None:
     """The seed of a gradient row: cotangent (reverse, second) or tangent (forward)."""
     text = row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent")
@@ -154,4 +171,4 @@ def row_point(row: dict, cases: dict) -> Point | None:
 
 
 __all__ = ["quantity_truth", "quantity_scale", "truth_text", "row_truth", "row_point", "round_to",
-           "as_float", "row_seed", "TOLERANCES"]
+           "as_float", "truth_fields", "row_seed", "TOLERANCES"]

@@ -265,14 +265,12 @@ def _exact(field):
 
 def zero_sign_differs(row: dict) -> bool:
     """Whether an `exact` row is a zero of the other sign than the truth's IEEE
-    product (a signed zero truth only): the sign convention, not an error."""
-    value, truth = parse_value(row.get("value")), row.get("truth") or ""
-    if row.get("verdict") != "exact" or value != 0.0 or truth in ("", "±0.0"):
+    product (a signed zero truth only): the sign convention, not an error. `row` is a
+    judged row (crossgrad.judging.judge: its `number` and typed truth are read)."""
+    value = row.get("number")
+    if row.get("verdict") != "exact" or value != 0.0 or row.get("truth_kind") != "exact" or not row.get("truth_signed"):
         return False
-    try:
-        return not same_value(value, parse_value(truth))  # a set, "undefined": ValueError
-    except ValueError:
-        return False
+    return not same_value(value, row.get("truth_value"))
 
 
 __all__ = ["VERDICTS", "VALID", "verdict", "judge", "match", "row_verdict", "flushed_point",

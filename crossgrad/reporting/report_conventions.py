@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import math
 from itertools import chain, compress, repeat
+from operator import eq
 
 from crossgrad.judging.compare import column_of
-from crossgrad.core.same_value import parse_value
 from crossgrad.judging.truth import row_point, row_seed
 from crossgrad.judging.verdicts import flushed_point
 from crossgrad.reporting.part import Part
@@ -48,10 +48,9 @@ def section(report: ReportInput) -> Part:
 def zero_rule(row: dict, cases: dict) -> str | None:
     """Which rule a zero first-order row follows (KEEP / MULTIPLY / OTHER), or None
     where the row cannot tell (not a correct zero, a positive seed, no point)."""
-    # The checks on text first: most rows fail them, and then no value is parsed.
     if row.get("ad") not in ("reverse", "forward") or row.get("verdict") not in ("exact", "subgradient"):
         return None
-    value = parse_value(row.get("value"))
+    value = row.get("number")
     if value is None or value != 0.0:  # most rows: the seed is not parsed
         return None
     seed = row_seed(row)
@@ -92,7 +91,7 @@ def zero_rules(rows: list[dict], cases: dict, ad: str) -> str:
     for row in _zeros(rows):  # zero_rule reads only zeros: the others are left out in C
         rule = zero_rule(row, cases) if row.get("ad") == ad else None
         if rule:
-            sign = math.copysign(1.0, parse_value(row.get("value")))
+            sign = math.copysign(1.0, row.get("number"))
             places.setdefault(row.get("case"), {}).setdefault(rule, set()).add((row.get("dtype", ""),
                                                                                 row.get("point", ""), sign))
     if not places:
@@ -137,15 +136,12 @@ def _split(rules: dict) -> str:
 
 
 def _zeros(rows: list[dict]) -> list[dict]:
-    """The rows whose value is a zero, in order: each distinct value parsed once (parse_value),
-    the rows picked in C."""
-    values = list(map(dict.get, rows, repeat("value")))
-    zero = {v for v in set(values) if (f := parse_value(v)) is not None and f == 0.0}
-    return list(compress(rows, map(zero.__contains__, values))) if zero else []
+    """The rows whose value (`number`) is a zero, in order, picked in C."""
+    return list(compress(rows, map(eq, map(dict.get, rows, repeat("number")), repeat(0.0))))
 
 
 def _second_zeros(rows: list[dict]) -> str:
-    signs = [math.copysign(1.0, parse_value(r.get("value"))) for r in _zeros(rows) if r.get("ad") == "second"]
+    signs = [math.copysign(1.0, r.get("number")) for r in _zeros(rows) if r.get("ad") == "second"]
     if not signs:
         return "not measured"
     plus = sum(1 for s in signs if s > 0)

@@ -13,7 +13,7 @@ from itertools import compress, repeat
 
 from crossgrad.core.pairs import keyed, pair_with
 from crossgrad.core.rows import RowKey
-from crossgrad.core.same_value import parse_value, same_value
+from crossgrad.core.same_value import same_value
 from crossgrad.reporting.part import Part
 from crossgrad.reporting.report_input import ReportInput
 from crossgrad.reporting.report_text import code
@@ -25,10 +25,10 @@ EXAMPLES = 3  # disagreements quoted per spelling
 def compare_spelling(pairs: list[tuple[dict, dict]]) -> dict:
     """Counts and examples of one variant against its base, quantity by quantity
     (keys: the quantity, its framework and case left blank)."""
-    # Most pairs hold the same text (a repr): the same bits, so only the others are parsed.
+    # Most pairs hold the same text (a repr): the same bits, so only the others' numbers are read.
     texts = [(b.get("value"), v.get("value")) for b, v in pairs]
     same = [type(b) is str and b == v and b != "" for b, v in texts]
-    values = [(v, parse_value(bt), parse_value(vt)) for (_, v), (bt, vt), alike in zip(pairs, texts, same) if not alike]
+    values = [(v, b.get("number"), v.get("number")) for (b, v), alike in zip(pairs, same) if not alike]
     compared = sum(same) + sum(1 for _, b, v in values if b is not None and v is not None)
     # Keys only for the rows that are listed (most pairs agree): the same keys, far fewer built.
     differ = [(_quantity(row), b, v) for row, b, v in values
