@@ -3,22 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from crossgrad.core.same_value import parse_value
 from crossgrad.judging.check import ExpectationsError, compare, format_diff, load_expectations
 from crossgrad.judging.check_update import check_rows, update_expectations
 from crossgrad.judging.versions import release, version_matches
+from judged_rows import judged_shape
 
 
 def row(point="kink", value="-0.0", verdict="subgradient", version="2.13.0+cpu", **over):
     base = dict(framework="torch", framework_version=version, device="cpu", case="relu",
                 point=point, dtype="float32", mode="eager", ad="reverse", cotangent="1.0",
                 tangent="", wrt="w", index=0, value=value, outcome="ok", verdict=verdict)
-    return judged(dict(base, **over))
-
-
-def judged(row: dict) -> dict:
-    """A synthetic row as the judge types it (crossgrad.judging.judge): its value as a float too."""
-    return dict(row, number=parse_value(row["value"]))
+    return judged_shape([dict(base, **over)])[0]  # as the judge types a row: its `number` too
 
 
 def run_rows():
@@ -215,7 +210,7 @@ def test_rows_not_judged_are_judged():
     verdict in its text is the one mathematics gives (d/dw relu at the kink: -0.0 is in
     [0, x] = [-1, 0], 1.0 is not)."""
     bare = row(case="relu", point="kink", value="-0.0", cotangent="1.0")
-    del bare["verdict"], bare["number"]
+    del bare["verdict"], bare["number"], bare["quantity_number"]
     bare.update(x="-1.0", w="1.0", b="1.0")
     status, text = check_rows([bare], "/nonexistent/expectations.csv")
     assert status == 1 and "-0.0 (subgradient)" in text

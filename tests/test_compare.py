@@ -5,6 +5,7 @@ from crossgrad.case import UNDEFINED, Case, Point, exact, subgradients
 from crossgrad.judging.compare import ALL_AGREE, DIFFER, ERRORED, SIGN_OF_ZERO, build_matrices, classify, columns
 from crossgrad.judging.summary import summary_cell
 from crossgrad.judging.judge import judge_rows
+from judged_rows import judged_shape
 
 TE, TC, JE, JC, FE = "torch eager", "torch compiled", "jax eager", "jax compiled", "tf eager"
 
@@ -164,19 +165,21 @@ def test_a_zero_of_the_other_sign_is_exact_and_flagged_as_a_convention():
 
 
 def test_matrices_grouped_by_raw_fields_are_those_of_a_row_key_per_row():
-    """matrix_cells groups by the fields as written, then makes each key canonical once;
+    """matrix_cells groups by the judge's quantity numbers, then makes each key canonical once;
     where two spellings name one key ("1.0" and "1" as a seed, None and "" as a device) it
     keys row by row. Either way the result is RowKey.of's."""
     from crossgrad.judging import matrix_cells
     plain = [row("jax", "eager", "0.0"), row("torch", "eager", "-0.0"), row("jax", "eager", "3.0", point="smooth")]
     spelled = plain + [row("torch", "compiled", "0.0", seed="1"), row("torch", "graph", "0.0", device=None)]
     floats = plain + [row("torch", "compiled", "0.0", seed=-0.0), row("torch", "graph", "0.0", seed=0.0)]
+    plain, spelled, floats = (judged_shape(rows) for rows in (plain, spelled, floats))  # quantities numbered
     for rows in (plain, spelled, floats):
         assert matrix_cells.grouped_cells(rows) == matrix_cells._by_row_keys(rows)
     assert matrix_cells._canonical(matrix_cells.raw_cells(plain)) is not None  # the fast way was taken
     assert matrix_cells._canonical(matrix_cells.raw_cells(spelled)) is None
-    assert matrix_cells._canonical(matrix_cells.raw_cells(floats)) is None
+    assert matrix_cells.raw_cells(floats) is None  # two of the judge's quantities, one raw key
     assert len(matrix_cells.grouped_cells(floats)[("relu", "float32")]) == 4  # -0.0 and 0.0: two seeds
+    assert matrix_cells.raw_cells([{k: v for k, v in r.items() if k != "quantity_number"} for r in plain]) is None
 
 
 def test_rows_of_equal_values_share_a_verdict_and_a_zero_of_another_sign_does_not():

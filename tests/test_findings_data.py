@@ -10,10 +10,12 @@ import pytest
 from crossgrad.judging import compare
 from crossgrad.judging.divergence import divergences, mode_pairs
 from crossgrad.judging.findings_data import COLUMNS, SEVERITY, findings, findings_csv, with_snippets
+from judged_rows import judged_shape
 
 
 def finding_records(rows, snippet=None):
     """The records of hand-made annotated rows (no catalogue: truths as the rows state them)."""
+    rows = judged_shape(rows)
     found = findings(rows, compare.build_matrices(rows, {}))
     if snippet is not None:
         found = with_snippets(found, lambda f: (snippet(f.record.category, f.items), ""))
@@ -33,22 +35,22 @@ TORCH_MINIMUM = [row(), row("compiled", "0.0", "0x00000000")]
 
 
 def test_compiled_bits_apart_from_eager_are_a_divergence_whatever_the_verdicts_say():
-    (found,) = divergences(TORCH_MINIMUM, "mode")
+    (found,) = divergences(judged_shape(TORCH_MINIMUM), "mode")
     assert (found.framework, found.reference, found.other, found.held) == ("torch", "eager", "compiled", "cpu")
     assert (found.reference_value, found.other_value, found.verdicts) == ("-0.0", "0.0", ("exact", "exact"))
     assert not found.payload_only
-    assert divergences(TORCH_MINIMUM, "device") == []  # one device: nothing to pair
+    assert divergences(judged_shape(TORCH_MINIMUM), "device") == []  # one device: nothing to pair
     assert mode_pairs(TORCH_MINIMUM) == [("torch", "eager", "compiled")]
 
 
 def test_the_same_bits_in_every_mode_and_other_frameworks_are_no_divergence():
     same = [row(), row("compiled"), row(framework="jax", mode="compiled", value="0.0", bits="0x00000000")]
-    assert divergences(same, "mode") == []  # jax's compiled has no jax eager to differ from
+    assert divergences(judged_shape(same), "mode") == []  # jax's compiled has no jax eager to differ from
 
 
 def test_a_gpu_value_is_paired_with_the_cpu_value_of_its_own_mode():
     rows = [row(), row(device="gpu", value="0.0", bits="0x00000000"), row("compiled", device="gpu")]
-    (found,) = divergences(rows, "device")
+    (found,) = divergences(judged_shape(rows), "device")
     assert (found.reference, found.other, found.held) == ("cpu", "gpu", "eager")
 
 
@@ -94,7 +96,7 @@ def test_findings_csv_has_the_issues_columns_and_reads_back():
 
 def test_an_unknown_axis_is_refused():
     with pytest.raises(ValueError, match="mode, device"):
-        divergences(TORCH_MINIMUM, "dtype")
+        divergences(judged_shape(TORCH_MINIMUM), "dtype")
 
 
 def test_every_finished_run_folder_has_findings_csv(tmp_path):
@@ -188,7 +190,7 @@ def test_report_md_lists_a_mode_divergence_above_the_conventions_as_findings_csv
 
     rows = TORCH_MINIMUM + [row(framework="tensorflow", mode=m, value="", bits="", verdict="no_gradient",
                                 outcome="no_gradient") for m in ("eager", "graph")]
-    write_report(tmp_path, rows, {}, {"status": "complete"}, {})
+    write_report(tmp_path, judged_shape(rows), {}, {"status": "complete"}, {})
     text = (tmp_path / "report.md").read_text(encoding="utf-8")
     lines = [line for line in text.splitlines() if line.startswith("| F0")]
     assert [line.split(" | ")[1] for line in lines] == ["mode divergence", "convention"]
@@ -221,8 +223,8 @@ def test_all_divergences_are_those_of_each_axis():
     from crossgrad.judging.divergence import all_divergences
     for rows in (_mixed_run(), _mixed_run() + [row("compiled", "1.0", "0x3f800000")],  # a key held twice
                  _mixed_run() + [row("compiled", "1.0", "0x3f800000", point="other", cotangent=1.0)]):
-        by_axis = {axis: divergences(rows, axis) for axis in ("mode", "device")}
+        by_axis = {axis: divergences(judged_shape(rows), axis) for axis in ("mode", "device")}
         assert by_axis["mode"] and by_axis["device"]  # both axes hold some: the test can fail
-        assert all_divergences(rows) == by_axis
+        assert all_divergences(judged_shape(rows)) == by_axis
     twice = _mixed_run() + [row("compiled", "1.0", "0x3f800000")]
-    assert len(divergences(twice, "mode")) == len(divergences(_mixed_run(), "mode")) + 1
+    assert len(divergences(judged_shape(twice), "mode")) == len(divergences(judged_shape(_mixed_run()), "mode")) + 1

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from crossgrad.core.same_value import parse_value
 from crossgrad.reporting.report_devices import device_pairs, device_section
+from judged_rows import judged_shape
 
 H200 = Path(__file__).resolve().parents[1] / "results" / "h200" / "values-eager"  # committed, slimmed
 
@@ -13,7 +13,7 @@ def row(device: str, value: str, point: str = "kink", outcome: str = "ok", verdi
     base = dict(framework="jax", mode="eager", device=device, dtype="float32", case="relu", point=point,
                 ad="reverse", cotangent="-1.0", tangent="", wrt="w", index=0, value=value,
                 outcome=outcome, verdict=verdict)
-    return dict(base, number=parse_value(value), **extra)  # as the judge types a row (crossgrad.judging.judge)
+    return judged_shape([dict(base, **extra)])[0]  # as the judge types a row: its `number` too
 
 
 def test_one_device_has_no_section():

@@ -13,17 +13,16 @@ which findings rank lowest: finer on purpose than the one "same value?" rule
 (crossgrad.core.same_value), which calls every NaN the same value; as
 crossgrad.judging.difference's "nan payload", the finer pairs are reported apart.
 
-Input: gradient rows as dicts (gradients.csv, or a run folder judged by crossgrad.judging.judge: JudgedTable.rows);
-output: typed records, no markdown.
+Input: judged gradient rows (crossgrad.judging.judge: its `quantity_number` is the quantity, so
+a pair's key is the framework, that number and the side held); output: typed records, no markdown.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from operator import and_, eq, is_not, itemgetter, ne, not_, truth
 
 AXES = {"mode": "eager", "device": "cpu"}  # axis -> its reference side
-_QUANTITY = ("framework", "case", "point", "dtype", "ad", "cotangent", "tangent", "wrt", "index")
 
 
 @dataclass(frozen=True)
@@ -55,29 +54,12 @@ class Divergence:
         return self.reference_value == self.other_value == "nan"
 
 
-def _key(row: dict, axis: str) -> tuple:
-    """The quantity and the side held fixed, each field as text ("" where missing)."""
-    fields = _KEY_FIELDS[axis]
-    return tuple(map(str, map(row.get, fields, _BLANKS[:len(fields)])))
+# A row's pairing key: its framework, its quantity (judge's number) and the other axis's side.
+_KEYS = {"mode": itemgetter("framework", "quantity_number", "device"),
+         "device": itemgetter("framework", "quantity_number", "mode")}
+_BITS = itemgetter("bits")
 
 
-_KEY_FIELDS = {"mode": _QUANTITY + ("device",), "device": _QUANTITY + ("mode",)}
-_BLANKS = ("",) * (len(_QUANTITY) + 1)
-_TEXT_GETTERS = {axis: itemgetter(*(f for f in fields if f != "index")) for axis, fields in _KEY_FIELDS.items()}
-_INDEX, _BITS = itemgetter("index"), itemgetter("bits")
-
-
-def _keys(rows: list[dict], axis: str) -> list[tuple]:
-    """A key per row, equal where _key is equal: where every field but the index is text and
-    the indices are all int or all text (a run's rows), the raw fields are (texts, index): no
-    Python call per row."""
-    try:
-        texts, index = list(map(_TEXT_GETTERS[axis], rows)), list(map(_INDEX, rows))
-    except KeyError:  # a field missing: _key reads it as ""
-        return [_key(row, axis) for row in rows]
-    if set(map(type, chain.from_iterable(texts))) <= {str} and set(map(type, index)) in ({int}, {str}, set()):
-        return list(zip(texts, index))
-    return [_key(row, axis) for row in rows]
 def _seed(row: dict) -> str:
     return str(row.get("tangent") if row.get("ad") == "forward" else row.get("cotangent") or "")
 
@@ -113,7 +95,7 @@ def _divergences(valued: list[dict], axis: str) -> list[Divergence]:
     sides = list(map(ne, _field(valued, axis), repeat(reference)))  # True: the other side
     if not any(sides):  # one side only (a run on one device): no key to build
         return []
-    keys = _keys(valued, axis)
+    keys = list(map(_KEYS[axis], valued))  # in C: no Python call per row
     base = dict(compress(zip(keys, valued), map(not_, sides)))
     others = list(compress(valued, sides))
     # Each other side's reference row (_NO_REFERENCE: it has none) and their bits compared

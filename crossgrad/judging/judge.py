@@ -12,7 +12,7 @@ computed once per quantity and what does not depend on the dtype once for all it
 the results are spread back to the rows with one numpy index. A run of 261,283 values has
 about 63,000 such groups, 40,000 quantities and 14,500 quantities whatever the dtype.
 
-`JudgedTable` is the result: the columns with JUDGED_COLUMNS and `number` added. It writes
+`JudgedTable` is the result: the columns with JUDGED_COLUMNS, `number` and `quantity_number` added. It writes
 gradients.csv straight from the columns (crossgrad.core.csv_text), and `rows()` is THE one
 place that still turns the table into a dict per row, for the consumers that take dict rows
 (the report's sections, check, the pytest integration): the next step of issue 19 moves them
@@ -40,14 +40,16 @@ from crossgrad.judging.verdicts import judge as judge_value
 # What judge() adds. gradients.csv holds truth and verdict; the others live in memory, typed, so no
 # reader parses a value or a truth from its text again (issue 19): `number` the value as a float
 # (None: no value), truth_kind/truth_value/truth_signed the truth (truth.truth_fields), `form` the
-# verdict's detail.
+# verdict's detail, and `quantity_number` the row's quantity (its case, point, ad, wrt, seed, dtype
+# and element, exactly as written) numbered in order of first appearance: the rows of one quantity,
+# whatever their framework, mode and device, share it (the divergences and the matrices pair by it).
 JUDGED_COLUMNS = ("truth", "truth_kind", "truth_value", "truth_signed", "verdict", "form")
 
 
 @dataclass
 class JudgedTable:
     """A run's gradient rows as columns (column -> list, None where a row lacks the field),
-    judged: JUDGED_COLUMNS and `number` included (`truth` and `verdict` as gradients.csv writes them)."""
+    judged: JUDGED_COLUMNS, `number` and `quantity_number` included (`truth` and `verdict` as gradients.csv writes them)."""
 
     columns: dict
 
@@ -98,10 +100,10 @@ def _key_sharing_dict(names: tuple) -> dict:
 
 def judge(columns: dict, cases: dict) -> JudgedTable:
     """The judged table of a run's gradient columns against `cases` (name -> Case);
-    `columns` itself gains JUDGED_COLUMNS and `number`."""
+    `columns` itself gains JUDGED_COLUMNS, `number` and `quantity_number`."""
     size = len(next(iter(columns.values()), ()))
     if size == 0:
-        return JudgedTable(dict(columns, number=[], **{c: [] for c in JUDGED_COLUMNS}))
+        return JudgedTable(dict(columns, number=[], quantity_number=[], **{c: [] for c in JUDGED_COLUMNS}))
     judged = {c: _exact_values(columns[c]) if c in columns else [None] * size for c in _JUDGED}
     group, first = _groups(zip(*judged.values()), size)  # rows alike in every judged field
     quantity_of, quantity_first = _subgroups(judged, _QUANTITY, first)  # groups alike in their quantity
@@ -125,6 +127,7 @@ def judge(columns: dict, cases: dict) -> JudgedTable:
                                     "float64" if dtypes is None else dtypes[row_number], scale, flushed, forms)
         results.append((*described, verdict, form))
     columns["number"] = _numbers(values, has_value)
+    columns["quantity_number"] = _shared_ints(quantity, len(quantity_first))
     for position, name in enumerate(JUDGED_COLUMNS):
         found = np.empty(len(results), dtype=object)
         found[:] = [r[position] for r in results]
@@ -164,6 +167,13 @@ def _standards(columns: dict, base_first: np.ndarray, base_of: np.ndarray, quant
         for number, standard in zip(numbers, standards):
             found[number] = (*standard, described)
     return found
+
+
+def _shared_ints(numbers: np.ndarray, count: int) -> list:
+    """numbers (each below count) as Python ints, one int object per distinct number: each
+    row refers to its quantity's, it holds no int of its own."""
+    ints = list(range(count))
+    return list(map(ints.__getitem__, numbers.tolist()))
 
 
 def _numbers(values: np.ndarray, has_value: np.ndarray) -> list:

@@ -3,8 +3,9 @@
 (element: RowKey.element(), column: RowKey.column(); the last row of a key wins).
 
 A full check has hundreds of thousands of rows and a few tens of thousands of
-elements, so the rows are first grouped by their raw fields (one tuple per row,
-no RowKey) and each distinct raw key is made canonical once. Where two raw keys
+elements, so the rows are first grouped by their quantity (the judge's quantity_number:
+one int per row, no RowKey), and each quantity's raw fields are read from one of its rows
+and made canonical once. Where two raw keys
 turn out to name one element or one column ("1" and "1.0" are one seed, None and
 "" one device) the rows are keyed one by one, as RowKey.of does, so the result
 never depends on which way it was built.
@@ -17,23 +18,26 @@ from crossgrad.core.rows import RowKey, seed_text
 
 _RAW_QUANTITY = itemgetter("case", "dtype", "point", "ad", "cotangent", "tangent", "wrt", "index")
 _RAW_COLUMN = itemgetter("framework", "mode", "device")
+_NUMBER = itemgetter("quantity_number")  # crossgrad.judging.judge
 
 
 def raw_cells(rows: list[dict]) -> dict | None:
     """(case, dtype, point, ad, cotangent, tangent, wrt, index) -> {(framework, mode, device):
     row}, the fields as the rows hold them (the last row of a key wins); None where a row
-    lacks one of them."""
-    raw: dict = {}
+    lacks one of them (a row the judge did not number included), or where two of the judge's
+    quantities are one raw key (0.0 and -0.0 as floats)."""
+    by_number: dict = {}
     try:
-        for quantity, column, row in zip(map(_RAW_QUANTITY, rows), map(_RAW_COLUMN, rows), rows):
-            cells = raw.get(quantity)
+        for number, column, row in zip(map(_NUMBER, rows), map(_RAW_COLUMN, rows), rows):
+            cells = by_number.get(number)
             if cells is None:
-                raw[quantity] = {column: row}
+                by_number[number] = {column: row}
             else:
                 cells[column] = row
+        raw = {_RAW_QUANTITY(next(iter(cells.values()))): cells for cells in by_number.values()}
     except KeyError:  # RowKey.of reads a missing field as ""
         return None
-    return raw
+    return raw if len(raw) == len(by_number) else None
 
 
 def grouped_cells(rows: list[dict]) -> dict:
