@@ -4,8 +4,8 @@ Two sides differ in some fields of a row's key (core.rows.RowKey): the device
 (cpu and gpu), the case (a base case and its spelling), the mode (eager and
 compiled), the run (A and B). Their rows pair on the key less those fields
 (`apart`). The report's CPU and GPU section and its Spellings section pair
-dict rows with `pair_rows` (or `keyed` and `pair_with`: one side indexed, several others
-paired with it); `crossgrad compare` joins two frames on `shared_key`.
+dict rows with `pair_rows` (or `keyed` and `pair_with`, one KeysLess for all: one side
+indexed, several others paired with it); `crossgrad compare` joins two frames on `shared_key`.
 """
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def pair_with(index: dict, others: Iterable[dict], keys: "KeysLess") -> list[tup
     if not index:
         return []
     others = list(others)
-    return [(index[k], r) for k, r in zip(keys(others), others) if k in index]
+    found = map(index.get, keys(others))  # in C: each key hashed once (a row is never None)
+    return [(b, r) for b, r in zip(found, others) if b is not None]
 
 
 # What RowKey.of reads of a row: the fields of where it was computed, and of what it is (the
