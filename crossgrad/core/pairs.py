@@ -66,7 +66,7 @@ _SEED_FIELDS = ("ad", "cotangent", "tangent")
 class KeysLess:
     """rows -> the key of each less `apart` (RowKey.of, its shared fields picked), in order.
     A key is two parts, where the row was computed and what it is: a run has a few columns
-    and, less a case or a device, few quantities, so each part is read off the rows in C and
+    and far fewer quantities than rows, so each part is read off the rows in C and
     made canonical by RowKey.of once per distinct raw part, remembered for the next rows given
     (one side keyed, then the others). Each row must have every field RowKey.of reads (a
     run's and the judge's rows do)."""
@@ -84,8 +84,9 @@ class KeysLess:
 
 class _Part:
     """One part of a key less some fields: its `shared` fields (RowKey's), canonical as RowKey.of
-    makes them, from the raw `fields` of a row that RowKey.of reads for them (a seed is text in a
-    run's rows, as records.jsonl holds it: a float -0.0 would meet 0.0's entry)."""
+    makes them, from the raw `fields` of a row that RowKey.of reads for them. Raw parts are told
+    apart as dict keys: the fields are text in a run's rows (records.jsonl's), where == is
+    identity; numbers equal but written apart (a float -0.0 and 0.0 as seeds) would share one."""
 
     def __init__(self, fields: tuple, shared: list):
         self.fields = [f for f in fields if f in shared or (f in _SEED_FIELDS and "seed" in shared)]
