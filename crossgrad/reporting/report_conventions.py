@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from itertools import compress, repeat
+from itertools import compress, groupby, repeat
 from operator import eq, itemgetter, not_
 
 from crossgrad.judging.compare import column_of
@@ -260,10 +260,9 @@ def _zeros(rows: list[dict]) -> list[dict]:
 
 
 def _zeros_by(rows: list[dict], column_ad: dict) -> dict:
-    """(column, ad) -> its rows whose value is a zero, in run order (column_ad: _Kinds')."""
-    zeros = _zeros(rows)
+    """(column, ad) -> its rows whose value is a zero, in run order (column_ad: _Kinds'), taken a
+    run of one (column, ad) at a time, in C (a full check's 95,000 zeros come in some 7,000)."""
     by: dict = {}
-    keys = map(column_ad.__getitem__, map(itemgetter("framework", "mode", "device", "ad"), zeros))  # in C
-    for key, row in zip(keys, zeros):
-        by.setdefault(key, []).append(row)
+    for raw, run in groupby(_zeros(rows), itemgetter("framework", "mode", "device", "ad")):
+        by.setdefault(column_ad[raw], []).extend(run)
     return by
