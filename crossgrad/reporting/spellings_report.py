@@ -9,9 +9,10 @@ seed, wrt, element) in the same framework. Nothing here imports a framework.
 """
 from __future__ import annotations
 
-from itertools import compress, repeat
+from itertools import groupby
+from operator import itemgetter
 
-from crossgrad.core.pairs import keyed, pair_with
+from crossgrad.core.pairs import KeysLess, keyed, pair_with
 from crossgrad.core.rows import RowKey
 from crossgrad.core.same_value import same_value
 from crossgrad.reporting.part import Part
@@ -23,36 +24,43 @@ EXAMPLES = 3  # disagreements quoted per spelling
 
 
 def compare_spelling(pairs: list[tuple[dict, dict]]) -> dict:
-    """Counts and examples of one variant against its base, quantity by quantity
-    (keys: the quantity, its framework and case left blank)."""
+    """How many values of one variant were compared with its base, quantity by quantity, how
+    many differ (of them, in the sign of a zero only), how many are on one side only, and the
+    first differences (examples: the quantity's key, its framework and case left blank, and
+    both values)."""
     # Most pairs hold the same text (a repr): the same bits, so only the others' numbers are read.
     texts = [(b.get("value"), v.get("value")) for b, v in pairs]
     same = [type(b) is str and b == v and b != "" for b, v in texts]
     values = [(v, b.get("number"), v.get("number")) for (b, v), alike in zip(pairs, same) if not alike]
     compared = sum(same) + sum(1 for _, b, v in values if b is not None and v is not None)
-    # Keys only for the rows that are listed (most pairs agree): the same keys, far fewer built.
-    differ = [(_quantity(row), b, v) for row, b, v in values
-              if b is not None and v is not None and not same_value(b, v)]
-    one_sided = [_quantity(row) for row, b, v in values if (b is None) != (v is None)]
-    return {"compared": compared, "differ": [k for k, _, _ in differ],
-            "sign_only": [k for k, b, v in differ if b == v], "one_sided": one_sided,
-            "examples": differ[:EXAMPLES]}
+    differ = [(row, b, v) for row, b, v in values if b is not None and v is not None and not same_value(b, v)]
+    # Keys only for the differences quoted (most pairs agree, and a count needs none).
+    return {"compared": compared, "differ": len(differ), "sign_only": sum(1 for _, b, v in differ if b == v),
+            "one_sided": sum(1 for _, b, v in values if (b is None) != (v is None)),
+            "examples": [(_quantity(row), b, v) for row, b, v in differ[:EXAMPLES]]}
 
 
 def _quantity(row: dict) -> RowKey:
-    return RowKey.of(row)._replace(framework="", case="")
+    """The row's key with its framework and case left blank (tuple.__new__, as RowKey.of builds
+    one: _replace goes through a dict of keywords, several times slower)."""
+    key = RowKey.of(row)
+    return tuple.__new__(RowKey, ("", *key[1:4], "", *key[5:]))
+
+
+_CASE_FRAMEWORK = itemgetter("case", "framework")
 
 
 def _by_case_framework(rows: list[dict], cases: dict) -> dict:
     """(case, framework) -> its rows in run order, for the cases a spelling section reads
-    (variants and their bases): their rows picked from all in C."""
+    (variants and their bases): the rows taken a run of one (case, framework) at a time, in C
+    (a run holds each case's rows together: a full check has some 4,000 such runs)."""
     wanted = {n for name, case in cases.items() if getattr(case, "variant_of", "") for n in (name, case.variant_of)}
     if not wanted:
         return {}
-    names = list(map(dict.get, rows, repeat("case")))
     out: dict = {}
-    for name, row in compress(zip(names, rows), map(wanted.__contains__, names)):
-        out.setdefault((name, row.get("framework")), []).append(row)
+    for key, run in groupby(rows, _CASE_FRAMEWORK):
+        if key[0] in wanted:
+            out.setdefault(key, []).extend(run)
     return out
 
 
@@ -69,6 +77,7 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
     out = []
     by_fw = _by_case_framework(rows, cases)
     bases: dict = {}  # (base case, framework) -> its rows keyed once, for each of its variants
+    keys = KeysLess(("case",))  # one for every side: the quantities of a base and its variants are the same
     for name, case in cases.items():
         if not getattr(case, "variant_of", ""):
             continue
@@ -77,8 +86,8 @@ def spelling_table(rows: list[dict], cases: dict, env: dict | None = None) -> li
             if (name, fw) not in by_fw:
                 continue
             if (case.variant_of, fw) not in bases:
-                bases[case.variant_of, fw] = keyed(by_fw.get((case.variant_of, fw), ()), ("case",))
-            pairs = pair_with(bases[case.variant_of, fw], by_fw[name, fw], ("case",))
+                bases[case.variant_of, fw] = keyed(by_fw.get((case.variant_of, fw), ()), keys)
+            pairs = pair_with(bases[case.variant_of, fw], by_fw[name, fw], keys)
             op = next(iter(case.respell), "") or case.variant_of  # relu(-z) + z: relu itself, rewritten
             out.append({"base": case.variant_of, "framework": fw, "op": op,
                         "spelling": next(iter(case.respell.values()), "") or case.description, "case": name,
@@ -121,8 +130,8 @@ def spelling_section(rows: list[dict], cases: dict, env: dict | None = None, fra
            "`where`: the base case's value, then the spelling's."]
     for base in dict.fromkeys(e["base"] for e in table):
         entries = [e for e in table if e["base"] == base]
-        body = [[e["framework"], code(e["spelling"]), e["compared"], len(e["differ"]), len(e["sign_only"]),
-                 len(e["one_sided"]), "; ".join(_where(*ex) for ex in e["examples"]) or "—"] for e in entries]
+        body = [[e["framework"], code(e["spelling"]), e["compared"], e["differ"], e["sign_only"],
+                 e["one_sided"], "; ".join(_where(*ex) for ex in e["examples"]) or "—"] for e in entries]
         out += ["", f"### {base} (op {code(entries[0]['op'])})", "", _verdict_lines(entries), "",
                 markdown_table(["framework", "spelling", "compared", "differ", "sign only", "one-sided",
                        "where (first ones)"], body)]
@@ -147,7 +156,7 @@ def _verdict_lines(entries: list[dict]) -> str:
             which = "the other spelling agrees" if len(mine) == 1 else f"all {len(mine)} other spellings agree"
             lines.append(f"- **{fw}**: {which} bit for bit with {base}.")
         else:
-            names = ", ".join(f"{code(e['spelling'])} ({len(e['differ'])} differ, {len(e['one_sided'])} one-sided)"
+            names = ", ".join(f"{code(e['spelling'])} ({e['differ']} differ, {e['one_sided']} one-sided)"
                               for e in odd)
             lines.append(f"- **{fw}**: {len(odd)} of {len(mine)} other spellings disagree with {base}: {names}.")
     return "\n".join(lines)
