@@ -9,7 +9,8 @@ cell_findings only of the rest.
 from __future__ import annotations
 
 import math
-from operator import itemgetter
+from itertools import chain
+from operator import attrgetter, itemgetter
 
 ERROR_OUTCOMES = ("error", "crashed", "timeout")
 TEXT_TYPES = frozenset((str, type(None)))  # values whose equality is their texts'
@@ -73,6 +74,11 @@ def _first_line(text) -> str:
     return lines[-1].strip()[:200] if lines else ""  # a traceback's last line names the error
 
 
+def _has_nan(cells: dict) -> bool:
+    """Whether a cell's value is a NaN (nan_payload_odd's own test: its text)."""
+    return "nan" in map(str, map(_VALUE, cells.values()))
+
+
 def _subgradients_differ(mrow) -> bool:
     """Whether the row's valid subgradients are more than one number (a zero's sign aside)."""
     values = {r.get("number") + 0.0 for r in mrow.cells.values() if r.get("verdict") == "subgradient"}
@@ -96,19 +102,17 @@ def _wrong(row) -> str:
 
 
 def gather_cells(matrices: dict, gathered: dict) -> tuple[list, dict]:
-    """Adds each cell's findings to `gathered` ((category, case, framework, detail) -> rows);
-    returns the cases in matrix order and the frameworks in order of first appearance."""
-    case_order, fw_order, column_sets = [], {}, set()
+    """Adds each cell's findings to `gathered` (a defaultdict(list): (category, case,
+    framework, detail) -> rows); returns the cases in matrix order and the frameworks in
+    order of first appearance."""
+    case_order, fw_order = [], {}
     for (case, _), matrix in matrices.items():
         case_order.append(case)
+        fw_order.update(dict.fromkeys(map(_FIRST, dict.fromkeys(chain.from_iterable(map(_CELLS, matrix))))))
         for mrow in matrix:
-            columns = tuple(mrow.cells)
-            if columns not in column_sets:
-                column_sets.add(columns)
-                fw_order.update(dict.fromkeys(col[0] for col in columns if col[0] not in fw_order))
             for col, row, found in _mrow_findings(mrow):
                 for category, detail in found:
-                    gathered.setdefault((category, case, col[0], detail), []).append(row)
+                    gathered[category, case, col[0], detail].append(row)
     return case_order, fw_order
 
 
@@ -117,27 +121,25 @@ def _mrow_findings(mrow) -> list[tuple]:
     finding. Most rows of a run have none: every verdict and outcome is one that
     cell_findings passes over, no cell is odd, no value is a NaN; those are told apart
     from the labels alone, without a call per cell."""
-    cells = mrow.cells
+    cells, causes = mrow.cells, mrow.verdict.causes
     try:
-        labels, values = list(map(_LABELS, cells.values())), list(map(_VALUE, cells.values()))
-    except KeyError:  # rows with missing fields: every cell asked
-        labels = values = None
-    causes = mrow.verdict.causes
-    if values is None or not TEXT_TYPES.issuperset(map(type, values)):
-        quiet, nans, differ = [False] * len(cells), True, None
-    else:
-        nans = "nan" in values
-        differ = (not mrow.verdict.odd and "subgradient" in map(_FIRST, labels) and _subgradients_differ(mrow))
-        passed = _QUIET if differ else _QUIET_OR_SUBGRADIENT  # a subgradient alone: no finding then
-        if not causes and not nans and passed.issuperset(labels):
-            return []
-        quiet = list(map(passed.__contains__, labels))
-    odd_nans = nan_payload_odd(mrow) if nans else set()
+        if not causes and _QUIET.issuperset(map(_LABELS, cells.values())) and not _has_nan(cells):
+            return []  # the common row: no subgradient, no odd cell, no NaN
+        labels, nans = list(map(_LABELS, cells.values())), _has_nan(cells)
+    except KeyError:  # rows with missing fields: every cell asked (None is never quiet)
+        labels, nans = [None] * len(cells), True
+    differ = not mrow.verdict.odd and _subgradients_differ(mrow)
+    if not causes and not nans and not differ and _QUIET_OR_SUBGRADIENT.issuperset(labels):
+        return []  # subgradients where they all agree: no finding either
+    passed = _QUIET if differ else _QUIET_OR_SUBGRADIENT  # a subgradient alone: no finding then
+    odd_nans = nan_payload_odd(mrow) if nans else ()
     out = []
-    for (col, row), calm in zip(cells.items(), quiet):
-        if calm and col not in causes and col not in odd_nans:
+    for (col, row), label in zip(cells.items(), labels):
+        if label in passed and col not in causes and col not in odd_nans:
             continue
-        found = cell_findings(mrow, col, row, differ) + ([NAN_PAYLOAD] if col in odd_nans else [])
+        found = cell_findings(mrow, col, row, differ)
+        if col in odd_nans:
+            found.append(NAN_PAYLOAD)
         if found:
             out.append((col, row, found))
     return out
@@ -149,3 +151,4 @@ _QUIET_OUTCOMES = frozenset(("ok", "unsupported", "unavailable"))
 _QUIET = frozenset((v, o) for v in _QUIET_VERDICTS for o in _QUIET_OUTCOMES)  # (verdict, outcome)
 _QUIET_OR_SUBGRADIENT = _QUIET | {("subgradient", o) for o in _QUIET_OUTCOMES}  # where they all agree
 _VALUE, _LABELS, _FIRST = itemgetter("value"), itemgetter("verdict", "outcome"), itemgetter(0)
+_CELLS = attrgetter("cells")
