@@ -74,11 +74,6 @@ def _first_line(text) -> str:
     return lines[-1].strip()[:200] if lines else ""  # a traceback's last line names the error
 
 
-def _has_nan(cells: dict) -> bool:
-    """Whether a cell's value is a NaN (nan_payload_odd's own test: its text)."""
-    return "nan" in map(str, map(_VALUE, cells.values()))
-
-
 def _subgradients_differ(mrow) -> bool:
     """Whether the row's valid subgradients are more than one number (a zero's sign aside)."""
     values = {r.get("number") + 0.0 for r in mrow.cells.values() if r.get("verdict") == "subgradient"}
@@ -110,39 +105,34 @@ def gather_cells(matrices: dict, gathered: dict) -> tuple[list, dict]:
         case_order.append(case)
         fw_order.update(dict.fromkeys(map(_FIRST, dict.fromkeys(chain.from_iterable(map(_CELLS, matrix))))))
         for mrow in matrix:
-            for col, row, found in _mrow_findings(mrow):
-                for category, detail in found:
-                    gathered[category, case, col[0], detail].append(row)
+            _gather_row(mrow, case, gathered)
     return case_order, fw_order
 
 
-def _mrow_findings(mrow) -> list[tuple]:
-    """(column, row, [(category, detail)]) of the cells of a matrix row that belong to a
-    finding. Most rows of a run have none: every verdict and outcome is one that
-    cell_findings passes over, no cell is odd, no value is a NaN; those are told apart
-    from the labels alone, without a call per cell."""
+def _gather_row(mrow, case: str, gathered: dict) -> None:
+    """Adds the findings of a matrix row's cells to `gathered`. Most rows of a run have
+    none: every verdict and outcome is one that cell_findings passes over, no cell is odd,
+    no value is a NaN; those are told apart from the labels alone, without a call per cell."""
     cells, causes = mrow.cells, mrow.verdict.causes
     try:
-        if not causes and _QUIET.issuperset(map(_LABELS, cells.values())) and not _has_nan(cells):
-            return []  # the common row: no subgradient, no odd cell, no NaN
-        labels, nans = list(map(_LABELS, cells.values())), _has_nan(cells)
+        labels, nans = list(map(_LABELS, cells.values())), "nan" in map(str, map(_VALUE, cells.values()))
     except KeyError:  # rows with missing fields: every cell asked (None is never quiet)
         labels, nans = [None] * len(cells), True
+    if not causes and not nans and _QUIET.issuperset(labels):
+        return  # the common row: no subgradient, no odd cell, no NaN (nan_payload_odd's test: the text)
     differ = not mrow.verdict.odd and _subgradients_differ(mrow)
-    if not causes and not nans and not differ and _QUIET_OR_SUBGRADIENT.issuperset(labels):
-        return []  # subgradients where they all agree: no finding either
     passed = _QUIET if differ else _QUIET_OR_SUBGRADIENT  # a subgradient alone: no finding then
+    if not causes and not nans and passed.issuperset(labels):
+        return  # subgradients where they all agree: no finding either
     odd_nans = nan_payload_odd(mrow) if nans else ()
-    out = []
     for (col, row), label in zip(cells.items(), labels):
         if label in passed and col not in causes and col not in odd_nans:
             continue
         found = cell_findings(mrow, col, row, differ)
         if col in odd_nans:
             found.append(NAN_PAYLOAD)
-        if found:
-            out.append((col, row, found))
-    return out
+        for category, detail in found:
+            gathered[category, case, col[0], detail].append(row)
 
 
 # What cell_findings passes over (anything else, an unknown label included, is asked).
