@@ -9,7 +9,8 @@ cell_findings only of the rest.
 from __future__ import annotations
 
 import math
-from operator import itemgetter
+from itertools import chain
+from operator import attrgetter, itemgetter
 
 ERROR_OUTCOMES = ("error", "crashed", "timeout")
 TEXT_TYPES = frozenset((str, type(None)))  # values whose equality is their texts'
@@ -96,51 +97,42 @@ def _wrong(row) -> str:
 
 
 def gather_cells(matrices: dict, gathered: dict) -> tuple[list, dict]:
-    """Adds each cell's findings to `gathered` ((category, case, framework, detail) -> rows);
-    returns the cases in matrix order and the frameworks in order of first appearance."""
-    case_order, fw_order, column_sets = [], {}, set()
+    """Adds each cell's findings to `gathered` (a defaultdict(list): (category, case,
+    framework, detail) -> rows); returns the cases in matrix order and the frameworks in
+    order of first appearance."""
+    case_order, fw_order = [], {}
     for (case, _), matrix in matrices.items():
         case_order.append(case)
+        fw_order.update(dict.fromkeys(map(_FIRST, dict.fromkeys(chain.from_iterable(map(_CELLS, matrix))))))
         for mrow in matrix:
-            columns = tuple(mrow.cells)
-            if columns not in column_sets:
-                column_sets.add(columns)
-                fw_order.update(dict.fromkeys(col[0] for col in columns if col[0] not in fw_order))
-            for col, row, found in _mrow_findings(mrow):
-                for category, detail in found:
-                    gathered.setdefault((category, case, col[0], detail), []).append(row)
+            _gather_row(mrow, case, gathered)
     return case_order, fw_order
 
 
-def _mrow_findings(mrow) -> list[tuple]:
-    """(column, row, [(category, detail)]) of the cells of a matrix row that belong to a
-    finding. Most rows of a run have none: every verdict and outcome is one that
-    cell_findings passes over, no cell is odd, no value is a NaN; those are told apart
-    from the labels alone, without a call per cell."""
-    cells = mrow.cells
+def _gather_row(mrow, case: str, gathered: dict) -> None:
+    """Adds the findings of a matrix row's cells to `gathered`. Most rows of a run have
+    none: every verdict and outcome is one that cell_findings passes over, no cell is odd,
+    no value is a NaN; those are told apart from the labels alone, without a call per cell."""
+    cells, causes = mrow.cells, mrow.verdict.causes
     try:
-        labels, values = list(map(_LABELS, cells.values())), list(map(_VALUE, cells.values()))
-    except KeyError:  # rows with missing fields: every cell asked
-        labels = values = None
-    causes = mrow.verdict.causes
-    if values is None or not TEXT_TYPES.issuperset(map(type, values)):
-        quiet, nans, differ = [False] * len(cells), True, None
-    else:
-        nans = "nan" in values
-        differ = (not mrow.verdict.odd and "subgradient" in map(_FIRST, labels) and _subgradients_differ(mrow))
-        passed = _QUIET if differ else _QUIET_OR_SUBGRADIENT  # a subgradient alone: no finding then
-        if not causes and not nans and passed.issuperset(labels):
-            return []
-        quiet = list(map(passed.__contains__, labels))
-    odd_nans = nan_payload_odd(mrow) if nans else set()
-    out = []
-    for (col, row), calm in zip(cells.items(), quiet):
-        if calm and col not in causes and col not in odd_nans:
+        labels, nans = list(map(_LABELS, cells.values())), "nan" in map(str, map(_VALUE, cells.values()))
+    except KeyError:  # rows with missing fields: every cell asked (None is never quiet)
+        labels, nans = [None] * len(cells), True
+    if not causes and not nans and _QUIET.issuperset(labels):
+        return  # the common row: no subgradient, no odd cell, no NaN (nan_payload_odd's test: the text)
+    differ = not mrow.verdict.odd and _subgradients_differ(mrow)
+    passed = _QUIET if differ else _QUIET_OR_SUBGRADIENT  # a subgradient alone: no finding then
+    if not causes and not nans and passed.issuperset(labels):
+        return  # subgradients where they all agree: no finding either
+    odd_nans = nan_payload_odd(mrow) if nans else ()
+    for (col, row), label in zip(cells.items(), labels):
+        if label in passed and col not in causes and col not in odd_nans:
             continue
-        found = cell_findings(mrow, col, row, differ) + ([NAN_PAYLOAD] if col in odd_nans else [])
-        if found:
-            out.append((col, row, found))
-    return out
+        found = cell_findings(mrow, col, row, differ)
+        if col in odd_nans:
+            found.append(NAN_PAYLOAD)
+        for category, detail in found:
+            gathered[category, case, col[0], detail].append(row)
 
 
 # What cell_findings passes over (anything else, an unknown label included, is asked).
@@ -149,3 +141,4 @@ _QUIET_OUTCOMES = frozenset(("ok", "unsupported", "unavailable"))
 _QUIET = frozenset((v, o) for v in _QUIET_VERDICTS for o in _QUIET_OUTCOMES)  # (verdict, outcome)
 _QUIET_OR_SUBGRADIENT = _QUIET | {("subgradient", o) for o in _QUIET_OUTCOMES}  # where they all agree
 _VALUE, _LABELS, _FIRST = itemgetter("value"), itemgetter("verdict", "outcome"), itemgetter(0)
+_CELLS = attrgetter("cells")

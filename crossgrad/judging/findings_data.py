@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from dataclasses import astuple, dataclass, field, fields, replace
 from itertools import chain
 from typing import Callable
@@ -165,12 +166,12 @@ def findings(rows: list[dict], matrices: dict, found_divergences: dict | None = 
     same rows; `found_divergences`: divergence.all_divergences of them, computed here when
     not given), most severe first, then in catalogue order; ids F001, F002, ...
     Records carry no snippet yet (crossgrad.reporting.findings_file adds them)."""
-    gathered: dict = {}
+    gathered: dict = defaultdict(list)
     case_order, fw_order = gather_cells(matrices, gathered)
     found_divergences = all_divergences(rows) if found_divergences is None else found_divergences
     for axis in ("mode", "device"):
         for d in found_divergences[axis]:
-            gathered.setdefault((_divergence_category(d), d.case, d.framework, _divergence_detail(d)), []).append(d)
+            gathered[_divergence_category(d), d.case, d.framework, _divergence_detail(d)].append(d)
     case_rank = {c: i for i, c in reversed(list(enumerate(case_order)))}
     fw_rank = {f: i for i, f in enumerate(fw_order)}
     keys = sorted(gathered, key=lambda k: (-SEVERITY[k[0]], case_rank.get(k[1], len(case_rank)), k[1], k[3],
