@@ -12,11 +12,11 @@ computed once per quantity and what does not depend on the dtype once for all it
 the results are spread back to the rows with one numpy index. A run of 261,283 values has
 about 63,000 such groups, 40,000 quantities and 14,500 quantities whatever the dtype.
 
-`JudgedTable` is the result: the columns with JUDGED_COLUMNS, `number` and `quantity_number` added. It writes
-gradients.csv straight from the columns (crossgrad.core.csv_text), and `rows()` is THE one
-place that still turns the table into a dict per row, for the consumers that take dict rows
-(the report's sections, check, the pytest integration): the next step of issue 19 moves them
-onto the columns and removes it.
+`JudgedTable` is the result: the columns with JUDGED_COLUMNS, `number` and `quantity_number`
+added. It writes gradients.csv straight from the columns (crossgrad.core.csv_text), and
+`rows()` is THE one place that still turns the table into a dict per row, for the consumers
+that take dict rows (the report's sections, check, the pytest integration): the next step
+of issue 19 moves them onto the columns and removes it.
 """
 from __future__ import annotations
 
@@ -49,7 +49,8 @@ JUDGED_COLUMNS = ("truth", "truth_kind", "truth_value", "truth_signed", "verdict
 @dataclass
 class JudgedTable:
     """A run's gradient rows as columns (column -> list, None where a row lacks the field),
-    judged: JUDGED_COLUMNS, `number` and `quantity_number` included (`truth` and `verdict` as gradients.csv writes them)."""
+    judged: JUDGED_COLUMNS, `number` and `quantity_number` included (`truth` and `verdict` as
+    gradients.csv writes them)."""
 
     columns: dict
 
@@ -147,9 +148,9 @@ _BASE = tuple(c for c in _QUANTITY if c != "dtype")  # what it depends on but fo
 
 def _standards(columns: dict, base_first: np.ndarray, base_of: np.ndarray, quantity_first: np.ndarray,
                cases: dict) -> list:
-    """Each quantity's (truth, scale, flushed, forms, (truth's text, *truth_fields)): verdicts.row_standard of its
-    first row (the standard verdicts.row_verdict judges each of its values against), taken for
-    all dtypes of a quantity at once (verdicts.dtype_standards)."""
+    """Each quantity's (truth, scale, flushed, forms, (truth's text, *truth_fields)):
+    verdicts.row_standard of its first row (the standard verdicts.row_verdict judges each of
+    its values against), taken for all dtypes of a quantity at once (verdicts.dtype_standards)."""
     dtypes = columns.get("dtype")
     kinds = ["float64"] * len(quantity_first) if dtypes is None else [dtypes[i] for i in quantity_first.tolist()]
     in_dtypes: dict = {}  # base quantity -> its quantities (one per dtype)

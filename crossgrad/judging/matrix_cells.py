@@ -5,10 +5,10 @@
 A full check has hundreds of thousands of rows and a few tens of thousands of
 elements, so the rows are first grouped by their quantity (the judge's quantity_number:
 one int per row, no RowKey), and each quantity's raw fields are read from one of its rows
-and made canonical once. Where two raw keys
-turn out to name one element or one column ("1" and "1.0" are one seed, None and
-"" one device) the rows are keyed one by one, as RowKey.of does, so the result
-never depends on which way it was built.
+and made canonical once. Where two raw keys turn out to name one element or one column
+("1" and "1.0" are one seed, None and "" one device), or rows the judge did not number
+are given, the rows are keyed one by one, as RowKey.of does, so the result never
+depends on which way it was built.
 """
 from __future__ import annotations
 
