@@ -35,6 +35,7 @@ from crossgrad.running.runner import new_run_id
 from crossgrad.reporting.part import write_files
 from crossgrad.reporting.timing_report import timing_part
 from crossgrad.timing.derived import write_timings_csv
+from crossgrad.timing.rows import typed
 
 
 def dispatch(args, argv) -> int:
@@ -238,7 +239,7 @@ def report_benchmark_json(args) -> int:
     if not source.is_file():
         raise UsageError(f"no such file {str(source)!r} (make one with pytest --benchmark-only --benchmark-json FILE)")
     try:
-        rows = rows_from_benchmark_json(source)
+        rows = typed(rows_from_benchmark_json(source))  # their numbers typed once (crossgrad.timing.rows)
     except ValueError as exc:
         raise UsageError(f"{source}: {exc}") from None
     out = run_dir_for(args, prefix="bench-")

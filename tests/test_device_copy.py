@@ -8,6 +8,7 @@ from crossgrad.timing.device_copy import copy_function, copy_spec, measure_devic
 from crossgrad.timing.harness import HarnessOptions
 from crossgrad.timing.derived import copy_bandwidth
 from crossgrad.timing.run import timing_specs
+from crossgrad.timing.rows import typed
 
 FAST = HarnessOptions(min_time=0.01, min_samples=2, max_time=0.2)
 
@@ -77,6 +78,6 @@ def test_timing_specs_carry_a_copy_per_device_and_the_report_keeps_them_apart():
     specs = timing_specs({"torch": ("eager",)}, devices=("cpu", "gpu"), workloads=("relu",), sizes=(10,))
     copies = [(s["device"], s["framework"]) for s in specs if s["workload"] == "copy"]
     assert copies == [("cpu", "torch"), ("gpu", "torch")]
-    rows = [{"workload": "copy", "device": d, "outcome": "ok", "median_s": "0.01", "bandwidth_bytes_per_s": b}
-            for d, b in (("cpu", "1e10"), ("gpu", "4e12"))]
+    rows = typed([{"workload": "copy", "device": d, "outcome": "ok", "median_s": "0.01", "bandwidth_bytes_per_s": b}
+                   for d, b in (("cpu", "1e10"), ("gpu", "4e12"))])
     assert copy_bandwidth(rows) == (1e10, 1) and copy_bandwidth(rows, "gpu") == (4e12, 1)

@@ -20,6 +20,7 @@ from crossgrad.timing.harness import HarnessOptions, Measurement, is_noisy, meas
 from crossgrad.core.rows import TIMING_COLUMNS
 from crossgrad.reporting.timing_report import timing_part
 from crossgrad.timing.derived import break_even, read_timings_csv, with_derived, write_timings_csv
+from crossgrad.timing.rows import typed
 from crossgrad.timing.run import (TimingState, default_options, measure_copy_bandwidth, run_timing_specs,
                                   timing_specs)
 from crossgrad.timing.workloads import GPU_SIZES, bytes_moved, flops
@@ -182,7 +183,7 @@ def test_run_specs_yields_one_row_per_spec_errors_included():
     assert by["cpu", "broken", "primal"]["outcome"] == "error"
     assert by["cpu", "broken", "primal"]["detail"] == "RuntimeError: compiler refused"
     assert {by["gpu", m, p]["outcome"] for m in ("eager", "broken") for p in ("primal", "gradient")} == {"unavailable"}
-    assert set(TIMING_COLUMNS) - set(with_derived(rows)[0]) == set()
+    assert set(TIMING_COLUMNS) - set(with_derived(typed(rows))[0]) == set()
 
 
 def test_inputs_are_built_once_per_group_even_one_spec_at_a_time():
@@ -212,8 +213,8 @@ def test_every_timed_call_ends_with_block():
 def test_copy_bandwidth_row():
     row = measure_copy_bandwidth(FAST, nbytes=4 * 10**5)
     assert (row["workload"], row["outcome"], row["framework"]) == ("copy", "ok", "numpy")
-    derived = with_derived([row])[0]
-    assert float(derived["bandwidth_bytes_per_s"]) == 8 * 10**5 / float(row["median_s"])
+    derived = with_derived(typed([row]))[0]
+    assert derived["bandwidth_bytes_per_s"] == 8 * 10**5 / float(row["median_s"])
 
 
 # --- derived figures, CSV, report -------------------------------------------------------------
@@ -224,33 +225,33 @@ def row(mode="eager", phase="primal", median=1e-3, first=1e-2, workload="relu", 
                 first_call_s=repr(first) if first is not None else "", median_s=repr(median),
                 iqr_s=repr(median / 20), min_s=repr(median * 0.9), samples=7, inner_loops=3,
                 noisy=False, outcome="ok", detail="", raw_samples=[median] * 7)
-    return dict(base, **kw)
+    return typed([dict(base, **kw)])[0]  # as a run folder's rows are read: their numbers typed
 
 
 def test_derived_figures():
     rows = with_derived([row(), row(phase="gradient", median=3e-3), row(workload="dense", n=1024, median=0.01),
                          row("compiled", first=1.0, median=0.5e-3), row("graph", median=2e-3)])
     primal, gradient, dense, compiled, graph = rows
-    assert float(gradient["gradient_primal_ratio"]) == pytest.approx(3.0)
-    assert primal["bytes_moved"] == "16000" and gradient["bytes_moved"] == "20000"
-    assert float(primal["bandwidth_bytes_per_s"]) == 16000 / 1e-3
-    assert dense["flop"] == str(2 * 256 * 1024 * 1024) and flops("dense", "gradient") == 2 * int(dense["flop"])
+    assert gradient["gradient_primal_ratio"] == pytest.approx(3.0)
+    assert primal["bytes_moved"] == 16000 and gradient["bytes_moved"] == 20000
+    assert primal["bandwidth_bytes_per_s"] == 16000 / 1e-3
+    assert dense["flop"] == 2 * 256 * 1024 * 1024 and flops("dense", "gradient") == 2 * dense["flop"]
     # compiled: 1.0 + n * 0.5e-3 <= 0.01 + n * 1e-3  <=>  n >= 1980
-    assert compiled["break_even_calls"] == "1980" and graph["break_even_calls"] == "never"
-    assert primal["break_even_calls"] == "" and bytes_moved("dense", 5, "primal") is None
+    assert compiled["break_even_calls"] == 1980 and graph["break_even_calls"] == "never"
+    assert primal["break_even_calls"] is None and bytes_moved("dense", 5, "primal") is None
 
 
 def test_break_even_needs_both_first_calls():
-    assert break_even(row("compiled", first=None, median=1e-4), row()) == ""
-    assert break_even(row("compiled", first=1e-3, median=1e-4), row(first=1e-2)) == "0"
+    assert break_even(row("compiled", first=None, median=1e-4), row()) is None
+    assert break_even(row("compiled", first=1e-3, median=1e-4), row(first=1e-2)) == 0
 
 
 def test_csv_round_trip_keeps_every_digit_and_raw_samples(tmp_path):
     rows = [row(median=1 / 3), row(phase="gradient", median=2 / 3, raw_samples=[0.1, 0.2])]
     write_timings_csv(tmp_path, rows)
     back = read_timings_csv(tmp_path / "timings.csv")
-    assert [float(r["median_s"]) for r in back] == [1 / 3, 2 / 3]
-    assert float(back[1]["gradient_primal_ratio"]) == 2.0
+    assert [r["median_s"] for r in back] == [1 / 3, 2 / 3]  # typed as read, every digit kept
+    assert back[1]["gradient_primal_ratio"] == 2.0
     raw = (tmp_path / "timings_raw.csv").read_text().splitlines()
     assert len(raw) == 1 + 7 + 2 and raw[-1].endswith(",1,0.2")
     assert timing_part(rows, plots=False).markdown == timing_part(back, plots=False).markdown
@@ -263,7 +264,7 @@ def test_a_timings_csv_from_before_cores_busy_still_reads(tmp_path):
     drop = lines[0].index("cores_busy")
     path.write_text("\n".join(",".join(c for i, c in enumerate(line) if i != drop) for line in lines) + "\n")
     back = read_timings_csv(path)
-    assert back[0]["cores_busy"] == "" and float(back[0]["median_s"]) == 1e-3
+    assert back[0]["cores_busy"] is None and back[0]["median_s"] == 1e-3
     assert "| 1 ms |" in timing_part(back, plots=False).markdown  # the table renders, cores cell empty
 
 
@@ -280,8 +281,8 @@ def test_timing_section_tables_marks_and_plots(tmp_path):
             row("graph", outcome="error", median_s="", detail="MemoryError: out of memory"),
             row(workload="dense", n=1024, median=0.01),
             # the runner's row for a worker that died: the spec's labels only
-            dict(framework="fw2", device="cpu", dtype="float32", mode="eager", workload="relu", n=1000,
-                 phase="primal", outcome="crashed", detail="worker died (SIGSEGV)")]
+            *typed([dict(framework="fw2", device="cpu", dtype="float32", mode="eager", workload="relu", n=1000,
+                         phase="primal", outcome="crashed", detail="worker died (SIGSEGV)")])]
     part = timing_part(rows)
     text = part.markdown
     assert "### relu" in text and "### dense" in text and "⚠" in text
@@ -314,7 +315,8 @@ def test_benchmark_json_becomes_timing_rows(tmp_path):
     assert len(rows) == 2 and rows[0]["samples"] == 5 and rows[0]["inner_loops"] == 40
     assert rows[0]["noisy"] is True and rows[0]["first_call_s"] == "" and "first call" in rows[0]["detail"]
     assert float(rows[1]["median_s"]) == 2e-3 and rows[1]["raw_samples"][0] == 2e-3 * 0.9
-    assert float(with_derived(rows)[1]["gradient_primal_ratio"]) == 2.0
+    rows = typed(rows)  # as `crossgrad report --from-benchmark-json` reads them
+    assert with_derived(rows)[1]["gradient_primal_ratio"] == 2.0
     text = timing_part(rows, plots=False).markdown
     assert "| gradient | torch | eager | cpu | 2 ms ⚠ |" in text
     assert text.count("first call not measured") == 1  # said once, not on every line
@@ -452,7 +454,7 @@ def test_a_timings_csv_without_api_and_cache_columns_still_reads(tmp_path):
     keep = [i for i, c in enumerate(header) if c not in ("api", "compile_cache")]
     path.write_text("\n".join(",".join(l.split(",")[i] for i in keep) for l in lines) + "\n")
     rows = read_timings_csv(path)
-    assert rows[0]["api"] == "" and rows[0]["compile_cache"] == "" and rows[0]["median_s"] == repr(1e-3)
+    assert rows[0]["api"] == "" and rows[0]["compile_cache"] == "" and rows[0]["median_s"] == 1e-3
 
 
 @pytest.mark.parametrize("module", ["crossgrad.reporting.timing_plots", "crossgrad.reporting.plots"])

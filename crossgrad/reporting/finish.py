@@ -18,6 +18,7 @@ from crossgrad.reporting.painter import painter_for
 from crossgrad.reporting.report import write_report
 from crossgrad.core.collector import collector_paused
 from crossgrad.timing.derived import write_timings_csv
+from crossgrad.timing.rows import typed
 
 REQUIRED = run_folder.REQUIRED
 read_json = run_folder.read_json
@@ -67,6 +68,7 @@ def finish_run(run_dir: Path, cases: dict, report: bool = True) -> FinishedRun:
 
 def _finish(run_dir: Path, cases: dict, report: bool, painter) -> FinishedRun:
     columns, timings, env, manifest = run_folder.read_record_columns(run_dir)
+    timings = typed(timings)  # their numbers typed once (crossgrad.timing.rows)
     if manifest.get("status") == "running":
         manifest["status"] = "interrupted"  # its writer died before saying it finished
     table = judge(columns, cases)

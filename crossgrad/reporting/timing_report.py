@@ -103,7 +103,7 @@ def _ratio_pivot(rows: list[dict]) -> str:
 
 def _ratio_line(name: str, grads: list[dict], cols: list) -> list[str]:
     cells = {(r["workload"], str(r["n"])): r for r in grads if series(r) == name}
-    return [name] + [f"{float(cells[c]['gradient_primal_ratio']):.3g}" if c in cells else "" for c in cols]
+    return [name] + [f"{cells[c]['gradient_primal_ratio']:.3g}" if c in cells else "" for c in cols]
 
 
 TABLE_HEAD = ("phase", "framework", "mode", "device", "median", "IQR", "min", "samples × loops", "cores busy",
@@ -137,9 +137,14 @@ def _table_line(r: dict, fastest: float | None, shared: str = "") -> list[str]:
              human_time(num(r, "min_s")), f"{r.get('samples', '')} × {r.get('inner_loops', '')}",
              _cores(num(r, "cores_busy")),
              human_time(num(r, "first_call_s")) or "n/a", f"{median / fastest:.2f}",
-             f"{float(ratio):.3g}" if ratio else "", rate, r["break_even_calls"],
+             "" if ratio is None else f"{ratio:.3g}", rate, _shown(r["break_even_calls"]),
              "" if r.get("detail") == shared else escaped(r.get("detail") or "")]
     return cells
+
+
+def _shown(value) -> str:
+    """A derived figure as a cell: "" where there is none."""
+    return "" if value is None else str(value)
 
 
 def _cores(value: float | None) -> str:
@@ -160,9 +165,9 @@ def _plots(rows: list[dict]) -> tuple[dict[str, str], dict[str, bytes]]:
 def _lines(rows: list[dict], y) -> dict[str, list[tuple[int, float]]]:
     """{series: [(n, y(row)), ...]} sorted by n, rows where y is not None."""
     out: dict = {}
-    for r in sorted(rows, key=lambda r: int(r["n"])):
+    for r in sorted(rows, key=lambda r: r["n"]):
         if y(r) is not None:
-            out.setdefault(series(r), []).append((int(r["n"]), y(r)))
+            out.setdefault(series(r), []).append((r["n"], y(r)))
     return out
 
 
@@ -175,18 +180,18 @@ def draw_plots(rows: list[dict]) -> dict[str, bytes]:
     if relu:
         bandwidth = copy_bandwidth(rows)[0]
         lines = {p: _lines([r for r in relu if r["phase"] == p], lambda r: num(r, "median_s")) for p in PHASES}
-        ns = sorted({int(r["n"]) for r in relu})
+        ns = sorted({r["n"] for r in relu})
         reference = ({p: [(n, bytes_moved("relu", n, p) / bandwidth) for n in ns] for p in PHASES}
                      if bandwidth else None)
         out["relu"] = plot_relu_times(lines, reference)
-    grads = [r for r in rows if r["gradient_primal_ratio"]]
+    grads = [r for r in rows if r["gradient_primal_ratio"] is not None]
     if grads:
-        ratio = lambda r: float(r["gradient_primal_ratio"])  # noqa: E731
+        ratio = lambda r: r["gradient_primal_ratio"]  # noqa: E731
         out["ratio"] = plot_ratio(_lines([r for r in grads if r["workload"] == "relu"], ratio),
                                   [(series(r), ratio(r)) for r in grads if r["workload"] == "dense"])
     compiled = [r for r in rows if r["phase"] == "gradient" and ok(r) and num(r, "first_call_s") is not None]
     if any(r["workload"] == "relu" for r in compiled):
-        calls = lambda r: float(r["break_even_calls"]) if r["break_even_calls"].isdigit() else None  # noqa: E731
+        calls = lambda r: float(c) if type(c := r["break_even_calls"]) is int else None  # noqa: E731
         first = lambda r: num(r, "first_call_s")  # noqa: E731
         relu_grads = [r for r in compiled if r["workload"] == "relu"]
         out["compile"] = plot_compile_cost(_lines(relu_grads, first), _lines(relu_grads, calls))

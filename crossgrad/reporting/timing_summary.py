@@ -43,7 +43,8 @@ def compile_table(grads: list[dict]) -> str:
     cols = _columns(grads)
     lines: dict = {}
     for r in sorted(grads, key=series):
-        even = r.get("break_even_calls") or "—"
+        even = r.get("break_even_calls")
+        even = "—" if even is None else even
         lines.setdefault(series(r), {})[(r["workload"], str(r["n"]))] = (
             f"{human_time(num(r, 'first_call_s')) or 'n/a'} · {even}")
     return _table("framework mode (device) · gradient API", cols, lines)

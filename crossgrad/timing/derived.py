@@ -1,9 +1,9 @@
 """Timing rows -> their derived figures, timings.csv (+ raw samples), and back.
 
-Rows come from crossgrad.timing.run (numbers as repr strings), from
-timings.jsonl, from timings.csv (everything a string), or from the runner's
-failure rows (labels only); every function here accepts all of them. The
-report's timing section (crossgrad.reporting.timing_report) renders them.
+Rows are typed timing rows (crossgrad.timing.rows.typed: a run folder's timings.jsonl, a
+timings.csv or a benchmark JSON as read, their numbers typed once); the derived figures
+are numbers too, written as text only into timings.csv. The report's timing section
+(crossgrad.reporting.timing_report) renders them.
 
 Derived figures (columns of timings.csv, recomputed from the rows):
 - gradient_primal_ratio (gradient rows): median(gradient) / median(primal), same
@@ -26,7 +26,7 @@ from crossgrad.core import run_folder
 from crossgrad.core.records import SCHEMA_VERSION, fmt, read_csv, write_csv
 from crossgrad.core.row_check import TIMING_RULES
 from crossgrad.core.rows import DERIVED_COLUMNS, TIMING_COLUMNS, TimingKey
-from crossgrad.timing.rows import num, ok
+from crossgrad.timing.rows import num, ok, typed
 from crossgrad.timing.workloads import bytes_moved, flops
 
 LATER_COLUMNS = ("cores_busy", "api", "compile_cache")  # added within schema 1: older timings.csv still read
@@ -35,41 +35,43 @@ RAW_COLUMNS = ("schema_version", "framework", "device", "dtype", "mode", "worklo
 
 
 def with_derived(rows: list[dict]) -> list[dict]:
-    """Copies of the rows with DERIVED_COLUMNS filled (strings; empty where not applicable).
+    """Copies of typed rows (crossgrad.timing.rows.typed) with DERIVED_COLUMNS filled, typed
+    as `typed` types them (None where not applicable).
     A gradient row's primal is its mode's (which has no api); its eager, the same api's."""
     measured = {TimingKey.of(r): r for r in rows if ok(r)}
     return [dict(r, **_derived(r, measured)) for r in rows]
 
 
 def _derived(row: dict, index: dict) -> dict:
-    out = dict.fromkeys(DERIVED_COLUMNS, "")
+    out = dict.fromkeys(DERIVED_COLUMNS)
     if not ok(row):
         return out
-    median, n, phase = num(row, "median_s"), int(row["n"]), row["phase"]
+    median, n, phase = num(row, "median_s"), row["n"], row["phase"]
     key = TimingKey.of(row)
     primal = index.get(key._replace(phase="primal", api=""))
     if phase == "gradient" and primal is not None:
-        out["gradient_primal_ratio"] = fmt(median / num(primal, "median_s"))
+        out["gradient_primal_ratio"] = median / num(primal, "median_s")
     nbytes, nflop = bytes_moved(row["workload"], n, phase), flops(row["workload"], phase)
     if nbytes is not None:
-        out.update(bytes_moved=str(nbytes), bandwidth_bytes_per_s=fmt(nbytes / median))
+        out.update(bytes_moved=nbytes, bandwidth_bytes_per_s=nbytes / median)
     if nflop is not None:
-        out.update(flop=str(nflop), flop_per_s=fmt(nflop / median))
+        out.update(flop=nflop, flop_per_s=nflop / median)
     eager = index.get(key._replace(mode="eager"))
     if row["mode"] != "eager" and eager is not None:
         out["break_even_calls"] = break_even(row, eager)
     return out
 
 
-def break_even(compiled: dict, eager: dict) -> str:
-    """Calls after the first until compiled's total time is at most eager's, or "never"."""
+def break_even(compiled: dict, eager: dict) -> int | str | None:
+    """Calls after the first until compiled's total time is at most eager's, or "never"
+    (None: a row without a first call, as pytest-benchmark's)."""
     fc, mc = num(compiled, "first_call_s"), num(compiled, "median_s")
     fe, me = num(eager, "first_call_s"), num(eager, "median_s")
     if fc is None or fe is None:  # pytest-benchmark rows have no first call
-        return ""
+        return None
     if mc >= me:
         return "never"
-    return str(max(0, math.ceil((fc - fe) / (me - mc))))
+    return max(0, math.ceil((fc - fe) / (me - mc)))
 
 
 def copy_bandwidth(rows: list[dict], device: str = "cpu") -> tuple[float | None, int]:
@@ -95,6 +97,6 @@ def write_timings_csv(run_dir: Path, rows: list[dict]) -> Path:
 
 
 def read_timings_csv(path: Path) -> list[dict]:
-    """Rows of a timings.csv (strings, as written), checked against the columns and schema."""
+    """Rows of a timings.csv, checked against the columns and schema, typed (rows.typed)."""
     rows = read_csv(Path(path), tuple(c for c in TIMING_COLUMNS if c not in LATER_COLUMNS), TIMING_RULES)
-    return [{**dict.fromkeys(LATER_COLUMNS, ""), **row} for row in rows]
+    return typed([{**dict.fromkeys(LATER_COLUMNS, ""), **row} for row in rows])

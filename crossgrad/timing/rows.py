@@ -1,10 +1,12 @@
-"""Timing rows: building one (a measurement's, or a failure's), and reading them,
-whatever their flavour: numbers, labels of a series, times for people.
+"""Timing rows: building one (a measurement's, or a failure's), typing them once, and
+reading them: numbers, labels of a series, times for people.
 
-Rows come from crossgrad.timing.run (numbers as repr strings), from
-timings.jsonl, from timings.csv (everything a string), or from the runner's
-failure rows (labels only); every function here accepts all of them. Shared by
-the timing report and its summary, which both import it (and nothing back).
+Rows are built by crossgrad.timing.run (numbers as repr strings, as timings.jsonl
+holds them) and by the runner's failure rows (labels only). Where rows are read
+(a run folder's timings.jsonl, a timings.csv, a benchmark JSON) they are typed once
+(`typed`: floats, counts, None for empty), and everything after reads those numbers
+(`num`), never their text (issue 19). Shared by the timing report and its summary,
+which both import it (and nothing back).
 """
 from __future__ import annotations
 
@@ -16,11 +18,37 @@ from crossgrad.timing.harness import Measurement
 from crossgrad.timing.workloads import DEFAULT_API, shape_label
 
 
+# The numbers of a timing row, written as text where it is recorded (records.fmt's repr; a
+# count's digits) and typed once where rows are read (typed).
+FLOAT_FIELDS = ("first_call_s", "median_s", "iqr_s", "min_s", "cores_busy", "gradient_primal_ratio",
+                "bandwidth_bytes_per_s", "flop_per_s")
+COUNT_FIELDS = ("n", "samples", "inner_loops", "bytes_moved", "flop")
+
+
+def typed(rows: list[dict]) -> list[dict]:
+    """Copies of timing rows as read (text, or JSON numbers) with their numbers typed once:
+    FLOAT_FIELDS float, COUNT_FIELDS int, break_even_calls an int or "never" (None where
+    any of them is empty or absent); every other field as it is."""
+    return [_typed(row) for row in rows]
+
+
+def _typed(row: dict) -> dict:
+    out = dict(row)
+    for key in FLOAT_FIELDS:
+        if key in out:
+            out[key] = parse_value(out[key])  # the one reading of a value's text
+    for key in COUNT_FIELDS:
+        if key in out:
+            out[key] = None if out[key] in (None, "") else int(out[key])
+    if "break_even_calls" in out:
+        calls = out["break_even_calls"]
+        out["break_even_calls"] = None if calls in (None, "") else calls if calls == "never" else int(calls)
+    return out
+
+
 def num(row: dict, key: str) -> float | None:
-    """A float column of any row flavour; None when empty or absent. A timing field is
-    written as a value is (records.fmt's repr; an int column's digits read as a float
-    too), so it is read by the one reading of a value's text, parse_value."""
-    return parse_value(row.get(key))
+    """A float field of a typed timing row (typed): the number, None when empty or absent."""
+    return row.get(key)
 
 
 def ok(row: dict) -> bool:
