@@ -137,13 +137,13 @@ class TimingRow(RowLabels):
     api: str  # the gradient API timed ("" for primal rows and an adapter's only one)
     threads: str
     compile_cache: str
-    first_call_s: str
-    median_s: str
-    iqr_s: str
-    min_s: str
+    first_call_s: float  # as recorded: records.fmt's text; typed where read (crossgrad.timing.rows.typed)
+    median_s: float
+    iqr_s: float
+    min_s: float
     samples: int
     inner_loops: int
-    cores_busy: str
+    cores_busy: float
     noisy: str
     outcome: str
     detail: str
@@ -152,17 +152,22 @@ class TimingRow(RowLabels):
 class TimingDerived(TypedDict):
     """Columns timings.csv derives from other rows of the same run."""
 
-    gradient_primal_ratio: str
-    bytes_moved: str
-    bandwidth_bytes_per_s: str
-    flop: str
-    flop_per_s: str
-    break_even_calls: str
+    gradient_primal_ratio: float
+    bytes_moved: int
+    bandwidth_bytes_per_s: float
+    flop: int
+    flop_per_s: float
+    break_even_calls: int | str  # a count of calls, or "never"
 
 
 TIMING_ROW_COLUMNS = tuple(TimingRow.__annotations__)
 DERIVED_COLUMNS = tuple(TimingDerived.__annotations__)
 TIMING_COLUMNS = TIMING_ROW_COLUMNS + DERIVED_COLUMNS
+# A timing row's numbers (empty where there is none), by kind: what a reader types them as
+# (crossgrad.timing.rows.typed for dict rows, crossgrad.core.run_table for load_run's frame).
+TIMING_FLOATS = ("first_call_s", "median_s", "iqr_s", "min_s", "cores_busy", "gradient_primal_ratio",
+                 "bandwidth_bytes_per_s", "flop_per_s")
+TIMING_INTS = ("n", "samples", "inner_loops", "bytes_moved", "flop")
 
 
 class TimingKey(NamedTuple):

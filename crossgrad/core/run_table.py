@@ -47,12 +47,10 @@ import numpy as np
 
 from crossgrad.core import run_folder
 from crossgrad.core.dtypes import FACTS, as_dtype, facts
+from crossgrad.core.rows import TIMING_FLOATS, TIMING_INTS
 
 KEY_CATEGORIES = ("framework", "mode", "device", "dtype", "case", "point", "ad", "wrt")
 NULLABLE_FLOATS = ("cotangent", "tangent")
-TIMING_INTS = ("n", "samples", "inner_loops", "bytes_moved", "flop")
-TIMING_FLOATS = ("first_call_s", "median_s", "iqr_s", "min_s", "cores_busy", "gradient_primal_ratio",
-                 "bandwidth_bytes_per_s", "flop_per_s")
 TIMING_CATEGORIES = ("framework", "device", "dtype", "mode", "workload", "phase", "outcome")
 _UINT = {16: np.uint16, 32: np.uint32, 64: np.uint64}
 

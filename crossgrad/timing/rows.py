@@ -13,31 +13,25 @@ from __future__ import annotations
 import math
 
 from crossgrad.core.records import SCHEMA_VERSION, fmt
+from crossgrad.core.rows import TIMING_FLOATS, TIMING_INTS  # written as text where recorded, typed here
 from crossgrad.core.same_value import parse_value
 from crossgrad.timing.harness import Measurement
 from crossgrad.timing.workloads import DEFAULT_API, shape_label
 
 
-# The numbers of a timing row, written as text where it is recorded (records.fmt's repr; a
-# count's digits) and typed once where rows are read (typed).
-FLOAT_FIELDS = ("first_call_s", "median_s", "iqr_s", "min_s", "cores_busy", "gradient_primal_ratio",
-                "bandwidth_bytes_per_s", "flop_per_s")
-COUNT_FIELDS = ("n", "samples", "inner_loops", "bytes_moved", "flop")
-
-
 def typed(rows: list[dict]) -> list[dict]:
     """Copies of timing rows as read (text, or JSON numbers) with their numbers typed once:
-    FLOAT_FIELDS float, COUNT_FIELDS int, break_even_calls an int or "never" (None where
+    TIMING_FLOATS float, TIMING_INTS int, break_even_calls an int or "never" (None where
     any of them is empty or absent); every other field as it is."""
     return [_typed(row) for row in rows]
 
 
 def _typed(row: dict) -> dict:
     out = dict(row)
-    for key in FLOAT_FIELDS:
+    for key in TIMING_FLOATS:
         if key in out:
             out[key] = parse_value(out[key])  # the one reading of a value's text
-    for key in COUNT_FIELDS:
+    for key in TIMING_INTS:
         if key in out:
             out[key] = None if out[key] in (None, "") else int(out[key])
     if "break_even_calls" in out:
