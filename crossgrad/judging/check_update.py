@@ -185,9 +185,9 @@ def check_rows(rows: list[dict], path, update: bool = False, host_flags=None,
                host_specific: str = "", target=None) -> tuple[int, str]:
     """(exit status, text) of `crossgrad check [--update]` over annotated rows.
 
-    Rows the judge has not typed (no `number`) are judged here (crossgrad.judging.judge.judge_rows). Exit 1 when a
-    result differs from the file `path`; with update, `target` (default: `path`) is
-    written with its entries and the run's, and 0. The text names the file written.
+    Rows the judge has not typed (no `number`) are judged here (crossgrad.judging.judge.judge_rows).
+    Exit 1 when a result differs from the file `path`; with update, `target` (default: `path`)
+    is written with its entries and the run's, and 0. The text names the file written.
     """
     target = Path(path if target is None else target)
     if any("number" not in r for r in rows):
